@@ -1,0 +1,143 @@
+package statstore
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/statstore/statstore/labeled"
+)
+
+// GetBest finds, for each criterion, where along dim that criterion is best:
+// the maximum when higher is better, else the minimum, NaN skipped. It returns
+// the coordinate labels along dim (missing where a slice is all NaN) and the
+// best values (NaN there), with dim removed and the other dims kept. data is
+// the array of ToLabeled or any selection of it (one dataset, one criterion,
+// ...); it must keep the criteria as a dimension or a scalar coordinate, else
+// the error "cannot determine best without a criterion". Each criterion's own
+// direction is used (DaCapo applies the first criterion's to all).
+func (v *ValidationScores) GetBest(data *labeled.Array, dim string) (*labeled.Labels, *labeled.Array, error) {
+	if data == nil || !data.HasCoord(DimCriteria) {
+		return nil, nil, invalid("cannot determine best without a criterion: data has no %q dimension or coordinate", DimCriteria)
+	}
+	if dim == DimCriteria {
+		return nil, nil, invalid("cannot take the best along %q: each criterion is its own measure", DimCriteria)
+	}
+	if name, ok := data.Scalar(DimCriteria); ok {
+		return v.bestAlong(data, dim, name)
+	}
+	names, _ := data.Coords(DimCriteria)
+	labels := make([]*labeled.Labels, len(names))
+	values := make([]*labeled.Array, len(names))
+	for i, name := range names {
+		sub, err := data.Sel(DimCriteria, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if labels[i], values[i], err = v.bestAlong(sub, dim, name); err != nil {
+			return nil, nil, err
+		}
+	}
+	crit := labeled.Dim{Name: DimCriteria, Coords: names}
+	l, err := labeled.StackLabels(crit, labels...)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := labeled.Stack(crit, values...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, a, nil
+}
+
+// bestAlong reduces data, the scores of one criterion, along dim.
+func (v *ValidationScores) bestAlong(data *labeled.Array, dim string, name any) (*labeled.Labels, *labeled.Array, error) {
+	s, _ := name.(string)
+	c, ok := v.Criterion(s)
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown criterion %v, want one of %v: %w", name, v.Criteria(), ErrNotFound)
+	}
+	if c.HigherIsBetter {
+		l, err := data.IdxMax(dim)
+		if err != nil {
+			return nil, nil, err
+		}
+		a, err := data.Max(dim)
+		return l, a, err
+	}
+	l, err := data.IdxMin(dim)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := data.Min(dim)
+	return l, a, err
+}
+
+// Best is one line of a best report: for a dataset (or the mean over
+// datasets, Dataset == "") and a criterion, the checkpoint and parameter set
+// with the best value. Found is false, Iteration -1 and Value NaN when every
+// value is NaN.
+type Best struct {
+	Dataset        string
+	Criterion      string
+	HigherIsBetter bool
+	Found          bool
+	Iteration      int
+	ParameterID    int
+	Parameters     string // display name of the parameter set
+	Value          float64
+}
+
+// BestReport answers which checkpoint, with which post-processing parameters,
+// is best: per dataset and criterion (PerDataset, dataset-major in axis
+// order), and per criterion for the mean over datasets, NaN skipped
+// (OverDatasets).
+type BestReport struct {
+	PerDataset   []Best
+	OverDatasets []Best
+}
+
+// BestReport computes the best report of v. Ties go to the earliest
+// iteration, then the first parameter set.
+func (v *ValidationScores) BestReport() BestReport {
+	sh := v.Shape()
+	var r BestReport
+	for d := 0; d < sh[0]; d++ {
+		for c, crit := range v.EvaluationScores {
+			r.PerDataset = append(r.PerDataset, v.best(v.Datasets[d], crit, func(s ValidationIterationScores, p int) float64 {
+				return s.Scores[d][p][c]
+			}))
+		}
+	}
+	for c, crit := range v.EvaluationScores {
+		r.OverDatasets = append(r.OverDatasets, v.best("", crit, func(s ValidationIterationScores, p int) float64 {
+			sum, n := 0.0, 0
+			for d := range s.Scores {
+				if x := s.Scores[d][p][c]; !math.IsNaN(x) {
+					sum += x
+					n++
+				}
+			}
+			if n == 0 {
+				return math.NaN()
+			}
+			return sum / float64(n)
+		}))
+	}
+	return r
+}
+
+func (v *ValidationScores) best(dataset string, crit Criterion, value func(ValidationIterationScores, int) float64) Best {
+	b := Best{Dataset: dataset, Criterion: crit.Name, HigherIsBetter: crit.HigherIsBetter, Iteration: -1, ParameterID: -1, Value: math.NaN()}
+	for _, s := range v.Scores {
+		if v.checkShape(s) != nil || len(s.Scores) == 0 {
+			continue
+		}
+		for p := range v.Parameters {
+			if x := value(s, p); crit.Better(x, b.Value) {
+				b.Found, b.Iteration, b.Value = true, s.Iteration, x
+				b.ParameterID, b.Parameters = v.Parameters[p].ID, v.Parameters[p].DisplayName()
+			}
+		}
+	}
+	return b
+}

@@ -1,0 +1,3 @@
+module github.com/statstore/statstore
+
+go 1.26.8

@@ -1,0 +1,140 @@
+package statstore
+
+import (
+	"fmt"
+	"sort"
+)
+
+// WriteAction is what a Store call does to the stored data.
+type WriteAction int
+
+// The write actions a plan can choose.
+const (
+	// WriteNothing leaves the store as it is.
+	WriteNothing WriteAction = iota
+	// WriteAppend adds the plan's entries after what is stored.
+	WriteAppend
+	// WriteReplace atomically replaces what is stored with the plan's entries.
+	WriteReplace
+)
+
+// String returns "nothing", "append" or "replace".
+func (a WriteAction) String() string {
+	switch a {
+	case WriteNothing:
+		return "nothing"
+	case WriteAppend:
+		return "append"
+	case WriteReplace:
+		return "replace"
+	}
+	return fmt.Sprintf("WriteAction(%d)", int(a))
+}
+
+// TrainingPlan is the decision of PlanTraining.
+type TrainingPlan struct {
+	Action  WriteAction
+	Entries []TrainingIterationStats // to append, or the whole new history to replace with
+	// Overwrite is true when stored stats are replaced (training was resumed
+	// from an earlier checkpoint): stores log it as a warning.
+	Overwrite bool
+}
+
+// PlanTraining applies the training extend-or-overwrite rule. storedUntil is
+// the stored TrainedUntil (0 when nothing is stored). Stats that Validate
+// rejects are an error. Every store implements StoreTrainingStats with it.
+func PlanTraining(storedUntil int, stats *TrainingStats) (TrainingPlan, error) {
+	if stats == nil {
+		return TrainingPlan{}, invalid("training stats are nil")
+	}
+	if err := stats.Validate(); err != nil {
+		return TrainingPlan{}, err
+	}
+	switch newUntil := stats.TrainedUntil(); {
+	case len(stats.IterationStats) == 0:
+		return TrainingPlan{Action: WriteNothing}, nil
+	case storedUntil == 0:
+		return TrainingPlan{Action: WriteAppend, Entries: stats.IterationStats}, nil
+	case newUntil > storedUntil:
+		return TrainingPlan{Action: WriteAppend, Entries: stats.From(storedUntil)}, nil
+	default:
+		return TrainingPlan{Action: WriteReplace, Entries: stats.IterationStats, Overwrite: true}, nil
+	}
+}
+
+// ValidationPlan is the decision of PlanValidation.
+type ValidationPlan struct {
+	Action WriteAction
+	// Metadata to store with the entries (the new scores' metadata).
+	Metadata Metadata
+	// Entries to append, or all the new scores to replace with, in
+	// iteration order.
+	Entries []ValidationIterationScores
+	// Overwrite is true when stored scores are replaced: stores log it as a
+	// warning.
+	Overwrite bool
+	// Late lists iterations below the stored validated-until that were not
+	// stored and are added (checkpoints validated late).
+	Late []int
+}
+
+// PlanValidation applies the validation extend-or-overwrite rule. stored is
+// the stored metadata and storedIterations the stored iterations (any order;
+// none when nothing is stored). Scores that Validate rejects are an error,
+// and so is an append whose metadata differ from the stored metadata
+// (ErrMetadataMismatch). Every store implements
+// StoreValidationIterationScores with it.
+func PlanValidation(stored Metadata, storedIterations []int, scores *ValidationScores) (ValidationPlan, error) {
+	if scores == nil {
+		return ValidationPlan{}, invalid("validation scores are nil")
+	}
+	if err := scores.Validate(); err != nil {
+		return ValidationPlan{}, err
+	}
+	if len(scores.Scores) == 0 {
+		return ValidationPlan{Action: WriteNothing}, nil
+	}
+	if sh := scores.Shape(); sh[0] == 0 || sh[1] == 0 || sh[2] == 0 {
+		return ValidationPlan{}, invalid("validation scores need at least one dataset, parameter set and criterion, got %d×%d×%d", sh[0], sh[1], sh[2])
+	}
+	if len(storedIterations) == 0 {
+		return ValidationPlan{Action: WriteReplace, Metadata: scores.Metadata, Entries: scores.Scores}, nil
+	}
+	existingUntil := 0
+	have := make(map[int]bool, len(storedIterations))
+	for _, it := range storedIterations {
+		have[it] = true
+		if it+1 > existingUntil {
+			existingUntil = it + 1
+		}
+	}
+	if existingUntil > scores.ValidatedUntil() {
+		return ValidationPlan{Action: WriteReplace, Metadata: scores.Metadata, Entries: scores.Scores, Overwrite: true}, nil
+	}
+	if !stored.Equal(scores.Metadata) {
+		return ValidationPlan{}, fmt.Errorf("cannot append validation scores: stored and new metadata differ: %s: %w",
+			stored.Diff(scores.Metadata), ErrMetadataMismatch)
+	}
+	plan := ValidationPlan{Action: WriteAppend, Metadata: scores.Metadata}
+	for _, s := range scores.Scores {
+		switch {
+		case s.Iteration >= existingUntil:
+			plan.Entries = append(plan.Entries, s)
+		case !have[s.Iteration]:
+			plan.Entries = append(plan.Entries, s)
+			plan.Late = append(plan.Late, s.Iteration)
+		}
+	}
+	if len(plan.Entries) == 0 {
+		return ValidationPlan{Action: WriteNothing}, nil
+	}
+	return plan, nil
+}
+
+// MergeValidation merges appended entries into stored ones: the result is
+// sorted by iteration. A store whose appends may arrive out of iteration
+// order (late validations) sorts with it when reading.
+func MergeValidation(entries []ValidationIterationScores) []ValidationIterationScores {
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Iteration < entries[j].Iteration })
+	return entries
+}

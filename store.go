@@ -1,0 +1,92 @@
+package statstore
+
+import (
+	"context"
+)
+
+// StatsStore keeps the statistics of training runs. The first five methods
+// are DaCapo's StatsStore; the others are what every user needs beyond it.
+// Every implementation (the file store, PostgreSQL, the HTTP client) follows
+// the same rules, checked by package storetest:
+//
+// Training, extend or overwrite (see PlanTraining): stored empty → store
+// all; new stats empty → nothing happens; new TrainedUntil > stored
+// TrainedUntil → append the entries whose iteration ≥ the stored
+// TrainedUntil; otherwise (resumed from an earlier checkpoint) → replace the
+// stored stats atomically and log a warning.
+//
+// Validation, extend or overwrite (see PlanValidation): with (replace, from)
+// = new.Compare(stored): replace → the stored scores become the new ones,
+// atomically; else the new entries with iteration ≥ from are appended (and
+// entries of checkpoints validated late, missing from the store, are added).
+// Stored entries are never lost on an append. Appending scores whose
+// metadata differ from the stored metadata fails with ErrMetadataMismatch and
+// writes nothing.
+//
+// Unknown runs: retrieving gives empty results, not an error; deleting is
+// not an error. Run names are checked with ValidateRunName
+// (ErrInvalidRunName). Bad input wraps ErrInvalidArgument, ErrOutOfOrder,
+// ErrDuplicateIteration or ErrShapeMismatch and leaves the store unchanged.
+// Stored data that fails its checks gives a *CorruptError (ErrCorrupt).
+type StatsStore interface {
+	// StoreTrainingStats extends or overwrites the run's training stats.
+	StoreTrainingStats(ctx context.Context, run string, stats *TrainingStats) error
+	// RetrieveTrainingStats returns the run's whole training history.
+	RetrieveTrainingStats(ctx context.Context, run string) (*TrainingStats, error)
+	// StoreValidationIterationScores extends or overwrites the run's validation scores.
+	StoreValidationIterationScores(ctx context.Context, run string, scores *ValidationScores) error
+	// RetrieveValidationIterationScores returns the run's validation entries in iteration order.
+	RetrieveValidationIterationScores(ctx context.Context, run string) ([]ValidationIterationScores, error)
+	// DeleteTrainingStats removes the run's training stats.
+	DeleteTrainingStats(ctx context.Context, run string) error
+
+	// ListRuns returns every run with stored training stats or validation
+	// scores, sorted by name.
+	ListRuns(ctx context.Context) ([]RunInfo, error)
+	// RetrieveValidationScores returns the run's validation scores with their
+	// metadata (zero metadata and no scores for an unknown run).
+	RetrieveValidationScores(ctx context.Context, run string) (*ValidationScores, error)
+	// DeleteValidationScores removes the run's validation scores and metadata.
+	DeleteValidationScores(ctx context.Context, run string) error
+	// DeleteRun removes everything stored for the run.
+	DeleteRun(ctx context.Context, run string) error
+	// RetrieveTrainingRange returns the training entries with iteration in r.
+	RetrieveTrainingRange(ctx context.Context, run string, r IterationRange) (*TrainingStats, error)
+	// SubsampleTraining returns at most opts.MaxPoints training entries for
+	// plotting, as Subsample defines them, without reading the whole
+	// history in stride mode.
+	SubsampleTraining(ctx context.Context, run string, opts SubsampleOptions) ([]TrainingIterationStats, error)
+	// Close releases the store's resources; later calls fail with ErrClosed.
+	Close() error
+}
+
+// RunInfo summarises one stored run.
+type RunInfo struct {
+	Run                  string
+	TrainedUntil         int // last training iteration + 1, 0 without training stats
+	TrainingIterations   int // number of training entries
+	ValidatedUntil       int // last validated iteration + 1, 0 without validation scores
+	ValidationIterations int // number of validation entries
+}
+
+// IterationRange selects the iterations i with From <= i < To; To == 0
+// means no upper bound.
+type IterationRange struct {
+	From, To int
+}
+
+// Contains reports whether iteration i is in r.
+func (r IterationRange) Contains(i int) bool {
+	return i >= r.From && (r.To == 0 || i < r.To)
+}
+
+// Validate reports a negative bound or an upper bound below the lower one.
+func (r IterationRange) Validate() error {
+	if r.From < 0 || r.To < 0 {
+		return invalid("iteration range [%d, %d): bounds must be >= 0", r.From, r.To)
+	}
+	if r.To != 0 && r.To < r.From {
+		return invalid("iteration range [%d, %d): end is before start", r.From, r.To)
+	}
+	return nil
+}
