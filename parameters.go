@@ -13,8 +13,8 @@ import (
 // (axis 1 of the scores): an integer id, named values in order (for example
 // threshold=0.5, or bias=0.5 and context=[32,32,32]) and a display name.
 type ParameterSet struct {
-	ID     int            `json:"id"`
-	Name   string         `json:"name"`
+	ID     int             `json:"id"`
+	Name   string          `json:"name"`
 	Values ParameterValues `json:"values"`
 }
 
