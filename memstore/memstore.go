@@ -25,8 +25,8 @@ type Store struct {
 // runData is what is stored for one run. A run with neither training entries
 // nor validation entries is removed from the map.
 type runData struct {
-	training []statstore.TrainingIterationStats   // strictly increasing iterations
-	meta     statstore.Metadata                   // metadata of scores
+	training []statstore.TrainingIterationStats    // strictly increasing iterations
+	meta     statstore.Metadata                    // metadata of scores
 	scores   []statstore.ValidationIterationScores // sorted by iteration, unique
 }
 
