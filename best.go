@@ -26,12 +26,15 @@ func (v *ValidationScores) GetBest(data *labeled.Array, dim string) (*labeled.La
 		return v.bestAlong(data, dim, name)
 	}
 	names, _ := data.Coords(DimCriteria)
+	if len(names) == 0 {
+		return nil, nil, invalid("cannot take the best of data with no criteria")
+	}
 	labels := make([]*labeled.Labels, len(names))
 	values := make([]*labeled.Array, len(names))
 	for i, name := range names {
 		sub, err := data.Sel(DimCriteria, name)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, badData(err)
 		}
 		if labels[i], values[i], err = v.bestAlong(sub, dim, name); err != nil {
 			return nil, nil, err
@@ -40,13 +43,19 @@ func (v *ValidationScores) GetBest(data *labeled.Array, dim string) (*labeled.La
 	crit := labeled.Dim{Name: DimCriteria, Coords: names}
 	l, err := labeled.StackLabels(crit, labels...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, badData(err)
 	}
 	a, err := labeled.Stack(crit, values...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, badData(err)
 	}
 	return l, a, nil
+}
+
+// badData wraps an error of package labeled (a dimension or label the data
+// does not have) so that it also matches ErrInvalidArgument.
+func badData(err error) error {
+	return fmt.Errorf("get best: %w (%w)", err, ErrInvalidArgument)
 }
 
 // bestAlong reduces data, the scores of one criterion, along dim.
@@ -56,20 +65,19 @@ func (v *ValidationScores) bestAlong(data *labeled.Array, dim string, name any) 
 	if !ok {
 		return nil, nil, fmt.Errorf("unknown criterion %v, want one of %v: %w", name, v.Criteria(), ErrNotFound)
 	}
+	idx, reduce := data.IdxMin, data.Min
 	if c.HigherIsBetter {
-		l, err := data.IdxMax(dim)
-		if err != nil {
-			return nil, nil, err
-		}
-		a, err := data.Max(dim)
-		return l, a, err
+		idx, reduce = data.IdxMax, data.Max
 	}
-	l, err := data.IdxMin(dim)
+	l, err := idx(dim)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, badData(err)
 	}
-	a, err := data.Min(dim)
-	return l, a, err
+	a, err := reduce(dim)
+	if err != nil {
+		return nil, nil, badData(err)
+	}
+	return l, a, nil
 }
 
 // Best is one line of a best report: for a dataset (or the mean over

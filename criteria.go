@@ -1,6 +1,7 @@
 package statstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -17,8 +18,10 @@ type Criterion struct {
 	StoreBest      bool   `json:"store_best"`
 }
 
-// Bounds are a criterion's lower and upper bounds; a nil bound is open.
-// In JSON they are a two-element array with null for an open bound.
+// Bounds are a criterion's lower and upper bounds; a nil bound is open, and
+// so is a NaN bound (DaCapo writes float("nan") for an open upper bound), a
+// -Inf lower bound and a +Inf upper bound. In JSON they are a two-element
+// array with null for an open bound.
 type Bounds struct {
 	Lower, Upper *float64
 }
@@ -26,33 +29,56 @@ type Bounds struct {
 // Bound returns a pointer to v, for building Bounds.
 func Bound(v float64) *float64 { return &v }
 
-// MarshalJSON writes [lower, upper] with null for an open bound.
-func (b Bounds) MarshalJSON() ([]byte, error) {
-	return json.Marshal([2]*float64{b.Lower, b.Upper})
+// normalized returns b with every open bound (NaN, -Inf lower, +Inf upper)
+// as nil.
+func (b Bounds) normalized() Bounds {
+	open := func(p *float64, inf int) *float64 {
+		if p == nil || math.IsNaN(*p) || math.IsInf(*p, inf) {
+			return nil
+		}
+		return p
+	}
+	return Bounds{Lower: open(b.Lower, -1), Upper: open(b.Upper, 1)}
 }
 
-// UnmarshalJSON reads [lower, upper]; null or NaN (what DaCapo writes for an
-// open upper bound) is an open bound.
+// MarshalJSON writes [lower, upper] with null for an open bound.
+func (b Bounds) MarshalJSON() ([]byte, error) {
+	n := b.normalized()
+	return json.Marshal([2]*float64{n.Lower, n.Upper})
+}
+
+// UnmarshalJSON reads [lower, upper]. null, "NaN" (DaCapo writes NaN for an
+// open upper bound; see package internal/jsonnan for reading Python's bare
+// NaN), "-Infinity" as the lower and "Infinity" as the upper bound are open.
+// A JSON null leaves b unchanged.
 func (b *Bounds) UnmarshalJSON(data []byte) error {
-	var v []*float64
-	if err := json.Unmarshal(data, &v); err != nil {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return invalid("criterion bounds %s: want [lower, upper] with null for an open bound", data)
 	}
-	if len(v) != 2 {
-		return invalid("criterion bounds %s: want 2 values, got %d", data, len(v))
+	if len(raw) != 2 {
+		return invalid("criterion bounds %s: want 2 values, got %d", data, len(raw))
 	}
-	*b = Bounds{Lower: openNaN(v[0]), Upper: openNaN(v[1])}
+	var v [2]*float64
+	for i, r := range raw {
+		var word string
+		switch {
+		case json.Unmarshal(r, &v[i]) == nil:
+		case json.Unmarshal(r, &word) == nil && (word == "NaN" || word == [2]string{"-Infinity", "Infinity"}[i]):
+			v[i] = nil
+		default:
+			return invalid("criterion bounds %s: bound %d is %s, want a number, null or \"NaN\"", data, i, r)
+		}
+	}
+	*b = Bounds{Lower: v[0], Upper: v[1]}.normalized()
 	return nil
 }
 
-func openNaN(p *float64) *float64 {
-	if p == nil || math.IsNaN(*p) {
-		return nil
-	}
-	return p
-}
-
-// Equal reports whether two bounds are the same.
+// Equal reports whether two bounds are the same, every open bound equal to
+// every other open bound on the same side.
 func (b Bounds) Equal(o Bounds) bool {
 	eq := func(x, y *float64) bool {
 		if x == nil || y == nil {
@@ -60,6 +86,7 @@ func (b Bounds) Equal(o Bounds) bool {
 		}
 		return *x == *y
 	}
+	b, o = b.normalized(), o.normalized()
 	return eq(b.Lower, o.Lower) && eq(b.Upper, o.Upper)
 }
 
@@ -68,8 +95,15 @@ func (c Criterion) Validate() error {
 	if c.Name == "" {
 		return invalid("criterion has an empty name")
 	}
-	if c.Bounds.Lower != nil && c.Bounds.Upper != nil && *c.Bounds.Lower > *c.Bounds.Upper {
-		return invalid("criterion %q: lower bound %v is above upper bound %v", c.Name, *c.Bounds.Lower, *c.Bounds.Upper)
+	b := c.Bounds.normalized()
+	if b.Lower != nil && math.IsInf(*b.Lower, 1) {
+		return invalid("criterion %q: lower bound is +Inf, want a finite number or open", c.Name)
+	}
+	if b.Upper != nil && math.IsInf(*b.Upper, -1) {
+		return invalid("criterion %q: upper bound is -Inf, want a finite number or open", c.Name)
+	}
+	if b.Lower != nil && b.Upper != nil && *b.Lower > *b.Upper {
+		return invalid("criterion %q: lower bound %v is above upper bound %v", c.Name, *b.Lower, *b.Upper)
 	}
 	return nil
 }

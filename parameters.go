@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -113,7 +114,7 @@ func (vs ParameterValues) MarshalJSON() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		val, err := json.Marshal(v.Value)
+		val, err := marshalParamValue(v.Value)
 		if err != nil {
 			return nil, fmt.Errorf("parameter value %q: %w", v.Name, err)
 		}
@@ -123,6 +124,36 @@ func (vs ParameterValues) MarshalJSON() ([]byte, error) {
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// marshalParamValue writes x as JSON, floats with a decimal point or an
+// exponent (3.0, not 3, as Python's json writes them) so that they read back
+// as floats and keep their display name.
+func marshalParamValue(x any) ([]byte, error) {
+	switch x := x.(type) {
+	case float64:
+		b, err := json.Marshal(x)
+		if err == nil && !bytes.ContainsAny(b, ".eE") {
+			b = append(b, ".0"...)
+		}
+		return b, err
+	case []any:
+		var buf bytes.Buffer
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			b, err := marshalParamValue(e)
+			if err != nil {
+				return nil, err
+			}
+			buf.Write(b)
+		}
+		buf.WriteByte(']')
+		return buf.Bytes(), nil
+	}
+	return json.Marshal(x)
 }
 
 // UnmarshalJSON reads a JSON object keeping its key order. Integral numbers
@@ -160,8 +191,14 @@ func (vs *ParameterValues) UnmarshalJSON(data []byte) error {
 	if _, err := dec.Token(); err != nil {
 		return invalid("parameter values: %v", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid("parameter values: data after the object in %s", data)
+	}
+	if err := out.Validate(); err != nil {
+		return err
+	}
 	*vs = out
-	return out.Validate()
+	return nil
 }
 
 func fromJSONNumber(x any) (any, error) {
@@ -203,11 +240,7 @@ func pythonStr(x any) string {
 		}
 		return "False"
 	case float64:
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eEn") {
-			s += ".0"
-		}
-		return s
+		return pythonFloat(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case int:
@@ -222,6 +255,31 @@ func pythonStr(x any) string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return fmt.Sprint(x)
+}
+
+// pythonFloat formats x as Python's repr does: the shortest digits that read
+// back as x, in positional notation with at least one decimal for decimal
+// exponents -4 to 15 (1000000.0, 0.0001) and in scientific notation
+// otherwise (1e+16, 1e-05); inf and nan for the non-finite values.
+func pythonFloat(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "nan"
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	}
+	sci := strconv.FormatFloat(x, 'e', -1, 64)
+	exp, err := strconv.Atoi(sci[strings.IndexByte(sci, 'e')+1:])
+	if err != nil || exp < -4 || exp >= 16 {
+		return sci
+	}
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
 }
 
 // GenericParameters returns n parameter sets with ids 0..n-1 named

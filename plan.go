@@ -47,6 +47,9 @@ func PlanTraining(storedUntil int, stats *TrainingStats) (TrainingPlan, error) {
 	if stats == nil {
 		return TrainingPlan{}, invalid("training stats are nil")
 	}
+	if storedUntil < 0 {
+		return TrainingPlan{}, invalid("stored trained-until %d is negative, want >= 0", storedUntil)
+	}
 	if err := stats.Validate(); err != nil {
 		return TrainingPlan{}, err
 	}

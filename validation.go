@@ -105,11 +105,29 @@ func (v *ValidationScores) checkShape(s ValidationIterationScores) error {
 		return fmt.Errorf("scores of iteration %d are ragged, want %d×%d×%d (datasets × parameters × criteria): %w",
 			s.Iteration, want[0], want[1], want[2], ErrShapeMismatch)
 	}
-	if got != want && !(want[0] == 0 && got[0] == 0) {
+	if !shapeFits(got, want) {
 		return fmt.Errorf("scores of iteration %d have shape %d×%d×%d, want %d×%d×%d (datasets × parameters × criteria): %w",
 			s.Iteration, got[0], got[1], got[2], want[0], want[1], want[2], ErrShapeMismatch)
 	}
 	return nil
+}
+
+// shapeFits reports whether a scores array of shape got fits want. An
+// array cannot show the length of an axis nested inside an empty one (no
+// datasets means no parameter sets to count criteria in), so only the axes
+// it can show are compared.
+func shapeFits(got, want [3]int) bool {
+	switch {
+	case got[0] != want[0]:
+		return false
+	case want[0] == 0:
+		return true
+	case got[1] != want[1]:
+		return false
+	case want[1] == 0:
+		return true
+	}
+	return got[2] == want[2]
 }
 
 // Validate reports invalid metadata, negative, unsorted or repeated
