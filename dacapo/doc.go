@@ -1,0 +1,44 @@
+// Package dacapo reads and writes the stats directories of DaCapo's
+// FileStatsStore, so statstore can open a directory DaCapo wrote as it is,
+// import it into a native store, and export a run back to DaCapo.
+//
+// A DaCapo stats directory holds one pickle per run in each of two
+// sub-directories:
+//
+//	DIR/training_stats/<run>      list of {"iteration": int, "loss": float, "time": float, "run_name": str}
+//	DIR/validation_scores/<run>   list of {"iteration": int, "scores": [[[float]]], "run_name": str}
+//
+// where scores nest [dataset][parameter set][criterion]. DaCapo stores no
+// names for these axes: Open takes them from Options (explicit metadata, or
+// a criteria preset with dataset and parameter names) and otherwise uses the
+// generic names of statstore.GenericMetadata, with a warning.
+//
+// # Reading pickles safely
+//
+// Pickles are decoded with github.com/kisielk/og-rek, which never executes
+// code: globals and calls come back as Class and Call values. Before og-rek
+// sees a file, a scanner walks its opcodes once and rejects anything a DaCapo
+// file does not hold: protocols other than 2 to 5, opcodes DaCapo's data never
+// needs, globals other than numpy's float64 scalar reconstructors (named in
+// the error: "forbidden global os.system"), length prefixes longer than the
+// rest of the file, nesting deeper than a few levels, and files whose decoded
+// form would need far more memory than their size suggests. Files larger than
+// Options.MaxFileSize (DefaultMaxFileSize) are refused before being read. The
+// scanner also normalises the stream for og-rek, which does not implement
+// BUILD: numpy.dtype's BUILD becomes a tuple (dtype call, state) whose state
+// is then checked exactly.
+//
+// Accepted values are ints (including Python longs), floats, strings, lists,
+// dicts with string keys and numpy.float64 scalars, pickled by numpy as
+// numpy.core.multiarray.scalar (numpy 1) or numpy._core.multiarray.scalar
+// (numpy 2) applied to dtype('f8') with state (3, '<', None, None, None, -1,
+// -1, 0) and 8 little-endian bytes. An int is accepted where a float is
+// expected. Anything else is a *statstore.CorruptError naming the file and,
+// where it helps, the byte offset or the entry.
+//
+// # Writing
+//
+// Export writes protocol 4 pickles (DaCapo's default) that Python's
+// pickle.load reads back as the documents DaCapo writes: the same keys, ints
+// as ints, floats as floats, NaN as NaN.
+package dacapo

@@ -1,0 +1,532 @@
+package dacapo
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+)
+
+// Limits of the scanner. A DaCapo pickle needs a stack of about a thousand
+// entries (Python batches APPENDS by 1000) and half a dozen nested marks.
+const (
+	maxStack     = 1 << 16
+	maxMarks     = 32
+	maxGlobalLen = 256
+	// memBudgetPerByte and memBudgetBase bound the memory og-rek may need for
+	// a file, as estimated by the scanner: a DaCapo file needs about 20
+	// estimated bytes per file byte.
+	memBudgetPerByte = 64
+	memBudgetBase    = 1 << 20
+)
+
+// Estimated memory, in bytes, og-rek allocates for each kind of value.
+const (
+	costScalar    = 24
+	costString    = 32
+	costContainer = 64
+	costItem      = 48
+	costMemo      = 64
+	costCall      = 96
+	costStackSlot = 16
+)
+
+// The globals a DaCapo pickle may name: numpy's float64 scalar
+// reconstructors (numpy 1 and numpy 2), numpy.dtype, and _codecs.encode,
+// which protocol 2 uses to pickle the scalar's bytes.
+const (
+	globalScalarNumpy1 = "numpy.core.multiarray.scalar"
+	globalScalarNumpy2 = "numpy._core.multiarray.scalar"
+	globalDtype        = "numpy.dtype"
+	globalCodecsEncode = "_codecs.encode"
+)
+
+func allowedGlobal(name string) bool {
+	switch name {
+	case globalScalarNumpy1, globalScalarNumpy2, globalDtype, globalCodecsEncode:
+		return true
+	}
+	return false
+}
+
+// scanError is a pickle the scanner rejects, at a byte offset.
+type scanError struct {
+	Offset int64
+	Reason string
+}
+
+func (e *scanError) Error() string { return fmt.Sprintf("at byte offset %d: %s", e.Offset, e.Reason) }
+
+// entryKind is what the scanner knows about a value on the pickle stack.
+type entryKind uint8
+
+const (
+	kindValue  entryKind = iota // any value
+	kindMark                    // a MARK
+	kindString                  // a str, whose text is kept
+	kindGlobal                  // a global (module.name)
+	kindDtype                   // numpy.dtype(...) before its BUILD
+)
+
+type entry struct {
+	kind entryKind
+	text string // the str of kindString, the module.name of kindGlobal
+	// pending holds the memo indices of a kindDtype, stored only after its
+	// BUILD so that memo references see the built dtype.
+	pending []uint32
+}
+
+// scanner checks a pickle opcode by opcode and writes a normalised copy for
+// og-rek: FRAMEs dropped, every memo put and get made explicit with
+// LONG_BINPUT / LONG_BINGET, and numpy.dtype's BUILD turned into TUPLE2.
+type scanner struct {
+	in     []byte
+	pos    int
+	out    []byte
+	stack  []*entry
+	marks  []int // stack indices of the MARKs
+	memo   map[uint32]*entry
+	budget int64
+	proto  int
+}
+
+// scanPickle checks data and returns the normalised pickle and its protocol.
+func scanPickle(data []byte) ([]byte, int, error) {
+	s := &scanner{
+		in:     data,
+		out:    make([]byte, 0, len(data)+len(data)/4+16),
+		memo:   map[uint32]*entry{},
+		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
+	}
+	if err := s.run(); err != nil {
+		return nil, 0, err
+	}
+	return s.out, s.proto, nil
+}
+
+func (s *scanner) fail(at int, format string, args ...any) error {
+	return &scanError{Offset: int64(at), Reason: fmt.Sprintf(format, args...)}
+}
+
+func (s *scanner) run() error {
+	if len(s.in) == 0 {
+		return s.fail(0, "empty file, want a pickle")
+	}
+	for {
+		at := s.pos
+		if at >= len(s.in) {
+			return s.fail(at, "file ends without the STOP opcode (truncated?)")
+		}
+		op := s.in[at]
+		s.pos++
+		if at == 0 && op != opProto {
+			return s.fail(0, "no PROTO opcode: pickle protocol 0 or 1 (or not a pickle), want protocol 2 to 5")
+		}
+		done, err := s.step(at, op)
+		if err != nil {
+			return err
+		}
+		if done {
+			if rest := len(s.in) - s.pos; rest > 0 {
+				return s.fail(s.pos, "%d bytes after the STOP opcode, want the file to end", rest)
+			}
+			return nil
+		}
+	}
+}
+
+// step handles one opcode; done is true after STOP.
+func (s *scanner) step(at int, op byte) (done bool, err error) {
+	switch op {
+	case opProto:
+		if at != 0 {
+			return false, s.fail(at, "PROTO opcode in the middle of the pickle")
+		}
+		b, err := s.read(at, 1)
+		if err != nil {
+			return false, err
+		}
+		if b[0] < 2 || b[0] > 5 {
+			return false, s.fail(at, "pickle protocol %d, want 2 to 5", b[0])
+		}
+		s.proto = int(b[0])
+		s.emit(op, b[0])
+	case opFrame:
+		b, err := s.read(at, 8)
+		if err != nil {
+			return false, err
+		}
+		if n := binary.LittleEndian.Uint64(b); n > uint64(len(s.in)-s.pos) {
+			return false, s.fail(at, "frame of %d bytes but only %d bytes follow", n, len(s.in)-s.pos)
+		}
+	case opStop:
+		if len(s.stack) != 1 || s.stack[0].kind == kindMark {
+			return false, s.fail(at, "STOP with %d values on the stack, want 1", len(s.stack))
+		}
+		s.emit(op)
+		return true, nil
+	case opMark:
+		if len(s.marks) >= maxMarks {
+			return false, s.fail(at, "nesting deeper than %d levels, want a DaCapo list of documents", maxMarks)
+		}
+		s.marks = append(s.marks, len(s.stack))
+		s.emit(op)
+		return false, s.push(at, &entry{kind: kindMark}, 0)
+	case opEmptyList, opEmptyDict, opEmptyTuple:
+		s.emit(op)
+		return false, s.push(at, &entry{}, costContainer)
+	case opNone, opNewtrue, opNewfalse:
+		s.emit(op)
+		return false, s.push(at, &entry{}, 0)
+	case opBinint1, opBinint2, opBinint, opBinfloat:
+		b, err := s.read(at, fixedArgLen(op))
+		if err != nil {
+			return false, err
+		}
+		s.emit(op)
+		s.emit(b...)
+		return false, s.push(at, &entry{}, costScalar)
+	case opLong1:
+		return false, s.sized(at, op, 1, &entry{}, costScalar)
+	case opShortBinunicod, opShortBinbytes:
+		return false, s.sized(at, op, 1, &entry{kind: kindString}, costString)
+	case opBinunicode, opBinbytes:
+		return false, s.sized(at, op, 4, &entry{kind: kindString}, costString)
+	case opGlobal:
+		return false, s.global(at)
+	case opStackGlobal:
+		return false, s.stackGlobal(at)
+	case opReduce:
+		return false, s.reduce(at)
+	case opBuild:
+		return false, s.build(at)
+	case opMemoize, opPut, opBinput, opLongBinput:
+		return false, s.put(at, op)
+	case opGet, opBinget, opLongBinget:
+		return false, s.get(at, op)
+	case opAppend, opSetitem:
+		n := 1
+		if op == opSetitem {
+			n = 2
+		}
+		if _, err := s.pop(at, n); err != nil {
+			return false, err
+		}
+		if err := s.needTop(at, op); err != nil {
+			return false, err
+		}
+		s.emit(op)
+		return false, s.spend(at, int64(n)*costItem)
+	case opAppends, opSetitems:
+		items, err := s.popMark(at, op)
+		if err != nil {
+			return false, err
+		}
+		if op == opSetitems && items%2 != 0 {
+			return false, s.fail(at, "SETITEMS with %d values, want key/value pairs", items)
+		}
+		if err := s.needTop(at, op); err != nil {
+			return false, err
+		}
+		s.emit(op)
+		return false, s.spend(at, int64(items)*costItem)
+	case opDict, opList, opTuple:
+		items, err := s.popMark(at, op)
+		if err != nil {
+			return false, err
+		}
+		if op == opDict && items%2 != 0 {
+			return false, s.fail(at, "DICT with %d values, want key/value pairs", items)
+		}
+		s.emit(op)
+		return false, s.push(at, &entry{}, costContainer+int64(items)*costItem)
+	case opTuple1, opTuple2, opTuple3:
+		n := int(op-opTuple1) + 1
+		if _, err := s.pop(at, n); err != nil {
+			return false, err
+		}
+		s.emit(op)
+		return false, s.push(at, &entry{}, costContainer+int64(n)*costItem)
+	default:
+		return false, s.fail(at, "opcode %s is not used by DaCapo stats files (want lists of dicts of ints, floats, strings and numpy.float64 scalars)", opName(op))
+	}
+	return false, nil
+}
+
+// read returns the next n bytes, failing when the file has fewer.
+func (s *scanner) read(at, n int) ([]byte, error) {
+	if n > len(s.in)-s.pos {
+		return nil, s.fail(at, "%s needs %d more bytes but the file has %d (truncated?)", opName(s.in[at]), n, len(s.in)-s.pos)
+	}
+	b := s.in[s.pos : s.pos+n]
+	s.pos += n
+	return b, nil
+}
+
+// sized handles an opcode whose argument is a little-endian length of
+// lenBytes bytes followed by that many bytes.
+func (s *scanner) sized(at int, op byte, lenBytes int, e *entry, cost int64) error {
+	b, err := s.read(at, lenBytes)
+	if err != nil {
+		return err
+	}
+	var n uint64
+	for i := lenBytes - 1; i >= 0; i-- {
+		n = n<<8 | uint64(b[i])
+	}
+	if n > uint64(len(s.in)-s.pos) {
+		return s.fail(at, "%s of %d bytes but only %d bytes follow (huge length prefix or truncated file)", opName(op), n, len(s.in)-s.pos)
+	}
+	data, _ := s.read(at, int(n))
+	if e.kind == kindString && len(data) <= maxGlobalLen {
+		e.text = string(data) // kept only for STACK_GLOBAL, which needs short names
+	}
+	s.emit(op)
+	s.emit(b...)
+	s.emit(data...)
+	return s.push(at, e, cost+int64(n))
+}
+
+// line reads a newline-terminated argument of at most maxGlobalLen bytes.
+func (s *scanner) line(at int) (string, error) {
+	rest := s.in[s.pos:]
+	i := bytes.IndexByte(rest[:min(len(rest), maxGlobalLen+1)], '\n')
+	if i < 0 {
+		return "", s.fail(at, "%s argument is not a line of at most %d bytes", opName(s.in[at]), maxGlobalLen)
+	}
+	s.pos += i + 1
+	return string(rest[:i]), nil
+}
+
+func (s *scanner) global(at int) error {
+	module, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	name, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	if err := s.checkGlobal(at, module, name); err != nil {
+		return err
+	}
+	s.emit(opGlobal)
+	s.emit([]byte(module + "\n" + name + "\n")...)
+	return s.push(at, &entry{kind: kindGlobal, text: module + "." + name}, costCall)
+}
+
+func (s *scanner) stackGlobal(at int) error {
+	v, err := s.pop(at, 2)
+	if err != nil {
+		return err
+	}
+	if v[0].kind != kindString || v[1].kind != kindString {
+		return s.fail(at, "STACK_GLOBAL needs a module and a name string")
+	}
+	if err := s.checkGlobal(at, v[0].text, v[1].text); err != nil {
+		return err
+	}
+	s.emit(opStackGlobal)
+	return s.push(at, &entry{kind: kindGlobal, text: v[0].text + "." + v[1].text}, costCall)
+}
+
+// checkGlobal rejects every global but the few numpy.float64 needs.
+func (s *scanner) checkGlobal(at int, module, name string) error {
+	if full := module + "." + name; !allowedGlobal(full) {
+		return s.fail(at, "forbidden global %s: DaCapo stats files may only name %s, %s and %s", strconv.Quote(full), globalScalarNumpy1, globalScalarNumpy2, globalDtype)
+	}
+	return nil
+}
+
+func (s *scanner) reduce(at int) error {
+	v, err := s.pop(at, 2)
+	if err != nil {
+		return err
+	}
+	if v[0].kind != kindGlobal {
+		return s.fail(at, "REDUCE of a value that is not a global")
+	}
+	s.emit(opReduce)
+	e := &entry{}
+	if v[0].text == globalDtype {
+		e.kind = kindDtype
+	}
+	return s.push(at, e, costCall)
+}
+
+// build turns numpy.dtype's BUILD (set the state of the dtype below it) into
+// TUPLE2 (dtype call, state), then stores the memo puts held back until now.
+func (s *scanner) build(at int) error {
+	v, err := s.pop(at, 2)
+	if err != nil {
+		return err
+	}
+	if v[0].kind != kindDtype {
+		return s.fail(at, "BUILD of a value other than numpy.dtype, want BUILD only to set a dtype's state")
+	}
+	s.emit(opTuple2)
+	built := &entry{}
+	if err := s.push(at, built, costContainer); err != nil {
+		return err
+	}
+	for _, idx := range v[0].pending {
+		s.memo[idx] = built
+		s.emitIndex(opLongBinput, idx)
+	}
+	return nil
+}
+
+func (s *scanner) put(at int, op byte) error {
+	var idx uint32
+	switch op {
+	case opMemoize:
+		idx = uint32(len(s.memo))
+	case opBinput:
+		b, err := s.read(at, 1)
+		if err != nil {
+			return err
+		}
+		idx = uint32(b[0])
+	case opLongBinput:
+		b, err := s.read(at, 4)
+		if err != nil {
+			return err
+		}
+		idx = binary.LittleEndian.Uint32(b)
+	case opPut:
+		n, err := s.lineIndex(at)
+		if err != nil {
+			return err
+		}
+		idx = n
+	}
+	if len(s.stack) == 0 || s.stack[len(s.stack)-1].kind == kindMark {
+		return s.fail(at, "%s with no value on the stack", opName(op))
+	}
+	top := s.stack[len(s.stack)-1]
+	if err := s.spend(at, costMemo); err != nil {
+		return err
+	}
+	if top.kind == kindDtype {
+		top.pending = append(top.pending, idx)
+		s.memo[idx] = top
+		return nil
+	}
+	s.memo[idx] = top
+	s.emitIndex(opLongBinput, idx)
+	return nil
+}
+
+func (s *scanner) get(at int, op byte) error {
+	var idx uint32
+	switch op {
+	case opBinget:
+		b, err := s.read(at, 1)
+		if err != nil {
+			return err
+		}
+		idx = uint32(b[0])
+	case opLongBinget:
+		b, err := s.read(at, 4)
+		if err != nil {
+			return err
+		}
+		idx = binary.LittleEndian.Uint32(b)
+	case opGet:
+		n, err := s.lineIndex(at)
+		if err != nil {
+			return err
+		}
+		idx = n
+	}
+	e, ok := s.memo[idx]
+	if !ok {
+		return s.fail(at, "%s of memo index %d, which was never stored", opName(op), idx)
+	}
+	if e.kind == kindDtype {
+		return s.fail(at, "%s of a numpy.dtype before its state is set", opName(op))
+	}
+	s.emitIndex(opLongBinget, idx)
+	return s.push(at, e, 0)
+}
+
+func (s *scanner) lineIndex(at int) (uint32, error) {
+	l, err := s.line(at)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(l, 10, 32)
+	if err != nil {
+		return 0, s.fail(at, "%s index %q is not a number", opName(s.in[at]), l)
+	}
+	return uint32(n), nil
+}
+
+// push puts e on the stack and spends cost bytes of the memory budget.
+func (s *scanner) push(at int, e *entry, cost int64) error {
+	if len(s.stack) >= maxStack {
+		return s.fail(at, "more than %d values on the pickle stack, want a DaCapo list of documents", maxStack)
+	}
+	s.stack = append(s.stack, e)
+	return s.spend(at, cost+costStackSlot)
+}
+
+func (s *scanner) spend(at int, cost int64) error {
+	s.budget -= cost
+	if s.budget < 0 {
+		return s.fail(at, "decoding would need far more memory than a DaCapo file of %d bytes (degenerate pickle)", len(s.in))
+	}
+	return nil
+}
+
+// pop removes the top n values, none of which may be a MARK.
+func (s *scanner) pop(at, n int) ([]*entry, error) {
+	base := len(s.stack) - n
+	if base < 0 || (len(s.marks) > 0 && s.marks[len(s.marks)-1] >= base) {
+		return nil, s.fail(at, "%s needs %d values on the stack (stack underflow)", opName(s.in[at]), n)
+	}
+	v := append([]*entry(nil), s.stack[base:]...) // a copy: pushes reuse the stack's storage
+	s.stack = s.stack[:base]
+	return v, nil
+}
+
+// popMark removes the values above the topmost MARK and the MARK, and
+// returns how many values there were.
+func (s *scanner) popMark(at int, op byte) (int, error) {
+	if len(s.marks) == 0 {
+		return 0, s.fail(at, "%s without a MARK", opName(op))
+	}
+	m := s.marks[len(s.marks)-1]
+	s.marks = s.marks[:len(s.marks)-1]
+	n := len(s.stack) - m - 1
+	s.stack = s.stack[:m]
+	return n, nil
+}
+
+// needTop fails unless a value (the list or dict to add to) is on top.
+func (s *scanner) needTop(at int, op byte) error {
+	if len(s.stack) == 0 || s.stack[len(s.stack)-1].kind == kindMark {
+		return s.fail(at, "%s without a list or dict to add to", opName(op))
+	}
+	return nil
+}
+
+func (s *scanner) emit(b ...byte) { s.out = append(s.out, b...) }
+
+func (s *scanner) emitIndex(op byte, idx uint32) {
+	s.out = append(s.out, op)
+	s.out = binary.LittleEndian.AppendUint32(s.out, idx)
+}
+
+// fixedArgLen returns the argument size of the fixed-size number opcodes.
+func fixedArgLen(op byte) int {
+	switch op {
+	case opBinint1:
+		return 1
+	case opBinint2:
+		return 2
+	case opBinint:
+		return 4
+	}
+	return 8 // opBinfloat
+}
