@@ -1,0 +1,52 @@
+package record
+
+// Append encodes a record with the given payload as chunks to be written at
+// file offset end (the current end of the file's records) and appends the
+// bytes, padding included, to dst. It returns the extended slice and the
+// offset after the record. The payload's first l.Head bytes and at least one
+// unit (or the whole payload when it is shorter) go into the first chunk;
+// the rest is split at multiples of l.Unit after the head.
+func (l Layout) Append(dst []byte, end int64, payload []byte) ([]byte, int64) {
+	pos := 0
+	first := true
+	for {
+		room := BlockSize - (end-l.Base)%BlockSize
+		rest := len(payload) - pos
+		need := int64(HeaderSize)
+		if first {
+			need += int64(min(rest, l.Head+l.Unit))
+		} else {
+			need += int64(min(rest, l.Unit))
+		}
+		if room < need {
+			dst = append(dst, make([]byte, room)...)
+			end += room
+			continue
+		}
+		avail := int(room) - HeaderSize
+		var typ ChunkType
+		n := rest
+		switch {
+		case rest <= avail && first:
+			typ = Full
+		case rest <= avail:
+			typ = Last
+		case first:
+			typ = First
+			n = l.Head + (avail-l.Head)/l.Unit*l.Unit
+		default:
+			typ = Middle
+			n = avail / l.Unit * l.Unit
+		}
+		start := len(dst)
+		dst = append(dst, make([]byte, HeaderSize)...)
+		dst = append(dst, payload[pos:pos+n]...)
+		putHeader(dst[start:], typ, n)
+		end += int64(HeaderSize + n)
+		pos += n
+		first = false
+		if typ == Full || typ == Last {
+			return dst, end
+		}
+	}
+}
