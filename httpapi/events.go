@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"hash/fnv"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/statstore/statstore"
+)
+
+// maxEventEntries bounds the entries one event carries; a bigger write (a
+// replace of a long history) is announced with "truncated": true and no
+// entries, and followers reload the run.
+const maxEventEntries = 10_000
+
+// runLocks is the number of lock stripes serialising the writes of runs that
+// have followers, so that each event describes exactly what its write did.
+const runLocks = 64
+
+// publishingStore wraps the server's store and publishes, after each
+// successful write, an event with what the write stored. Writes of runs
+// nobody follows go straight to the store. When a run is followed, its
+// writes through this server are serialised and preceded by a cheap read
+// (the last training entry, or the validation scores) from which the store's
+// own plan (statstore.PlanTraining / PlanValidation) tells which entries the
+// write appended or replaced. Writes by other processes to the same backend
+// are not seen.
+type publishingStore struct {
+	statstore.StatsStore
+	broker *broker
+	logger *slog.Logger
+	locks  [runLocks]sync.Mutex
+}
+
+var _ statstore.StatsStore = (*publishingStore)(nil)
+
+func (p *publishingStore) lock(run string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(run))
+	return &p.locks[h.Sum32()%runLocks]
+}
+
+// StoreTrainingStats stores and publishes a "training" event.
+func (p *publishingStore) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
+	if !p.broker.hasSubscribers(run) {
+		return p.StatsStore.StoreTrainingStats(ctx, run, stats)
+	}
+	mu := p.lock(run)
+	mu.Lock()
+	defer mu.Unlock()
+	storedUntil, readErr := p.trainedUntil(ctx, run)
+	if err := p.StatsStore.StoreTrainingStats(ctx, run, stats); err != nil {
+		return err
+	}
+	if readErr != nil {
+		p.logger.Warn("cannot tell followers what was stored", "run", run, "err", readErr)
+		return nil
+	}
+	plan, err := statstore.PlanTraining(storedUntil, stats)
+	if err != nil || plan.Action == statstore.WriteNothing {
+		return nil
+	}
+	p.broker.publish(run, "training", trainingEventJSON(run, plan))
+	return nil
+}
+
+// trainedUntil reads the stored TrainedUntil from the last entry.
+func (p *publishingStore) trainedUntil(ctx context.Context, run string) (int, error) {
+	ends, err := p.StatsStore.SubsampleTraining(ctx, run, statstore.SubsampleOptions{MaxPoints: 2})
+	if err != nil || len(ends) == 0 {
+		return 0, err
+	}
+	return ends[len(ends)-1].Iteration + 1, nil
+}
+
+// trainingEventJSON is {"run", "action": "append"|"replace", "truncated",
+// "iteration_stats": [...]}.
+func trainingEventJSON(run string, plan statstore.TrainingPlan) []byte {
+	entries, truncated := plan.Entries, len(plan.Entries) > maxEventEntries
+	if truncated {
+		entries = nil
+	}
+	name, _ := json.Marshal(run)
+	b := append([]byte(`{"run":`), name...)
+	b = append(b, `,"action":"`...)
+	b = append(b, plan.Action.String()...)
+	b = append(b, `","truncated":`...)
+	b = strconv.AppendBool(b, truncated)
+	b = append(b, `,"iteration_stats":[`...)
+	for i, s := range entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendTrainingEntry(b, s)
+	}
+	return append(b, "]}"...)
+}
+
+// validationEvent is the data of a "validation" event: the stored entries
+// with the run's metadata.
+type validationEvent struct {
+	Action string `json:"action"`
+	validationResponse
+}
+
+// StoreValidationIterationScores stores and publishes a "validation" event.
+func (p *publishingStore) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	if !p.broker.hasSubscribers(run) {
+		return p.StatsStore.StoreValidationIterationScores(ctx, run, scores)
+	}
+	mu := p.lock(run)
+	mu.Lock()
+	defer mu.Unlock()
+	stored, readErr := p.StatsStore.RetrieveValidationScores(ctx, run)
+	if err := p.StatsStore.StoreValidationIterationScores(ctx, run, scores); err != nil {
+		return err
+	}
+	if readErr != nil {
+		p.logger.Warn("cannot tell followers what was stored", "run", run, "err", readErr)
+		return nil
+	}
+	iters := make([]int, len(stored.Scores))
+	for i, s := range stored.Scores {
+		iters[i] = s.Iteration
+	}
+	plan, err := statstore.PlanValidation(stored.Metadata, iters, scores)
+	if err != nil || plan.Action == statstore.WriteNothing {
+		return nil
+	}
+	v := &statstore.ValidationScores{Metadata: plan.Metadata, Scores: plan.Entries}
+	data, err := json.Marshal(validationEvent{Action: plan.Action.String(), validationResponse: toWireValidation(run, v)})
+	if err != nil {
+		p.logger.Warn("cannot encode validation event", "run", run, "err", err)
+		return nil
+	}
+	p.broker.publish(run, "validation", data)
+	return nil
+}
+
+// deleteEvent is the data of a "delete" event.
+type deleteEvent struct {
+	Run  string `json:"run"`
+	What string `json:"what"` // "training", "validation" or "run"
+}
+
+func (p *publishingStore) publishDelete(run, what string) {
+	if !p.broker.hasSubscribers(run) {
+		return
+	}
+	data, _ := json.Marshal(deleteEvent{Run: run, What: what}) // strings always marshal
+	p.broker.publish(run, "delete", data)
+}
+
+// DeleteTrainingStats deletes and publishes a "delete" event.
+func (p *publishingStore) DeleteTrainingStats(ctx context.Context, run string) error {
+	if err := p.StatsStore.DeleteTrainingStats(ctx, run); err != nil {
+		return err
+	}
+	p.publishDelete(run, "training")
+	return nil
+}
+
+// DeleteValidationScores deletes and publishes a "delete" event.
+func (p *publishingStore) DeleteValidationScores(ctx context.Context, run string) error {
+	if err := p.StatsStore.DeleteValidationScores(ctx, run); err != nil {
+		return err
+	}
+	p.publishDelete(run, "validation")
+	return nil
+}
+
+// DeleteRun deletes and publishes a "delete" event.
+func (p *publishingStore) DeleteRun(ctx context.Context, run string) error {
+	if err := p.StatsStore.DeleteRun(ctx, run); err != nil {
+		return err
+	}
+	p.publishDelete(run, "run")
+	return nil
+}

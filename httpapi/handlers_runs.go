@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+)
+
+// handleListRuns answers every stored run, sorted by name.
+func (s *Server) handleListRuns(w http.ResponseWriter, r *http.Request) {
+	runs, err := s.store.ListRuns(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := runsResponse{Runs: make([]runWire, len(runs))}
+	for i, ri := range runs {
+		out.Runs[i] = runWire{Run: ri.Run, TrainedUntil: ri.TrainedUntil, TrainingIterations: ri.TrainingIterations,
+			ValidatedUntil: ri.ValidatedUntil, ValidationIterations: ri.ValidationIterations}
+	}
+	s.writeJSON(w, r, out)
+}
+
+// handleDeleteRun removes everything stored for the run.
+func (s *Server) handleDeleteRun(w http.ResponseWriter, r *http.Request) {
+	run, err := runName(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.DeleteRun(context.WithoutCancel(r.Context()), run); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleMetrics answers the metrics in the Prometheus text format.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	if err := s.metrics.write(w); err != nil {
+		s.logger.Debug("writing metrics", "err", err)
+	}
+}

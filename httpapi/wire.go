@@ -1,0 +1,197 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/jsonnan"
+)
+
+// This file holds the JSON shapes of the API (see docs/api.md). Floats go
+// through jsonnan, so NaN and ±Inf travel as "NaN", "Infinity", "-Infinity".
+
+// trainingEntry is one training entry: DaCapo's document shape without the
+// run name (a "run_name" key is accepted and ignored).
+type trainingEntry struct {
+	Iteration *int           `json:"iteration"`
+	Loss      *jsonnan.Float `json:"loss"`
+	Time      *jsonnan.Float `json:"time"`
+}
+
+// trainingBody is the body of POST and the answer of GET
+// /api/v1/runs/{run}/training.
+type trainingBody struct {
+	IterationStats []trainingEntry `json:"iteration_stats"`
+}
+
+// appendTrainingJSON appends {"run": run, "iteration_stats": [...]} to dst.
+// It is written by hand because a full history can hold millions of entries.
+func appendTrainingJSON(dst []byte, run string, stats []statstore.TrainingIterationStats) []byte {
+	name, _ := json.Marshal(run) // a string always marshals
+	dst = append(dst, `{"run":`...)
+	dst = append(dst, name...)
+	dst = append(dst, `,"iteration_stats":[`...)
+	for i, s := range stats {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendTrainingEntry(dst, s)
+	}
+	return append(dst, "]}"...)
+}
+
+// appendTrainingEntry appends {"iteration": i, "loss": l, "time": t}.
+func appendTrainingEntry(dst []byte, s statstore.TrainingIterationStats) []byte {
+	dst = append(dst, `{"iteration":`...)
+	dst = strconv.AppendInt(dst, int64(s.Iteration), 10)
+	dst = append(dst, `,"loss":`...)
+	dst = jsonnan.AppendFloat(dst, s.Loss)
+	dst = append(dst, `,"time":`...)
+	dst = jsonnan.AppendFloat(dst, s.Time)
+	return append(dst, '}')
+}
+
+// criterionWire is a criterion whose bounds may be non-finite; NaN (what
+// DaCapo writes for an open bound) and null are open.
+type criterionWire struct {
+	Name           string           `json:"name"`
+	HigherIsBetter bool             `json:"higher_is_better"`
+	Bounds         []*jsonnan.Float `json:"bounds"`
+	StoreBest      bool             `json:"store_best"`
+}
+
+// scoreEntry is one validated checkpoint: DaCapo's document shape without the
+// run name.
+type scoreEntry struct {
+	Iteration *int                `json:"iteration"`
+	Scores    [][][]jsonnan.Float `json:"scores"`
+}
+
+// validationBody is the body of POST /api/v1/runs/{run}/validation: the
+// metadata-file fields plus the scores. "criteria" is a preset name or a list.
+type validationBody struct {
+	Datasets   []string                 `json:"datasets"`
+	Parameters []statstore.ParameterSet `json:"parameters"`
+	Criteria   json.RawMessage          `json:"criteria"`
+	Scores     []scoreEntry             `json:"scores"`
+}
+
+// validationResponse is the answer of GET /api/v1/runs/{run}/validation:
+// the request shape with the criteria always as a list.
+type validationResponse struct {
+	Run        string                   `json:"run"`
+	Datasets   []string                 `json:"datasets"`
+	Parameters []statstore.ParameterSet `json:"parameters"`
+	Criteria   []criterionWire          `json:"criteria"`
+	Scores     []scoreEntry             `json:"scores"`
+}
+
+// runWire is one run of GET /api/v1/runs.
+type runWire struct {
+	Run                  string `json:"run"`
+	TrainedUntil         int    `json:"trained_until"`
+	TrainingIterations   int    `json:"training_iterations"`
+	ValidatedUntil       int    `json:"validated_until"`
+	ValidationIterations int    `json:"validation_iterations"`
+}
+
+// runsResponse is the answer of GET /api/v1/runs.
+type runsResponse struct {
+	Runs []runWire `json:"runs"`
+}
+
+// bestWire is one line of the best report (GET /api/v1/runs/{run}/best), the
+// shape of `statstore best --json`. Lines of the mean over datasets have a
+// null dataset and mean_over_datasets true. Iteration, parameter_id and
+// parameters are null when every value is NaN.
+type bestWire struct {
+	Dataset          *string       `json:"dataset"`
+	MeanOverDatasets bool          `json:"mean_over_datasets"`
+	Criterion        string        `json:"criterion"`
+	HigherIsBetter   bool          `json:"higher_is_better"`
+	Iteration        *int          `json:"iteration"`
+	ParameterID      *int          `json:"parameter_id"`
+	Parameters       *string       `json:"parameters"`
+	Value            jsonnan.Float `json:"value"`
+}
+
+// toWireCriteria converts criteria for a response.
+func toWireCriteria(cs []statstore.Criterion) []criterionWire {
+	out := make([]criterionWire, len(cs))
+	for i, c := range cs {
+		out[i] = criterionWire{Name: c.Name, HigherIsBetter: c.HigherIsBetter, StoreBest: c.StoreBest,
+			Bounds: []*jsonnan.Float{floatPtr(c.Bounds.Lower), floatPtr(c.Bounds.Upper)}}
+	}
+	return out
+}
+
+func floatPtr(p *float64) *jsonnan.Float {
+	if p == nil {
+		return nil
+	}
+	f := jsonnan.Float(*p)
+	return &f
+}
+
+// toWireScores converts validation entries for a response.
+func toWireScores(scores []statstore.ValidationIterationScores) []scoreEntry {
+	out := make([]scoreEntry, len(scores))
+	for i, s := range scores {
+		it := s.Iteration
+		out[i] = scoreEntry{Iteration: &it, Scores: make([][][]jsonnan.Float, len(s.Scores))}
+		for d, ds := range s.Scores {
+			out[i].Scores[d] = make([][]jsonnan.Float, len(ds))
+			for p, ps := range ds {
+				row := make([]jsonnan.Float, len(ps))
+				for c, v := range ps {
+					row[c] = jsonnan.Float(v)
+				}
+				out[i].Scores[d][p] = row
+			}
+		}
+	}
+	return out
+}
+
+// toWireValidation converts a run's validation scores for a response.
+func toWireValidation(run string, v *statstore.ValidationScores) validationResponse {
+	return validationResponse{
+		Run:        run,
+		Datasets:   nonNil(v.Datasets),
+		Parameters: nonNil(v.Parameters),
+		Criteria:   toWireCriteria(v.EvaluationScores),
+		Scores:     toWireScores(v.Scores),
+	}
+}
+
+// toWireBest converts a best report, per-dataset lines first.
+func toWireBest(r statstore.BestReport) []bestWire {
+	out := make([]bestWire, 0, len(r.PerDataset)+len(r.OverDatasets))
+	conv := func(b statstore.Best, mean bool) bestWire {
+		w := bestWire{Criterion: b.Criterion, HigherIsBetter: b.HigherIsBetter, MeanOverDatasets: mean, Value: jsonnan.Float(b.Value)}
+		if !mean {
+			d := b.Dataset
+			w.Dataset = &d
+		}
+		if b.Found {
+			it, id, p := b.Iteration, b.ParameterID, b.Parameters
+			w.Iteration, w.ParameterID, w.Parameters = &it, &id, &p
+		}
+		return w
+	}
+	for _, b := range r.PerDataset {
+		out = append(out, conv(b, false))
+	}
+	for _, b := range r.OverDatasets {
+		out = append(out, conv(b, true))
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
