@@ -1,0 +1,388 @@
+package dacapo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/statstore/statstore"
+)
+
+// The sub-directories of a DaCapo stats directory.
+const (
+	TrainingDir   = "training_stats"
+	ValidationDir = "validation_scores"
+)
+
+// Store is a read-only statstore.StatsStore over a directory DaCapo's
+// FileStatsStore wrote. Every call reads the run's pickle afresh, so a
+// DaCapo process may keep writing. Write methods fail with
+// statstore.ErrReadOnly: import the directory to change it.
+type Store struct {
+	dir     string
+	opts    Options
+	logger  *slog.Logger
+	maxSize int64
+
+	mu     sync.Mutex
+	closed bool
+	warned map[string]bool // warnings already logged, by message and run
+}
+
+var _ statstore.StatsStore = (*Store)(nil)
+
+// IsStatsDir reports whether dir looks like a stats directory DaCapo wrote:
+// it has a training_stats or validation_scores sub-directory holding at
+// least one file, and the files it samples there are pickles (protocol 2 or
+// later, starting with the PROTO opcode), not statstore's own format.
+func IsStatsDir(dir string) bool {
+	found := false
+	for _, sub := range []string{TrainingDir, ValidationDir} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			continue
+		}
+		checked := 0
+		for _, e := range entries {
+			if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			if !isPickleFile(filepath.Join(dir, sub, e.Name())) {
+				return false
+			}
+			found = true
+			if checked++; checked == 4 {
+				break
+			}
+		}
+	}
+	return found
+}
+
+func isPickleFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return false
+	}
+	return b[0] == opProto && b[1] >= 2 && b[1] <= 5
+}
+
+// Open returns a read-only store over the DaCapo stats directory dir. It
+// fails when dir has neither a training_stats nor a validation_scores
+// sub-directory, or when opts are invalid.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	found := false
+	for _, sub := range []string{TrainingDir, ValidationDir} {
+		if fi, err := os.Stat(filepath.Join(dir, sub)); err == nil && fi.IsDir() {
+			found = true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("dacapo: %s has neither %s/ nor %s/, want a DaCapo stats directory: %w", dir, TrainingDir, ValidationDir, statstore.ErrNotFound)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	maxSize := opts.MaxFileSize
+	if maxSize == 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	return &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}}, nil
+}
+
+// Dir returns the directory the store reads.
+func (s *Store) Dir() string { return s.dir }
+
+// Close marks the store closed; later calls fail with statstore.ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+// check reports a done context, a closed store or an invalid run name ("" for
+// calls without a run).
+func (s *Store) check(ctx context.Context, op, run string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("dacapo: %s: %w", op, err)
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return fmt.Errorf("dacapo: %s: %w", op, statstore.ErrClosed)
+	}
+	if run == "" && op == "list runs" {
+		return nil
+	}
+	if err := statstore.ValidateRunName(run); err != nil {
+		return fmt.Errorf("dacapo: %s: %w", op, err)
+	}
+	return nil
+}
+
+// warnOnce logs a warning once per store for each message and run.
+func (s *Store) warnOnce(msg, run string, args ...any) {
+	s.mu.Lock()
+	key := msg + "\x00" + run
+	seen := s.warned[key]
+	s.warned[key] = true
+	s.mu.Unlock()
+	if !seen {
+		s.logger.Warn(msg, append([]any{"dir", s.dir, "run", run}, args...)...)
+	}
+}
+
+// readFile returns the pickle of run in sub, or nil when there is none.
+func (s *Store) readFile(sub, run string) ([]byte, string, error) {
+	path := filepath.Join(s.dir, sub, run)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, path, nil
+	}
+	if err != nil {
+		return nil, path, fmt.Errorf("dacapo: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, path, fmt.Errorf("dacapo: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, path, &statstore.CorruptError{Path: path, Offset: -1, Reason: "not a regular file, want a pickle"}
+	}
+	tooBig := func(size int64) error {
+		return fmt.Errorf("dacapo: %s is %d bytes, more than the limit of %d (raise Options.MaxFileSize to read it): %w",
+			path, size, s.maxSize, statstore.ErrInvalidArgument)
+	}
+	if fi.Size() > s.maxSize {
+		return nil, path, tooBig(fi.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
+	if err != nil {
+		return nil, path, fmt.Errorf("dacapo: read %s: %w", path, err)
+	}
+	if int64(len(data)) > s.maxSize {
+		return nil, path, tooBig(int64(len(data)))
+	}
+	return data, path, nil
+}
+
+// corrupt turns a decoding error into a *statstore.CorruptError for path.
+func corrupt(path string, err error) error {
+	var de *decodeError
+	if errors.As(err, &de) {
+		return &statstore.CorruptError{Path: path, Offset: de.Offset, Reason: de.Reason}
+	}
+	return &statstore.CorruptError{Path: path, Offset: -1, Err: err}
+}
+
+// training reads and checks the run's training stats (empty when the run
+// has none).
+func (s *Store) training(run string) (*statstore.TrainingStats, error) {
+	data, path, err := s.readFile(TrainingDir, run)
+	if err != nil || data == nil {
+		return &statstore.TrainingStats{}, err
+	}
+	docs, err := decodeTraining(data)
+	if err != nil {
+		return nil, corrupt(path, err)
+	}
+	stats := &statstore.TrainingStats{IterationStats: make([]statstore.TrainingIterationStats, 0, len(docs))}
+	for i, d := range docs {
+		if err := stats.AddIterationStats(d.stats); err != nil {
+			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d", i), Err: err}
+		}
+		s.checkRunName(path, run, d.runName)
+	}
+	return stats, nil
+}
+
+// validationDocs reads the run's validation documents, in file order.
+func (s *Store) validationDocs(run string) ([]validationDoc, string, error) {
+	data, path, err := s.readFile(ValidationDir, run)
+	if err != nil || data == nil {
+		return nil, path, err
+	}
+	docs, err := decodeValidation(data)
+	if err != nil {
+		return nil, path, corrupt(path, err)
+	}
+	for _, d := range docs {
+		s.checkRunName(path, run, d.runName)
+	}
+	return docs, path, nil
+}
+
+// validation reads the run's validation scores and names their axes.
+func (s *Store) validation(run string) (*statstore.ValidationScores, error) {
+	docs, path, err := s.validationDocs(run)
+	if err != nil || len(docs) == 0 {
+		return &statstore.ValidationScores{}, err
+	}
+	shape, ok := docs[0].scores.Shape()
+	if !ok {
+		return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry 0 (iteration %d): ragged scores, want datasets × parameter sets × criteria", docs[0].scores.Iteration)}
+	}
+	meta, generic, err := s.opts.metadataFor(shape)
+	if err != nil {
+		return nil, fmt.Errorf("dacapo: %s: %w", path, err)
+	}
+	if len(generic) > 0 {
+		s.warnOnce("DaCapo stores no names for validation axes; using generic names (give a preset, dataset and parameter names to name them)", run,
+			"generic", strings.Join(generic, ", "))
+	}
+	scores := &statstore.ValidationScores{Metadata: meta, Scores: make([]statstore.ValidationIterationScores, 0, len(docs))}
+	for i, d := range docs {
+		if err := scores.AddIterationScores(d.scores); err != nil {
+			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d (iteration %d)", i, d.scores.Iteration), Err: err}
+		}
+	}
+	return scores, nil
+}
+
+func (s *Store) checkRunName(path, run, stored string) {
+	if stored != "" && stored != run {
+		s.warnOnce("DaCapo document names another run than its file", run, "file", path, "run_name", stored)
+	}
+}
+
+// RetrieveTrainingStats returns the run's training stats (empty for a run
+// without a training_stats file).
+func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	if err := s.check(ctx, "retrieve training stats", run); err != nil {
+		return nil, err
+	}
+	return s.training(run)
+}
+
+// RetrieveTrainingRange returns the training entries with iteration in r.
+func (s *Store) RetrieveTrainingRange(ctx context.Context, run string, r statstore.IterationRange) (*statstore.TrainingStats, error) {
+	if err := s.check(ctx, "retrieve training range", run); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("dacapo: retrieve training range: %w", err)
+	}
+	stats, err := s.training(run)
+	if err != nil {
+		return nil, err
+	}
+	out := &statstore.TrainingStats{}
+	for _, e := range stats.IterationStats {
+		if r.Contains(e.Iteration) {
+			out.IterationStats = append(out.IterationStats, e)
+		}
+	}
+	return out, nil
+}
+
+// SubsampleTraining returns the plot subsample statstore.Subsample defines.
+// A pickle cannot be read in part, so it decodes the whole file.
+func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	if err := s.check(ctx, "subsample training", run); err != nil {
+		return nil, err
+	}
+	if _, err := opts.Normalize(); err != nil {
+		return nil, fmt.Errorf("dacapo: subsample training: %w", err)
+	}
+	stats, err := s.training(run)
+	if err != nil {
+		return nil, err
+	}
+	return statstore.Subsample(stats.IterationStats, opts)
+}
+
+// RetrieveValidationIterationScores returns the run's validation entries in
+// iteration order.
+func (s *Store) RetrieveValidationIterationScores(ctx context.Context, run string) ([]statstore.ValidationIterationScores, error) {
+	scores, err := s.RetrieveValidationScores(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	return scores.Scores, nil
+}
+
+// RetrieveValidationScores returns the run's validation scores with the
+// metadata Options give them (zero metadata and no scores for a run without
+// a validation_scores file).
+func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*statstore.ValidationScores, error) {
+	if err := s.check(ctx, "retrieve validation scores", run); err != nil {
+		return nil, err
+	}
+	return s.validation(run)
+}
+
+// ListRuns returns every run with a training_stats or validation_scores
+// file, sorted by name. Files whose names are not valid run names are
+// skipped with a warning.
+func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
+	if err := s.check(ctx, "list runs", ""); err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, sub := range []string{TrainingDir, ValidationDir} {
+		entries, err := os.ReadDir(filepath.Join(s.dir, sub))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dacapo: list runs: %w", err)
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			if err := statstore.ValidateRunName(e.Name()); err != nil {
+				s.warnOnce("skipping a file whose name is not a valid run name", e.Name(), "error", err)
+				continue
+			}
+			names[e.Name()] = true
+		}
+	}
+	runs := make([]string, 0, len(names))
+	for n := range names {
+		runs = append(runs, n)
+	}
+	sort.Strings(runs)
+	out := make([]statstore.RunInfo, 0, len(runs))
+	for _, run := range runs {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("dacapo: list runs: %w", err)
+		}
+		info := statstore.RunInfo{Run: run}
+		stats, err := s.training(run)
+		if err != nil {
+			return nil, err
+		}
+		info.TrainedUntil, info.TrainingIterations = stats.TrainedUntil(), stats.Len()
+		docs, _, err := s.validationDocs(run)
+		if err != nil {
+			return nil, err
+		}
+		info.ValidationIterations = len(docs)
+		for _, d := range docs {
+			info.ValidatedUntil = max(info.ValidatedUntil, d.scores.Iteration+1)
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
