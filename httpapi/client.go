@@ -72,6 +72,10 @@ func (c *Client) runURL(run, resource string, q url.Values) (string, error) {
 }
 
 func (c *Client) url(p string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set(queryExactNaN, "exact") // ask for NaNs bit-exactly
 	s := c.base.String() + p
 	if len(q) > 0 {
 		s += "?" + q.Encode()
@@ -139,7 +143,7 @@ func (c *Client) StoreTrainingStats(ctx context.Context, run string, stats *stat
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, http.MethodPost, u, appendTrainingJSON(nil, run, stats.IterationStats))
+	_, err = c.do(ctx, http.MethodPost, u, appendTrainingJSON(nil, run, stats.IterationStats, true))
 	return err
 }
 
@@ -204,7 +208,7 @@ func (c *Client) StoreValidationIterationScores(ctx context.Context, run string,
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(toWireValidation(run, scores))
+	body, err := json.Marshal(toWireValidation(run, scores, true))
 	if err != nil {
 		return fmt.Errorf("httpapi: store validation scores of run %q: %v: %w", run, err, statstore.ErrInvalidArgument)
 	}

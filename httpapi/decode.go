@@ -134,7 +134,7 @@ func decodeCriteria(raw json.RawMessage) ([]statstore.Criterion, error) {
 }
 
 // openBound maps null and NaN (DaCapo's open bound) to an open bound.
-func openBound(f *jsonnan.Float) *float64 {
+func openBound(f *wireFloat) *float64 {
 	if f == nil || math.IsNaN(float64(*f)) {
 		return nil
 	}
@@ -142,7 +142,7 @@ func openBound(f *jsonnan.Float) *float64 {
 	return &v
 }
 
-func fromWireScores(w [][][]jsonnan.Float) [][][]float64 {
+func fromWireScores(w [][][]wireFloat) [][][]float64 {
 	if w == nil {
 		return nil
 	}

@@ -94,7 +94,7 @@ func trainingEventJSON(run string, plan statstore.TrainingPlan) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendTrainingEntry(b, s)
+		b = appendTrainingEntry(b, s, false)
 	}
 	return append(b, "]}"...)
 }
@@ -131,7 +131,7 @@ func (p *publishingStore) StoreValidationIterationScores(ctx context.Context, ru
 		return nil
 	}
 	v := &statstore.ValidationScores{Metadata: plan.Metadata, Scores: plan.Entries}
-	data, err := json.Marshal(validationEvent{Action: plan.Action.String(), validationResponse: toWireValidation(run, v)})
+	data, err := json.Marshal(validationEvent{Action: plan.Action.String(), validationResponse: toWireValidation(run, v, false)})
 	if err != nil {
 		p.logger.Warn("cannot encode validation event", "run", run, "err", err)
 		return nil

@@ -47,7 +47,7 @@ func (s *Server) handleGetTraining(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeTraining(w, run, entries)
+	s.writeTraining(w, run, entries, wantsExact(r))
 }
 
 // parseTrainingQuery reads max_points, mode, from and to. rng reports a range
@@ -96,7 +96,7 @@ func parseTrainingQuery(q url.Values) (rng, sub bool, opts statstore.SubsampleOp
 }
 
 // writeTraining streams {"run", "iteration_stats": [...]} in chunks.
-func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []statstore.TrainingIterationStats) {
+func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []statstore.TrainingIterationStats, exact bool) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
@@ -110,7 +110,7 @@ func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []stat
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendTrainingEntry(buf, e)
+		buf = appendTrainingEntry(buf, e, exact)
 		if len(buf) >= responseChunk {
 			if _, err := w.Write(buf); err != nil {
 				return // the client left; nothing more to say

@@ -24,7 +24,7 @@ func (s *Server) handleGetValidation(w http.ResponseWriter, r *http.Request) {
 	if v == nil {
 		v = &statstore.ValidationScores{}
 	}
-	s.writeJSON(w, r, toWireValidation(run, v))
+	s.writeJSON(w, r, toWireValidation(run, v, wantsExact(r)))
 }
 
 // handlePostValidation applies the body as one StoreValidationIterationScores.

@@ -76,3 +76,8 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// wantsExact reports whether the request asks for exact NaNs (nan=exact).
+func wantsExact(r *http.Request) bool {
+	return r.URL.Query().Get(queryExactNaN) == "exact"
+}

@@ -68,7 +68,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		case ev, ok := <-sub.ch:
 			if !ok {
 				if sub.overflow {
-					send(func() { bw.WriteString("event: overflow\ndata: {\"reason\":\"the client fell behind; reload the run and reconnect\"}\n\n") })
+					send(func() {
+						bw.WriteString("event: overflow\ndata: {\"reason\":\"the client fell behind; reload the run and reconnect\"}\n\n")
+					})
 				}
 				return
 			}

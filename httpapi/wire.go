@@ -14,9 +14,9 @@ import (
 // trainingEntry is one training entry: DaCapo's document shape without the
 // run name (a "run_name" key is accepted and ignored).
 type trainingEntry struct {
-	Iteration *int           `json:"iteration"`
-	Loss      *jsonnan.Float `json:"loss"`
-	Time      *jsonnan.Float `json:"time"`
+	Iteration *int       `json:"iteration"`
+	Loss      *wireFloat `json:"loss"`
+	Time      *wireFloat `json:"time"`
 }
 
 // trainingBody is the body of POST and the answer of GET
@@ -25,9 +25,10 @@ type trainingBody struct {
 	IterationStats []trainingEntry `json:"iteration_stats"`
 }
 
-// appendTrainingJSON appends {"run": run, "iteration_stats": [...]} to dst.
-// It is written by hand because a full history can hold millions of entries.
-func appendTrainingJSON(dst []byte, run string, stats []statstore.TrainingIterationStats) []byte {
+// appendTrainingJSON appends {"run": run, "iteration_stats": [...]} to dst,
+// with exact NaNs when exact is set. It is written by hand because a full
+// history can hold millions of entries.
+func appendTrainingJSON(dst []byte, run string, stats []statstore.TrainingIterationStats, exact bool) []byte {
 	name, _ := json.Marshal(run) // a string always marshals
 	dst = append(dst, `{"run":`...)
 	dst = append(dst, name...)
@@ -36,36 +37,42 @@ func appendTrainingJSON(dst []byte, run string, stats []statstore.TrainingIterat
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendTrainingEntry(dst, s)
+		dst = appendTrainingEntry(dst, s, exact)
 	}
 	return append(dst, "]}"...)
 }
 
 // appendTrainingEntry appends {"iteration": i, "loss": l, "time": t}.
-func appendTrainingEntry(dst []byte, s statstore.TrainingIterationStats) []byte {
+func appendTrainingEntry(dst []byte, s statstore.TrainingIterationStats, exact bool) []byte {
 	dst = append(dst, `{"iteration":`...)
 	dst = strconv.AppendInt(dst, int64(s.Iteration), 10)
 	dst = append(dst, `,"loss":`...)
-	dst = jsonnan.AppendFloat(dst, s.Loss)
+	dst = appendFloat(dst, s.Loss, exact)
 	dst = append(dst, `,"time":`...)
-	dst = jsonnan.AppendFloat(dst, s.Time)
+	dst = appendFloat(dst, s.Time, exact)
 	return append(dst, '}')
 }
 
 // criterionWire is a criterion whose bounds may be non-finite; NaN (what
 // DaCapo writes for an open bound) and null are open.
 type criterionWire struct {
-	Name           string           `json:"name"`
-	HigherIsBetter bool             `json:"higher_is_better"`
-	Bounds         []*jsonnan.Float `json:"bounds"`
-	StoreBest      bool             `json:"store_best"`
+	Name           string       `json:"name"`
+	HigherIsBetter bool         `json:"higher_is_better"`
+	Bounds         []*wireFloat `json:"bounds"`
+	StoreBest      bool         `json:"store_best"`
 }
 
-// scoreEntry is one validated checkpoint: DaCapo's document shape without the
-// run name.
+// scoreEntry is one validated checkpoint as read: DaCapo's document shape
+// without the run name.
 type scoreEntry struct {
-	Iteration *int                `json:"iteration"`
-	Scores    [][][]jsonnan.Float `json:"scores"`
+	Iteration *int            `json:"iteration"`
+	Scores    [][][]wireFloat `json:"scores"`
+}
+
+// scoreEntryOut is one validated checkpoint as written.
+type scoreEntryOut struct {
+	Iteration int        `json:"iteration"`
+	Scores    scoresJSON `json:"scores"`
 }
 
 // validationBody is the body of POST /api/v1/runs/{run}/validation: the
@@ -84,7 +91,7 @@ type validationResponse struct {
 	Datasets   []string                 `json:"datasets"`
 	Parameters []statstore.ParameterSet `json:"parameters"`
 	Criteria   []criterionWire          `json:"criteria"`
-	Scores     []scoreEntry             `json:"scores"`
+	Scores     []scoreEntryOut          `json:"scores"`
 }
 
 // runWire is one run of GET /api/v1/runs.
@@ -121,47 +128,38 @@ func toWireCriteria(cs []statstore.Criterion) []criterionWire {
 	out := make([]criterionWire, len(cs))
 	for i, c := range cs {
 		out[i] = criterionWire{Name: c.Name, HigherIsBetter: c.HigherIsBetter, StoreBest: c.StoreBest,
-			Bounds: []*jsonnan.Float{floatPtr(c.Bounds.Lower), floatPtr(c.Bounds.Upper)}}
+			Bounds: []*wireFloat{floatPtr(c.Bounds.Lower), floatPtr(c.Bounds.Upper)}}
 	}
 	return out
 }
 
-func floatPtr(p *float64) *jsonnan.Float {
+func floatPtr(p *float64) *wireFloat {
 	if p == nil {
 		return nil
 	}
-	f := jsonnan.Float(*p)
+	f := wireFloat(*p)
 	return &f
 }
 
-// toWireScores converts validation entries for a response.
-func toWireScores(scores []statstore.ValidationIterationScores) []scoreEntry {
-	out := make([]scoreEntry, len(scores))
+// toWireScores converts validation entries for an answer, with exact NaNs
+// when exact is set.
+func toWireScores(scores []statstore.ValidationIterationScores, exact bool) []scoreEntryOut {
+	out := make([]scoreEntryOut, len(scores))
 	for i, s := range scores {
-		it := s.Iteration
-		out[i] = scoreEntry{Iteration: &it, Scores: make([][][]jsonnan.Float, len(s.Scores))}
-		for d, ds := range s.Scores {
-			out[i].Scores[d] = make([][]jsonnan.Float, len(ds))
-			for p, ps := range ds {
-				row := make([]jsonnan.Float, len(ps))
-				for c, v := range ps {
-					row[c] = jsonnan.Float(v)
-				}
-				out[i].Scores[d][p] = row
-			}
-		}
+		out[i] = scoreEntryOut{Iteration: s.Iteration, Scores: scoresJSON{v: s.Scores, exact: exact}}
 	}
 	return out
 }
 
-// toWireValidation converts a run's validation scores for a response.
-func toWireValidation(run string, v *statstore.ValidationScores) validationResponse {
+// toWireValidation converts a run's validation scores for an answer (or the
+// client's request), with exact NaNs when exact is set.
+func toWireValidation(run string, v *statstore.ValidationScores, exact bool) validationResponse {
 	return validationResponse{
 		Run:        run,
 		Datasets:   nonNil(v.Datasets),
 		Parameters: nonNil(v.Parameters),
 		Criteria:   toWireCriteria(v.EvaluationScores),
-		Scores:     toWireScores(v.Scores),
+		Scores:     toWireScores(v.Scores, exact),
 	}
 }
 

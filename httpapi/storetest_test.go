@@ -1,0 +1,21 @@
+package httpapi
+
+import (
+	"testing"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/storetest"
+)
+
+// TestConformance runs the store conformance suite through the Go client
+// against a real server on 127.0.0.1 backed by a memstore.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) statstore.StatsStore {
+		ts := startServer(t, ServerOptions{})
+		c, err := NewClient(ts.http.URL, ClientOptions{})
+		if err != nil {
+			t.Fatalf("NewClient: %v", err)
+		}
+		return c
+	})
+}
