@@ -15,3 +15,7 @@ func open(t *testing.T) statstore.StatsStore {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
 }
+
+func TestModel(t *testing.T) {
+	storetest.RunModel(t, open, storetest.ModelOptions{})
+}

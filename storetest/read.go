@@ -95,10 +95,10 @@ func subsampleHistories() []subsampleData {
 		{"n=999", Entries(0, Iters(0, 999, 1)...)},
 		{"n=1000", Entries(0, Iters(0, 1000, 1)...)},
 		{"n=1001", Entries(0, Iters(0, 1001, 1)...)},
-		{"n=3000/step=10", Entries(0, Iters(0, 30000, 10)...)},
-		{"n=2500/gaps", noisy(gappy(2500))},
-		{"n=500/gaps/late-start", noisy(gappy(500))[100:]},
-		{"n=300/all-NaN", allNaN},
+		{"n=3000,step=10", Entries(0, Iters(0, 30000, 10)...)},
+		{"n=2500,gaps", noisy(gappy(2500))},
+		{"n=500,gaps,late-start", noisy(gappy(500))[100:]},
+		{"n=300,all-NaN", allNaN},
 	}
 }
 

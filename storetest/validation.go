@@ -73,8 +73,8 @@ func validationTests() []test {
 			wantMeta: m, want: slices.Concat(entries(m, 0, 0), entries(m, 1, 10), entries(m, 0, 20), entries(m, 1, 30)),
 		},
 		{
-			name:  "Late/Several",
-			steps: []validationStep{{m, 0, []int{20, 40}}, {m, 1, []int{0, 10, 30, 50}}},
+			name:     "Late/Several",
+			steps:    []validationStep{{m, 0, []int{20, 40}}, {m, 1, []int{0, 10, 30, 50}}},
 			wantMeta: m, want: slices.Concat(entries(m, 1, 0, 10), entries(m, 0, 20), entries(m, 1, 30),
 				entries(m, 0, 40), entries(m, 1, 50)),
 		},

@@ -1,0 +1,203 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
+)
+
+// mutant is memstore with one deliberate bug, named by kind: the suite must
+// fail on every one of them. Most are bugs DaCapo's file store has or a
+// backend could plausibly have.
+type mutant struct {
+	*memstore.Store
+	kind   string
+	closed bool
+}
+
+// mutants lists the bugs, and whether the random model test alone (not
+// only Run) must catch each.
+var mutants = []struct {
+	kind  string
+	model bool
+}{
+	{"positional-slicing", true},     // DaCapo: append new[len(stored):]
+	{"validation-rewrite", true},     // DaCapo: appends rewrite the file with only the new entries
+	{"late-dropped", true},           // checkpoints validated late are ignored
+	{"partial-bad-write", true},      // the valid prefix of bad stats is written
+	{"mismatch-replaces", true},      // other metadata replace instead of failing
+	{"nan-canonical", false},         // NaN payloads are lost
+	{"delete-accepts-bad-name", false},
+	{"no-closed-check", false},
+	{"list-unsorted", false},
+	{"range-to-inclusive", true},
+	{"subsample-drops-last", true},
+	{"shape-as-invalid", true}, // ErrShapeMismatch reported as ErrInvalidArgument
+	{"case-insensitive", true},
+	{"unknown-run-error", true}, // retrieving an unknown run fails with ErrNotFound
+}
+
+func newMutant(kind string) *mutant {
+	return &mutant{Store: memstore.New(nil), kind: kind}
+}
+
+func (m *mutant) name(run string) string {
+	if m.kind == "case-insensitive" {
+		return strings.ToLower(run)
+	}
+	return run
+}
+
+func (m *mutant) Close() error {
+	m.closed = true
+	if m.kind == "no-closed-check" {
+		return nil
+	}
+	return m.Store.Close()
+}
+
+func (m *mutant) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
+	run = m.name(run)
+	switch m.kind {
+	case "positional-slicing":
+		stored, err := m.Store.RetrieveTrainingStats(ctx, run)
+		if err != nil || stats == nil || stats.TrainedUntil() <= stored.TrainedUntil() || stored.Len() == 0 {
+			break
+		}
+		merged := slices.Concat(stored.IterationStats, stats.IterationStats[min(stored.Len(), stats.Len()):])
+		if err := m.Store.DeleteTrainingStats(ctx, run); err != nil {
+			return err
+		}
+		return m.Store.StoreTrainingStats(ctx, run, &statstore.TrainingStats{IterationStats: merged})
+	case "partial-bad-write":
+		if stats != nil && stats.Validate() != nil {
+			var ok statstore.TrainingStats
+			for _, s := range stats.IterationStats {
+				if ok.AddIterationStats(s) != nil {
+					break
+				}
+			}
+			if err := m.Store.StoreTrainingStats(ctx, run, &ok); err != nil {
+				return err
+			}
+		}
+	case "nan-canonical":
+		if stats != nil {
+			c := &statstore.TrainingStats{IterationStats: slices.Clone(stats.IterationStats)}
+			for i := range c.IterationStats {
+				if math.IsNaN(c.IterationStats[i].Loss) {
+					c.IterationStats[i].Loss = math.NaN()
+				}
+			}
+			stats = c
+		}
+	}
+	return m.Store.StoreTrainingStats(ctx, run, stats)
+}
+
+func (m *mutant) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	run = m.name(run)
+	if m.kind == "shape-as-invalid" {
+		err := m.Store.StoreValidationIterationScores(ctx, run, scores)
+		if errors.Is(err, statstore.ErrShapeMismatch) {
+			return fmt.Errorf("bad scores: %w", statstore.ErrInvalidArgument)
+		}
+		return err
+	}
+	if scores == nil || scores.Validate() != nil || len(scores.Scores) == 0 {
+		return m.Store.StoreValidationIterationScores(ctx, run, scores)
+	}
+	stored, err := m.Store.RetrieveValidationScores(ctx, run)
+	if err != nil {
+		return err
+	}
+	until := stored.ValidatedUntil()
+	switch m.kind {
+	case "validation-rewrite":
+		if len(stored.Scores) > 0 && until <= scores.ValidatedUntil() && stored.Metadata.Equal(scores.Metadata) {
+			rest := &statstore.ValidationScores{Metadata: scores.Metadata, Scores: scores.From(until)}
+			if len(rest.Scores) == 0 {
+				return nil
+			}
+			if err := m.Store.DeleteValidationScores(ctx, run); err != nil {
+				return err
+			}
+			return m.Store.StoreValidationIterationScores(ctx, run, rest)
+		}
+	case "late-dropped":
+		if len(stored.Scores) > 0 && until <= scores.ValidatedUntil() {
+			scores = &statstore.ValidationScores{Metadata: scores.Metadata, Scores: scores.From(until)}
+		}
+	case "mismatch-replaces":
+		if len(stored.Scores) > 0 && !stored.Metadata.Equal(scores.Metadata) {
+			if err := m.Store.DeleteValidationScores(ctx, run); err != nil {
+				return err
+			}
+		}
+	}
+	return m.Store.StoreValidationIterationScores(ctx, run, scores)
+}
+
+func (m *mutant) RetrieveTrainingStats(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	if m.kind == "no-closed-check" && m.closed {
+		return &statstore.TrainingStats{}, nil
+	}
+	run = m.name(run)
+	got, err := m.Store.RetrieveTrainingStats(ctx, run)
+	if m.kind == "unknown-run-error" && err == nil && got.Len() == 0 {
+		return nil, fmt.Errorf("run %q: %w", run, statstore.ErrNotFound)
+	}
+	return got, err
+}
+
+func (m *mutant) RetrieveValidationIterationScores(ctx context.Context, run string) ([]statstore.ValidationIterationScores, error) {
+	return m.Store.RetrieveValidationIterationScores(ctx, m.name(run))
+}
+
+func (m *mutant) RetrieveValidationScores(ctx context.Context, run string) (*statstore.ValidationScores, error) {
+	return m.Store.RetrieveValidationScores(ctx, m.name(run))
+}
+
+func (m *mutant) DeleteTrainingStats(ctx context.Context, run string) error {
+	return m.Store.DeleteTrainingStats(ctx, m.name(run))
+}
+
+func (m *mutant) DeleteValidationScores(ctx context.Context, run string) error {
+	return m.Store.DeleteValidationScores(ctx, m.name(run))
+}
+
+func (m *mutant) DeleteRun(ctx context.Context, run string) error {
+	if m.kind == "delete-accepts-bad-name" && statstore.ValidateRunName(run) != nil {
+		return nil
+	}
+	return m.Store.DeleteRun(ctx, m.name(run))
+}
+
+func (m *mutant) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
+	runs, err := m.Store.ListRuns(ctx)
+	if m.kind == "list-unsorted" {
+		slices.Reverse(runs)
+	}
+	return runs, err
+}
+
+func (m *mutant) RetrieveTrainingRange(ctx context.Context, run string, r statstore.IterationRange) (*statstore.TrainingStats, error) {
+	if m.kind == "range-to-inclusive" && r.To != 0 {
+		r.To++
+	}
+	return m.Store.RetrieveTrainingRange(ctx, m.name(run), r)
+}
+
+func (m *mutant) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	got, err := m.Store.SubsampleTraining(ctx, m.name(run), opts)
+	if m.kind == "subsample-drops-last" && len(got) > 2 {
+		got = got[:len(got)-1]
+	}
+	return got, err
+}
