@@ -228,9 +228,9 @@ func (m *Metadata) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// nonNil returns a copy of s that is never nil, so that it marshals as [].
 func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return append([]T(nil), s...)
+	out := make([]T, len(s))
+	copy(out, s)
+	return out
 }
