@@ -27,12 +27,12 @@ var mutants = []struct {
 	kind  string
 	model bool
 }{
-	{"positional-slicing", true},     // DaCapo: append new[len(stored):]
-	{"validation-rewrite", true},     // DaCapo: appends rewrite the file with only the new entries
-	{"late-dropped", true},           // checkpoints validated late are ignored
-	{"partial-bad-write", true},      // the valid prefix of bad stats is written
-	{"mismatch-replaces", true},      // other metadata replace instead of failing
-	{"nan-canonical", false},         // NaN payloads are lost
+	{"positional-slicing", true}, // DaCapo: append new[len(stored):]
+	{"validation-rewrite", true}, // DaCapo: appends rewrite the file with only the new entries
+	{"late-dropped", true},       // checkpoints validated late are ignored
+	{"partial-bad-write", true},  // the valid prefix of bad stats is written
+	{"mismatch-replaces", true},  // other metadata replace instead of failing
+	{"nan-canonical", false},     // NaN payloads are lost
 	{"delete-accepts-bad-name", false},
 	{"no-closed-check", false},
 	{"list-unsorted", false},

@@ -1,0 +1,35 @@
+package memstore_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
+)
+
+// A training run logs stats, is resumed from an earlier checkpoint, and
+// logs on: the store appends what is new and overwrites on the resume.
+func Example() {
+	ctx := context.Background()
+	s := memstore.New(nil)
+	defer s.Close()
+
+	stats := func(iters ...int) *statstore.TrainingStats {
+		t := &statstore.TrainingStats{}
+		for _, it := range iters {
+			_ = t.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: 1 / float64(it+1)})
+		}
+		return t
+	}
+	_ = s.StoreTrainingStats(ctx, "run", stats(0, 10, 20))
+	_ = s.StoreTrainingStats(ctx, "run", stats(0, 10, 20, 30, 40)) // appends 30 and 40
+	runs, _ := s.ListRuns(ctx)
+	fmt.Printf("%+v\n", runs[0])
+	_ = s.StoreTrainingStats(ctx, "run", stats(0, 10)) // resumed at 10: overwrites
+	got, _ := s.RetrieveTrainingStats(ctx, "run")
+	fmt.Println(got.TrainedUntil(), got.Len())
+	// Output:
+	// {Run:run TrainedUntil:41 TrainingIterations:5 ValidatedUntil:0 ValidationIterations:0}
+	// 11 2
+}
