@@ -105,6 +105,10 @@ func decodeValidation(data []byte) ([]validationDoc, error) {
 		return nil, err
 	}
 	out := make([]validationDoc, len(docs))
+	// budget bounds the scores decoded: a list or float takes at least one
+	// byte of the file unless the pickle shares it through the memo, which
+	// DaCapo never does and a memo bomb would.
+	budget := len(data)
 	for i, d := range docs {
 		if err := checkKeys(d, keyIteration, keyScores); err != nil {
 			return nil, entryError(i, err)
@@ -113,7 +117,7 @@ func decodeValidation(data []byte) ([]validationDoc, error) {
 		if doc.scores.Iteration, err = toIteration(d[keyIteration]); err != nil {
 			return nil, entryError(i, fmt.Errorf("%s: %w", keyIteration, err))
 		}
-		if doc.scores.Scores, err = toScores(d[keyScores]); err != nil {
+		if doc.scores.Scores, err = toScores(d[keyScores], &budget); err != nil {
 			return nil, entryError(i, fmt.Errorf("%s: %w", keyScores, err))
 		}
 		if doc.runName, err = toRunName(d); err != nil {
@@ -136,13 +140,13 @@ func decodeDocuments(data []byte) ([]map[string]any, error) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, malformed("the pickle holds a %s, want a list of documents", pyType(v))
+		return nil, malformed("the top-level value has type %s, want a list of documents", pyType(v))
 	}
 	out := make([]map[string]any, len(list))
 	for i, e := range list {
 		m, ok := e.(map[any]any)
 		if !ok {
-			return nil, malformed("entry %d is a %s, want a dict", i, pyType(e))
+			return nil, malformed("entry %d has type %s, want dict", i, pyType(e))
 		}
 		doc := make(map[string]any, len(m))
 		for k, v := range m {
@@ -184,7 +188,7 @@ func toRunName(d map[string]any) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%s is a %s, want str", keyRunName, pyType(v))
+		return "", fmt.Errorf("%s has type %s, want str", keyRunName, pyType(v))
 	}
 	return s, nil
 }
@@ -201,7 +205,7 @@ func toIteration(v any) (int, error) {
 		}
 		n = x.Int64()
 	default:
-		return 0, fmt.Errorf("a %s, want int", pyType(v))
+		return 0, fmt.Errorf("has type %s, want int", pyType(v))
 	}
 	if n < 0 || n > math.MaxInt {
 		return 0, fmt.Errorf("%d, want an int >= 0", n)
@@ -226,27 +230,42 @@ func toFloat(v any) (float64, error) {
 	case pickle.Call:
 		return numpyFloat64(x)
 	}
-	return 0, fmt.Errorf("a %s, want float", pyType(v))
+	return 0, fmt.Errorf("has type %s, want float", pyType(v))
 }
 
 // toScores accepts a list (datasets) of lists (parameter sets) of lists
 // (criteria) of floats.
-func toScores(v any) ([][][]float64, error) {
+func toScores(v any, budget *int) ([][][]float64, error) {
 	ds, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("a %s, want a list of datasets", pyType(v))
+		return nil, fmt.Errorf("has type %s, want a list of datasets", pyType(v))
+	}
+	spend := func(n int) error {
+		if *budget -= n; *budget < 0 {
+			return errors.New("the scores repeat shared lists far beyond the file's size, want plain nested lists (memo bomb?)")
+		}
+		return nil
+	}
+	if err := spend(len(ds)); err != nil {
+		return nil, err
 	}
 	out := make([][][]float64, len(ds))
 	for i, d := range ds {
 		ps, ok := d.([]any)
 		if !ok {
-			return nil, fmt.Errorf("dataset %d is a %s, want a list of parameter sets", i, pyType(d))
+			return nil, fmt.Errorf("dataset %d has type %s, want a list of parameter sets", i, pyType(d))
+		}
+		if err := spend(len(ps)); err != nil {
+			return nil, err
 		}
 		out[i] = make([][]float64, len(ps))
 		for j, p := range ps {
 			cs, ok := p.([]any)
 			if !ok {
-				return nil, fmt.Errorf("dataset %d, parameter set %d is a %s, want a list of criterion scores", i, j, pyType(p))
+				return nil, fmt.Errorf("dataset %d, parameter set %d has type %s, want a list of criterion scores", i, j, pyType(p))
+			}
+			if err := spend(len(cs)); err != nil {
+				return nil, err
 			}
 			out[i][j] = make([]float64, len(cs))
 			for k, c := range cs {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 
 	pickle "github.com/kisielk/og-rek"
 )
@@ -19,7 +20,7 @@ import (
 func numpyFloat64(c pickle.Call) (float64, error) {
 	name := c.Callable.Module + "." + c.Callable.Name
 	if name != globalScalarNumpy1 && name != globalScalarNumpy2 {
-		return 0, fmt.Errorf("a call of %s, want float (or a numpy.float64 scalar)", name)
+		return 0, fmt.Errorf("has type call of %s, want float (or a numpy.float64 scalar)", name)
 	}
 	if len(c.Args) != 2 {
 		return 0, fmt.Errorf("%s with %d arguments, want (dtype, bytes)", name, len(c.Args))
@@ -72,7 +73,7 @@ func pyRepr(t pickle.Tuple) string {
 		case string:
 			s += fmt.Sprintf("'%s'", x)
 		case bool:
-			s += map[bool]string{true: "True", false: "False"}[x]
+			s += strings.ToUpper(fmt.Sprint(x)[:1]) + fmt.Sprint(x)[1:]
 		case pickle.None:
 			s += "None"
 		case int64, float64:

@@ -10,7 +10,7 @@ import (
 // Limits of the scanner. A DaCapo pickle needs a stack of about a thousand
 // entries (Python batches APPENDS by 1000) and half a dozen nested marks.
 const (
-	maxStack     = 1 << 16
+	maxStack     = 1 << 14
 	maxMarks     = 32
 	maxGlobalLen = 256
 	// memBudgetPerByte and memBudgetBase bound the memory og-rek may need for
@@ -66,6 +66,7 @@ const (
 	kindString                  // a str, whose text is kept
 	kindGlobal                  // a global (module.name)
 	kindDtype                   // numpy.dtype(...) before its BUILD
+	kindList                    // a list: og-rek cannot share lists through the memo
 )
 
 type entry struct {
@@ -174,7 +175,11 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 		return false, s.push(at, &entry{kind: kindMark}, 0)
 	case opEmptyList, opEmptyDict, opEmptyTuple:
 		s.emit(op)
-		return false, s.push(at, &entry{}, costContainer)
+		e := &entry{}
+		if op == opEmptyList {
+			e.kind = kindList
+		}
+		return false, s.push(at, e, costContainer)
 	case opNone, opNewtrue, opNewfalse:
 		s.emit(op)
 		return false, s.push(at, &entry{}, 0)
@@ -239,7 +244,11 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, s.fail(at, "DICT with %d values, want key/value pairs", items)
 		}
 		s.emit(op)
-		return false, s.push(at, &entry{}, costContainer+int64(items)*costItem)
+		e := &entry{}
+		if op == opList {
+			e.kind = kindList
+		}
+		return false, s.push(at, e, costContainer+int64(items)*costItem)
 	case opTuple1, opTuple2, opTuple3:
 		n := int(op-opTuple1) + 1
 		if _, err := s.pop(at, n); err != nil {
@@ -443,8 +452,13 @@ func (s *scanner) get(at int, op byte) error {
 	if !ok {
 		return s.fail(at, "%s of memo index %d, which was never stored", opName(op), idx)
 	}
-	if e.kind == kindDtype {
+	switch e.kind {
+	case kindDtype:
 		return s.fail(at, "%s of a numpy.dtype before its state is set", opName(op))
+	case kindList:
+		// og-rek's memo keeps the list as it was when stored, without the
+		// items appended later, so a shared list would decode wrong.
+		return s.fail(at, "%s of a shared list: DaCapo documents never share lists (memo bomb?)", opName(op))
 	}
 	s.emitIndex(opLongBinget, idx)
 	return s.push(at, e, 0)
