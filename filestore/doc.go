@@ -1,0 +1,55 @@
+// Package filestore is statstore's embedded default store: plain files in
+// one directory, safe for one writer and many readers per run across
+// processes.
+//
+// # Layout
+//
+//	DIR/training_stats/<run>      the run's training stats (one file)
+//	DIR/validation_scores/<run>   the run's validation metadata and scores
+//	DIR/.locks/<run>              the run's writer lock (gofrs/flock)
+//	DIR/.tmp/                     new files before they are renamed into place
+//	DIR/.backup/                  copies Repair makes before truncating
+//
+// Each data file is a versioned header and a log of checksummed records in
+// 32 KiB blocks (package internal/record; the byte layout is in
+// docs/format.md). One Store call that writes is one record, committed when
+// its last chunk is on disk with a valid checksum.
+//
+// # Costs
+//
+// An append writes a record holding only the new entries at the end of the
+// file: O(new entries), never the history. A reader finds the committed end
+// by reading the file backwards from its last block (O(last record)), takes
+// TrainedUntil and the entry count from the last record, and binary-searches
+// the blocks by the iteration each starts with, so ranges and stride
+// subsamples cost O(log blocks + answer) even from a freshly opened Store.
+// Reading a whole history is one sequential pass.
+//
+// # Durability
+//
+// When a Store call returns nil its record has been fsynced (Options.NoSync
+// skips the fsyncs: data then survives a killed process but maybe not a
+// machine crash). The first store of a run and every overwrite write a new
+// file in DIR/.tmp, fsync it, rename it over the old one and fsync the
+// directory. A process killed at any instant therefore leaves each file
+// reading as before or after the interrupted call: an interrupted append
+// leaves a torn tail (an incomplete or unchecksummed record) that readers
+// ignore and the next writer truncates under the lock, with a warning.
+// Invalid bytes followed by valid records are corruption, not a torn tail:
+// reads that reach them fail with a *statstore.CorruptError naming the file
+// and byte offset, writers refuse to append after them, Verify reports
+// them and Repair keeps the longest valid prefix after a backup.
+//
+// Damage inside the last record cannot be told from an interrupted write
+// and is treated as a torn tail. After a machine crash in the middle of an
+// append, unwritten pages inside that append look like damage; readers skip
+// them like any torn tail.
+//
+// # Concurrency
+//
+// Writers of a run (goroutines of one Store, or processes) are serialised
+// by an exclusive flock on DIR/.locks/<run>: lock files are not the data
+// files, which overwrites replace by renaming. Readers take no lock: they
+// see only committed records, and a replaced file is detected by the random
+// id in its header. A reader never sees part of a call.
+package filestore

@@ -1,0 +1,97 @@
+package filestore
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/statstore/statstore/internal/record"
+)
+
+// File header, see docs/format.md.
+const (
+	headerSize    = 32
+	formatVersion = 1
+	magic         = "STATSTOR"
+)
+
+// fileKind says what a file holds.
+type fileKind uint8
+
+const (
+	kindTraining   fileKind = 1
+	kindValidation fileKind = 2
+)
+
+func (k fileKind) String() string {
+	if k == kindTraining {
+		return "training"
+	}
+	return "validation"
+}
+
+// dirName returns the directory that holds files of kind k.
+func (k fileKind) dirName() string {
+	if k == kindTraining {
+		return "training_stats"
+	}
+	return "validation_scores"
+}
+
+// layout returns the record layout of files of kind k: training chunks hold
+// whole 24-byte entries after an 8-byte head, validation records split
+// anywhere.
+func (k fileKind) layout() record.Layout {
+	if k == kindTraining {
+		return record.Layout{Base: headerSize, Head: trainingHeadSize, Unit: trainingEntrySize}
+	}
+	return record.Layout{Base: headerSize, Unit: 1}
+}
+
+// header is a decoded file header.
+type header struct {
+	kind fileKind
+	id   uint64 // random, new for every file written: tells a replaced file apart
+}
+
+// newHeader returns a header of kind k with a fresh random id.
+func newHeader(k fileKind) (header, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return header{}, fmt.Errorf("filestore: random file id: %w", err)
+	}
+	return header{kind: k, id: binary.LittleEndian.Uint64(b[:])}, nil
+}
+
+// encode returns the 32 header bytes.
+func (h header) encode() []byte {
+	b := make([]byte, headerSize)
+	copy(b, magic)
+	binary.LittleEndian.PutUint16(b[8:], formatVersion)
+	b[10] = byte(h.kind)
+	binary.LittleEndian.PutUint32(b[12:], record.BlockSize)
+	binary.LittleEndian.PutUint64(b[16:], h.id)
+	binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
+	return b
+}
+
+// decodeHeader checks and decodes a file header of the wanted kind; the
+// error says what is wrong (the caller adds the path and offset 0).
+func decodeHeader(b []byte, want fileKind) (header, error) {
+	switch {
+	case len(b) < headerSize:
+		return header{}, fmt.Errorf("file of %d bytes is shorter than the %d-byte header", len(b), headerSize)
+	case !bytes.Equal(b[:8], []byte(magic)):
+		return header{}, fmt.Errorf("not a statstore file: magic %q, want %q", b[:8], magic)
+	case binary.LittleEndian.Uint32(b[28:]) != record.Checksum(b[:28]):
+		return header{}, fmt.Errorf("header checksum mismatch")
+	case binary.LittleEndian.Uint16(b[8:]) != formatVersion:
+		return header{}, fmt.Errorf("format version %d, this program reads version %d", binary.LittleEndian.Uint16(b[8:]), formatVersion)
+	case fileKind(b[10]) != want:
+		return header{}, fmt.Errorf("file kind %d, want %d (%s)", b[10], want, want)
+	case binary.LittleEndian.Uint32(b[12:]) != record.BlockSize:
+		return header{}, fmt.Errorf("block size %d, want %d", binary.LittleEndian.Uint32(b[12:]), record.BlockSize)
+	}
+	return header{kind: want, id: binary.LittleEndian.Uint64(b[16:])}, nil
+}

@@ -1,0 +1,131 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/fsutil"
+)
+
+// ListRuns returns every run with a training or validation file, sorted by
+// name. Training counts come from each file's last record, so listing does
+// not read the histories.
+func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
+	if err := s.checkOpen(ctx); err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		runs, err := s.listDir(k)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			names[r] = true
+		}
+	}
+	out := make([]statstore.RunInfo, 0, len(names))
+	for run := range names {
+		info := statstore.RunInfo{Run: run}
+		if err := s.trainInfo(run, &info); err != nil {
+			return nil, err
+		}
+		v, err := s.readVal(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		info.ValidatedUntil, info.ValidationIterations = v.validatedUntil(), 0
+		if v != nil {
+			info.ValidationIterations = len(v.entries)
+		}
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b statstore.RunInfo) int {
+		switch {
+		case a.Run < b.Run:
+			return -1
+		case a.Run > b.Run:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// listDir returns the run names of the files of kind k.
+func (s *Store) listDir(k fileKind) ([]string, error) {
+	entries, err := s.fs.ReadDir(filepath.Join(s.dir, k.dirName()))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("filestore: list runs: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && statstore.ValidateRunName(e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// trainInfo fills in the training part of info.
+func (s *Store) trainInfo(run string, info *statstore.RunInfo) (err error) {
+	f, err := s.openFile(kindTraining, run, false)
+	if err != nil || f == nil {
+		return err
+	}
+	defer closeFile(f, &err)
+	snap, err := s.loadTrain(f, run)
+	if err != nil {
+		return err
+	}
+	info.TrainedUntil, info.TrainingIterations = snap.trainedUntil(), snap.count
+	return nil
+}
+
+// DeleteTrainingStats removes the run's training file; an unknown run is
+// not an error.
+func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
+	return s.delete(ctx, run, kindTraining)
+}
+
+// DeleteValidationScores removes the run's validation file (scores and
+// metadata); an unknown run is not an error.
+func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
+	return s.delete(ctx, run, kindValidation)
+}
+
+// DeleteRun removes both of the run's files.
+func (s *Store) DeleteRun(ctx context.Context, run string) error {
+	return s.delete(ctx, run, kindTraining, kindValidation)
+}
+
+func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error {
+	if err := s.checkWrite(ctx, run); err != nil {
+		return err
+	}
+	unlock, err := s.lockRun(ctx, run)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, k := range kinds {
+		if k == kindTraining {
+			s.cacheTrain(run, nil)
+		} else {
+			s.cacheVal(run, nil)
+		}
+		if err := fsutil.RemoveDurably(s.fs, s.path(k, run), s.opts.NoSync); err != nil {
+			return fmt.Errorf("filestore: delete %s stats of run %q: %w", k, run, err)
+		}
+		s.log.Info("deleted stats", "run", run, "kind", k.String())
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/fsutil"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Logger receives the extend and overwrite decisions and torn-tail
+	// repairs; nil discards them.
+	Logger *slog.Logger
+	// NoSync skips the fsyncs: a Store call that returns has handed its data
+	// to the operating system, which survives a killed process but not a
+	// crash of the machine.
+	NoSync bool
+	// ReadOnly opens the store for reading only: writes fail with
+	// statstore.ErrReadOnly and nothing is created.
+	ReadOnly bool
+
+	// fs is the file-system seam; nil is the operating system's. Tests in
+	// this package set it to inject faults.
+	fs fsutil.FS
+}
+
+// Store is the file store: one append-only file per run for training stats
+// and one for validation scores, under one directory. It is safe for
+// concurrent use by goroutines and by processes (see the package doc).
+type Store struct {
+	dir  string
+	opts Options
+	log  *slog.Logger
+	fs   fsutil.FS
+
+	mu     sync.Mutex
+	closed bool
+	locks  map[string]chan struct{} // per-run in-process write locks
+	train  map[string]*trainSnap    // cached training file states
+	val    map[string]*valSnap      // cached validation file states
+}
+
+var _ statstore.StatsStore = (*Store)(nil)
+
+// Directories under the store's root.
+const (
+	locksDir = ".locks"
+	tmpDir   = ".tmp"
+)
+
+const (
+	dirPerm  = 0o755
+	filePerm = 0o644
+)
+
+// Open opens the file store in dir, creating the directory (unless
+// opts.ReadOnly) if needed. It reads nothing else: files are read when
+// their runs are.
+func Open(dir string, opts Options) (*Store, error) {
+	fsys := opts.fs
+	if fsys == nil {
+		fsys = fsutil.OS{}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.ReadOnly {
+		fi, err := fsys.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("filestore: open %s read-only: %w", dir, err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("filestore: open %s: not a directory: %w", dir, statstore.ErrInvalidArgument)
+		}
+	} else {
+		for _, d := range []string{kindTraining.dirName(), kindValidation.dirName(), locksDir, tmpDir} {
+			if err := fsys.MkdirAll(filepath.Join(dir, d), dirPerm); err != nil {
+				return nil, fmt.Errorf("filestore: open %s: %w", dir, err)
+			}
+		}
+	}
+	return &Store{
+		dir: dir, opts: opts, log: log, fs: fsys,
+		locks: map[string]chan struct{}{},
+		train: map[string]*trainSnap{},
+		val:   map[string]*valSnap{},
+	}, nil
+}
+
+// Dir returns the store's root directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close releases the store; later calls fail with statstore.ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("filestore: close %s: %w", s.dir, statstore.ErrClosed)
+	}
+	s.closed = true
+	s.train, s.val = nil, nil
+	return nil
+}
+
+// checkOpen reports a closed store or a cancelled context.
+func (s *Store) checkOpen(ctx context.Context) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return fmt.Errorf("filestore: %w", statstore.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	return nil
+}
+
+// check reports a closed store, a cancelled context or an invalid run name.
+func (s *Store) check(ctx context.Context, run string) error {
+	if err := s.checkOpen(ctx); err != nil {
+		return err
+	}
+	if err := statstore.ValidateRunName(run); err != nil {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	return nil
+}
+
+// checkWrite is check for a call that writes.
+func (s *Store) checkWrite(ctx context.Context, run string) error {
+	if err := s.check(ctx, run); err != nil {
+		return err
+	}
+	if s.opts.ReadOnly {
+		return fmt.Errorf("filestore: %s was opened read-only: %w", s.dir, statstore.ErrReadOnly)
+	}
+	return nil
+}
+
+// path returns the file of run's data of kind k.
+func (s *Store) path(k fileKind, run string) string {
+	return filepath.Join(s.dir, k.dirName(), run)
+}
+
+// openFile opens run's file of kind k for reading (or writing), returning
+// nil without an error when it does not exist.
+func (s *Store) openFile(k fileKind, run string, write bool) (fsutil.File, error) {
+	flag := os.O_RDONLY
+	if write {
+		flag = os.O_RDWR
+	}
+	f, err := s.fs.OpenFile(s.path(k, run), flag, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("filestore: open %s stats of run %q: %w", k, run, err)
+	}
+	return f, nil
+}
+
+// readHeader reads and checks the header of f, returning it and the size.
+func readHeader(f fsutil.File, k fileKind) (header, int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return header{}, 0, fmt.Errorf("filestore: stat %s: %w", f.Name(), err)
+	}
+	buf := make([]byte, headerSize)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return header{}, 0, fmt.Errorf("filestore: read %s: %w", f.Name(), err)
+	}
+	h, err := decodeHeader(buf[:n], k)
+	if err != nil {
+		return header{}, 0, &statstore.CorruptError{Path: f.Name(), Offset: 0, Reason: err.Error()}
+	}
+	return h, fi.Size(), nil
+}
+
+// closeFile closes f, keeping the first error in *err.
+func closeFile(f fsutil.File, err *error) {
+	if cerr := f.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("filestore: close %s: %w", f.Name(), cerr)
+	}
+}
+
+// corrupt turns a framing or decoding error at off in f into a
+// *statstore.CorruptError naming the file.
+func corrupt(path string, off int64, err error) error {
+	return &statstore.CorruptError{Path: path, Offset: off, Reason: err.Error()}
+}

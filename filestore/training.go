@@ -1,0 +1,243 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/fsutil"
+	"github.com/statstore/statstore/internal/record"
+)
+
+// trainSnap is what a training file holds as of one look at it: enough to
+// plan an append and to seek, without reading the history.
+type trainSnap struct {
+	id    uint64 // file id from the header: changes when the file is replaced
+	size  int64  // file size when looked at
+	end   int64  // end of the last committed record
+	count int    // committed entries
+	first statstore.TrainingIterationStats
+	last  statstore.TrainingIterationStats
+}
+
+// trainedUntil returns the last iteration + 1, 0 when empty.
+func (t *trainSnap) trainedUntil() int {
+	if t == nil || t.count == 0 {
+		return 0
+	}
+	return t.last.Iteration + 1
+}
+
+// frameErr turns an error of the record layer into a *statstore.CorruptError
+// naming path, and wraps any other error.
+func frameErr(path string, err error) error {
+	var re *record.Error
+	if errors.As(err, &re) {
+		return corrupt(path, re.Offset, errors.New(re.Reason))
+	}
+	var ce *statstore.CorruptError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("filestore: read %s: %w", path, err)
+}
+
+// loadTrain returns the state of the open training file f of run, from the
+// cache when the file has neither been replaced nor grown since, otherwise
+// by reading its tail (the last record) and its first block.
+func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
+	h, size, err := readHeader(f, kindTraining)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	c := s.train[run]
+	s.mu.Unlock()
+	if c != nil && c.id == h.id && c.size == size {
+		return c, nil
+	}
+	l := kindTraining.layout()
+	tail, err := l.Tail(f, size)
+	if err != nil {
+		return nil, frameErr(f.Name(), err)
+	}
+	snap := &trainSnap{id: h.id, size: size, end: tail.End}
+	if tail.Last != nil {
+		before, body, err := chunkEntries(record.Full, tail.Last)
+		if err != nil {
+			return nil, corrupt(f.Name(), tail.Start, err)
+		}
+		snap.count = int(before) + len(body)/trainingEntrySize
+		snap.last = decodeEntries(nil, body[len(body)-trainingEntrySize:])[0]
+		if c != nil && c.id == h.id && c.count > 0 {
+			snap.first = c.first
+		} else {
+			tr := newTrainReader(f, snap)
+			ents, err := tr.block(0)
+			if err != nil {
+				return nil, err
+			}
+			snap.first = ents[0]
+		}
+		if before < 0 || snap.count <= 0 || snap.first.Iteration > snap.last.Iteration {
+			return nil, corrupt(f.Name(), tail.Start, fmt.Errorf("last record holds %d entries after %d, ending at iteration %d before the first iteration %d",
+				len(body)/trainingEntrySize, before, snap.last.Iteration, snap.first.Iteration))
+		}
+	}
+	s.cacheTrain(run, snap)
+	return snap, nil
+}
+
+func (s *Store) cacheTrain(run string, snap *trainSnap) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.train == nil {
+		return // closed
+	}
+	if snap == nil {
+		delete(s.train, run)
+	} else {
+		s.train[run] = snap
+	}
+}
+
+// StoreTrainingStats extends or overwrites the run's training stats as
+// statstore.PlanTraining decides. An append writes one record holding only
+// the new entries at the end of the file and fsyncs it; an overwrite writes
+// a new file and renames it over the old one.
+func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) (err error) {
+	if err := s.checkWrite(ctx, run); err != nil {
+		return err
+	}
+	if stats != nil {
+		if err := stats.Validate(); err != nil {
+			return fmt.Errorf("filestore: store training stats of run %q: %w", run, err)
+		}
+	}
+	unlock, err := s.lockRun(ctx, run)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := s.openFile(kindTraining, run, true)
+	if err != nil {
+		return err
+	}
+	var snap *trainSnap
+	if f != nil {
+		defer closeFile(f, &err)
+		if snap, err = s.loadTrain(f, run); err != nil {
+			return err
+		}
+		if snap.size > snap.end {
+			if err := s.truncateTorn(f, kindTraining, run, snap.size, snap.end); err != nil {
+				return err
+			}
+			next := *snap
+			next.size = snap.end
+			snap = &next
+			s.cacheTrain(run, snap)
+		}
+	}
+	plan, err := statstore.PlanTraining(snap.trainedUntil(), stats)
+	if err != nil {
+		return fmt.Errorf("filestore: store training stats of run %q: %w", run, err)
+	}
+	switch {
+	case plan.Action == statstore.WriteNothing:
+		return nil
+	case plan.Action == statstore.WriteAppend && f != nil:
+		return s.appendTraining(f, run, snap, plan.Entries)
+	default:
+		return s.writeTraining(run, snap, plan)
+	}
+}
+
+// appendTraining appends one record with entries to the file f.
+func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entries []statstore.TrainingIterationStats) error {
+	l := kindTraining.layout()
+	buf, end := l.Append(nil, snap.end, encodeTraining(snap.count, entries))
+	if err := s.writeRecord(f, snap.end, buf); err != nil {
+		s.cacheTrain(run, nil)
+		return fmt.Errorf("filestore: append training stats of run %q: %w", run, err)
+	}
+	next := *snap
+	next.size, next.end, next.count = end, end, snap.count+len(entries)
+	if snap.count == 0 {
+		next.first = entries[0]
+	}
+	next.last = entries[len(entries)-1]
+	s.cacheTrain(run, &next)
+	s.log.Info("extending training stats", "run", run, "stored_until", snap.trainedUntil(),
+		"from", entries[0].Iteration, "entries", len(entries), "trained_until", next.trainedUntil())
+	return nil
+}
+
+// writeRecord writes the encoded record buf at off and fsyncs it (unless
+// NoSync). On failure it tries to cut the file back to off, so that a
+// failed call leaves nothing behind.
+func (s *Store) writeRecord(f fsutil.File, off int64, buf []byte) error {
+	_, err := f.WriteAt(buf, off)
+	if err == nil && !s.opts.NoSync {
+		err = f.Sync()
+	}
+	if err != nil {
+		if terr := f.Truncate(off); terr == nil && !s.opts.NoSync {
+			_ = f.Sync() // best effort: the write error is what the caller must see
+		}
+		return err
+	}
+	return nil
+}
+
+// writeTraining writes a new training file holding plan's entries and
+// renames it over the run's file: the first store of a run, or an overwrite.
+func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.TrainingPlan) error {
+	h, err := newHeader(kindTraining)
+	if err != nil {
+		return err
+	}
+	buf, end := kindTraining.layout().Append(h.encode(), headerSize, encodeTraining(0, plan.Entries))
+	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindTraining, run), buf, filePerm, s.opts.NoSync); err != nil {
+		s.cacheTrain(run, nil)
+		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
+	}
+	snap := &trainSnap{id: h.id, size: end, end: end, count: len(plan.Entries),
+		first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
+	s.cacheTrain(run, snap)
+	if plan.Overwrite {
+		s.log.Warn("overwriting training stats: training was resumed from an earlier iteration",
+			"run", run, "stored_until", old.trainedUntil(), "stored_entries", old.count,
+			"new_until", snap.trainedUntil(), "entries", snap.count)
+	} else {
+		s.log.Info("storing training stats", "run", run, "entries", snap.count, "trained_until", snap.trainedUntil())
+	}
+	return nil
+}
+
+// truncateTorn handles the bytes in [end, size) after the last committed
+// record of f, about to be written under the run's lock: a torn tail is
+// truncated with a warning; damage followed by committed data is a
+// *statstore.CorruptError and nothing is written.
+func (s *Store) truncateTorn(f fsutil.File, k fileKind, run string, size, end int64) error {
+	bad, err := k.layout().CheckTail(f, end, size)
+	if err != nil {
+		return frameErr(f.Name(), err)
+	}
+	if bad != nil {
+		return corrupt(f.Name(), bad.Offset, fmt.Errorf("%s, followed by valid records: run repair to keep the valid prefix", bad.Reason))
+	}
+	s.log.Warn("truncating the torn tail an interrupted write left", "run", run, "kind", k.String(),
+		"path", f.Name(), "valid_bytes", end, "torn_bytes", size-end)
+	if err := f.Truncate(end); err != nil {
+		return fmt.Errorf("filestore: truncate torn tail of %s: %w", f.Name(), err)
+	}
+	if !s.opts.NoSync {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("filestore: fsync %s: %w", f.Name(), err)
+		}
+	}
+	return nil
+}

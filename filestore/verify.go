@@ -1,0 +1,235 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/fsutil"
+	"github.com/statstore/statstore/internal/record"
+)
+
+// Report is what Verify (or Repair) found in a store's files.
+type Report struct {
+	Files []FileReport
+}
+
+// FileReport is the state of one data file.
+type FileReport struct {
+	// Path is the file's path.
+	Path string
+	// Size is the file's size in bytes.
+	Size int64
+	// ValidBytes is the length of the longest valid prefix: the header and
+	// the complete, checksummed, decodable records before any damage.
+	ValidBytes int64
+	// Records is the number of records in the valid prefix.
+	Records int
+	// TornTail reports bytes after the last record that an interrupted
+	// write left: harmless, the next writer truncates them.
+	TornTail bool
+	// Err is nil or the *statstore.CorruptError of the first damage.
+	Err error
+}
+
+// OK reports whether no file is corrupt (torn tails are not corruption).
+func (r *Report) OK() bool {
+	for _, f := range r.Files {
+		if f.Err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify checks every data file of the store in dir (fsck): every record's
+// checksum and contents, the order of iterations, and whether bytes after
+// the last record are a torn tail or corruption. It changes nothing and
+// takes no locks. Its error is for failures to read; damage is reported in
+// the FileReports.
+func Verify(ctx context.Context, dir string) (*Report, error) {
+	return verify(ctx, fsutil.OS{}, dir)
+}
+
+func verify(ctx context.Context, fsys fsutil.FS, dir string) (*Report, error) {
+	rep := &Report{}
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		entries, err := fsys.ReadDir(filepath.Join(dir, k.dirName()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("filestore: verify %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("filestore: verify %s: %w", dir, err)
+			}
+			if !e.Type().IsRegular() {
+				continue
+			}
+			fr, err := verifyFile(fsys, filepath.Join(dir, k.dirName(), e.Name()), k)
+			if err != nil {
+				return nil, err
+			}
+			rep.Files = append(rep.Files, fr)
+		}
+	}
+	return rep, nil
+}
+
+// verifyFile checks one data file of kind k.
+func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err error) {
+	fr.Path = path
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
+	}
+	defer closeFile(f, &err)
+	_, size, err := readHeader(f, k)
+	fr.Size = size
+	if err != nil {
+		var ce *statstore.CorruptError
+		if errors.As(err, &ce) {
+			fr.Err = err
+			return fr, nil
+		}
+		return fr, err
+	}
+	check := decoderFor(k)
+	res, err := k.layout().Check(f, size, check)
+	if err != nil {
+		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
+	}
+	fr.ValidBytes, fr.Records, fr.TornTail = res.ValidEnd, res.Records, res.Torn
+	if res.Err != nil {
+		fr.Err = corrupt(path, res.Err.Offset, errors.New(res.Err.Reason))
+	}
+	return fr, nil
+}
+
+// decoderFor returns a record checker for files of kind k: it decodes
+// every record as readers do and reports what does not decode as an
+// *record.Error at the record's offset.
+func decoderFor(k fileKind) func(record.Record) error {
+	if k == kindValidation {
+		v := &valSnap{have: map[int]bool{}}
+		return v.add
+	}
+	count, prev := 0, -1
+	return func(rec record.Record) error {
+		entries, err := decodeTrainingRecord(rec.Payload, count, prev)
+		if err != nil {
+			return &record.Error{Offset: rec.Off, Reason: err.Error()}
+		}
+		count += len(entries)
+		prev = entries[len(entries)-1].Iteration
+		return nil
+	}
+}
+
+// Repair verifies the store in dir and, for every file with a torn tail or
+// corruption, copies the file to DIR/.backup/<kind>/<run>.<unix-nanos> and
+// truncates it to its longest valid prefix (a file whose header is damaged
+// is moved to the backup instead). It takes each run's writer lock while it
+// works on the run's file. The report describes the files as found, before
+// the repair.
+func Repair(ctx context.Context, dir string, logger *slog.Logger) (*Report, error) {
+	return repair(ctx, fsutil.OS{}, dir, logger)
+}
+
+func repair(ctx context.Context, fsys fsutil.FS, dir string, logger *slog.Logger) (*Report, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := Open(dir, Options{Logger: logger, fs: fsys})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = s.Close() }() // a Store has nothing to flush
+	rep, err := verify(ctx, fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	for i, fr := range rep.Files {
+		if fr.Err == nil && !fr.TornTail {
+			continue
+		}
+		kind := kindTraining
+		if filepath.Base(filepath.Dir(fr.Path)) == kindValidation.dirName() {
+			kind = kindValidation
+		}
+		if err := s.repairFile(ctx, kind, filepath.Base(fr.Path), fr); err != nil {
+			return rep, err
+		}
+		rep.Files[i] = fr
+	}
+	return rep, nil
+}
+
+// repairFile backs up and truncates (or moves away) one damaged file under
+// its run's lock.
+func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr FileReport) error {
+	unlock, err := s.lockRun(ctx, run)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Check again under the lock: a writer may have fixed a torn tail.
+	now, err := verifyFile(s.fs, fr.Path, k)
+	if err != nil {
+		return err
+	}
+	if now.Err == nil && !now.TornTail {
+		return nil
+	}
+	data, err := readAll(s.fs, fr.Path, now.Size)
+	if err != nil {
+		return err
+	}
+	backupDir := filepath.Join(s.dir, ".backup", k.dirName())
+	if err := s.fs.MkdirAll(backupDir, dirPerm); err != nil {
+		return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+	}
+	backup := filepath.Join(backupDir, run+"."+strconv.FormatInt(time.Now().UnixNano(), 10))
+	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), backup, data, filePerm, false); err != nil {
+		return fmt.Errorf("filestore: back up %s before repairing it: %w", fr.Path, err)
+	}
+	s.cacheTrain(run, nil)
+	s.cacheVal(run, nil)
+	if now.ValidBytes < headerSize || (k == kindValidation && now.Records == 0) {
+		if err := fsutil.RemoveDurably(s.fs, fr.Path, false); err != nil {
+			return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+		}
+		s.log.Warn("repair: removed a file with no valid records", "path", fr.Path, "backup", backup, "error", now.Err)
+		return nil
+	}
+	keep := data[:now.ValidBytes]
+	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), fr.Path, keep, filePerm, false); err != nil {
+		return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+	}
+	s.log.Warn("repair: kept the longest valid prefix", "path", fr.Path, "backup", backup,
+		"valid_bytes", now.ValidBytes, "dropped_bytes", now.Size-now.ValidBytes, "records", now.Records, "error", now.Err)
+	return nil
+}
+
+// readAll reads the first size bytes of path.
+func readAll(fsys fsutil.FS, path string, size int64) (_ []byte, err error) {
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("filestore: repair %s: %w", path, err)
+	}
+	defer closeFile(f, &err)
+	data := make([]byte, size)
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("filestore: repair %s: %w", path, err)
+	}
+	return data, nil
+}
