@@ -17,8 +17,8 @@ type valSnap struct {
 	size    int64
 	end     int64
 	hasMeta bool
-	meta    statstore.Metadata // never handed out: callers get copies
-	metaRec []byte             // the metadata record's payload, decoded for copies
+	meta    statstore.Metadata                    // never handed out: callers get copies
+	metaRec []byte                                // the metadata record's payload, decoded for copies
 	entries []statstore.ValidationIterationScores // in file order
 	have    map[int]bool
 }
