@@ -7,6 +7,7 @@ import "fmt"
 const (
 	opMark           = '('
 	opStop           = '.'
+	opInt            = 'I'
 	opBinint         = 'J'
 	opBinint1        = 'K'
 	opBinint2        = 'M'

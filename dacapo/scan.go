@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Limits of the scanner. A DaCapo pickle needs a stack of about a thousand
@@ -13,6 +14,7 @@ const (
 	maxStack     = 1 << 14
 	maxMarks     = 32
 	maxGlobalLen = 256
+	maxIntLen    = 24 // an int64 in decimal, with room to spare
 	// memBudgetPerByte and memBudgetBase bound the memory og-rek may need for
 	// a file, as estimated by the scanner: a DaCapo file needs about 20
 	// estimated bytes per file byte.
@@ -193,6 +195,8 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 		return false, s.push(at, &entry{}, costScalar)
 	case opLong1:
 		return false, s.sized(at, op, 1, &entry{}, costScalar)
+	case opInt:
+		return false, s.textInt(at)
 	case opShortBinunicod, opShortBinbytes:
 		return false, s.sized(at, op, 1, &entry{kind: kindString}, costString)
 	case opBinunicode, opBinbytes:
@@ -305,6 +309,23 @@ func (s *scanner) line(at int) (string, error) {
 	}
 	s.pos += i + 1
 	return string(rest[:i]), nil
+}
+
+// textInt handles INT, the text int of protocol 0, which og-rek's encoder
+// (and so Export) writes for ints beyond 32 bits. Its line must be a short
+// decimal number.
+func (s *scanner) textInt(at int) error {
+	l, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	digits := strings.TrimPrefix(l, "-")
+	if len(l) > maxIntLen || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return s.fail(at, "INT argument %q is not a decimal number of at most %d characters", l, maxIntLen)
+	}
+	s.emit(opInt)
+	s.emit([]byte(l + "\n")...)
+	return s.push(at, &entry{}, costScalar)
 }
 
 func (s *scanner) global(at int) error {

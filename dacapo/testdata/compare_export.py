@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks an exported DaCapo directory against the one it came from.
 
-    python3 compare_export.py ORIGINAL EXPORTED
+    python3 compare_export.py ORIGINAL EXPORTED [ORIGINAL EXPORTED ...]
 
 Loads every pickle of both with pickle.load (numpy stand-ins from make_pickles for
 numpy-pickled originals) and checks that each exported file holds the documents
@@ -73,9 +73,14 @@ def load(path):
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    if not args or len(args) % 2:
         sys.exit(__doc__)
-    orig_dir, new_dir = sys.argv[1:]
+    for i in range(0, len(args), 2):
+        compare_dirs(args[i], args[i + 1])
+
+
+def compare_dirs(orig_dir, new_dir):
     files = 0
     for sub, float_keys in (("training_stats", ("loss", "time")), ("validation_scores", ("scores",))):
         orig_runs = sorted(os.listdir(os.path.join(orig_dir, sub))) if os.path.isdir(os.path.join(orig_dir, sub)) else []
@@ -91,7 +96,7 @@ def main():
                     fail("%s/%s entry %d: %s, want dict" % (sub, run, i, type(n).__name__))
                 compare_doc("%s/%s entry %d" % (sub, run, i), run, o, n, float_keys)
             files += 1
-    print("compare_export: %d files match" % files)
+    print("compare_export: %d files of %s match" % (files, orig_dir))
 
 
 if __name__ == "__main__":
