@@ -1,0 +1,155 @@
+package filestore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/record"
+	"github.com/statstore/statstore/storetest"
+)
+
+func TestHeader(t *testing.T) {
+	good := header{kind: kindTraining, id: 0x0123456789abcdef}.encode()
+	tests := []struct {
+		name    string
+		damage  func([]byte) []byte
+		kind    fileKind
+		wantErr string
+	}{
+		{"valid", func(b []byte) []byte { return b }, kindTraining, ""},
+		{"short", func(b []byte) []byte { return b[:20] }, kindTraining, "shorter than"},
+		{"foreign file", func(b []byte) []byte { copy(b, "PK\x03\x04zip!"); return b }, kindTraining, "not a statstore file"},
+		{"flipped bit", func(b []byte) []byte { b[17] ^= 1; return b }, kindTraining, "checksum"},
+		{"wrong kind", func(b []byte) []byte { return b }, kindValidation, "file kind"},
+		{"future version", func(b []byte) []byte {
+			binary.LittleEndian.PutUint16(b[8:], 2)
+			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
+			return b
+		}, kindTraining, "format version 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := decodeHeader(tt.damage(bytes.Clone(good)), tt.kind)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("decodeHeader: %v, want no error", err)
+			case tt.wantErr == "" && h.id != 0x0123456789abcdef:
+				t.Fatalf("id %x, want 0123456789abcdef", h.id)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("decodeHeader error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestTrainingCodec(t *testing.T) {
+	entries := []statstore.TrainingIterationStats{
+		{Iteration: 0, Loss: math.NaN(), Time: math.Inf(-1)},
+		{Iteration: 7, Loss: math.Float64frombits(0x7ff8000000000bad), Time: math.Copysign(0, -1)},
+		{Iteration: math.MaxInt64, Loss: math.SmallestNonzeroFloat64, Time: math.MaxFloat64},
+	}
+	p := encodeTraining(41, entries)
+	if len(p) != trainingHeadSize+trainingEntrySize*len(entries) {
+		t.Fatalf("payload of %d bytes, want %d", len(p), trainingHeadSize+trainingEntrySize*len(entries))
+	}
+	got, err := decodeTrainingRecord(p, 41, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameHistory(got, entries) {
+		t.Fatalf("decoded %v, want %v (bit-exact)", got, entries)
+	}
+	bad := []struct {
+		name  string
+		p     []byte
+		count int
+		prev  int
+	}{
+		{"wrong count before", p, 40, -1},
+		{"not after the previous iteration", p, 41, 0},
+		{"cut entry", p[:len(p)-1], 41, -1},
+		{"head only", p[:trainingHeadSize], 41, -1},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := decodeTrainingRecord(tt.p, tt.count, tt.prev); err == nil {
+				t.Fatal("decodeTrainingRecord accepted a bad record")
+			}
+		})
+	}
+}
+
+func TestValidationCodec(t *testing.T) {
+	meta := storetest.Metadata()
+	in := storetest.Scores(meta, 0, 10, 20).Scores
+	in[1].Scores[0][0][0] = math.NaN()
+	p := encodeScores(meta.Shape(), in)
+	got, err := decodeScores(p, meta.Shape())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		if !got[i].Equal(in[i]) {
+			t.Fatalf("entry %d: got %v, want %v", i, got[i], in[i])
+		}
+	}
+	mp, err := encodeMetadata(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decodeMetadata(mp)
+	if err != nil || !m.Equal(meta) {
+		t.Fatalf("metadata round trip: got %v (%v), want %v", m, err, meta)
+	}
+	sh := meta.Shape()
+	bad := []struct {
+		name  string
+		p     []byte
+		shape [3]int
+	}{
+		{"other shape", p, [3]int{sh[0], sh[1], sh[2] + 1}},
+		{"cut", p[:len(p)-3], sh},
+		{"metadata kind", mp, sh},
+		{"empty", nil, sh},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := decodeScores(tt.p, tt.shape); err == nil {
+				t.Fatal("decodeScores accepted a bad record")
+			}
+		})
+	}
+}
+
+// TestChunksHoldWholeEntries checks the property seeking relies on: every
+// block of a training file starts with a chunk of whole entries.
+func TestChunksHoldWholeEntries(t *testing.T) {
+	s := mustOpen(t, Options{NoSync: true})
+	storeHistory(t, s, "r", history(0, 3, 20_000), 777)
+	f, snap, err := s.openTrainingForRead(t.Context(), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := newTrainReader(f, snap)
+	if tr.nb < 10 {
+		t.Fatalf("history spans %d blocks, want at least 10", tr.nb)
+	}
+	for b := range tr.nb {
+		peek, err := tr.firstIter(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents, err := tr.block(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ents[0].Iteration != peek || peek%3 != 0 {
+			t.Fatalf("block %d starts with iteration %d, peek says %d", b, ents[0].Iteration, peek)
+		}
+	}
+}
