@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// App is one invocation of the statstore command: where it reads and
+// writes, its environment and how it opens stores. Tests build one per
+// command line and call Run in-process.
+type App struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv looks up environment variables ($STATSTORE); nil means none
+	// are set.
+	Getenv func(string) string
+	// Progress enables progress bars on Stderr (set when Stderr is a
+	// terminal).
+	Progress bool
+
+	// Set while a command runs, from the global flags.
+	global globalFlags
+	logger *slog.Logger
+}
+
+// NewApp returns an App wired to the process: os.Stdin, os.Stdout,
+// os.Stderr, os.Getenv, and progress bars when stderr is a terminal.
+func NewApp() *App {
+	return &App{
+		Stdin:    os.Stdin,
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Getenv:   os.Getenv,
+		Progress: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// Run executes the command line args (without the program name) and
+// returns the exit status. Errors are printed to Stderr as a message and a
+// hint, never as a stack trace.
+func (a *App) Run(ctx context.Context, args []string) int {
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(a.stdin())
+	root.SetOut(a.Stdout)
+	root.SetErr(a.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	return a.report(err)
+}
+
+// report prints err for a user and returns its exit status.
+func (a *App) report(err error) int {
+	msg, hint, code := explain(err)
+	fmt.Fprintf(a.Stderr, "statstore: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(a.Stderr, "hint: %s\n", hint)
+	}
+	return code
+}
+
+func (a *App) getenv(key string) string {
+	if a.Getenv == nil {
+		return ""
+	}
+	return a.Getenv(key)
+}
+
+func (a *App) stdin() io.Reader {
+	if a.Stdin == nil {
+		return eofReader{}
+	}
+	return a.Stdin
+}
+
+// log returns the logger configured by --log-level (discarding before the
+// flags are parsed).
+func (a *App) log() *slog.Logger {
+	if a.logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.logger
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

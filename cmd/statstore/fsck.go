@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/filestore"
+)
+
+// fileCheck is one file of an fsck or repair report in JSON.
+type fileCheck struct {
+	Path       string `json:"path"`
+	Size       int64  `json:"size"`
+	ValidBytes int64  `json:"valid_bytes"`
+	Records    int    `json:"records"`
+	TornTail   bool   `json:"torn_tail"`
+	Corrupt    bool   `json:"corrupt"`
+	Offset     *int64 `json:"offset"`
+	Error      string `json:"error,omitempty"`
+}
+
+// checkReport is an fsck or repair report in JSON.
+type checkReport struct {
+	Store string      `json:"store"`
+	OK    bool        `json:"ok"`
+	Files []fileCheck `json:"files"`
+}
+
+func newFsckCmd(app *App) *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "fsck",
+		Short: "Check every file of a file store; exit 3 naming file and offset when corrupt",
+		Long: `Check every record of every file of the file store (--store DIR) against its
+checksum. A torn tail (the end of an interrupted write) is reported and
+harmless: it is ignored when read and truncated by the next write or by
+repair. Damage elsewhere is corruption: fsck names the file and byte offset
+and exits with status 3; "statstore repair" keeps the longest valid prefix.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := app.fileStoreDir()
+			if err != nil {
+				return err
+			}
+			rep, err := filestore.Verify(cmd.Context(), dir)
+			if err != nil {
+				return err
+			}
+			if err := printCheck(app.Stdout, out, dir, rep); err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return &userError{
+					msg:  fmt.Sprintf("store %s is corrupt (%s)", dir, firstCorruption(rep)),
+					hint: fmt.Sprintf("keep the longest valid prefix of the damaged files with: statstore --store %s repair (it makes a backup first)", dir),
+					code: exitCorrupt,
+					err:  statstore.ErrCorrupt,
+				}
+			}
+			return nil
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+func newRepairCmd(app *App) *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "repair",
+		Short: "Repair a file store: keep the longest valid prefix of each damaged file, after a backup",
+		Long: `Repair the file store (--store DIR): truncate torn tails and cut every
+corrupt file at its first bad record, keeping the longest valid prefix.
+A backup of each changed file is made first. Run "statstore fsck" before to
+see what will be cut.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := app.fileStoreDir()
+			if err != nil {
+				return err
+			}
+			rep, err := filestore.Repair(cmd.Context(), dir, app.log())
+			if err != nil {
+				return err
+			}
+			return printCheck(app.Stdout, out, dir, rep)
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+// fileStoreDir returns the --store directory, which must be an existing
+// file store (fsck and repair make no sense on PostgreSQL or DaCapo data).
+func (a *App) fileStoreDir() (string, error) {
+	spec := a.storeSpec()
+	switch classify(spec) {
+	case kindPostgres:
+		return "", &userError{msg: "fsck and repair check a file store directory, not a PostgreSQL database", hint: "pass --store DIR", code: exitUsage}
+	case kindDaCapo:
+		return "", &userError{msg: spec + " is a DaCapo directory, which statstore never writes: there is nothing of statstore's to check", hint: "import it with statstore --store NEW_DIR import dacapo " + spec, code: exitUsage}
+	}
+	if st, err := os.Stat(spec); errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
+		return "", &userError{msg: "no store directory at " + spec, hint: "pass --store DIR (or set $" + envStore + ")", err: statstore.ErrNotFound}
+	}
+	return spec, nil
+}
+
+func firstCorruption(rep *filestore.Report) string {
+	for _, f := range rep.Files {
+		if f.Err != nil {
+			return f.Err.Error()
+		}
+	}
+	return "see the report above"
+}
+
+func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report) error {
+	cr := checkReport{Store: dir, OK: rep.OK(), Files: []fileCheck{}}
+	for _, f := range rep.Files {
+		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail}
+		if f.Err != nil {
+			fc.Error = f.Err.Error()
+			var ce *statstore.CorruptError
+			if errors.As(f.Err, &ce) {
+				fc.Corrupt = true
+				if ce.Offset >= 0 {
+					off := ce.Offset
+					fc.Offset = &off
+				}
+			}
+		}
+		cr.Files = append(cr.Files, fc)
+	}
+	if out.json {
+		return writeJSON(w, cr)
+	}
+	t := newTable(w, "FILE", "SIZE", "VALID_BYTES", "RECORDS", "STATUS")
+	for _, f := range cr.Files {
+		status := "ok"
+		switch {
+		case f.Error != "":
+			status = "CORRUPT: " + f.Error
+		case f.TornTail:
+			status = "torn tail (harmless, truncated on next write)"
+		}
+		t.row(f.Path, strconv.FormatInt(f.Size, 10), strconv.FormatInt(f.ValidBytes, 10), strconv.Itoa(f.Records), status)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if cr.OK {
+		_, err := fmt.Fprintf(w, "%s: %d files, ok\n", dir, len(cr.Files))
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
+)
+
+// putResult is what statstore put reports.
+type putResult struct {
+	Run    string `json:"run"`
+	What   string `json:"what"`
+	Action string `json:"action"` // nothing, append or replace
+	// Entries is how many entries were appended or written in place of
+	// the stored ones.
+	Entries     int   `json:"entries"`
+	Overwrite   bool  `json:"overwrite"`
+	Late        []int `json:"late_iterations,omitempty"`
+	UntilBefore int   `json:"until_before"`
+	UntilAfter  int   `json:"until_after"`
+}
+
+func newPutCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "put",
+		Short: "Write training stats or validation scores read from stdin (JSON Lines)",
+		Long: `Write stats from any language: read DaCapo-shaped JSON documents, one per
+line, from stdin, and store them with exactly one store call, which extends
+or overwrites what is stored:
+
+  training:   nothing stored -> store all; ahead of the store -> append the
+              iterations >= the stored trained-until; behind or equal
+              (resumed from an earlier checkpoint) -> replace, with a warning.
+  validation: reaching further than (or as far as) the store -> append the
+              new iterations (and checkpoints validated late); stopping
+              short of the store -> replace, with a warning.
+
+NaN, Infinity and -Infinity are accepted as Python writes them (bare) and
+as strings. Bad input is rejected with the line numbers, and nothing is
+stored.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError{fmt.Errorf("put needs a subcommand: training or validation")}
+		},
+	}
+	cmd.AddCommand(newPutTrainingCmd(app), newPutValidationCmd(app))
+	return cmd
+}
+
+func newPutTrainingCmd(app *App) *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "training RUN",
+		Short: "Store training stats read from stdin, one JSON document per line",
+		Long: `Store training stats read from stdin, one DaCapo training document per line:
+
+  {"iteration": 0, "loss": 0.71, "time": 0.12, "run_name": "my_run"}
+
+run_name is optional and must match RUN when given. Iterations must be
+strictly increasing (gaps allowed).`,
+		Example: `  python train.py --log-jsonl | statstore put training my_run
+  printf '{"iteration": 0, "loss": NaN, "time": 0.1}\n' | statstore put training my_run`,
+		Args:              usageArgs(cobra.ExactArgs(1)),
+		ValidArgsFunction: completeRuns(app, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			run := args[0]
+			if err := statstore.ValidateRunName(run); err != nil {
+				return err
+			}
+			stats, err := parseTrainingInput(app.stdin(), "stdin", run)
+			if err != nil {
+				return err
+			}
+			return app.withStore(cmd.Context(), readWrite, func(s statstore.StatsStore) error {
+				res, err := putTraining(cmd.Context(), s, run, stats)
+				if err != nil {
+					return err
+				}
+				return app.printPut(out, res)
+			})
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+func newPutValidationCmd(app *App) *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "validation RUN --meta FILE",
+		Short: "Store validation scores read from stdin, one JSON document per line",
+		Long: `Store validation scores read from stdin, one DaCapo validation document per
+line:
+
+  {"iteration": 1000, "scores": [[[0.8, 0.2], [0.85, 0.18]]], "run_name": "my_run"}
+
+scores nests [dataset][parameter set][criterion] with the sizes of the
+metadata, given by --meta FILE:
+
+  {"datasets": ["crop_a"],
+   "parameters": [{"id": 0, "name": "threshold_0.5", "values": {"threshold": 0.5}}],
+   "criteria": "binary_segmentation"}
+
+("criteria" is a preset name or a list of {"name", "higher_is_better",
+"bounds": [lo, hi], "store_best"}), or by --preset, --datasets and
+--parameters. run_name is optional and must match RUN when given.`,
+		Example: `  statstore put validation my_run --meta meta.json < scores.jsonl
+  statstore put validation my_run --preset dummy --datasets a --parameters threshold=0.5 < scores.jsonl`,
+		Args:              usageArgs(cobra.ExactArgs(1)),
+		ValidArgsFunction: completeRuns(app, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			run := args[0]
+			if err := statstore.ValidateRunName(run); err != nil {
+				return err
+			}
+			meta, err := app.metadataFromFlags()
+			if err != nil {
+				return err
+			}
+			scores, err := parseValidationInput(app.stdin(), "stdin", run, meta)
+			if err != nil {
+				return err
+			}
+			return app.withStore(cmd.Context(), readWrite, func(s statstore.StatsStore) error {
+				res, err := putValidation(cmd.Context(), s, run, scores)
+				if err != nil {
+					return err
+				}
+				return app.printPut(out, res)
+			})
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+// putTraining stores stats with one StoreTrainingStats call and reports
+// what the extend-or-overwrite rule did.
+func putTraining(ctx context.Context, s statstore.StatsStore, run string, stats *statstore.TrainingStats) (putResult, error) {
+	before, err := trainedUntil(ctx, s, run)
+	if err != nil {
+		return putResult{}, err
+	}
+	plan, err := statstore.PlanTraining(before, stats)
+	if err != nil {
+		return putResult{}, err
+	}
+	if err := s.StoreTrainingStats(ctx, run, stats); err != nil {
+		return putResult{}, err
+	}
+	after, err := trainedUntil(ctx, s, run)
+	if err != nil {
+		return putResult{}, err
+	}
+	return putResult{Run: run, What: "training", Action: plan.Action.String(), Entries: len(plan.Entries),
+		Overwrite: plan.Overwrite, UntilBefore: before, UntilAfter: after}, nil
+}
+
+// putValidation stores scores with one StoreValidationIterationScores call
+// and reports what the extend-or-overwrite rule did.
+func putValidation(ctx context.Context, s statstore.StatsStore, run string, scores *statstore.ValidationScores) (putResult, error) {
+	stored, err := s.RetrieveValidationScores(ctx, run)
+	if err != nil {
+		return putResult{}, err
+	}
+	its := make([]int, stored.Len())
+	for i, e := range stored.Scores {
+		its[i] = e.Iteration
+	}
+	plan, err := statstore.PlanValidation(stored.Metadata, its, scores)
+	if err != nil {
+		return putResult{}, err
+	}
+	if err := s.StoreValidationIterationScores(ctx, run, scores); err != nil {
+		return putResult{}, err
+	}
+	after, err := s.RetrieveValidationScores(ctx, run)
+	if err != nil {
+		return putResult{}, err
+	}
+	return putResult{Run: run, What: "validation", Action: plan.Action.String(), Entries: len(plan.Entries),
+		Overwrite: plan.Overwrite, Late: plan.Late, UntilBefore: stored.ValidatedUntil(), UntilAfter: after.ValidatedUntil()}, nil
+}
+
+// trainedUntil returns the run's stored trained-until without reading its
+// whole history.
+func trainedUntil(ctx context.Context, s statstore.StatsStore, run string) (int, error) {
+	pts, err := s.SubsampleTraining(ctx, run, statstore.SubsampleOptions{MaxPoints: 2})
+	if err != nil || len(pts) == 0 {
+		return 0, err
+	}
+	return pts[len(pts)-1].Iteration + 1, nil
+}
+
+func (a *App) printPut(out outputFlags, r putResult) error {
+	if out.json {
+		return writeJSON(a.Stdout, r)
+	}
+	until := "trained until"
+	if r.What == "validation" {
+		until = "validated until"
+	}
+	var msg string
+	switch r.Action {
+	case "nothing":
+		msg = fmt.Sprintf("%s %s: nothing new to store (%s %d)", r.Run, r.What, until, r.UntilAfter)
+	case "append":
+		msg = fmt.Sprintf("%s %s: appended %d entries; %s %d (was %d)", r.Run, r.What, r.Entries, until, r.UntilAfter, r.UntilBefore)
+		if len(r.Late) > 0 {
+			msg += fmt.Sprintf("; added late-validated checkpoints %v", r.Late)
+		}
+	default:
+		msg = fmt.Sprintf("%s %s: stored %d entries; %s %d", r.Run, r.What, r.Entries, until, r.UntilAfter)
+		if r.Overwrite {
+			msg = fmt.Sprintf("%s %s: REPLACED the stored entries (%s %d) with %d entries (resumed from an earlier checkpoint); %s %d",
+				r.Run, r.What, until, r.UntilBefore, r.Entries, until, r.UntilAfter)
+		}
+	}
+	_, err := io.WriteString(a.Stdout, msg+"\n")
+	return err
+}
