@@ -55,6 +55,9 @@ func floatTests() []test {
 			e.wantTraining("run", want)
 			r, err := e.s.RetrieveTrainingRange(e.ctx, "run", statstore.IterationRange{From: 1, To: len(want) - 1})
 			e.ok("RetrieveTrainingRange", err)
+			if r == nil {
+				e.t.Fatal("RetrieveTrainingRange: got nil stats, want non-nil")
+			}
 			if d := diffTraining(r.IterationStats, want[1:len(want)-1]); d != "" {
 				e.t.Errorf("RetrieveTrainingRange: %s", d)
 			}

@@ -215,6 +215,9 @@ func (m *modelRun) compareRange(op int, run string) {
 	m.ok("model RetrieveTrainingRange", err)
 	got, err := m.s.RetrieveTrainingRange(m.ctx, run, r)
 	m.ok(fmt.Sprintf("RetrieveTrainingRange(%q, %+v)", run, r), err)
+	if got == nil {
+		m.t.Fatalf("RetrieveTrainingRange(%q, %+v): got nil stats, want non-nil", run, r)
+	}
 	if d := diffTraining(got.IterationStats, want.IterationStats); d != "" {
 		m.t.Fatalf("RetrieveTrainingRange(%q, %+v): %s", run, r, d)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/memstore"
@@ -19,6 +20,8 @@ type mutant struct {
 	*memstore.Store
 	kind   string
 	closed bool
+	mu     sync.Mutex
+	meta   map[string]statstore.Metadata // keeps-input-metadata: the caller's, not a copy
 }
 
 // mutants lists the bugs, and whether the random model test alone (not
@@ -40,11 +43,12 @@ var mutants = []struct {
 	{"subsample-drops-last", true},
 	{"shape-as-invalid", true}, // ErrShapeMismatch reported as ErrInvalidArgument
 	{"case-insensitive", true},
-	{"unknown-run-error", true}, // retrieving an unknown run fails with ErrNotFound
+	{"unknown-run-error", true},     // retrieving an unknown run fails with ErrNotFound
+	{"keeps-input-metadata", false}, // metadata alias the caller's slices
 }
 
 func newMutant(kind string) *mutant {
-	return &mutant{Store: memstore.New(nil), kind: kind}
+	return &mutant{Store: memstore.New(nil), kind: kind, meta: map[string]statstore.Metadata{}}
 }
 
 func (m *mutant) name(run string) string {
@@ -119,6 +123,12 @@ func (m *mutant) StoreValidationIterationScores(ctx context.Context, run string,
 	}
 	until := stored.ValidatedUntil()
 	switch m.kind {
+	case "keeps-input-metadata":
+		if len(stored.Scores) == 0 || until > scores.ValidatedUntil() {
+			m.mu.Lock()
+			m.meta[run] = scores.Metadata
+			m.mu.Unlock()
+		}
 	case "validation-rewrite":
 		if len(stored.Scores) > 0 && until <= scores.ValidatedUntil() && stored.Metadata.Equal(scores.Metadata) {
 			rest := &statstore.ValidationScores{Metadata: scores.Metadata, Scores: scores.From(until)}
@@ -161,7 +171,14 @@ func (m *mutant) RetrieveValidationIterationScores(ctx context.Context, run stri
 }
 
 func (m *mutant) RetrieveValidationScores(ctx context.Context, run string) (*statstore.ValidationScores, error) {
-	return m.Store.RetrieveValidationScores(ctx, m.name(run))
+	got, err := m.Store.RetrieveValidationScores(ctx, m.name(run))
+	m.mu.Lock()
+	meta, ok := m.meta[run]
+	m.mu.Unlock()
+	if ok && err == nil && len(got.Scores) > 0 {
+		got.Metadata = meta
+	}
+	return got, err
 }
 
 func (m *mutant) DeleteTrainingStats(ctx context.Context, run string) error {

@@ -50,6 +50,7 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		}
 		for _, suite := range suites {
 			t.Run(m.kind+"/"+suite, func(t *testing.T) {
+				t.Parallel()
 				cmd := exec.Command(os.Args[0], "-test.run=^TestMutantChild$", "-test.count=1")
 				cmd.Env = append(os.Environ(), envMutant+"="+m.kind, envSuite+"="+suite)
 				out, err := cmd.CombinedOutput()
