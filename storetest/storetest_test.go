@@ -43,6 +43,16 @@ func TestSuiteCatchesMutants(t *testing.T) {
 	if os.Getenv(envMutant) != "" {
 		return
 	}
+	// The control: the wrapper without a bug passes, so the failures
+	// below come from the bugs.
+	for _, suite := range []string{"run", "model"} {
+		t.Run("control/"+suite, func(t *testing.T) {
+			t.Parallel()
+			if out, err := runChild("none", suite); err != nil {
+				t.Fatalf("suite %s on the unmutated wrapper: got %v, want PASS; output:\n%s", suite, err, out)
+			}
+		})
+	}
 	for _, m := range mutants {
 		suites := []string{"run"}
 		if m.model {
@@ -51,9 +61,7 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		for _, suite := range suites {
 			t.Run(m.kind+"/"+suite, func(t *testing.T) {
 				t.Parallel()
-				cmd := exec.Command(os.Args[0], "-test.run=^TestMutantChild$", "-test.count=1")
-				cmd.Env = append(os.Environ(), envMutant+"="+m.kind, envSuite+"="+suite)
-				out, err := cmd.CombinedOutput()
+				out, err := runChild(m.kind, suite)
 				if err == nil {
 					t.Fatalf("suite %s on mutant %s: got PASS, want FAIL; output:\n%s", suite, m.kind, out)
 				}
@@ -70,4 +78,11 @@ func TestSuiteCatchesMutants(t *testing.T) {
 			})
 		}
 	}
+}
+
+// runChild runs TestMutantChild in a child process on the given mutant.
+func runChild(kind, suite string) ([]byte, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMutantChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envMutant+"="+kind, envSuite+"="+suite)
+	return cmd.CombinedOutput()
 }
