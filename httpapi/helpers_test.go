@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/statstore/statstore"
@@ -61,14 +64,48 @@ func (ts *testServer) do(tb testing.TB, req *http.Request) (int, string) {
 		tb.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
-	var b []byte
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b = append(b, buf[:n]...)
-		if err != nil {
-			break
-		}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("%s %s: reading the answer: %v", req.Method, req.URL, err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// request builds a raw request to path (kept as written: escapes are not
+// normalised) with body ("" for none) and, when token is set, the bearer token.
+func (ts *testServer) request(tb testing.TB, method, path, body, token string) *http.Request {
+	tb.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, ts.http.URL+path, rd)
+	if err != nil {
+		tb.Fatalf("NewRequest(%s %s): %v", method, path, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// errorCodeOf returns the code of an error body, or "" when body is not one.
+func errorCodeOf(body string) string {
+	var eb errorBody
+	if json.Unmarshal([]byte(body), &eb) != nil {
+		return ""
+	}
+	return eb.Error.Code
+}
+
+// mustTraining builds training stats from iterations with loss = iteration/10.
+func mustTraining(tb testing.TB, iters ...int) *statstore.TrainingStats {
+	tb.Helper()
+	t := &statstore.TrainingStats{}
+	for _, it := range iters {
+		if err := t.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: float64(it) / 10, Time: 0.5}); err != nil {
+			tb.Fatalf("AddIterationStats(%d): %v", it, err)
+		}
+	}
+	return t
 }

@@ -1,0 +1,230 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
+)
+
+// seeds returns the request bodies under testdata/<dir>, by file name.
+func seeds(tb testing.TB, dir string) map[string][]byte {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no seeds in testdata/%s: %v", dir, err)
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[filepath.Base(f)] = b
+	}
+	return out
+}
+
+// wantCode is what decoding a seed gives: "" for success, else the code.
+func decodeCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	return codeOf(err).code
+}
+
+func TestDecodeTraining(t *testing.T) {
+	want := map[string]string{
+		"python-tokens.json": "",
+		"strings.json":       "",
+		"empty.json":         "",
+		"missing-loss.json":  codeInvalidArgument,
+		"wrong-types.json":   codeMalformedJSON,
+		"truncated.json":     codeMalformedJSON,
+		"deep.json":          codeMalformedJSON,
+		"big-numbers.json":   codeMalformedJSON,
+	}
+	for name, data := range seeds(t, "training") {
+		t.Run(name, func(t *testing.T) {
+			code, ok := want[name]
+			if !ok {
+				t.Fatalf("seed %s has no expected outcome in this table", name)
+			}
+			_, err := decodeTraining(data)
+			if got := decodeCode(err); got != code {
+				t.Errorf("decodeTraining: got code %q (%v), want %q", got, err, code)
+			}
+			if err != nil && !strings.Contains(err.Error(), "want") {
+				t.Errorf("error %q does not say what was expected", err)
+			}
+		})
+	}
+	t.Run("values", func(t *testing.T) {
+		stats, err := decodeTraining(seeds(t, "training")["strings.json"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := stats.IterationStats
+		if len(e) != 3 || !math.IsNaN(e[0].Loss) || !math.IsInf(e[0].Time, 1) || !math.IsInf(e[1].Loss, -1) ||
+			math.Float64bits(e[2].Loss) != 0xfff8000000000000 || e[1].Iteration != 10 {
+			t.Errorf("decoded %+v, want NaN/+Inf, -Inf/1e-300, NaN:0xfff8000000000000/-0 at iterations 0, 10, 20", e)
+		}
+	})
+}
+
+func TestDecodeValidation(t *testing.T) {
+	want := map[string]string{
+		"preset.json":        "",
+		"list.json":          "",
+		"multichannel.json":  "",
+		"no-criteria.json":   codeInvalidArgument,
+		"bad-bounds.json":    codeInvalidArgument,
+		"nested-values.json": codeMalformedJSON,
+	}
+	for name, data := range seeds(t, "validation") {
+		t.Run(name, func(t *testing.T) {
+			code, ok := want[name]
+			if !ok {
+				t.Fatalf("seed %s has no expected outcome in this table", name)
+			}
+			_, err := decodeValidation(data)
+			if got := decodeCode(err); got != code {
+				t.Errorf("decodeValidation: got code %q (%v), want %q", got, err, code)
+			}
+		})
+	}
+	t.Run("values", func(t *testing.T) {
+		v, err := decodeValidation(seeds(t, "validation")["list.json"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.ParameterDisplayNames(); len(got) != 2 || got[0] != "bias_0.5_context_[32, 32, 32]" {
+			t.Errorf("parameter display names %q, want DaCapo's str() names", got)
+		}
+		loss, _ := v.Criterion("loss")
+		if loss.HigherIsBetter || loss.Bounds.Lower == nil || *loss.Bounds.Lower != 0 || loss.Bounds.Upper != nil {
+			t.Errorf("criterion loss = %+v, want lower is better, bounds [0, open) (NaN upper is open)", loss)
+		}
+		if s := v.Scores[0].Scores[0][0]; !math.IsNaN(s[0]) || math.Float64bits(s[1]) != 0x7ff4000000000000 {
+			t.Errorf("scores[0] = %v, want NaN and the signalling NaN 0x7ff4000000000000", s)
+		}
+	})
+	t.Run("preset criteria", func(t *testing.T) {
+		v, err := decodeValidation(seeds(t, "validation")["preset.json"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := statstore.Preset(statstore.PresetInstance)
+		if !statstore.CriteriaEqual(v.EvaluationScores, want) {
+			t.Errorf("criteria %v, want the instance preset %v", v.Criteria(), want)
+		}
+	})
+}
+
+// FuzzDecodeTraining checks that no body makes the decoder panic and that
+// what it accepts survives an encode/decode round trip bit-exactly.
+func FuzzDecodeTraining(f *testing.F) {
+	for _, b := range seeds(f, "training") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		stats, err := decodeTraining(data)
+		if err != nil {
+			if c := codeOf(err); c.status != http.StatusBadRequest {
+				t.Fatalf("decode error %v maps to %d, want 400", err, c.status)
+			}
+			return
+		}
+		again, err := decodeTraining(appendTrainingJSON(nil, "r", stats.IterationStats, true))
+		if err != nil {
+			t.Fatalf("re-decoding what was accepted: %v", err)
+		}
+		if !again.Equal(stats) {
+			t.Fatalf("round trip changed %v into %v", stats.IterationStats, again.IterationStats)
+		}
+	})
+}
+
+// FuzzDecodeValidation checks that no body makes the decoder panic and that
+// what it accepts survives an encode/decode round trip.
+func FuzzDecodeValidation(f *testing.F) {
+	for _, b := range seeds(f, "validation") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := decodeValidation(data)
+		if err != nil {
+			if c := codeOf(err); c.status != http.StatusBadRequest {
+				t.Fatalf("decode error %v maps to %d, want 400", err, c.status)
+			}
+			return
+		}
+		b, err := json.Marshal(toWireValidation("r", v, true))
+		if err != nil {
+			return // e.g. an infinite bound: refused when the store validates it
+		}
+		again, err := decodeValidation(b)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", b, err)
+		}
+		if !again.Metadata.Equal(v.Metadata) || len(again.Scores) != len(v.Scores) {
+			t.Fatalf("round trip changed the metadata or the number of entries: %s", b)
+		}
+		for i := range v.Scores {
+			if !again.Scores[i].Equal(v.Scores[i]) {
+				t.Fatalf("round trip changed entry %d: %v into %v", i, v.Scores[i], again.Scores[i])
+			}
+		}
+	})
+}
+
+// FuzzServer posts arbitrary bodies to both write routes of a server over a
+// memstore: the server must answer every one without a 5xx.
+func FuzzServer(f *testing.F) {
+	for _, dir := range []string{"training", "validation"} {
+		for _, b := range seeds(f, dir) {
+			f.Add(dir, b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, route string, data []byte) {
+		if route != "training" && route != "validation" {
+			route = "training"
+		}
+		s := NewServer(memstore.New(nil), ServerOptions{MaxBodyBytes: 1 << 20})
+		defer s.Close()
+		for _, method := range []string{"POST", "GET"} {
+			var body *strings.Reader
+			if method == "POST" {
+				body = strings.NewReader(string(data))
+			} else {
+				body = strings.NewReader("")
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest(method, "/api/v1/runs/r/"+route, body))
+			if rec.Code >= 500 {
+				t.Fatalf("%s %s: answered %d %s", method, route, rec.Code, rec.Body)
+			}
+			if rec.Code >= 400 && errorCodeOf(rec.Body.String()) == "" {
+				t.Fatalf("%s %s: %d without an error body: %s", method, route, rec.Code, rec.Body)
+			}
+		}
+	})
+}
+
+// TestDecodeErrorsAreSentinels checks that decode errors match
+// ErrInvalidArgument, as the store's own bad-input errors do.
+func TestDecodeErrorsAreSentinels(t *testing.T) {
+	for _, body := range []string{"", "{", `{"iteration_stats": 3}`, `{"iteration_stats": [{}]}`} {
+		if _, err := decodeTraining([]byte(body)); !errors.Is(err, statstore.ErrInvalidArgument) {
+			t.Errorf("decodeTraining(%q) = %v, want ErrInvalidArgument", body, err)
+		}
+	}
+}
