@@ -1,0 +1,65 @@
+// Package postgres is the shared-server statstore backend: a
+// statstore.StatsStore kept in a PostgreSQL database (through pgx), so that
+// the training and validation jobs of a whole cluster, and the dashboards
+// reading them, share one store.
+//
+// # Semantics
+//
+// Store follows SPEC §2 exactly, as every backend does (package storetest
+// checks it): StoreTrainingStats decides with statstore.PlanTraining,
+// StoreValidationIterationScores with statstore.PlanValidation, and
+// SubsampleTraining returns exactly what statstore.Subsample returns.
+// Extend and overwrite decisions are logged to the injected *slog.Logger
+// (overwrites as warnings).
+//
+// # Schema
+//
+// Open applies the embedded, versioned migrations (migrations/NNNN_name.sql)
+// that the table statstore_schema_migrations does not list yet, in one
+// transaction holding a pg_advisory_xact_lock: opening is idempotent, and
+// two processes opening a new database at once apply each migration once.
+// A database whose schema is newer than this package knows is an error.
+//
+//	statstore_runs        one row per run: id, name, counters
+//	                      (training_count, trained_until, validation_count,
+//	                      validated_until) and validation_metadata (json)
+//	statstore_training    (run_id, iteration) primary key, loss, time float8
+//	statstore_validation  (run_id, iteration) primary key, scores float8[]
+//	                      (the [dataset][parameter set][criterion] array,
+//	                      flattened; its shape is the metadata's)
+//
+// Floats are float8 sent in pgx's binary format, so every float64 — NaN
+// with its payload bits, ±Inf, -0, subnormals — round-trips bit-exactly.
+// Metadata are a json (not jsonb) document that tags numbers with their Go
+// type, so parameter values and criterion bounds (±Inf included) come back
+// exactly (see metadata.go); strings that are not valid UTF-8 cannot be
+// stored and are rejected with statstore.ErrInvalidArgument.
+//
+// # Writes and concurrency
+//
+// Each Store call is one transaction: it locks the run's row (created on
+// first write), reads the run's counters, decides with the plan, writes new
+// entries with COPY, updates the counters and commits. Writers of one run
+// are serialised by the row lock, so two writers can never interleave into a
+// mixed history; writers of different runs do not wait for each other. An
+// overwrite deletes and rewrites the history in the same transaction:
+// readers see the old history or the new one, never a mix. Reads that need
+// several queries (validation scores with metadata, the stride subsample)
+// run in one read-only repeatable-read transaction.
+//
+// Appends cost O(new entries). The stride subsample finds the first and
+// last iteration in range and then, for each of at most MaxPoints targets,
+// the first entry at or after it, all by seeks in the (run_id, iteration)
+// index; its time does not depend on the history's length. The min/max
+// mode reads the entries in range.
+//
+// # Failures
+//
+// A call that cannot reach the server returns an error saying so, and
+// writes nothing. A call interrupted by a lost connection (the server
+// stopped or restarted) returns an error; its transaction either committed
+// entirely or not at all. A call that failed before anything was sent (a
+// pooled connection to a server that has restarted since) is retried on a
+// fresh connection, and a broken connection empties the pool, so the first
+// call after the server is back succeeds.
+package postgres

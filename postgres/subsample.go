@@ -1,0 +1,90 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/statstore/statstore"
+)
+
+// SubsampleTraining returns at most opts.MaxPoints training entries for
+// plotting, exactly as statstore.Subsample defines them. Stride mode runs
+// in the database without reading the history: two index lookups find the
+// first and last iteration in range, and one lookup per target of
+// statstore.SubsampleTargets finds the first entry at or after it (at most
+// MaxPoints index probes, whatever the history's length). MinMax mode
+// reads the entries in range.
+func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	what := fmt.Sprintf("subsample training stats of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return nil, err
+	}
+	opts, err := opts.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	if opts.Mode == statstore.SubsampleMinMax {
+		stats, err := s.RetrieveTrainingRange(ctx, run, opts.Range)
+		if err != nil {
+			return nil, err
+		}
+		out, err := statstore.Subsample(stats.IterationStats, opts)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %s: %w", what, err)
+		}
+		return out, nil
+	}
+	var out []statstore.TrainingIterationStats
+	err = s.readTx(ctx, what, func(tx pgx.Tx) error {
+		var err error
+		out, err = strideSubsample(ctx, tx, run, opts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func strideSubsample(ctx context.Context, tx pgx.Tx, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	out := []statstore.TrainingIterationStats{}
+	r, ok, err := readRun(ctx, tx, run)
+	if err != nil || !ok {
+		return out, err
+	}
+	var first, last *int64
+	err = tx.QueryRow(ctx, `SELECT
+		(SELECT iteration FROM statstore_training WHERE run_id = $1 AND iteration >= $2 AND iteration < $3 ORDER BY iteration LIMIT 1),
+		(SELECT iteration FROM statstore_training WHERE run_id = $1 AND iteration >= $2 AND iteration < $3 ORDER BY iteration DESC LIMIT 1)`,
+		r.ID, int64(opts.Range.From), rangeEnd(opts.Range)).Scan(&first, &last)
+	if err != nil {
+		return nil, fmt.Errorf("find the first and last iteration: %w", err)
+	}
+	if first == nil || last == nil {
+		return out, nil
+	}
+	targets := statstore.SubsampleTargets(int(*first), int(*last), opts.MaxPoints)
+	t64 := make([]int64, len(targets))
+	for i, t := range targets {
+		t64[i] = int64(t)
+	}
+	// Each target is at most last, which is in range, so the first entry at
+	// or after it is in range too.
+	picked, err := queryTraining(ctx, tx, run, `SELECT x.iteration, x.loss, x.time
+		FROM unnest($2::bigint[]) WITH ORDINALITY AS g(target, ord)
+		CROSS JOIN LATERAL (
+			SELECT iteration, loss, time FROM statstore_training
+			WHERE run_id = $1 AND iteration >= g.target
+			ORDER BY iteration LIMIT 1) x
+		ORDER BY g.ord`, r.ID, t64)
+	if err != nil {
+		return nil, fmt.Errorf("pick %d entries: %w", len(targets), err)
+	}
+	for _, e := range picked {
+		if len(out) == 0 || out[len(out)-1].Iteration != e.Iteration {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/statstore/statstore"
+)
+
+var trainingColumns = []string{"run_id", "iteration", "loss", "time"}
+
+// StoreTrainingStats extends or overwrites the run's training stats as
+// statstore.PlanTraining decides, in one transaction holding the run's
+// lock: concurrent writers of one run are serialised, and an overwrite
+// replaces the whole history atomically. New entries are sent with COPY.
+func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
+	what := fmt.Sprintf("store training stats of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return err
+	}
+	// Check the input before touching the database; empty stats change nothing.
+	if plan, err := statstore.PlanTraining(0, stats); err != nil {
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	} else if plan.Action == statstore.WriteNothing {
+		return nil
+	}
+	var plan statstore.TrainingPlan
+	var storedUntil int64
+	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r, err := lockRunForWrite(ctx, tx, run)
+		if err != nil {
+			return err
+		}
+		storedUntil = r.TrainedUntil
+		if plan, err = statstore.PlanTraining(int(r.TrainedUntil), stats); err != nil {
+			return err
+		}
+		count := r.TrainingCount
+		switch plan.Action {
+		case statstore.WriteNothing:
+			return nil
+		case statstore.WriteReplace:
+			if _, err := tx.Exec(ctx, "DELETE FROM statstore_training WHERE run_id = $1", r.ID); err != nil {
+				return fmt.Errorf("delete the old history: %w", err)
+			}
+			count = 0
+		}
+		if err := copyTraining(ctx, tx, r.ID, plan.Entries); err != nil {
+			return err
+		}
+		count += int64(len(plan.Entries))
+		until := plan.Entries[len(plan.Entries)-1].Iteration + 1
+		_, err = tx.Exec(ctx, "UPDATE statstore_runs SET training_count = $2, trained_until = $3 WHERE id = $1", r.ID, count, until)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.logTrainingPlan(run, storedUntil, plan)
+	return nil
+}
+
+func (s *Store) logTrainingPlan(run string, storedUntil int64, plan statstore.TrainingPlan) {
+	if len(plan.Entries) == 0 {
+		return
+	}
+	first, last := plan.Entries[0].Iteration, plan.Entries[len(plan.Entries)-1].Iteration
+	if plan.Overwrite {
+		s.log.Warn("overwriting training stats: new stats do not reach past the stored ones (training resumed from an earlier checkpoint?)",
+			"run", run, "stored_until", storedUntil, "new_until", last+1, "entries", len(plan.Entries))
+		return
+	}
+	s.log.Info("extending training stats", "run", run, "stored_until", storedUntil,
+		"first", first, "last", last, "entries", len(plan.Entries))
+}
+
+// copyTraining sends entries with COPY.
+func copyTraining(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.TrainingIterationStats) error {
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"statstore_training"}, trainingColumns,
+		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
+			e := entries[i]
+			return []any{runID, int64(e.Iteration), e.Loss, e.Time}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("copy %d training entries: %w", len(entries), err)
+	}
+	if n != int64(len(entries)) {
+		return fmt.Errorf("copy training entries: server stored %d of %d", n, len(entries))
+	}
+	return nil
+}
+
+// RetrieveTrainingStats returns the run's whole training history (empty for
+// an unknown run).
+func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	return s.RetrieveTrainingRange(ctx, run, statstore.IterationRange{})
+}
+
+// RetrieveTrainingRange returns the training entries with iteration in r,
+// read with one index range scan.
+func (s *Store) RetrieveTrainingRange(ctx context.Context, run string, r statstore.IterationRange) (*statstore.TrainingStats, error) {
+	what := fmt.Sprintf("retrieve training stats of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	var out []statstore.TrainingIterationStats
+	err := s.do(ctx, what, func(c *pgxConn) error {
+		var err error
+		out, err = queryTraining(ctx, c.Conn(), run, `SELECT t.iteration, t.loss, t.time
+			FROM statstore_training t JOIN statstore_runs r ON r.id = t.run_id
+			WHERE r.name = $1 AND t.iteration >= $2 AND t.iteration < $3
+			ORDER BY t.iteration`, run, int64(r.From), rangeEnd(r))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &statstore.TrainingStats{IterationStats: out}, nil
+}
+
+// rangeEnd returns r's exclusive upper bound for SQL.
+func rangeEnd(r statstore.IterationRange) int64 {
+	if r.To == 0 {
+		return math.MaxInt64
+	}
+	return int64(r.To)
+}
+
+// querier runs queries: a connection or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// queryTraining runs a query returning (iteration, loss, time) rows. Rows
+// in binary format (pgx's default) are decoded directly, which keeps every
+// float's bits and is several times faster than scanning.
+func queryTraining(ctx context.Context, q querier, run, sql string, args ...any) ([]statstore.TrainingIterationStats, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []statstore.TrainingIterationStats{}
+	binaryRows := true
+	for _, fd := range rows.FieldDescriptions() {
+		binaryRows = binaryRows && fd.Format == pgtype.BinaryFormatCode
+	}
+	for rows.Next() {
+		var e statstore.TrainingIterationStats
+		if binaryRows {
+			e, err = decodeTrainingRow(rows.RawValues())
+			if err != nil {
+				return nil, &statstore.CorruptError{Path: fmt.Sprintf("table statstore_training, run %q", run), Offset: -1, Err: err}
+			}
+		} else {
+			var it int64
+			if err := rows.Scan(&it, &e.Loss, &e.Time); err != nil {
+				return nil, err
+			}
+			e.Iteration = int(it)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// decodeTrainingRow decodes the binary values of (iteration bigint, loss
+// float8, time float8): three big-endian 8-byte values.
+func decodeTrainingRow(vals [][]byte) (statstore.TrainingIterationStats, error) {
+	if len(vals) != 3 || len(vals[0]) != 8 || len(vals[1]) != 8 || len(vals[2]) != 8 {
+		return statstore.TrainingIterationStats{}, fmt.Errorf("training row of %d values: want iteration, loss and time of 8 bytes each", len(vals))
+	}
+	it := int64(binary.BigEndian.Uint64(vals[0]))
+	if it < 0 {
+		return statstore.TrainingIterationStats{}, fmt.Errorf("negative iteration %d", it)
+	}
+	return statstore.TrainingIterationStats{
+		Iteration: int(it),
+		Loss:      math.Float64frombits(binary.BigEndian.Uint64(vals[1])),
+		Time:      math.Float64frombits(binary.BigEndian.Uint64(vals[2])),
+	}, nil
+}
+
+// DeleteTrainingStats removes the run's training stats (nothing happens for
+// an unknown run).
+func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
+	what := fmt.Sprintf("delete training stats of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return err
+	}
+	var deleted int64
+	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r, ok, err := lockExistingRun(ctx, tx, run)
+		if err != nil || !ok {
+			return err
+		}
+		deleted = r.TrainingCount
+		if _, err := tx.Exec(ctx, "DELETE FROM statstore_training WHERE run_id = $1", r.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE statstore_runs SET training_count = 0, trained_until = 0 WHERE id = $1", r.ID); err != nil {
+			return err
+		}
+		return dropIfEmpty(ctx, tx, r.ID)
+	})
+	if err == nil && deleted > 0 {
+		s.log.Info("deleted training stats", "run", run, "entries", deleted)
+	}
+	return err
+}

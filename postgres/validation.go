@@ -1,0 +1,251 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/statstore/statstore"
+)
+
+var validationColumns = []string{"run_id", "iteration", "scores"}
+
+// StoreValidationIterationScores extends or overwrites the run's validation
+// scores as statstore.PlanValidation decides, in one transaction holding
+// the run's lock. The metadata are stored with the run; appending scores
+// whose metadata differ fails with statstore.ErrMetadataMismatch and writes
+// nothing.
+func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	what := fmt.Sprintf("store validation scores of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return err
+	}
+	// Check the input before touching the database; empty scores change nothing.
+	if plan, err := statstore.PlanValidation(statstore.Metadata{}, nil, scores); err != nil {
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	} else if plan.Action == statstore.WriteNothing {
+		return nil
+	}
+	metaDoc, err := encodeMetadata(scores.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: metadata: %w", what, err)
+	}
+	var plan statstore.ValidationPlan
+	var storedUntil int64
+	err = s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r, err := lockRunForWrite(ctx, tx, run)
+		if err != nil {
+			return err
+		}
+		storedUntil = r.ValidatedUntil
+		stored, err := storedMetadata(run, r)
+		if err != nil {
+			return err
+		}
+		iterations, err := storedIterations(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if plan, err = statstore.PlanValidation(stored, iterations, scores); err != nil {
+			return err
+		}
+		count, until := r.ValidationCount, r.ValidatedUntil
+		switch plan.Action {
+		case statstore.WriteNothing:
+			return nil
+		case statstore.WriteReplace:
+			if _, err := tx.Exec(ctx, "DELETE FROM statstore_validation WHERE run_id = $1", r.ID); err != nil {
+				return fmt.Errorf("delete the old scores: %w", err)
+			}
+			count, until = 0, 0
+		}
+		if err := copyValidation(ctx, tx, r.ID, plan.Entries); err != nil {
+			return err
+		}
+		count += int64(len(plan.Entries))
+		for _, e := range plan.Entries {
+			until = max(until, int64(e.Iteration)+1)
+		}
+		_, err = tx.Exec(ctx, `UPDATE statstore_runs
+			SET validation_count = $2, validated_until = $3, validation_metadata = $4 WHERE id = $1`,
+			r.ID, count, until, string(metaDoc))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.logValidationPlan(run, storedUntil, plan)
+	return nil
+}
+
+func (s *Store) logValidationPlan(run string, storedUntil int64, plan statstore.ValidationPlan) {
+	switch {
+	case plan.Action == statstore.WriteNothing:
+		s.log.Info("validation scores already stored, nothing to add", "run", run, "stored_until", storedUntil)
+	case plan.Overwrite:
+		s.log.Warn("overwriting validation scores: stored scores reach further than the new ones",
+			"run", run, "stored_until", storedUntil, "entries", len(plan.Entries))
+	default:
+		s.log.Info("extending validation scores", "run", run, "stored_until", storedUntil,
+			"entries", len(plan.Entries), "late", plan.Late)
+	}
+}
+
+// storedMetadata decodes the run's stored metadata (zero when none).
+func storedMetadata(run string, r runRow) (statstore.Metadata, error) {
+	if r.Metadata == nil {
+		if r.ValidationCount > 0 {
+			return statstore.Metadata{}, corruptRun(run, "validation scores without metadata", nil)
+		}
+		return statstore.Metadata{}, nil
+	}
+	m, err := decodeMetadata(r.Metadata)
+	if err != nil {
+		return statstore.Metadata{}, corruptRun(run, "validation_metadata does not decode", err)
+	}
+	return m, nil
+}
+
+func corruptRun(run, reason string, err error) error {
+	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_runs, run %q", run), Offset: -1, Reason: reason, Err: err}
+}
+
+func storedIterations(ctx context.Context, tx pgx.Tx, runID int64) ([]int, error) {
+	rows, err := tx.Query(ctx, "SELECT iteration FROM statstore_validation WHERE run_id = $1", runID)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	var it int64
+	_, err = pgx.ForEachRow(rows, []any{&it}, func() error {
+		out = append(out, int(it))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stored validation iterations: %w", err)
+	}
+	return out, nil
+}
+
+// copyValidation sends entries with COPY, each scores array flattened.
+func copyValidation(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.ValidationIterationScores) error {
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"statstore_validation"}, validationColumns,
+		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
+			e := entries[i]
+			return []any{runID, int64(e.Iteration), flatten(e.Scores)}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("copy %d validation entries: %w", len(entries), err)
+	}
+	if n != int64(len(entries)) {
+		return fmt.Errorf("copy validation entries: server stored %d of %d", n, len(entries))
+	}
+	return nil
+}
+
+// flatten returns scores [dataset][parameter set][criterion] in that order.
+func flatten(scores [][][]float64) []float64 {
+	out := []float64{}
+	for _, d := range scores {
+		for _, p := range d {
+			out = append(out, p...)
+		}
+	}
+	return out
+}
+
+// unflatten reshapes flat scores to shape; a length that does not fit is an error.
+func unflatten(flat []float64, shape [3]int) ([][][]float64, error) {
+	if len(flat) != shape[0]*shape[1]*shape[2] {
+		return nil, fmt.Errorf("%d scores, want %d×%d×%d = %d (datasets × parameters × criteria)",
+			len(flat), shape[0], shape[1], shape[2], shape[0]*shape[1]*shape[2])
+	}
+	out := make([][][]float64, shape[0])
+	for i := range out {
+		out[i] = make([][]float64, shape[1])
+		for j := range out[i] {
+			out[i][j], flat = flat[:shape[2]:shape[2]], flat[shape[2]:]
+		}
+	}
+	return out, nil
+}
+
+// RetrieveValidationScores returns the run's validation scores with their
+// metadata, read in one snapshot (zero metadata and no scores for an
+// unknown run).
+func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*statstore.ValidationScores, error) {
+	what := fmt.Sprintf("retrieve validation scores of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return nil, err
+	}
+	var out *statstore.ValidationScores
+	err := s.readTx(ctx, what, func(tx pgx.Tx) error {
+		out = &statstore.ValidationScores{Scores: []statstore.ValidationIterationScores{}}
+		r, ok, err := readRun(ctx, tx, run)
+		if err != nil || !ok {
+			return err
+		}
+		if out.Metadata, err = storedMetadata(run, r); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT iteration, scores FROM statstore_validation WHERE run_id = $1 ORDER BY iteration", r.ID)
+		if err != nil {
+			return err
+		}
+		var it int64
+		var flat []float64
+		_, err = pgx.ForEachRow(rows, []any{&it, &flat}, func() error {
+			scores, err := unflatten(flat, out.Shape())
+			if err != nil {
+				return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, it), Offset: -1, Err: err}
+			}
+			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores})
+			flat = nil
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RetrieveValidationIterationScores returns the run's validation entries in
+// iteration order (none for an unknown run).
+func (s *Store) RetrieveValidationIterationScores(ctx context.Context, run string) ([]statstore.ValidationIterationScores, error) {
+	v, err := s.RetrieveValidationScores(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	return v.Scores, nil
+}
+
+// DeleteValidationScores removes the run's validation scores and metadata
+// (nothing happens for an unknown run).
+func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
+	what := fmt.Sprintf("delete validation scores of run %q", run)
+	if err := checkRun(what, run); err != nil {
+		return err
+	}
+	var deleted int64
+	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r, ok, err := lockExistingRun(ctx, tx, run)
+		if err != nil || !ok {
+			return err
+		}
+		deleted = r.ValidationCount
+		if _, err := tx.Exec(ctx, "DELETE FROM statstore_validation WHERE run_id = $1", r.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE statstore_runs
+			SET validation_count = 0, validated_until = 0, validation_metadata = NULL WHERE id = $1`, r.ID); err != nil {
+			return err
+		}
+		return dropIfEmpty(ctx, tx, r.ID)
+	})
+	if err == nil && deleted > 0 {
+		s.log.Info("deleted validation scores", "run", run, "entries", deleted)
+	}
+	return err
+}
