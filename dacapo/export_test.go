@@ -39,7 +39,7 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Fatalf("python3 is needed to check exported pickles: %v", err)
 	}
 	ctx := context.Background()
-	var pairs []string // original, export, ...: one python3 run checks them all
+	var pairs []string  // original, export, ...: one python3 run checks them all
 	root := t.TempDir() // outlives the subtests
 	for _, src := range exportSources(t) {
 		t.Run(filepath.Base(src), func(t *testing.T) {
