@@ -24,27 +24,27 @@ type mutant struct {
 	meta   map[string]statstore.Metadata // keeps-input-metadata: the caller's, not a copy
 }
 
-// mutants lists the bugs, and whether the random model test alone (not
-// only Run) must catch each.
+// mutants lists the bugs, the group of Run that must catch each, and
+// whether the random model test must catch it too.
 var mutants = []struct {
-	kind  string
-	model bool
+	kind, group string
+	model       bool
 }{
-	{"positional-slicing", true}, // DaCapo: append new[len(stored):]
-	{"validation-rewrite", true}, // DaCapo: appends rewrite the file with only the new entries
-	{"late-dropped", true},       // checkpoints validated late are ignored
-	{"partial-bad-write", true},  // the valid prefix of bad stats is written
-	{"mismatch-replaces", true},  // other metadata replace instead of failing
-	{"nan-canonical", false},     // NaN payloads are lost
-	{"delete-accepts-bad-name", false},
-	{"no-closed-check", false},
-	{"list-unsorted", false},
-	{"range-to-inclusive", true},
-	{"subsample-drops-last", true},
-	{"shape-as-invalid", true}, // ErrShapeMismatch reported as ErrInvalidArgument
-	{"case-insensitive", true},
-	{"unknown-run-error", true},     // retrieving an unknown run fails with ErrNotFound
-	{"keeps-input-metadata", false}, // metadata alias the caller's slices
+	{"positional-slicing", "Training", true},   // DaCapo: append new[len(stored):]
+	{"validation-rewrite", "Validation", true}, // DaCapo: appends rewrite the file with only the new entries
+	{"late-dropped", "Validation", true},       // checkpoints validated late are ignored
+	{"partial-bad-write", "BadInput", true},    // the valid prefix of bad stats is written
+	{"mismatch-replaces", "Validation", true},  // other metadata replace instead of failing
+	{"nan-canonical", "Floats", false},         // NaN payloads are lost
+	{"delete-accepts-bad-name", "RunNames", false},
+	{"no-closed-check", "Closed", false},
+	{"list-unsorted", "ListRuns", false},
+	{"range-to-inclusive", "Range", true},
+	{"subsample-drops-last", "Subsample", true},
+	{"shape-as-invalid", "BadInput", true}, // ErrShapeMismatch reported as ErrInvalidArgument
+	{"case-insensitive", "RunNames", true},
+	{"unknown-run-error", "Unknown", true},      // retrieving an unknown run fails with ErrNotFound
+	{"keeps-input-metadata", "Aliasing", false}, // metadata alias the caller's slices
 }
 
 func newMutant(kind string) *mutant {

@@ -48,7 +48,7 @@ func TestSuiteCatchesMutants(t *testing.T) {
 	for _, suite := range []string{"run", "model"} {
 		t.Run("control/"+suite, func(t *testing.T) {
 			t.Parallel()
-			if out, err := runChild("none", suite); err != nil {
+			if out, err := runChild("none", suite, ""); err != nil {
 				t.Fatalf("suite %s on the unmutated wrapper: got %v, want PASS; output:\n%s", suite, err, out)
 			}
 		})
@@ -61,7 +61,11 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		for _, suite := range suites {
 			t.Run(m.kind+"/"+suite, func(t *testing.T) {
 				t.Parallel()
-				out, err := runChild(m.kind, suite)
+				group := m.group
+				if suite == "model" {
+					group = ""
+				}
+				out, err := runChild(m.kind, suite, group)
 				if err == nil {
 					t.Fatalf("suite %s on mutant %s: got PASS, want FAIL; output:\n%s", suite, m.kind, out)
 				}
@@ -80,9 +84,14 @@ func TestSuiteCatchesMutants(t *testing.T) {
 	}
 }
 
-// runChild runs TestMutantChild in a child process on the given mutant.
-func runChild(kind, suite string) ([]byte, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMutantChild$", "-test.count=1")
+// runChild runs TestMutantChild in a child process on the given mutant,
+// limited to one group of Run's subtests unless group is empty.
+func runChild(kind, suite, group string) ([]byte, error) {
+	pattern := "^TestMutantChild$"
+	if group != "" {
+		pattern += "/^" + group + "$"
+	}
+	cmd := exec.Command(os.Args[0], "-test.run="+pattern, "-test.count=1")
 	cmd.Env = append(os.Environ(), envMutant+"="+kind, envSuite+"="+suite)
 	return cmd.CombinedOutput()
 }
