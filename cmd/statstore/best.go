@@ -36,7 +36,7 @@ type bestFilter struct {
 func (f *bestFilter) register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.criteria, "criterion", nil, "only these criteria (repeat or comma-separate)")
 	cmd.Flags().StringVar(&f.dataset, "dataset", "", "only this validation dataset")
-	cmd.Flags().StringVar(&f.parameters, "parameters", "", "only this parameter set (display name, e.g. threshold_0.5)")
+	cmd.Flags().StringVar(&f.parameters, "parameter-set", "", "only this parameter set (display name, e.g. threshold_0.5)")
 }
 
 func newBestCmd(app *App) *cobra.Command {
@@ -58,7 +58,7 @@ criterion; iteration, parameters and value are null when every value is
 NaN. --over-datasets adds the mean-over-datasets lines (dataset null).`,
 		Example: `  statstore best demo_unet
   statstore best demo_unet --criterion f1_score,voi --dataset crop_a
-  statstore best demo_unet --parameters threshold_0.5 --json`,
+  statstore best demo_unet --parameter-set threshold_0.5 --json`,
 		Args:              usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeRuns(app, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,7 +94,7 @@ NaN. --over-datasets adds the mean-over-datasets lines (dataset null).`,
 	cmd.Flags().BoolVar(&filter.overDatasets, "over-datasets", false, "with --json, also give the mean-over-datasets lines")
 	_ = cmd.RegisterFlagCompletionFunc("criterion", completeMetadata(app, func(m statstore.Metadata) []string { return m.Criteria() }))
 	_ = cmd.RegisterFlagCompletionFunc("dataset", completeMetadata(app, func(m statstore.Metadata) []string { return m.Datasets }))
-	_ = cmd.RegisterFlagCompletionFunc("parameters", completeMetadata(app, func(m statstore.Metadata) []string { return m.ParameterDisplayNames() }))
+	_ = cmd.RegisterFlagCompletionFunc("parameter-set", completeMetadata(app, func(m statstore.Metadata) []string { return m.ParameterDisplayNames() }))
 	return cmd
 }
 

@@ -94,7 +94,7 @@ does (n/2500, at least 1) unless --smooth sets it.`,
 // buildFigure reads what to draw: a loss panel when any run has training
 // stats, and with a criterion one panel per dataset.
 func buildFigure(ctx context.Context, s statstore.StatsStore, runs []string, o plotOptions) (cliplot.Figure, error) {
-	var fig cliplot.Figure
+	fig := cliplot.Figure{ShareX: true}
 	loss := cliplot.Panel{Title: "training loss", XLabel: "iteration", YLabel: "loss"}
 	windows := map[int]bool{}
 	for i, run := range runs {
@@ -180,7 +180,8 @@ func criterionPanels(ctx context.Context, s statstore.StatsStore, runs []string,
 				if crit.HigherIsBetter {
 					dir = "higher is better"
 				}
-				panels = append(panels, cliplot.Panel{Title: fmt.Sprintf("%s: %s (%s)", ds, o.criterion, dir), XLabel: "iteration", YLabel: o.criterion})
+				panels = append(panels, cliplot.Panel{Title: fmt.Sprintf("%s: %s (%s)", ds, o.criterion, dir), XLabel: "iteration", YLabel: o.criterion,
+					LegendBottom: crit.HigherIsBetter})
 			}
 			name := func(p string) string {
 				if len(runs) > 1 {

@@ -22,11 +22,16 @@ type Panel struct {
 	Title          string
 	XLabel, YLabel string
 	Series         []Series
+	// LegendBottom puts the legend at the bottom right instead of the top
+	// right (for curves that rise).
+	LegendBottom bool
 }
 
 // Figure is a column of panels sharing the width of the image.
 type Figure struct {
 	Panels []Panel
+	// ShareX gives every panel the same x range: that of all their data.
+	ShareX bool
 }
 
 // Format is an image format.

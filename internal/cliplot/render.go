@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -32,6 +33,9 @@ func Render(w io.Writer, format Format, f Figure, width, height int) error {
 			return err
 		}
 		plots[i] = []*plot.Plot{pl}
+	}
+	if f.ShareX {
+		shareX(plots)
 	}
 	// Lengths in points; a pixel is 72/dpi points.
 	wl, hl := vg.Length(width)*72/dpi, vg.Length(height)*72/dpi
@@ -68,7 +72,8 @@ func buildPlot(p Panel) (*plot.Plot, error) {
 	pl.Title.Text = p.Title
 	pl.X.Label.Text = p.XLabel
 	pl.Y.Label.Text = p.YLabel
-	pl.Legend.Top = true
+	pl.Legend.Top = !p.LegendBottom
+	pl.X.Tick.Marker = plainTicks{}
 	pl.Add(plotter.NewGrid())
 	top := math.Inf(-1)
 	for _, s := range p.Series {
@@ -94,7 +99,7 @@ func buildPlot(p Panel) (*plot.Plot, error) {
 			}
 		}
 		for i, y := range s.Y {
-			if !finite(y) && finite(s.X[i]) && !s.Faint && !math.IsInf(top, -1) {
+			if !finite(y) && finite(s.X[i]) && !math.IsInf(top, -1) {
 				bad = append(bad, plotter.XY{X: s.X[i], Y: top})
 			}
 		}
@@ -112,6 +117,35 @@ func buildPlot(p Panel) (*plot.Plot, error) {
 		pl.Legend.Add("NaN / Inf", sc)
 	}
 	return pl, nil
+}
+
+// plainTicks are gonum's default ticks labelled without trailing zeros
+// ("2500", not "2500.00").
+type plainTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+		}
+	}
+	return ticks
+}
+
+// shareX sets every plot's x range to the union of their ranges.
+func shareX(plots [][]*plot.Plot) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, row := range plots {
+		lo, hi = math.Min(lo, row[0].X.Min), math.Max(hi, row[0].X.Max)
+	}
+	if lo > hi {
+		return
+	}
+	for _, row := range plots {
+		row[0].X.Min, row[0].X.Max = lo, hi
+	}
 }
 
 // segments splits a series into runs of finite points.

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+)
+
+// storedTraining returns the iterations and entries stored for run.
+func storedTraining(t *testing.T, dir, run string) []statstore.TrainingIterationStats {
+	t.Helper()
+	ts, err := openFileStore(t, dir).RetrieveTrainingStats(context.Background(), run)
+	if err != nil {
+		t.Fatalf("RetrieveTrainingStats: %v", err)
+	}
+	return ts.IterationStats
+}
+
+func trainingIterations(entries []statstore.TrainingIterationStats) []int {
+	out := make([]int, len(entries))
+	for i, e := range entries {
+		out[i] = e.Iteration
+	}
+	return out
+}
+
+func withLoss(entries []statstore.TrainingIterationStats, loss float64) []statstore.TrainingIterationStats {
+	out := append([]statstore.TrainingIterationStats(nil), entries...)
+	for i := range out {
+		out[i].Loss = loss
+	}
+	return out
+}
+
+func TestPutTrainingExtendOrOverwrite(t *testing.T) {
+	tests := []struct {
+		name       string
+		stored     []statstore.TrainingIterationStats
+		put        []statstore.TrainingIterationStats
+		wantAction string
+		want       []statstore.TrainingIterationStats
+	}{
+		{"empty store", nil, iterations(span(0, 10, 1)...), "append", iterations(span(0, 10, 1)...)},
+		{"ahead appends only new iterations", iterations(span(0, 10, 1)...), withLoss(iterations(span(0, 15, 1)...), 7),
+			"append", append(iterations(span(0, 10, 1)...), withLoss(iterations(span(10, 15, 1)...), 7)...)},
+		{"behind replaces", iterations(span(0, 10, 1)...), withLoss(iterations(span(0, 5, 1)...), 3), "replace", withLoss(iterations(span(0, 5, 1)...), 3)},
+		{"equal replaces", iterations(span(0, 10, 1)...), withLoss(iterations(span(0, 10, 1)...), 2), "replace", withLoss(iterations(span(0, 10, 1)...), 2)},
+		{"empty input changes nothing", iterations(span(0, 10, 1)...), nil, "nothing", iterations(span(0, 10, 1)...)},
+		{"gaps append by iteration, not position", iterations(0, 10, 20), withLoss(iterations(5, 25, 35), 9),
+			"append", append(iterations(0, 10, 20), withLoss(iterations(25, 35), 9)...)},
+		{"gaps every 10th step", iterations(span(0, 100, 10)...), iterations(span(0, 200, 10)...), "append", iterations(span(0, 200, 10)...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stats")
+			if len(tt.stored) > 0 {
+				mustRunIn(t, trainingDocs(tt.stored...), "--store", dir, "put", "training", "r")
+			}
+			var res putResult
+			decodeJSON(t, mustRunIn(t, trainingDocs(tt.put...), "--store", dir, "put", "training", "r", "--json"), &res)
+			if res.Action != tt.wantAction {
+				t.Errorf("action %q, want %q", res.Action, tt.wantAction)
+			}
+			if len(tt.stored) == 0 && len(tt.put) == 0 {
+				return
+			}
+			got := storedTraining(t, dir, "r")
+			want := &statstore.TrainingStats{IterationStats: tt.want}
+			if !(&statstore.TrainingStats{IterationStats: got}).Equal(want) {
+				t.Errorf("stored %v, want %v", got, tt.want)
+			}
+			if res.UntilAfter != want.TrainedUntil() {
+				t.Errorf("reported trained until %d, want %d", res.UntilAfter, want.TrainedUntil())
+			}
+		})
+	}
+}
+
+func TestPutTrainingNonFinite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stats")
+	in := `{"iteration": 0, "loss": NaN, "time": Infinity}
+{"iteration": 1, "loss": "NaN", "time": "-Infinity", "run_name": "r"}
+{"iteration": 2, "loss": -Infinity, "time": "Infinity"}
+
+{"iteration": 3, "loss": 1e-300, "time": 0}
+`
+	mustRunIn(t, in, "--store", dir, "put", "training", "r")
+	got := storedTraining(t, dir, "r")
+	want := []struct{ loss, time float64 }{{math.NaN(), math.Inf(1)}, {math.NaN(), math.Inf(-1)}, {math.Inf(-1), math.Inf(1)}, {1e-300, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("stored %d entries, want %d", len(got), len(want))
+	}
+	same := func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+	for i, w := range want {
+		if got[i].Iteration != i || !same(got[i].Loss, w.loss) || !same(got[i].Time, w.time) {
+			t.Errorf("entry %d = %+v, want iteration %d loss %v time %v", i, got[i], i, w.loss, w.time)
+		}
+	}
+}
+
+func TestPutTrainingRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		stdin string
+		want  []string // substrings of stderr
+	}{
+		{"malformed JSON", "{\"iteration\": 10, \"loss\": 1, \"time\": 1}\n{\"iteration\": 11, \"loss\": \n", []string{"stdin line 2"}},
+		{"negative iteration", `{"iteration": -1, "loss": 1, "time": 1}`, []string{"line 1", "want >= 0"}},
+		{"out of order", "{\"iteration\": 10, \"loss\": 1, \"time\": 1}\n{\"iteration\": 12, \"loss\": 1, \"time\": 1}\n{\"iteration\": 11, \"loss\": 1, \"time\": 1}\n", []string{"line 3", "iteration 11 follows iteration 12"}},
+		{"duplicate iteration", "{\"iteration\": 10, \"loss\": 1, \"time\": 1}\n{\"iteration\": 10, \"loss\": 1, \"time\": 1}\n", []string{"line 2", "strictly increasing"}},
+		{"run name mismatch", `{"iteration": 10, "loss": 1, "time": 1, "run_name": "other"}`, []string{"line 1", `"other"`, `"r"`}},
+		{"missing loss", `{"iteration": 10, "time": 1}`, []string{"line 1", `"loss" is missing`}},
+		{"missing iteration", `{"loss": 1, "time": 1}`, []string{"line 1", `"iteration" is missing`}},
+		{"unknown key", `{"iteration": 10, "loss": 1, "time": 1, "los": 2}`, []string{"line 1", "los"}},
+		{"fractional iteration", `{"iteration": 1.5, "loss": 1, "time": 1}`, []string{"line 1", "integer"}},
+		{"loss is text", `{"iteration": 10, "loss": "low", "time": 1}`, []string{"line 1"}},
+		{"trailing data", `{"iteration": 10, "loss": 1, "time": 1} {"iteration": 11}`, []string{"line 1", "after the JSON document"}},
+		{"not an object", `[1, 2, 3]`, []string{"line 1"}},
+		{"many bad lines are all reported", "x\ny\n{\"iteration\": 10, \"loss\": 1, \"time\": 1}\nz\n", []string{"line 1", "line 2", "line 4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stats")
+			stored := iterations(span(0, 5, 1)...)
+			mustRunIn(t, trainingDocs(stored...), "--store", dir, "put", "training", "r")
+			r := runIn(t, tt.stdin, "--store", dir, "put", "training", "r")
+			if r.code != exitError {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, exitError, r.stderr)
+			}
+			for _, w := range append(tt.want, "nothing was stored") {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			got := storedTraining(t, dir, "r")
+			if !(&statstore.TrainingStats{IterationStats: got}).Equal(&statstore.TrainingStats{IterationStats: stored}) {
+				t.Errorf("store changed to %v, want %v", got, stored)
+			}
+		})
+	}
+}
+
+// validationMeta writes the metadata file used by the validation tests:
+// one dataset, two thresholds, the dummy criteria (frizz_level higher is
+// better, blipp_score lower is better).
+func validationMeta(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "meta.json")
+	meta := `{"datasets": ["crop_a"],
+ "parameters": [{"id": 0, "name": "threshold_0.5", "values": {"threshold": 0.5}}, {"id": 1, "name": "threshold_0.7", "values": {"threshold": 0.7}}],
+ "criteria": "dummy"}`
+	if err := os.WriteFile(path, []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// validationDocs renders one document per iteration with every score v+it/1000.
+func validationDocs(v float64, its ...int) string {
+	var b strings.Builder
+	for _, it := range its {
+		x := v + float64(it)/1000
+		fmt.Fprintf(&b, `{"iteration": %d, "scores": [[[%v, %v], [%v, %v]]]}`+"\n", it, x, x, x, x)
+	}
+	return b.String()
+}
+
+// storedValidation returns the stored iterations and the first score of each.
+func storedValidation(t *testing.T, dir, run string) map[int]float64 {
+	t.Helper()
+	entries, err := openFileStore(t, dir).RetrieveValidationIterationScores(context.Background(), run)
+	if err != nil {
+		t.Fatalf("RetrieveValidationIterationScores: %v", err)
+	}
+	out := map[int]float64{}
+	for _, e := range entries {
+		out[e.Iteration] = e.Scores[0][0][0]
+	}
+	return out
+}
+
+func TestPutValidationExtendOrOverwrite(t *testing.T) {
+	tests := []struct {
+		name       string
+		stored     []int
+		put        []int
+		wantAction string
+		want       map[int]float64 // iteration -> first score (stored 0.1+, put 0.5+)
+	}{
+		{"empty store", nil, []int{100, 200}, "replace", map[int]float64{100: 0.6, 200: 0.7}},
+		{"ahead appends new iterations and keeps stored ones", []int{100, 200}, []int{100, 200, 300}, "append", map[int]float64{100: 0.2, 200: 0.3, 300: 0.8}},
+		{"behind replaces", []int{100, 200, 300}, []int{100, 200}, "replace", map[int]float64{100: 0.6, 200: 0.7}},
+		{"equal changes nothing", []int{100, 200}, []int{100, 200}, "nothing", map[int]float64{100: 0.2, 200: 0.3}},
+		{"late validation is added", []int{100, 300}, []int{100, 200, 300}, "append", map[int]float64{100: 0.2, 200: 0.7, 300: 0.4}},
+		{"gaps", []int{0, 1000}, []int{0, 1000, 5000}, "append", map[int]float64{0: 0.1, 1000: 1.1, 5000: 5.5}},
+		{"empty input changes nothing", []int{100}, nil, "nothing", map[int]float64{100: 0.2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stats")
+			meta := validationMeta(t)
+			if len(tt.stored) > 0 {
+				mustRunIn(t, validationDocs(0.1, tt.stored...), "--store", dir, "--meta", meta, "put", "validation", "r")
+			}
+			var res putResult
+			decodeJSON(t, mustRunIn(t, validationDocs(0.5, tt.put...), "--store", dir, "--meta", meta, "put", "validation", "r", "--json"), &res)
+			if res.Action != tt.wantAction {
+				t.Errorf("action %q, want %q", res.Action, tt.wantAction)
+			}
+			got := storedValidation(t, dir, "r")
+			if len(got) != len(tt.want) {
+				t.Fatalf("stored %v, want %v", got, tt.want)
+			}
+			for it, w := range tt.want {
+				if g, ok := got[it]; !ok || math.Abs(g-w) > 1e-12 {
+					t.Errorf("iteration %d: stored %v (present %v), want %v", it, g, ok, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPutValidationRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string // after the store and before "put validation r"
+		stdin string
+		code  int
+		want  []string
+	}{
+		{"shape mismatch", nil, `{"iteration": 300, "scores": [[[1, 2, 3], [1, 2, 3]]]}`, exitError, []string{"line 1", "1×2×3", "want 1×2×2"}},
+		{"ragged scores", nil, `{"iteration": 300, "scores": [[[1, 2], [1]]]}`, exitError, []string{"line 1", "ragged"}},
+		{"duplicate iteration", nil, validationDocs(0.5, 300, 300), exitError, []string{"line 2", "appears twice"}},
+		{"missing scores", nil, `{"iteration": 300}`, exitError, []string{"line 1", `"scores" is missing`}},
+		{"scores not numbers", nil, `{"iteration": 300, "scores": [[["a", 2], [1, 2]]]}`, exitError, []string{"line 1"}},
+		{"run name mismatch", nil, `{"iteration": 300, "scores": [[[1, 2], [1, 2]]], "run_name": "x"}`, exitError, []string{"line 1", "run_name"}},
+		{"metadata mismatch", []string{"--preset", "dummy", "--datasets", "other", "--parameters", "threshold=0.5,0.7"}, validationDocs(0.5, 300), exitError, []string{"metadata", "delete RUN --validation"}},
+		{"no metadata", []string{}, validationDocs(0.5, 300), exitError, []string{"--meta FILE"}},
+		{"bad preset", []string{"--preset", "nope", "--datasets", "crop_a", "--parameters", "threshold=0.5,0.7"}, validationDocs(0.5, 300), exitUsage, []string{"nope"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stats")
+			meta := validationMeta(t)
+			mustRunIn(t, validationDocs(0.1, 100, 200), "--store", dir, "--meta", meta, "put", "validation", "r")
+			args := []string{"--store", dir}
+			if tt.args == nil {
+				args = append(args, "--meta", meta)
+			}
+			args = append(append(args, tt.args...), "put", "validation", "r")
+			r := runIn(t, tt.stdin, args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, tt.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			got := storedValidation(t, dir, "r")
+			if len(got) != 2 || math.Abs(got[100]-0.2) > 1e-12 || math.Abs(got[200]-0.3) > 1e-12 {
+				t.Errorf("store changed to %v, want iterations 100 and 200 as stored", got)
+			}
+		})
+	}
+}
+
+func TestPutToDaCapoDirectoryIsRefused(t *testing.T) {
+	dirs := append(dacapoSampleDirs(t), dacapoTestdataDirs(t)...)
+	if len(dirs) == 0 {
+		t.Fatal("no DaCapo directory found: neither ../shared/dacapo nor dacapo/testdata")
+	}
+	r := runIn(t, trainingDocs(iterations(0)...), "--store", dirs[0], "put", "training", "r")
+	if r.code != exitError || !strings.Contains(r.stderr, "import dacapo") {
+		t.Errorf("exit %d, stderr %q: want exit 1 suggesting import dacapo", r.code, r.stderr)
+	}
+}
