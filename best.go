@@ -104,48 +104,55 @@ type BestReport struct {
 	OverDatasets []Best
 }
 
-// BestReport computes the best report of v. Ties go to the earliest
-// iteration, then the first parameter set.
+// BestReport computes the best report of v in one pass over the scores.
+// Ties go to the earliest iteration, then the first parameter set. Entries
+// whose shape does not fit the metadata are skipped.
 func (v *ValidationScores) BestReport() BestReport {
 	sh := v.Shape()
-	var r BestReport
-	for d := 0; d < sh[0]; d++ {
-		for c, crit := range v.EvaluationScores {
-			r.PerDataset = append(r.PerDataset, v.best(v.Datasets[d], crit, func(s ValidationIterationScores, p int) float64 {
-				return s.Scores[d][p][c]
-			}))
+	nd, np, nc := sh[0], sh[1], sh[2]
+	names := v.ParameterDisplayNames()
+	newBest := func(dataset string, c Criterion) Best {
+		return Best{Dataset: dataset, Criterion: c.Name, HigherIsBetter: c.HigherIsBetter, Iteration: -1, ParameterID: -1, Value: math.NaN()}
+	}
+	r := BestReport{PerDataset: make([]Best, 0, nd*nc), OverDatasets: make([]Best, 0, nc)}
+	for d := range nd {
+		for _, c := range v.EvaluationScores {
+			r.PerDataset = append(r.PerDataset, newBest(v.Datasets[d], c))
 		}
 	}
-	for c, crit := range v.EvaluationScores {
-		r.OverDatasets = append(r.OverDatasets, v.best("", crit, func(s ValidationIterationScores, p int) float64 {
-			sum, n := 0.0, 0
-			for d := range s.Scores {
-				if x := s.Scores[d][p][c]; !math.IsNaN(x) {
-					sum += x
-					n++
-				}
-			}
-			if n == 0 {
-				return math.NaN()
-			}
-			return sum / float64(n)
-		}))
+	for _, c := range v.EvaluationScores {
+		r.OverDatasets = append(r.OverDatasets, newBest("", c))
 	}
-	return r
-}
-
-func (v *ValidationScores) best(dataset string, crit Criterion, value func(ValidationIterationScores, int) float64) Best {
-	b := Best{Dataset: dataset, Criterion: crit.Name, HigherIsBetter: crit.HigherIsBetter, Iteration: -1, ParameterID: -1, Value: math.NaN()}
+	offer := func(b *Best, x float64, iteration, p int) {
+		if (Criterion{HigherIsBetter: b.HigherIsBetter}).Better(x, b.Value) {
+			b.Found, b.Iteration, b.Value = true, iteration, x
+			b.ParameterID, b.Parameters = v.Parameters[p].ID, names[p]
+		}
+	}
+	sums, counts := make([]float64, nc), make([]int, nc)
 	for _, s := range v.Scores {
-		if v.checkShape(s) != nil || len(s.Scores) == 0 {
+		if nd == 0 || v.checkShape(s) != nil {
 			continue
 		}
-		for p := range v.Parameters {
-			if x := value(s, p); crit.Better(x, b.Value) {
-				b.Found, b.Iteration, b.Value = true, s.Iteration, x
-				b.ParameterID, b.Parameters = v.Parameters[p].ID, v.Parameters[p].DisplayName()
+		for p := range np {
+			clear(sums)
+			clear(counts)
+			for d := range nd {
+				line := r.PerDataset[d*nc : (d+1)*nc]
+				for c, x := range s.Scores[d][p] {
+					offer(&line[c], x, s.Iteration, p)
+					if !math.IsNaN(x) {
+						sums[c] += x
+						counts[c]++
+					}
+				}
+			}
+			for c := range nc {
+				if counts[c] > 0 {
+					offer(&r.OverDatasets[c], sums[c]/float64(counts[c]), s.Iteration, p)
+				}
 			}
 		}
 	}
-	return b
+	return r
 }
