@@ -1,0 +1,465 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/httpapi"
+)
+
+// browserTimeout bounds a whole browser test, so that a hung browser fails
+// the test instead of hanging CI. It is a guard, not a performance bound.
+const browserTimeout = 4 * time.Minute
+
+// pollTimeout bounds one wait for the page, for a readable failure instead
+// of the whole test's deadline. It is a guard, not a performance bound.
+const pollTimeout = time.Minute
+
+// envScreenshots names a directory to keep the screenshots in; without it
+// they go to the test's temporary directory.
+const envScreenshots = "STATSTORE_SCREENSHOTS"
+
+// chromiumPath finds Chromium. Without one the test is skipped, except in
+// CI (CI=true), where scripts/test.sh installs it and its absence fails.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found on PATH (chromium, chromium-browser, google-chrome): CI must install it (apt-get install chromium; scripts/test.sh does)")
+	}
+	t.Skip("no Chromium on PATH: install it (apt-get install chromium) to run the browser tests; CI fails without it")
+	return ""
+}
+
+// recorder remembers the API requests for training stats the dashboard made.
+type recorder struct {
+	mu       sync.Mutex
+	training []*url.URL
+}
+
+func (rc *recorder) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/training") {
+			rc.mu.Lock()
+			rc.training = append(rc.training, r.URL)
+			rc.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (rc *recorder) trainingRequests() []*url.URL {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]*url.URL(nil), rc.training...)
+}
+
+// dashboard is a real server (the API and the UI) over the fixture store,
+// and a headless Chromium tab.
+type dashboard struct {
+	t       *testing.T
+	store   statstore.StatsStore
+	baseURL string
+	rec     *recorder
+	ctx     context.Context
+	shots   string
+}
+
+func startDashboard(t *testing.T) *dashboard {
+	t.Helper()
+	chrome := chromiumPath(t)
+	store := newFixtureStore(t)
+	api := httpapi.NewServer(store, httpapi.ServerOptions{UI: Handler()})
+	rec := &recorder{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen on 127.0.0.1: %v", err)
+	}
+	hs := &httptest.Server{Listener: ln, Config: httpapi.NewHTTPServer("", rec.wrap(api))}
+	hs.Start()
+	t.Cleanup(func() {
+		api.Close()
+		hs.Close()
+	})
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chrome),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	ctx, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
+	ctx, cancelTimeout := context.WithTimeout(ctx, browserTimeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelTab()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium %s: %v", chrome, err)
+	}
+	shots := os.Getenv(envScreenshots)
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatalf("screenshot directory: %v", err)
+	}
+	return &dashboard{t: t, store: store, baseURL: hs.URL, rec: rec, ctx: ctx, shots: shots}
+}
+
+// run runs browser actions, failing the test with what was being done.
+func (d *dashboard) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if err := chromedp.Do(d.ctx, actions...); err != nil {
+		d.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression into out (a pointer).
+func eval[T any](d *dashboard, expr string, out *T) {
+	d.t.Helper()
+	v, err := chromedp.Run(d.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		d.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	*out = v
+}
+
+// waitFor waits until the JavaScript condition holds.
+func (d *dashboard) waitFor(cond string) {
+	d.t.Helper()
+	d.run("wait for "+cond, chromedp.Poll[chromedp.Void](cond,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(pollTimeout)))
+}
+
+// screenshot saves a full-page PNG named name.
+func (d *dashboard) screenshot(name string) {
+	d.t.Helper()
+	png, err := chromedp.Run(d.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		d.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(d.shots, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		d.t.Fatalf("save screenshot: %v", err)
+	}
+	d.t.Logf("screenshot: %s", path)
+}
+
+// open loads the dashboard at fragment.
+func (d *dashboard) open(fragment string) {
+	d.t.Helper()
+	d.run("open "+fragment, chromedp.Navigate(d.baseURL+"/"+fragment))
+}
+
+// countEntries fetches a recorded training URL again and counts the entries.
+func (d *dashboard) countEntries(u *url.URL) int {
+	d.t.Helper()
+	resp, err := http.Get(d.baseURL + u.RequestURI())
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		d.t.Fatalf("GET %s: status %d, %v", u, resp.StatusCode, err)
+	}
+	var out struct {
+		IterationStats []json.RawMessage `json:"iteration_stats"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		d.t.Fatalf("GET %s: %v", u, err)
+	}
+	return len(out.IterationStats)
+}
+
+// checkSubsampled checks that every training request since index from asked
+// for a subsample (never the whole history) and got at most max_points
+// entries; it returns the entries of the last one that asked for chartMax
+// points (the chart's, not the 2-point requests for the last loss).
+func (d *dashboard) checkSubsampled(from, chartMax int) (last int) {
+	d.t.Helper()
+	reqs := d.rec.trainingRequests()
+	if len(reqs) <= from {
+		d.t.Fatalf("the dashboard made no training request (want subsample requests with max_points)")
+	}
+	for _, u := range reqs[from:] {
+		q := u.Query()
+		mp, err := strconv.Atoi(q.Get("max_points"))
+		if err != nil || mp < 2 {
+			d.t.Fatalf("training request %s: max_points=%q, want every request subsampled", u, q.Get("max_points"))
+		}
+		n := d.countEntries(u)
+		if n > mp {
+			d.t.Errorf("training request %s: %d entries, want at most max_points=%d", u, n, mp)
+		}
+		if mp == chartMax {
+			last = n
+		}
+	}
+	return last
+}
+
+// attrText reads a data attribute of the element matching sel.
+func (d *dashboard) attrText(sel, attr string) string {
+	d.t.Helper()
+	var s string
+	eval(d, fmt.Sprintf(`document.querySelector(%q)?.dataset[%q] || ""`, sel, attr), &s)
+	return s
+}
+
+// attrInt reads an integer data attribute of the element matching sel.
+func (d *dashboard) attrInt(sel, attr string) int {
+	d.t.Helper()
+	s := d.attrText(sel, attr)
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		d.t.Fatalf("%s data-%s = %q, want an integer", sel, attr, s)
+	}
+	return n
+}
+
+// bestCell is one cell of the best table, from its data attributes.
+type bestCell struct {
+	Dataset    string `json:"dataset"`
+	Mean       string `json:"mean"`
+	Criterion  string `json:"criterion"`
+	Iteration  string `json:"iteration"`
+	Parameters string `json:"parameters"`
+	Value      string `json:"value"`
+}
+
+// checkBestTable compares the best table with the store's best report.
+func (d *dashboard) checkBestTable(run string) {
+	d.t.Helper()
+	v, err := d.store.RetrieveValidationScores(context.Background(), run)
+	if err != nil {
+		d.t.Fatalf("RetrieveValidationScores(%s): %v", run, err)
+	}
+	report := v.BestReport()
+	var cells []bestCell
+	eval(d, `[...document.querySelectorAll('#best-table .best-cell')].map(td => ({...td.dataset}))`, &cells)
+	if want := len(report.PerDataset) + len(report.OverDatasets); len(cells) != want {
+		d.t.Fatalf("best table of %s has %d cells, want %d (the best report's lines)", run, len(cells), want)
+	}
+	byKey := map[string]bestCell{}
+	for _, c := range cells {
+		byKey[c.Mean+"/"+c.Dataset+"/"+c.Criterion] = c
+	}
+	check := func(b statstore.Best, mean bool) {
+		key := fmt.Sprintf("%t/%s/%s", mean, b.Dataset, b.Criterion)
+		c, ok := byKey[key]
+		if !ok {
+			d.t.Errorf("best table has no cell for %s", key)
+			return
+		}
+		wantIt, wantParams := "", ""
+		if b.Found {
+			wantIt, wantParams = strconv.Itoa(b.Iteration), b.Parameters
+		}
+		got, err := strconv.ParseFloat(c.Value, 64)
+		sameValue := err == nil && (got == b.Value || math.IsNaN(got) && math.IsNaN(b.Value))
+		if c.Iteration != wantIt || c.Parameters != wantParams || !sameValue {
+			d.t.Errorf("best table %s: iteration %q, parameters %q, value %q; want %q, %q, %v",
+				key, c.Iteration, c.Parameters, c.Value, wantIt, wantParams, b.Value)
+		}
+	}
+	for _, b := range report.PerDataset {
+		check(b, false)
+	}
+	for _, b := range report.OverDatasets {
+		check(b, true)
+	}
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	d := startDashboard(t)
+
+	t.Run("runs list", func(t *testing.T) {
+		d.t = t
+		d.open("#/")
+		d.waitFor(`document.querySelector('#runs-table[data-state="ready"]') !== null`)
+		var rows []map[string]string
+		eval(d, `[...document.querySelectorAll('#runs-table tbody tr')].map(tr => ({
+			run: tr.dataset.run,
+			trained: tr.querySelector('[data-field="trained_until"]').textContent,
+			validated: tr.querySelector('[data-field="validated_until"]').textContent,
+			best: tr.querySelector('[data-field="best"]').dataset.value || "",
+		}))`, &rows)
+		if len(rows) != 3 {
+			t.Fatalf("runs table has %d rows, want 3: %v", len(rows), rows)
+		}
+		var big map[string]string
+		for _, r := range rows {
+			if r["run"] == bigRun {
+				big = r
+			}
+		}
+		if big == nil {
+			t.Fatalf("runs table has no row for %s: %v", bigRun, rows)
+		}
+		if big["trained"] != "1,000,000" || big["validated"] != "990,001" {
+			t.Errorf("%s row: trained until %q, validated until %q; want 1,000,000 and 990,001", bigRun, big["trained"], big["validated"])
+		}
+		// The default criterion is the first one (dice); its best over datasets.
+		v, err := d.store.RetrieveValidationScores(context.Background(), bigRun)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := v.BestReport().OverDatasets[0]
+		if got, err := strconv.ParseFloat(big["best"], 64); err != nil || got != want.Value {
+			t.Errorf("%s best %s = %q, want %v", bigRun, want.Criterion, big["best"], want.Value)
+		}
+		d.checkSubsampled(0, 2)
+
+		d.run("filter runs", chromedp.SendKeys(chromedp.CSS("#run-filter"), "unet"))
+		d.waitFor(`document.querySelectorAll('#runs-table tbody tr').length === 2`)
+		d.screenshot("runs")
+
+		// Select both unet runs and compare them.
+		d.run("select runs",
+			chromedp.Click(chromedp.CSS(`#runs-table thead input[type="checkbox"]`)),
+			chromedp.Click(chromedp.CSS(`#compare-selected`)))
+		d.waitFor(`document.body.dataset.view === "compare"`)
+		var hash string
+		eval(d, `decodeURIComponent(location.hash)`, &hash)
+		if !strings.Contains(hash, "run="+bigRun) || !strings.Contains(hash, "run="+smallRun) {
+			t.Errorf("compare view opened at %q, want both %s and %s", hash, bigRun, smallRun)
+		}
+	})
+
+	t.Run("run view", func(t *testing.T) {
+		d.t = t
+		before := len(d.rec.trainingRequests())
+		d.open("#/run/" + bigRun)
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
+		d.waitFor(`document.querySelector('#validation-charts[data-state="ready"]') !== null`)
+		d.waitFor(`document.querySelector('#best[data-state="ready"]') !== null`)
+		points, maxPoints := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints")
+		last := d.checkSubsampled(before, maxPoints)
+		if points != last || points > maxPoints || points < 2 {
+			t.Errorf("loss chart draws %d points, want the %d of the last subsample, at most max_points=%d", points, last, maxPoints)
+		}
+		var canvases int
+		eval(d, `document.querySelectorAll('#validation-charts canvas').length`, &canvases)
+		if canvases != len(fixtureDatasets) {
+			t.Errorf("validation charts: %d canvases, want one per dataset (%d)", canvases, len(fixtureDatasets))
+		}
+		if n := d.attrInt("#validation-charts .chart", "points"); n != 100 {
+			t.Errorf("validation chart draws %d checkpoints, want 100", n)
+		}
+		d.checkBestTable(bigRun)
+		d.screenshot("run")
+	})
+
+	t.Run("zoom fetches the range", func(t *testing.T) {
+		d.t = t
+		before := len(d.rec.trainingRequests())
+		var box struct{ X, Y, W, H float64 }
+		eval(d, `(() => { const r = document.querySelector('#loss-chart .u-over').getBoundingClientRect();
+			return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`, &box)
+		y := box.Y + box.H/2
+		d.run("drag across the loss chart",
+			chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.W*0.40, y),
+			chromedp.MouseEvent(chromedp.MousePressed, box.X+box.W*0.40, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.W*0.45, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.W*0.50, y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseReleased, box.X+box.W*0.50, y, chromedp.ButtonLeft),
+		)
+		d.waitFor(`(document.querySelector('#loss-chart[data-state="ready"]')?.dataset.from || "") !== ""`)
+		from, to := d.attrInt("#loss-chart", "from"), d.attrInt("#loss-chart", "to")
+		if from <= 0 || to <= from || to >= bigRunIters {
+			t.Errorf("zoomed to iterations [%d, %d), want a range inside the run", from, to)
+		}
+		if last := d.checkSubsampled(before, d.attrInt("#loss-chart", "maxPoints")); last != d.attrInt("#loss-chart", "points") {
+			t.Errorf("zoomed loss chart draws %s points, want the %d of the range's subsample", d.attrText("#loss-chart", "points"), last)
+		}
+		reqs := d.rec.trainingRequests()
+		lastQ := reqs[len(reqs)-1].Query()
+		if lastQ.Get("from") != strconv.Itoa(from) || lastQ.Get("to") != strconv.Itoa(to) {
+			t.Errorf("last training request %v, want from=%d&to=%d", lastQ, from, to)
+		}
+		d.screenshot("run-zoomed")
+
+		d.run("reset zoom", chromedp.Click(chromedp.CSS("#reset-zoom")))
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"]')?.dataset.from === ""`)
+		if n := d.attrInt("#loss-chart", "points"); n > d.attrInt("#loss-chart", "maxPoints") {
+			t.Errorf("after reset the loss chart draws %d points, want at most max_points", n)
+		}
+	})
+
+	t.Run("follows training live", func(t *testing.T) {
+		d.t = t
+		d.waitFor(`document.querySelector('#live.live') !== null`)
+		c, err := httpapi.NewClient(d.baseURL, httpapi.ClientOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx := context.Background()
+		if err := c.StoreTrainingStats(ctx, bigRun, fixtureTraining(t, bigRunIters, bigRunIters+1000, bigRunIters, 9)); err != nil {
+			t.Fatalf("store more training: %v", err)
+		}
+		d.waitFor(`document.querySelector('#trained-until').textContent === "1,001,000"`)
+		if err := c.StoreValidationIterationScores(ctx, bigRun, fixtureValidation(t, 1_000_000, 1_000_001, 1, bigRunIters, 9)); err != nil {
+			t.Fatalf("store more validation: %v", err)
+		}
+		d.waitFor(`document.querySelector('#validated-until').textContent === "1,000,001"`)
+		d.waitFor(`document.querySelector('#validation-charts .chart')?.dataset.points === "101"`)
+		d.checkBestTable(bigRun)
+	})
+
+	t.Run("compare view", func(t *testing.T) {
+		d.t = t
+		before := len(d.rec.trainingRequests())
+		d.open("#/compare?run=" + bigRun + "&run=" + smallRun)
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
+		d.waitFor(`document.querySelector('#criterion-chart[data-state="ready"] canvas') !== null`)
+		points, maxPoints := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints")
+		d.checkSubsampled(before, maxPoints)
+		if points > 2*maxPoints || points < 4 {
+			t.Errorf("compare loss chart draws %d points, want 4 to 2×max_points=%d", points, 2*maxPoints)
+		}
+		var runs []string
+		eval(d, `[...document.querySelectorAll('#compare-table tbody tr')].map(tr => tr.dataset.run)`, &runs)
+		if strings.Join(runs, ",") != bigRun+","+smallRun {
+			t.Errorf("compare table runs %v, want [%s %s]", runs, bigRun, smallRun)
+		}
+		var legend []string
+		eval(d, `[...document.querySelectorAll('#criterion-chart .u-legend .u-series th')].map(th => th.textContent.trim())`, &legend)
+		if !strings.Contains(strings.Join(legend, ","), bigRun) || !strings.Contains(strings.Join(legend, ","), smallRun) {
+			t.Errorf("criterion chart legend %v, want a line per run", legend)
+		}
+		d.screenshot("compare")
+	})
+}

@@ -1,0 +1,184 @@
+// The JSON API of statstore serve (docs/api.md), as the dashboard uses it.
+
+const tokenKey = 'statstore.token';
+
+/** An error answered by the API: status, code and message. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The bearer token of this browser tab ('' for none). */
+export function token() {
+  try {
+    return sessionStorage.getItem(tokenKey) || '';
+  } catch {
+    return '';
+  }
+}
+
+/** Remembers the bearer token for this browser tab. */
+export function setToken(t) {
+  try {
+    if (t) sessionStorage.setItem(tokenKey, t);
+    else sessionStorage.removeItem(tokenKey);
+  } catch {
+    // storage disabled: the token lasts until the page is reloaded
+  }
+}
+
+/** A number from the API: numbers as they are, "NaN", "Infinity" and "-Infinity" as themselves. */
+export function num(v) {
+  if (typeof v === 'number') return v;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return NaN;
+}
+
+function runPath(run) {
+  return 'api/v1/runs/' + encodeURIComponent(run);
+}
+
+function apiURL(path, params) {
+  const url = new URL(path, document.baseURI);
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  }
+  return url;
+}
+
+async function getJSON(path, params, signal) {
+  const headers = { Accept: 'application/json' };
+  const t = token();
+  if (t) headers.Authorization = 'Bearer ' + t;
+  const resp = await fetch(apiURL(path, params), { headers, signal, cache: 'no-store' });
+  if (!resp.ok) {
+    let code = 'http_' + resp.status;
+    let message = resp.status + ' ' + resp.statusText;
+    try {
+      const body = await resp.json();
+      if (body && body.error) {
+        code = body.error.code || code;
+        message = body.error.message || message;
+      }
+    } catch {
+      // not the API's error shape: keep the status line
+    }
+    throw new ApiError(resp.status, code, message);
+  }
+  return resp.json();
+}
+
+/** Every run: [{run, trained_until, training_iterations, validated_until, validation_iterations}]. */
+export async function listRuns(signal) {
+  const body = await getJSON('api/v1/runs', null, signal);
+  return body.runs || [];
+}
+
+/**
+ * A plot-sized subsample of a run's training history, never the whole
+ * history: at most maxPoints entries of the iterations in [from, to).
+ * Returns {iterations, loss, time, maxPoints, url} with non-finite values as
+ * numbers (NaN, ±Infinity).
+ */
+export async function trainingSample(run, { maxPoints, mode = 'stride', from, to }, signal) {
+  const params = { max_points: maxPoints, mode, from, to };
+  const body = await getJSON(runPath(run) + '/training', params, signal);
+  const entries = body.iteration_stats || [];
+  const n = entries.length;
+  const iterations = new Array(n);
+  const loss = new Array(n);
+  const time = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = entries[i];
+    iterations[i] = e.iteration;
+    loss[i] = num(e.loss);
+    time[i] = num(e.time);
+  }
+  return { iterations, loss, time, maxPoints };
+}
+
+/** The last training entry of a run, or null. */
+export async function lastTraining(run, signal) {
+  const s = await trainingSample(run, { maxPoints: 2 }, signal);
+  const n = s.iterations.length;
+  return n ? { iteration: s.iterations[n - 1], loss: s.loss[n - 1], time: s.time[n - 1] } : null;
+}
+
+/**
+ * A run's validation scores with their metadata:
+ * {datasets, parameters: [{id, name, values}], criteria: [{name, higher_is_better, bounds, store_best}],
+ *  scores: [{iteration, scores: [dataset][parameter set][criterion]}]} with numbers decoded.
+ */
+export async function validation(run, signal) {
+  const body = await getJSON(runPath(run) + '/validation', null, signal);
+  return decodeValidation(body);
+}
+
+/** Decodes the numbers of a validation answer or event in place. */
+export function decodeValidation(body) {
+  body.datasets = body.datasets || [];
+  body.parameters = (body.parameters || []).map((p) => ({ ...p, name: parameterName(p) }));
+  body.criteria = body.criteria || [];
+  body.scores = (body.scores || []).map((e) => ({
+    iteration: e.iteration,
+    scores: e.scores.map((d) => d.map((p) => p.map(num))),
+  }));
+  return body;
+}
+
+/** The display name of a parameter set (DaCapo's str(): "threshold_0.5"). */
+function parameterName(p) {
+  if (p.name) return p.name;
+  const vals = Object.entries(p.values || {});
+  if (vals.length === 0) return 'parameters_' + p.id;
+  return vals.map(([k, v]) => k + '_' + (Array.isArray(v) ? v.join('_') : v)).join('_');
+}
+
+/**
+ * A run's best report: [{dataset, mean_over_datasets, criterion, higher_is_better, iteration,
+ * parameter_id, parameters, value}], or null when the run has no validation scores.
+ */
+export async function best(run, signal) {
+  try {
+    const lines = await getJSON(runPath(run) + '/best', null, signal);
+    return lines.map((l) => ({ ...l, value: num(l.value) }));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/**
+ * Follows a run's server-sent events: handlers.training(data), .validation(data), .delete(data)
+ * and .state('live' | 'connecting' | 'closed'). Returns a function that stops following.
+ */
+export function follow(run, handlers) {
+  const url = apiURL(runPath(run) + '/events', { access_token: token() || undefined });
+  const es = new EventSource(url);
+  const state = (s) => handlers.state && handlers.state(s);
+  state('connecting');
+  es.onopen = () => state('live');
+  es.onerror = () => state(es.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+  for (const kind of ['training', 'validation', 'delete']) {
+    es.addEventListener(kind, (ev) => {
+      let data;
+      try {
+        data = JSON.parse(ev.data);
+      } catch {
+        return; // not JSON: ignore rather than break the page
+      }
+      if (handlers[kind]) handlers[kind](data);
+    });
+  }
+  // The server ends a stream whose client fell behind: reload what is shown.
+  es.addEventListener('overflow', () => handlers.overflow && handlers.overflow());
+  return () => {
+    es.close();
+    state('closed');
+  };
+}

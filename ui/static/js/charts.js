@@ -1,0 +1,355 @@
+// Charts on uPlot (the global uPlot of vendor/uPlot.iife.min.js): a loss
+// chart that fetches a plot-sized subsample of each run and a new one for
+// the zoomed range, and plain line charts for validation scores.
+
+import { trainingSample } from './api.js';
+import { smoothEMA } from './smooth.js';
+import { fmtCompact, fmtInt, fmtNum, h } from './format.js';
+
+/** Colours of runs and datasets (categorical). */
+export const palette = ['#2f6fb0', '#e07b28', '#3a9b5a', '#c8434b', '#7d5ba6', '#8c6d3f', '#d46fb0', '#5f6b78', '#b5a51f', '#1fa5b5'];
+
+/** The colour of item i of a categorical list. */
+export function categorical(i) {
+  return palette[i % palette.length];
+}
+
+// Viridis, cut before its palest yellow: ordered things (thresholds).
+const viridis = [[68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43]];
+
+/** n colours along a sequential ramp, for ordered items like thresholds. */
+export function sequential(n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? 0.35 : (i / (n - 1)) * (viridis.length - 1);
+    const k = Math.min(Math.floor(t), viridis.length - 2);
+    const f = t - k;
+    const c = viridis[k].map((v, j) => Math.round(v + f * (viridis[k + 1][j] - v)));
+    out.push(`rgb(${c[0]},${c[1]},${c[2]})`);
+  }
+  return out;
+}
+
+/** A colour with alpha: '#2f6fb0' or 'rgb(…)' at opacity a. */
+export function fade(color, a) {
+  if (color.startsWith('#')) {
+    const n = parseInt(color.slice(1), 16);
+    return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
+  }
+  return color.replace('rgb(', 'rgba(').replace(')', `,${a})`);
+}
+
+/** Values for uPlot: non-finite values (and, on a log scale, values ≤ 0) become gaps. */
+export function plotValues(values, log) {
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number.isFinite(v) && !(log && v <= 0) ? v : null;
+  }
+  return out;
+}
+
+const axisStyle = {
+  stroke: '#5b6470',
+  font: '12px system-ui, -apple-system, "Segoe UI", sans-serif',
+  labelFont: '600 12px system-ui, -apple-system, "Segoe UI", sans-serif',
+  grid: { stroke: '#eceff3', width: 1 },
+  ticks: { stroke: '#dfe3e8', width: 1, size: 4 },
+};
+
+/** Options shared by every chart: iteration on x, values on y. */
+function baseOptions({ width, height, yLabel, log, series }) {
+  return {
+    width,
+    height,
+    scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
+    axes: [
+      { ...axisStyle, label: 'iteration', values: (u, ticks) => ticks.map(fmtCompact) },
+      { ...axisStyle, label: yLabel, size: 64, values: (u, ticks) => ticks.map(fmtNum) },
+    ],
+    series: [{ label: 'iteration', value: (u, v) => fmtInt(v) }, ...series],
+    legend: { live: true },
+    cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+  };
+}
+
+/** Keeps a chart as wide as its container. Returns a function that stops. */
+function fitWidth(el, u, height) {
+  const ro = new ResizeObserver(() => {
+    const w = el.clientWidth;
+    if (w > 0 && Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
+  });
+  ro.observe(el);
+  return () => ro.disconnect();
+}
+
+/** Hides the legend entries of the series for which hide(i) is true (i ≥ 1). */
+function hideLegendEntries(u, hide) {
+  const rows = u.root.querySelectorAll('.u-legend .u-series');
+  rows.forEach((row, i) => {
+    if (i > 0 && hide(i)) row.classList.add('legend-hidden');
+  });
+}
+
+/**
+ * LineChart draws series that are small enough to hold whole (validation
+ * scores): drag to zoom, double-click to reset. data is uPlot's
+ * [xs, ys1, ys2, …]; series [{label, color, width, dash}]; marker, when
+ * given, {x, y, color} draws a ring (the best checkpoint).
+ */
+export class LineChart {
+  constructor(el, { data, series, yLabel, log = false, height = 260, marker = null }) {
+    this.el = el;
+    el.replaceChildren();
+    const width = Math.max(el.clientWidth, 200);
+    const opts = baseOptions({
+      width,
+      height,
+      yLabel,
+      log,
+      series: series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: s.width || 1.6,
+        dash: s.dash,
+        spanGaps: false,
+        points: { show: data[0].length < 60, size: 4, fill: s.color },
+        value: (u, v) => (v === null || v === undefined ? '—' : fmtNum(v)),
+      })),
+    });
+    if (marker) opts.hooks = { draw: [(u) => drawMarker(u, marker)] };
+    this.u = new uPlot(opts, data, el);
+    this.stopFit = fitWidth(el, this.u, height);
+    el.dataset.state = 'ready';
+    el.dataset.points = String(data[0].length);
+  }
+
+  destroy() {
+    this.stopFit();
+    this.u.destroy();
+  }
+}
+
+/** Draws a ring around the point (m.x, m.y). */
+function drawMarker(u, m) {
+  if (!Number.isFinite(m.x) || !Number.isFinite(m.y)) return;
+  const x = u.valToPos(m.x, 'x', true);
+  const y = u.valToPos(m.y, 'y', true);
+  const { ctx } = u;
+  const r = 7 * devicePixelRatio;
+  ctx.save();
+  ctx.lineWidth = 2 * devicePixelRatio;
+  ctx.strokeStyle = m.color || '#d1495b';
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** The number of points to ask for: about one per CSS pixel of the chart. */
+export function pointsFor(width) {
+  return Math.max(200, Math.min(4000, Math.round(width)));
+}
+
+/**
+ * LossChart draws the loss of one or more runs against the iteration. It
+ * never fetches a whole history: it asks the API for at most maxPoints
+ * entries of each run, and after a zoom (drag across the chart) for a new
+ * subsample of the zoomed range; a double-click goes back to the whole run.
+ * Smoothing (TensorBoard's EMA) is applied to the displayed series; with
+ * smoothing on, the raw series is drawn faintly behind.
+ *
+ * The container's data attributes tell tests and users what is shown:
+ * data-state (loading, ready, empty, error), data-points (points drawn, all
+ * runs), data-max-points (asked per run), data-from and data-to (the zoomed
+ * range, empty for the whole run).
+ */
+export class LossChart {
+  constructor(el, { runs, prefs, height = 320, onStatus, onError }) {
+    this.el = el;
+    this.runs = runs;
+    this.prefs = { ...prefs };
+    this.height = height;
+    this.onStatus = onStatus || (() => {});
+    this.onError = onError || (() => {});
+    this.samples = new Map(); // run → sample of the loaded range
+    this.range = null; // {from, to} of the zoom, null for the whole run
+    this.u = null;
+    this.seq = 0;
+    this.abort = null;
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(el);
+  }
+
+  /** Fetches the subsample of the current range (or the range given) and draws it. */
+  async load(range = this.range) {
+    const seq = ++this.seq;
+    if (this.abort) this.abort.abort();
+    this.abort = new AbortController();
+    const maxPoints = pointsFor(this.el.clientWidth || 800);
+    this.el.dataset.state = this.u ? 'updating' : 'loading';
+    try {
+      const q = { maxPoints, mode: this.prefs.mode };
+      if (range) Object.assign(q, range);
+      const samples = await Promise.all(this.runs.map((r) => trainingSample(r, q, this.abort.signal)));
+      if (seq !== this.seq) return; // a newer load replaced this one
+      this.range = range;
+      this.maxPoints = maxPoints;
+      this.runs.forEach((r, i) => this.samples.set(r, samples[i]));
+      this.draw(true);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      this.el.dataset.state = 'error';
+      this.onError(err);
+    }
+  }
+
+  /** Changes smoothing, log scale or subsample mode. */
+  setPrefs(prefs) {
+    const old = this.prefs;
+    this.prefs = { ...prefs };
+    if (old.mode !== prefs.mode) {
+      this.load();
+    } else if (old.log !== prefs.log) {
+      this.draw(true);
+    } else if (old.smoothing !== prefs.smoothing) {
+      this.draw(false);
+    }
+  }
+
+  /** Whether the chart shows a zoomed range rather than whole runs. */
+  get zoomed() {
+    return this.range !== null;
+  }
+
+  /** Goes back to the whole runs. */
+  resetZoom() {
+    this.load(null);
+  }
+
+  /** Zooms to iterations [from, to) and fetches a subsample of them. */
+  zoom(from, to) {
+    from = Math.max(0, Math.floor(from));
+    to = Math.ceil(to) + 1;
+    if (to - from < 2) return;
+    if (this.u) this.u.setScale('x', { min: from, max: to - 1 }); // at once, on the old points
+    this.load({ from, to });
+  }
+
+  /** The uPlot data and series of the loaded samples. */
+  build() {
+    const { smoothing, log } = this.prefs;
+    const smooth = smoothing > 0;
+    const multi = this.runs.length > 1;
+    const tables = [];
+    const series = [];
+    let points = 0;
+    this.runs.forEach((run, i) => {
+      const s = this.samples.get(run) || { iterations: [], loss: [] };
+      points += s.iterations.length;
+      const color = multi ? categorical(i) : '#2f6fb0';
+      const name = multi ? run : 'loss';
+      const table = [s.iterations, plotValues(s.loss, log)];
+      series.push({
+        label: smooth ? name + ' (raw)' : name,
+        stroke: smooth ? fade(color, 0.28) : color,
+        width: smooth ? 1 : 1.5,
+        raw: smooth,
+      });
+      if (smooth) {
+        table.push(plotValues(smoothEMA(s.loss, smoothing), log));
+        series.push({ label: name, stroke: color, width: 2 });
+      }
+      tables.push(table);
+    });
+    let data;
+    if (tables.length === 1) data = tables[0];
+    else data = uPlot.join(tables);
+    return { data, series, points };
+  }
+
+  /** Draws the loaded samples; recreate rebuilds the chart (scales changed). */
+  draw(recreate) {
+    const { data, series, points } = this.build();
+    const el = this.el;
+    el.dataset.points = String(points);
+    el.dataset.maxPoints = String(this.maxPoints || '');
+    el.dataset.from = this.range ? String(this.range.from) : '';
+    el.dataset.to = this.range ? String(this.range.to) : '';
+    if (data[0].length === 0) {
+      this.destroyPlot();
+      el.replaceChildren(h('p', { class: 'empty' }, 'No training stats stored for this run yet.'));
+      el.dataset.state = 'empty';
+      this.onStatus(this.status(points));
+      return;
+    }
+    if (!this.u || recreate || this.u.series.length !== series.length + 1) {
+      this.destroyPlot();
+      el.replaceChildren();
+      const opts = baseOptions({
+        width: Math.max(el.clientWidth, 200),
+        height: this.height,
+        yLabel: this.prefs.log ? 'loss (log)' : 'loss',
+        log: this.prefs.log,
+        series: series.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          width: s.width,
+          spanGaps: false,
+          points: { show: false },
+          value: (u, v) => (v === null || v === undefined ? '—' : fmtNum(v)),
+        })),
+      });
+      // Zooming is ours: a drag selects a range that is fetched anew, a double-click resets.
+      opts.cursor.drag.setScale = false;
+      opts.cursor.bind = {
+        dblclick: () => () => {
+          if (this.zoomed) this.resetZoom();
+          return null;
+        },
+      };
+      opts.hooks = {
+        setSelect: [
+          (u) => {
+            if (u.select.width < 3) return;
+            const from = u.posToVal(u.select.left, 'x');
+            const to = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            this.zoom(from, to);
+          },
+        ],
+      };
+      this.u = new uPlot(opts, data, el);
+      hideLegendEntries(this.u, (i) => this.runs.length > 1 && series[i - 1].raw);
+    } else {
+      this.u.setData(data, true);
+    }
+    el.dataset.state = 'ready';
+    this.onStatus(this.status(points));
+  }
+
+  status(points) {
+    const what = this.range ? `iterations ${fmtInt(this.range.from)}–${fmtInt(this.range.to - 1)}` : 'whole run';
+    return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run)`;
+  }
+
+  resize() {
+    if (!this.u) return;
+    const w = this.el.clientWidth;
+    if (w > 0 && Math.abs(w - this.u.width) > 1) this.u.setSize({ width: w, height: this.height });
+  }
+
+  destroyPlot() {
+    if (this.u) {
+      this.u.destroy();
+      this.u = null;
+    }
+  }
+
+  destroy() {
+    this.seq++;
+    if (this.abort) this.abort.abort();
+    this.ro.disconnect();
+    this.destroyPlot();
+  }
+}

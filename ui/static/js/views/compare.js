@@ -1,0 +1,194 @@
+// The compare view: the loss of several runs on one chart, and one
+// criterion of their validation scores on another.
+
+import { best, lastTraining, listRuns, validation } from '../api.js';
+import { LineChart, LossChart, categorical } from '../charts.js';
+import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
+import { loadPrefs, savePrefs } from '../prefs.js';
+import { bestSeries, criterionIndex, iterations } from '../validation.js';
+import { criterionLabel, lossControls } from './common.js';
+
+export function renderCompare(main, route, ctx) {
+  const runs = [...new Set(route.runs)];
+  ctx.setCrumbs([{ text: 'Runs', href: '#/' }, { text: 'Compare' }]);
+  const abort = new AbortController();
+  let prefs = loadPrefs();
+  const scores = new Map(); // run → validation answer
+  const bests = new Map(); // run → best report lines or null
+  const lasts = new Map(); // run → last training entry or null
+  let dataset = route.params.get('dataset') || ''; // '' = mean over datasets
+  let critChart = null;
+  const report = (err) => {
+    if (err.name !== 'AbortError') ctx.showError(err);
+  };
+
+  // Header: the runs compared, and a picker to add one.
+  const addSelect = h('select', {
+    id: 'add-run',
+    'aria-label': 'Add a run',
+    onchange: () => {
+      if (addSelect.value) location.hash = compareHref([...runs, addSelect.value]);
+    },
+  }, h('option', { value: '' }, 'Add a run…'));
+  const chips = runs.map((r, i) => h('span', { class: 'chip', style: `--run-color: ${categorical(i)}` },
+    h('span', { class: 'swatch' }),
+    h('a', { href: runHref(r) }, r),
+    h('a', { class: 'remove', href: compareHref(runs.filter((x) => x !== r)), title: 'Remove ' + r, 'aria-label': 'Remove ' + r }, '×'),
+  ));
+  main.append(h('section', { class: 'card' },
+    h('div', { class: 'toolbar' }, h('h1', null, 'Compare runs'), h('span', { class: 'grow' }), addSelect),
+    h('div', { class: 'chips', id: 'compare-runs' }, chips.length ? chips : h('span', { class: 'muted' }, 'No runs chosen: add some, or select them in the runs list.')),
+  ));
+  listRuns(abort.signal).then((all) => {
+    for (const r of all) if (!runs.includes(r.run)) addSelect.append(h('option', { value: r.run }, r.run));
+  }).catch(report);
+  if (runs.length === 0) return () => abort.abort();
+
+  // Loss of every run.
+  const lossEl = h('div', { class: 'chart', id: 'loss-chart' });
+  const lossStatus = h('span', { class: 'muted small', id: 'loss-status' });
+  const controls = lossControls(prefs, {
+    onChange: (changes) => {
+      prefs = savePrefs(changes);
+      loss.setPrefs(prefs);
+    },
+    onResetZoom: () => loss.resetZoom(),
+  });
+  const loss = new LossChart(lossEl, {
+    runs,
+    prefs,
+    onStatus: (text) => {
+      lossStatus.textContent = text;
+      controls.reset.hidden = !loss.zoomed;
+    },
+    onError: ctx.showError,
+  });
+  main.append(h('section', { class: 'card' },
+    h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
+    lossEl,
+    h('div', { class: 'chart-foot' }, lossStatus, h('span', { class: 'muted small' }, 'Drag across the chart to zoom in, double-click to zoom out.')),
+  ));
+
+  // One criterion of every run.
+  const criterionSelect = h('select', {
+    id: 'criterion',
+    'aria-label': 'Criterion',
+    onchange: () => {
+      prefs = savePrefs({ criterion: criterionSelect.value });
+      drawCriterion();
+    },
+  });
+  const datasetSelect = h('select', {
+    id: 'dataset',
+    'aria-label': 'Dataset',
+    onchange: () => {
+      dataset = datasetSelect.value;
+      drawCriterion();
+    },
+  });
+  const critEl = h('div', { class: 'chart', id: 'criterion-chart' });
+  const critTitle = h('span', { class: 'muted small' });
+  const summary = h('div', { class: 'table-wrap' });
+  main.append(h('section', { class: 'card' },
+    h('div', { class: 'toolbar' },
+      h('h2', null, 'Validation'),
+      h('div', { class: 'controls' },
+        h('label', { class: 'field' }, 'Criterion ', criterionSelect),
+        h('label', { class: 'field' }, 'Dataset ', datasetSelect),
+      ),
+    ),
+    critEl,
+    h('div', { class: 'chart-foot' }, critTitle),
+    summary,
+  ));
+
+  /** Criteria (name → criterion) and datasets over every run, in first-seen order. */
+  function union() {
+    const crits = new Map();
+    const datasets = new Set();
+    for (const r of runs) {
+      const v = scores.get(r);
+      if (!v) continue;
+      for (const c of v.criteria) if (!crits.has(c.name)) crits.set(c.name, c);
+      for (const d of v.datasets) datasets.add(d);
+    }
+    return { crits, datasets: [...datasets] };
+  }
+
+  function drawCriterion() {
+    if (critChart) {
+      critChart.destroy();
+      critChart = null;
+    }
+    const { crits, datasets } = union();
+    if (crits.size === 0) {
+      critEl.replaceChildren(h('p', { class: 'empty' }, 'None of these runs has validation scores yet.'));
+      critEl.dataset.state = 'empty';
+      drawSummary('');
+      return;
+    }
+    const name = crits.has(prefs.criterion) ? prefs.criterion : crits.keys().next().value;
+    const crit = crits.get(name);
+    if (dataset && !datasets.includes(dataset)) dataset = '';
+    criterionSelect.replaceChildren(...[...crits.values()].map((c) => h('option', { value: c.name, selected: c.name === name }, criterionLabel(c))));
+    datasetSelect.replaceChildren(
+      h('option', { value: '' }, 'mean over datasets'),
+      ...datasets.map((d) => h('option', { value: d, selected: d === dataset }, d)),
+    );
+    critTitle.textContent = `${criterionLabel(crit)}: at each checkpoint, the best parameter set's score ${dataset ? 'on ' + dataset : 'averaged over datasets'}`;
+    const tables = [];
+    const series = [];
+    runs.forEach((r, i) => {
+      const v = scores.get(r);
+      const c = v ? criterionIndex(v, name) : -1;
+      const d = v && dataset ? v.datasets.indexOf(dataset) : -1;
+      if (c < 0 || (dataset && d < 0) || v.scores.length === 0) return;
+      tables.push([iterations(v), bestSeries(v, c, d).map((x) => (Number.isFinite(x) ? x : null))]);
+      series.push({ label: r, color: categorical(i) });
+    });
+    if (tables.length === 0) {
+      critEl.replaceChildren(h('p', { class: 'empty' }, `No run here has ${name}${dataset ? ' on ' + dataset : ''}.`));
+      critEl.dataset.state = 'empty';
+    } else {
+      const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
+      critChart = new LineChart(critEl, { data, series, yLabel: name, height: 300 });
+    }
+    drawSummary(name);
+  }
+
+  function drawSummary(name) {
+    const rows = runs.map((r, i) => {
+      const last = lasts.get(r);
+      const lines = bests.get(r);
+      const l = lines && lines.find((x) => x.criterion === name && (dataset ? x.dataset === dataset : x.mean_over_datasets));
+      return h('tr', { dataset: { run: r } },
+        h('td', { class: 'name' }, h('span', { class: 'swatch', style: `--run-color: ${categorical(i)}` }), h('a', { href: runHref(r) }, r)),
+        h('td', { class: 'num' }, last ? fmtInt(last.iteration + 1) : '—'),
+        h('td', { class: 'num' }, last ? fmtNum(last.loss) : '—'),
+        h('td', { class: 'num strong' }, l ? fmtNum(l.value) : '—'),
+        h('td', { class: 'muted small' }, l && l.iteration !== null ? `${fmtInt(l.iteration)} · ${l.parameters}` : ''),
+      );
+    });
+    summary.replaceChildren(h('table', { class: 'runs', id: 'compare-table' },
+      h('thead', null, h('tr', null,
+        h('th', null, 'Run'), h('th', { class: 'num' }, 'Trained until'), h('th', { class: 'num' }, 'Last loss'),
+        h('th', { class: 'num' }, name ? `Best ${name}` : 'Best'), h('th', null, 'at checkpoint'),
+      )),
+      h('tbody', null, rows),
+    ));
+  }
+
+  loss.load();
+  Promise.all(runs.map(async (r) => {
+    const [v, b, last] = await Promise.all([validation(r, abort.signal), best(r, abort.signal), lastTraining(r, abort.signal)]);
+    scores.set(r, v);
+    bests.set(r, b);
+    lasts.set(r, last);
+  })).then(drawCriterion).catch(report);
+
+  return () => {
+    abort.abort();
+    loss.destroy();
+    if (critChart) critChart.destroy();
+  };
+}
