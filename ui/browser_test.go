@@ -146,9 +146,9 @@ func (d *dashboard) run(what string, actions ...chromedp.Action[chromedp.Void]) 
 }
 
 // eval evaluates a JavaScript expression into out (a pointer).
-func eval[T any](d *dashboard, expr string, out *T) {
+func eval[T any](d *dashboard, expr string, out *T, opts ...chromedp.EvaluateOption) {
 	d.t.Helper()
-	v, err := chromedp.Run(d.ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(d.ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
 		d.t.Fatalf("evaluate %s: %v", expr, err)
 	}
@@ -380,6 +380,20 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		d.checkBestTable(bigRun)
 		d.screenshot("run")
+
+		// Best over parameter sets: one chart, a line per dataset and the mean.
+		setMode := `(() => { const s = document.querySelector('#param-mode'); s.value = %q; s.dispatchEvent(new Event('change')); return true; })()`
+		var ok bool
+		eval(d, fmt.Sprintf(setMode, "best"), &ok)
+		d.waitFor(`document.querySelectorAll('#validation-charts canvas').length === 1`)
+		var legend []string
+		eval(d, `[...document.querySelectorAll('#validation-charts .u-legend .u-series th')].slice(1).map(th => th.textContent.trim())`, &legend)
+		if want := strings.Join(append(append([]string{}, fixtureDatasets...), "mean over datasets"), ","); strings.Join(legend, ",") != want {
+			t.Errorf("best-over-parameter-sets chart lines %v, want %s", legend, want)
+		}
+		d.screenshot("run-best-over-parameters")
+		eval(d, fmt.Sprintf(setMode, "each"), &ok)
+		d.waitFor(`document.querySelectorAll('#validation-charts canvas').length === 2`)
 	})
 
 	t.Run("zoom fetches the range", func(t *testing.T) {
@@ -415,6 +429,39 @@ func TestDashboardInBrowser(t *testing.T) {
 		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"]')?.dataset.from === ""`)
 		if n := d.attrInt("#loss-chart", "points"); n > d.attrInt("#loss-chart", "maxPoints") {
 			t.Errorf("after reset the loss chart draws %d points, want at most max_points", n)
+		}
+	})
+
+	t.Run("log scale and smoothing", func(t *testing.T) {
+		d.t = t
+		d.run("log scale", chromedp.Click(chromedp.CSS("#log-scale")))
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"][data-scale="log"] canvas') !== null`)
+		d.run("linear scale", chromedp.Click(chromedp.CSS("#log-scale")))
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"][data-scale="linear"] canvas') !== null`)
+
+		// The page's EMA is statstore.SmoothEMA.
+		values := []float64{0.9, 0.8, math.NaN(), 0.7, math.Inf(1), 0.5, 0.55, 0.4}
+		const weight = 0.6
+		var got []any
+		eval(d, `import('./js/smooth.js').then(m => m.smoothEMA([0.9, 0.8, NaN, 0.7, Infinity, 0.5, 0.55, 0.4], 0.6)
+			.map(v => Number.isFinite(v) ? v : String(v)))`, &got, chromedp.EvalAwaitPromise)
+		want := statstore.SmoothEMA(values, weight)
+		if len(got) != len(want) {
+			t.Fatalf("smoothEMA gave %d values, want %d", len(got), len(want))
+		}
+		for i, w := range want {
+			switch g := got[i].(type) {
+			case float64:
+				if math.Abs(g-w) > 1e-12*math.Abs(w) {
+					t.Errorf("smoothEMA[%d] = %v, want %v (statstore.SmoothEMA)", i, g, w)
+				}
+			case string:
+				if g != strconv.FormatFloat(w, 'g', -1, 64) && !(g == "NaN" && math.IsNaN(w)) && !(g == "Infinity" && math.IsInf(w, 1)) {
+					t.Errorf("smoothEMA[%d] = %s, want %v (statstore.SmoothEMA)", i, g, w)
+				}
+			default:
+				t.Errorf("smoothEMA[%d] = %v (%T), want a number", i, g, g)
+			}
 		}
 	})
 

@@ -244,9 +244,11 @@ export class LossChart {
     const tables = [];
     const series = [];
     let points = 0;
+    let nonFinite = 0;
     this.runs.forEach((run, i) => {
       const s = this.samples.get(run) || { iterations: [], loss: [] };
       points += s.iterations.length;
+      for (const v of s.loss) if (!Number.isFinite(v)) nonFinite++;
       const color = multi ? categorical(i) : '#2f6fb0';
       const name = multi ? run : 'loss';
       const table = [s.iterations, plotValues(s.loss, log)];
@@ -265,6 +267,7 @@ export class LossChart {
     let data;
     if (tables.length === 1) data = tables[0];
     else data = uPlot.join(tables);
+    this.nonFinite = nonFinite;
     return { data, series, points };
   }
 
@@ -276,6 +279,8 @@ export class LossChart {
     el.dataset.maxPoints = String(this.maxPoints || '');
     el.dataset.from = this.range ? String(this.range.from) : '';
     el.dataset.to = this.range ? String(this.range.to) : '';
+    el.dataset.scale = this.prefs.log ? 'log' : 'linear';
+    el.dataset.smoothing = String(this.prefs.smoothing);
     if (data[0].length === 0) {
       this.destroyPlot();
       el.replaceChildren(h('p', { class: 'empty' }, 'No training stats stored for this run yet.'));
@@ -330,7 +335,8 @@ export class LossChart {
 
   status(points) {
     const what = this.range ? `iterations ${fmtInt(this.range.from)}–${fmtInt(this.range.to - 1)}` : 'whole run';
-    return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run)`;
+    const gaps = this.nonFinite ? `; ${fmtInt(this.nonFinite)} NaN or infinite losses shown as gaps` : '';
+    return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run${gaps})`;
   }
 
   resize() {
