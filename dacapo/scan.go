@@ -91,6 +91,7 @@ type scanner struct {
 	memo   map[uint32]*entry
 	budget int64
 	proto  int
+	plain  *entry // shared by every kindValue: such entries are never changed
 }
 
 // scanPickle checks data and returns the normalised pickle and its protocol.
@@ -100,6 +101,7 @@ func scanPickle(data []byte) ([]byte, int, error) {
 		out:    make([]byte, 0, len(data)+len(data)/4+16),
 		memo:   map[uint32]*entry{},
 		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
+		plain:  &entry{},
 	}
 	if err := s.run(); err != nil {
 		return nil, 0, err
@@ -177,14 +179,14 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 		return false, s.push(at, &entry{kind: kindMark}, 0)
 	case opEmptyList, opEmptyDict, opEmptyTuple:
 		s.emit(op)
-		e := &entry{}
+		e := s.plain
 		if op == opEmptyList {
-			e.kind = kindList
+			e = &entry{kind: kindList}
 		}
 		return false, s.push(at, e, costContainer)
 	case opNone, opNewtrue, opNewfalse:
 		s.emit(op)
-		return false, s.push(at, &entry{}, 0)
+		return false, s.push(at, s.plain, 0)
 	case opBinint1, opBinint2, opBinint, opBinfloat:
 		b, err := s.read(at, fixedArgLen(op))
 		if err != nil {
@@ -192,9 +194,9 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 		}
 		s.emit(op)
 		s.emit(b...)
-		return false, s.push(at, &entry{}, costScalar)
+		return false, s.push(at, s.plain, costScalar)
 	case opLong1:
-		return false, s.sized(at, op, 1, &entry{}, costScalar)
+		return false, s.sized(at, op, 1, s.plain, costScalar)
 	case opInt:
 		return false, s.textInt(at)
 	case opShortBinunicod, opShortBinbytes:
@@ -248,9 +250,9 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, s.fail(at, "DICT with %d values, want key/value pairs", items)
 		}
 		s.emit(op)
-		e := &entry{}
+		e := s.plain
 		if op == opList {
-			e.kind = kindList
+			e = &entry{kind: kindList}
 		}
 		return false, s.push(at, e, costContainer+int64(items)*costItem)
 	case opTuple1, opTuple2, opTuple3:
@@ -259,7 +261,7 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, err
 		}
 		s.emit(op)
-		return false, s.push(at, &entry{}, costContainer+int64(n)*costItem)
+		return false, s.push(at, s.plain, costContainer+int64(n)*costItem)
 	default:
 		return false, s.fail(at, "opcode %s is not used by DaCapo stats files (want lists of dicts of ints, floats, strings and numpy.float64 scalars)", opName(op))
 	}
@@ -325,7 +327,7 @@ func (s *scanner) textInt(at int) error {
 	}
 	s.emit(opInt)
 	s.emit([]byte(l + "\n")...)
-	return s.push(at, &entry{}, costScalar)
+	return s.push(at, s.plain, costScalar)
 }
 
 func (s *scanner) global(at int) error {
@@ -377,9 +379,9 @@ func (s *scanner) reduce(at int) error {
 		return s.fail(at, "REDUCE of a value that is not a global")
 	}
 	s.emit(opReduce)
-	e := &entry{}
+	e := s.plain
 	if v[0].text == globalDtype {
-		e.kind = kindDtype
+		e = &entry{kind: kindDtype}
 	}
 	return s.push(at, e, costCall)
 }
@@ -395,7 +397,7 @@ func (s *scanner) build(at int) error {
 		return s.fail(at, "BUILD of a value other than numpy.dtype, want BUILD only to set a dtype's state")
 	}
 	s.emit(opTuple2)
-	built := &entry{}
+	built := s.plain
 	if err := s.push(at, built, costContainer); err != nil {
 		return err
 	}
