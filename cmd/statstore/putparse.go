@@ -31,9 +31,9 @@ type trainingDoc struct {
 
 // validationDoc is DaCapo's validation document; run_name is optional.
 type validationDoc struct {
-	Iteration *json.Number        `json:"iteration"`
+	Iteration *json.Number         `json:"iteration"`
 	Scores    *[][][]jsonnan.Float `json:"scores"`
-	RunName   *string             `json:"run_name"`
+	RunName   *string              `json:"run_name"`
 }
 
 // inputErrors collects the bad lines of an input.

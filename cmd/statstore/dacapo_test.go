@@ -1,0 +1,352 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sampleExpected is ../shared/dacapo/*/expected.json.
+type sampleExpected struct {
+	Runs map[string]sampleRun `json:"runs"`
+}
+
+type sampleRun struct {
+	TrainedUntil   int                   `json:"trained_until"`
+	NTraining      int                   `json:"n_training"`
+	NaNLosses      int                   `json:"nan_losses"`
+	LossSumFinite  float64               `json:"loss_sum_finite"`
+	ValidatedUntil int                   `json:"validated_until"`
+	NValidation    int                   `json:"n_validation"`
+	Datasets       []string              `json:"datasets"`
+	Parameters     []string              `json:"parameters"`
+	Criteria       []string              `json:"criteria"`
+	Preset         string                `json:"preset"`
+	Best           map[string]sampleBest `json:"best"`
+	BestReport     []sampleReportLine    `json:"best_report"`
+}
+
+type sampleBest struct {
+	Iteration int     `json:"iteration"`
+	Value     float64 `json:"value"`
+}
+
+type sampleReportLine struct {
+	Criterion      string   `json:"criterion"`
+	Dataset        string   `json:"dataset"`
+	HigherIsBetter bool     `json:"higher_is_better"`
+	Iteration      *int     `json:"iteration"`
+	ParameterIndex *int     `json:"parameter_index"`
+	Parameters     *string  `json:"parameters"`
+	Value          *float64 `json:"value"`
+}
+
+func readSampleExpected(t *testing.T, dir string) sampleExpected {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp sampleExpected
+	if err := json.Unmarshal(data, &exp); err != nil {
+		t.Fatalf("%s/expected.json: %v", dir, err)
+	}
+	return exp
+}
+
+// metadataFlags names a sample run's axes: "threshold_0.3" parameter
+// names become --parameters threshold=0.3,...
+func metadataFlags(t *testing.T, r sampleRun) []string {
+	t.Helper()
+	var values []string
+	for _, p := range r.Parameters {
+		v, ok := strings.CutPrefix(p, "threshold_")
+		if !ok {
+			t.Fatalf("parameter set %q is not threshold_<value>", p)
+		}
+		values = append(values, v)
+	}
+	return []string{"--preset", r.Preset, "--datasets", strings.Join(r.Datasets, ","), "--parameters", "threshold=" + strings.Join(values, ",")}
+}
+
+func closeTo(a, b float64) bool {
+	return a == b || math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
+}
+
+// checkSampleRun runs every read command on one run of a sample and checks
+// the numbers against expected.json. store are the flags naming the store.
+func checkSampleRun(t *testing.T, store []string, name string, exp sampleRun) {
+	args := func(a ...string) []string { return append(append([]string(nil), store...), a...) }
+
+	var runs []runSummary
+	decodeJSON(t, mustRun(t, args("runs", "--json")...), &runs)
+	found := false
+	for _, r := range runs {
+		if r.Run == name {
+			found = true
+			if r.TrainedUntil != exp.TrainedUntil || r.TrainingIterations != exp.NTraining || r.ValidatedUntil != exp.ValidatedUntil || r.ValidationIterations != exp.NValidation {
+				t.Errorf("runs: %+v, want trained until %d (%d entries), validated until %d (%d entries)", r, exp.TrainedUntil, exp.NTraining, exp.ValidatedUntil, exp.NValidation)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("runs does not list %s: %+v", name, runs)
+	}
+
+	var d runDetails
+	decodeJSON(t, mustRun(t, args("show", name, "--json")...), &d)
+	if d.TrainedUntil != exp.TrainedUntil || d.TrainingIterations != exp.NTraining || d.NaNLosses != exp.NaNLosses ||
+		d.ValidatedUntil != exp.ValidatedUntil || d.ValidationIterations != exp.NValidation {
+		t.Errorf("show: %+v, want %+v", d, exp)
+	}
+	if fmt.Sprint(d.Datasets) != fmt.Sprint(exp.Datasets) || fmt.Sprint(d.Parameters) != fmt.Sprint(exp.Parameters) || fmt.Sprint(d.Criteria) != fmt.Sprint(exp.Criteria) {
+		t.Errorf("show: axes %v %v %v, want %v %v %v", d.Datasets, d.Parameters, d.Criteria, exp.Datasets, exp.Parameters, exp.Criteria)
+	}
+
+	// The best report, as statstore best must print it.
+	var lines []bestLine
+	decodeJSON(t, mustRun(t, args("best", name, "--json")...), &lines)
+	if len(lines) != len(exp.BestReport) {
+		t.Fatalf("best: %d lines, want %d", len(lines), len(exp.BestReport))
+	}
+	for i, w := range exp.BestReport {
+		g := lines[i]
+		if g.Dataset == nil || *g.Dataset != w.Dataset || g.Criterion != w.Criterion || g.HigherIsBetter != w.HigherIsBetter {
+			t.Errorf("best line %d: %s/%s, want %s/%s", i, strPtr(g.Dataset), g.Criterion, w.Dataset, w.Criterion)
+			continue
+		}
+		if fmt.Sprint(intPtr(g.Iteration), strPtr(g.Parameters), intPtr(g.ParameterIndex)) != fmt.Sprint(intPtr(w.Iteration), strPtr(w.Parameters), intPtr(w.ParameterIndex)) ||
+			(w.Value != nil && (g.Value == nil || !closeTo(float64(*g.Value), *w.Value))) {
+			t.Errorf("best %s/%s: iteration %s parameters %s value %s, want %s %s %v", w.Dataset, w.Criterion,
+				intPtr(g.Iteration), strPtr(g.Parameters), optNum(g.Value), intPtr(w.Iteration), strPtr(w.Parameters), w.Value)
+		}
+	}
+
+	// Best iterations per dataset, parameter set and criterion.
+	for _, ds := range exp.Datasets {
+		for _, par := range exp.Parameters {
+			var lines []bestLine
+			decodeJSON(t, mustRun(t, args("best", name, "--dataset", ds, "--parameter-set", par, "--json")...), &lines)
+			if len(lines) != len(exp.Criteria) {
+				t.Fatalf("best --dataset %s --parameter-set %s: %d lines, want %d", ds, par, len(lines), len(exp.Criteria))
+			}
+			for _, l := range lines {
+				w, ok := exp.Best[ds+"|"+par+"|"+l.Criterion]
+				if !ok {
+					t.Fatalf("expected.json has no best for %s|%s|%s", ds, par, l.Criterion)
+				}
+				if l.Iteration == nil || *l.Iteration != w.Iteration || !closeTo(float64(*l.Value), w.Value) {
+					t.Errorf("best %s|%s|%s: iteration %s value %s, want %d %v", ds, par, l.Criterion, intPtr(l.Iteration), optNum(l.Value), w.Iteration, w.Value)
+				}
+			}
+		}
+	}
+
+	// The exported training stats hold the losses.
+	csv := mustRun(t, args("export", name, "--format", "csv")...).stdout
+	rows := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(rows) != exp.NTraining+1 || rows[0] != "iteration,loss,time" {
+		t.Fatalf("export csv: %d rows starting %q, want %d and a header", len(rows), rows[0], exp.NTraining+1)
+	}
+	sum, nans := 0.0, 0
+	for _, row := range rows[1:] {
+		f := strings.Split(row, ",")
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			t.Fatalf("export csv row %q: %v", row, err)
+		}
+		if math.IsNaN(v) {
+			nans++
+		} else {
+			sum += v
+		}
+	}
+	if nans != exp.NaNLosses || !closeTo(sum, exp.LossSumFinite) {
+		t.Errorf("export csv: %d NaN losses, finite sum %v; want %d and %v", nans, sum, exp.NaNLosses, exp.LossSumFinite)
+	}
+}
+
+func intPtr(p *int) string {
+	if p == nil {
+		return "null"
+	}
+	return strconv.Itoa(*p)
+}
+
+func strPtr(p *string) string {
+	if p == nil {
+		return "null"
+	}
+	return *p
+}
+
+// TestDaCapoSamples reads the shared DaCapo samples in place, and again
+// after importing them into a file store, and checks every number.
+func TestDaCapoSamples(t *testing.T) {
+	dirs := dacapoSampleDirs(t)
+	if len(dirs) == 0 {
+		t.Log("../shared/dacapo is not on this machine; TestDaCapoTestdata covers package dacapo's committed directories")
+	}
+	for _, dir := range dirs {
+		exp := readSampleExpected(t, dir)
+		for name, r := range exp.Runs {
+			flags := metadataFlags(t, r)
+			t.Run(filepath.Base(dir)+"/in-place/"+name, func(t *testing.T) {
+				checkSampleRun(t, append([]string{"--store", dir}, flags...), name, r)
+			})
+			t.Run(filepath.Base(dir)+"/imported/"+name, func(t *testing.T) {
+				store := filepath.Join(t.TempDir(), "stats")
+				mustRun(t, append(append([]string{"--store", store}, flags...), "import", "dacapo", dir, "--run", name)...)
+				checkSampleRun(t, []string{"--store", store}, name, r)
+			})
+		}
+	}
+}
+
+// testdataExpected is package dacapo's testdata/expected.json: per protocol
+// directory and run, every document with floats as float.hex().
+type testdataExpected map[string]struct {
+	Runs map[string]struct {
+		Training   [][3]any `json:"training"`
+		Validation [][2]any `json:"validation"`
+	} `json:"runs"`
+}
+
+func parseHex(t *testing.T, v any) float64 {
+	t.Helper()
+	switch v := v.(type) {
+	case string:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			t.Fatalf("expected.json float %q: %v", v, err)
+		}
+		return f
+	case float64:
+		return v
+	}
+	t.Fatalf("expected.json float %v of type %T", v, v)
+	return 0
+}
+
+// TestDaCapoTestdata runs the read commands on the DaCapo directories
+// committed with package dacapo (pickle protocols 2 to 5, numpy scalars,
+// ints and big ints where floats are expected, NaN) and checks them
+// against that package's expected.json. Axes get generic names.
+func TestDaCapoTestdata(t *testing.T) {
+	dirs := dacapoTestdataDirs(t)
+	if len(dirs) == 0 {
+		t.Fatal("package dacapo's testdata/proto* directories are missing")
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp testdataExpected
+	if err := json.Unmarshal(data, &exp); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		proto := exp[filepath.Base(dir)]
+		if len(proto.Runs) == 0 {
+			t.Fatalf("expected.json has no runs for %s", dir)
+		}
+		for name, want := range proto.Runs {
+			t.Run(filepath.Base(dir)+"/"+name, func(t *testing.T) {
+				var d runDetails
+				decodeJSON(t, mustRun(t, "--store", dir, "show", name, "--json"), &d)
+				nans, until := 0, 0
+				for _, e := range want.Training {
+					if math.IsNaN(parseHex(t, e[1])) {
+						nans++
+					}
+					until = int(e[0].(float64)) + 1
+				}
+				vuntil := 0
+				for _, e := range want.Validation {
+					vuntil = max(vuntil, int(e[0].(float64))+1)
+				}
+				if d.TrainingIterations != len(want.Training) || d.TrainedUntil != until || d.NaNLosses != nans ||
+					d.ValidationIterations != len(want.Validation) || d.ValidatedUntil != vuntil {
+					t.Errorf("show: %+v; want %d training entries until %d with %d NaN, %d validations until %d",
+						d, len(want.Training), until, nans, len(want.Validation), vuntil)
+				}
+				if len(want.Validation) == 0 {
+					return
+				}
+				// Generic criteria are higher-is-better: the best is the
+				// maximum over iterations and parameter sets, NaN skipped.
+				var lines []bestLine
+				decodeJSON(t, mustRun(t, "--store", dir, "best", name, "--json"), &lines)
+				for _, l := range lines {
+					di, ci := indexOf(d.Datasets, *l.Dataset), indexOf(d.Criteria, l.Criterion)
+					best, bestIt := math.NaN(), -1
+					for _, e := range want.Validation {
+						scores := e[1].([]any)[di].([]any)
+						for _, ps := range scores {
+							v := parseHex(t, ps.([]any)[ci])
+							if !math.IsNaN(v) && (math.IsNaN(best) || v > best) {
+								best, bestIt = v, int(e[0].(float64))
+							}
+						}
+					}
+					if bestIt < 0 {
+						if l.Iteration != nil {
+							t.Errorf("best %s/%s: iteration %d, want null (all NaN)", *l.Dataset, l.Criterion, *l.Iteration)
+						}
+						continue
+					}
+					if l.Iteration == nil || *l.Iteration != bestIt || float64(*l.Value) != best {
+						t.Errorf("best %s/%s: iteration %s value %s, want %d %v", *l.Dataset, l.Criterion, intPtr(l.Iteration), optNum(l.Value), bestIt, best)
+					}
+				}
+			})
+		}
+	}
+}
+
+func indexOf(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestDaCapoRoundTrip imports each DaCapo directory, exports it again and
+// has Python's pickle.load compare every document with the original (one
+// python3 process for all, as it is slow to start).
+func TestDaCapoRoundTrip(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 is needed to check exported pickles: %v", err)
+	}
+	dirs := append(dacapoSampleDirs(t), dacapoTestdataDirs(t)...)
+	if len(dirs) == 0 {
+		t.Fatal("no DaCapo directory found: neither ../shared/dacapo nor dacapo/testdata")
+	}
+	pairs := []string{filepath.Join("testdata", "compare_dacapo.py")}
+	for _, dir := range dirs {
+		store := filepath.Join(t.TempDir(), "stats")
+		out := filepath.Join(t.TempDir(), "dacapo")
+		mustRun(t, "--store", store, "import", "dacapo", dir)
+		mustRun(t, "--store", store, "export", "dacapo", out)
+		pairs = append(pairs, dir, out)
+	}
+	msg, err := exec.Command(python, pairs...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 compare_dacapo.py: %v\n%s", err, msg)
+	}
+	for _, dir := range dirs {
+		if !strings.Contains(string(msg), " documents "+dir+"\n") {
+			t.Errorf("python3 did not check %s:\n%s", dir, msg)
+		}
+	}
+	t.Log(strings.TrimSpace(string(msg)))
+}
