@@ -15,6 +15,10 @@ import (
 	"github.com/statstore/statstore"
 )
 
+// defaultIdleConns is how many idle connections to the server a Client
+// created without an http.Client keeps.
+const defaultIdleConns = 64
+
 // ClientOptions configure a Client.
 type ClientOptions struct {
 	// Token is sent as "Authorization: Bearer <token>" when set.
@@ -52,7 +56,11 @@ func NewClient(baseURL string, opts ClientOptions) (*Client, error) {
 	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
 	c := &Client{base: u, token: opts.Token, hc: opts.HTTPClient}
 	if c.hc == nil {
-		c.hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Training jobs share one client across goroutines: keep enough
+		// connections to the one server alive instead of dialling anew.
+		tr.MaxIdleConnsPerHost = defaultIdleConns
+		c.hc = &http.Client{Transport: tr}
 		c.owned = true
 	}
 	return c, nil

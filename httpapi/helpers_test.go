@@ -109,3 +109,13 @@ func mustTraining(tb testing.TB, iters ...int) *statstore.TrainingStats {
 	}
 	return t
 }
+
+// mustRequest builds a request for routing checks.
+func mustRequest(tb testing.TB, method, path string) *http.Request {
+	tb.Helper()
+	req, err := http.NewRequest(method, "http://127.0.0.1"+path, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return req
+}
