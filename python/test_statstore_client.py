@@ -1,0 +1,521 @@
+"""Tests of statstore_client against the real server (python3 -m unittest).
+
+The statstore binary is $STATSTORE_BIN, or built with `go build` from this
+repository into a temporary directory. Each test class starts
+`statstore --store <temp dir> serve --addr 127.0.0.1:0` and reads the
+address it prints.
+"""
+
+import json
+import math
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import types
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import statstore_client as sc  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+START_TIMEOUT = 120  # seconds to wait for the server's address (a guard, not a bound)
+
+_binary = None
+_build_dir = None
+
+
+def setUpModule():
+    global _binary, _build_dir
+    _binary = os.environ.get("STATSTORE_BIN")
+    if _binary:
+        return
+    _build_dir = tempfile.mkdtemp(prefix="statstore-bin-")
+    _binary = os.path.join(_build_dir, "statstore")
+    subprocess.run(["go", "build", "-o", _binary, "./cmd/statstore"], cwd=REPO, check=True)
+
+
+def tearDownModule():
+    if _build_dir:
+        shutil.rmtree(_build_dir, ignore_errors=True)
+
+
+class Server:
+    """`statstore serve` on 127.0.0.1 over a temporary store."""
+
+    def __init__(self, *extra_args):
+        self.dir = tempfile.mkdtemp(prefix="statstore-store-")
+        args = [_binary, "--store", os.path.join(self.dir, "stats"), "serve", "--addr", "127.0.0.1:0"]
+        self.proc = subprocess.Popen(
+            args + list(extra_args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        lines = queue.Queue()
+
+        def read():
+            for line in self.proc.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        self.url = None
+        while self.url is None:
+            line = lines.get(timeout=START_TIMEOUT)
+            if line is None:
+                raise RuntimeError("statstore serve exited: %s" % self.proc.stderr.read())
+            if "dashboard:" in line:
+                self.url = line.split("dashboard:", 1)[1].strip().rstrip("/")
+
+    def metric(self, name):
+        with urllib.request.urlopen(self.url + "/metrics") as resp:
+            for line in resp.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        raise KeyError(name)
+
+    def stop(self):
+        """Stops the server with SIGINT, as Ctrl+C does, and returns its exit status."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.stdout.close()
+            self.proc.stderr.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return code
+
+
+# --- Stand-ins for DaCapo's classes (duck typing: only the attributes DaCapo has).
+
+
+class FakeFloat64:
+    """A numpy.float64-like scalar: converts with float() only."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __float__(self):
+        return float(self.v)
+
+
+class DaCapoTrainingIterationStats:
+    def __init__(self, iteration, loss, time):
+        self.iteration, self.loss, self.time = iteration, loss, time
+
+
+class DaCapoTrainingStats:
+    def __init__(self, iteration_stats=None):
+        self.iteration_stats = iteration_stats or []
+
+
+class DaCapoValidationIterationScores:
+    def __init__(self, iteration, scores):
+        self.iteration, self.scores = iteration, scores
+
+
+class DaCapoDataset:
+    def __init__(self, name):
+        self.name = name
+
+
+class ThresholdPostProcessorParameters:
+    """Like DaCapo's: an id, a threshold, parameter_names, and str() its display name."""
+
+    def __init__(self, id, threshold):
+        self.id, self.threshold = id, threshold
+
+    @property
+    def parameter_names(self):
+        return ["threshold"]
+
+    def __str__(self):
+        return "threshold_%s" % self.threshold
+
+
+# DaCapo's BinarySegmentationEvaluationScores: name, higher is better, bounds, store_best.
+BINARY = [
+    ("dice", True, (0, 1), False),
+    ("jaccard", True, (0, 1), False),
+    ("hausdorff", False, (0, float("nan")), False),
+    ("false_negative_rate", False, (0, 1), False),
+    ("false_negative_rate_with_tolerance", False, (0, 1), False),
+    ("false_positive_rate", False, (0, 1), False),
+    ("false_discovery_rate", False, (0, 1), False),
+    ("false_positive_rate_with_tolerance", False, (0, 1), False),
+    ("voi", False, (0, 1), True),
+    ("mean_false_distance", False, (0, float("nan")), False),
+    ("mean_false_negative_distance", False, (0, float("nan")), False),
+    ("mean_false_positive_distance", False, (0, float("nan")), False),
+    ("mean_false_distance_clipped", False, (0, float("nan")), False),
+    ("mean_false_negative_distance_clipped", False, (0, float("nan")), False),
+    ("mean_false_positive_distance_clipped", False, (0, float("nan")), False),
+    ("precision_with_tolerance", True, (0, 1), False),
+    ("recall_with_tolerance", True, (0, 1), False),
+    ("f1_score_with_tolerance", True, (0, 1), False),
+    ("precision", True, (0, 1), False),
+    ("recall", True, (0, 1), False),
+    ("f1_score", True, (0, 1), True),
+]
+
+
+class BinarySegmentationEvaluationScores:
+    criteria = [c[0] for c in BINARY]
+
+    @staticmethod
+    def higher_is_better(criterion):
+        return {c[0]: c[1] for c in BINARY}[criterion]
+
+    @staticmethod
+    def bounds(criterion):
+        return {c[0]: c[2] for c in BINARY}[criterion]
+
+    @staticmethod
+    def store_best(criterion):
+        return {c[0]: c[3] for c in BINARY}[criterion]
+
+
+class DaCapoValidationScores:
+    def __init__(self, parameters, datasets, evaluation_scores, scores=None):
+        self.parameters, self.datasets, self.evaluation_scores = parameters, datasets, evaluation_scores
+        self.scores = scores or []
+
+
+def training(iterations, loss=lambda i: 1.0 / (abs(i) + 1)):
+    return DaCapoTrainingStats([DaCapoTrainingIterationStats(i, loss(i), 0.25) for i in iterations])
+
+
+DATASETS = [DaCapoDataset("crop_a"), DaCapoDataset("crop_b")]
+PARAMETERS = [ThresholdPostProcessorParameters(i, t) for i, t in enumerate((0.3, 0.5, 0.7))]
+
+
+def score(it, d, p, c):
+    """A deterministic score; NaN for one criterion, numpy-like scalars for another."""
+    if c == 2 and it == 1000:
+        return float("nan")
+    v = (it / 10000.0 + 0.1 * d + 0.05 * p + 0.01 * c) % 1.0
+    return FakeFloat64(v) if c == 0 else v
+
+
+def validation(iterations, datasets=DATASETS):
+    scores = [
+        DaCapoValidationIterationScores(
+            it,
+            [[[score(it, d, p, c) for c in range(len(BINARY))] for p in range(len(PARAMETERS))] for d in range(len(datasets))],
+        )
+        for it in iterations
+    ]
+    return DaCapoValidationScores(PARAMETERS, datasets, BinarySegmentationEvaluationScores, scores)
+
+
+def plain(scores):
+    return [[[float(c) for c in p] for p in d] for d in scores]
+
+
+def same(a, b):
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+class ClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.store = sc.HttpStatsStore(cls.server.url, use_dacapo_classes=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        if code != 0:
+            raise AssertionError("statstore serve exited with %d after SIGINT, want 0" % code)
+
+    def run_name(self):
+        return self.id().rsplit(".", 1)[-1]
+
+    def assertTraining(self, got, want_stats):
+        want = [(e.iteration, float(e.loss), float(e.time)) for e in want_stats.iteration_stats]
+        have = [(e.iteration, e.loss, e.time) for e in got.iteration_stats]
+        self.assertEqual(len(have), len(want))
+        for (gi, gl, gt), (wi, wl, wt) in zip(have, want):
+            self.assertEqual(gi, wi)
+            self.assertTrue(same(gl, wl), "iteration %d: loss %r, want %r" % (gi, gl, wl))
+            self.assertTrue(same(gt, wt), "iteration %d: time %r, want %r" % (gi, gt, wt))
+
+    def test_training_round_trip(self):
+        run = self.run_name()
+        stats = training(range(100))
+        self.store.store_training_stats(run, stats)
+        got = self.store.retrieve_training_stats(run)
+        self.assertIsInstance(got, sc.TrainingStats)
+        self.assertIsInstance(got.iteration_stats[0], sc.TrainingIterationStats)
+        self.assertTraining(got, stats)
+        self.assertEqual(got.trained_until(), 100)
+
+    def test_non_finite_and_numpy_losses(self):
+        run = self.run_name()
+        losses = {0: float("nan"), 1: float("inf"), 2: float("-inf"), 3: FakeFloat64(0.5), 4: 1e-300}
+        stats = training(range(5), loss=lambda i: losses[i])
+        self.store.store_training_stats(run, stats)
+        got = [e.loss for e in self.store.retrieve_training_stats(run).iteration_stats]
+        self.assertTrue(math.isnan(got[0]))
+        self.assertEqual(got[1:], [float("inf"), float("-inf"), 0.5, 1e-300])
+
+    def test_extend_sends_only_new_iterations(self):
+        run = self.run_name()
+        self.store.store_training_stats(run, training(range(100)))
+        before = self.server.metric("statstore_stored_training_iterations_total")
+        self.store.store_training_stats(run, training(range(250)))
+        sent = self.server.metric("statstore_stored_training_iterations_total") - before
+        self.assertEqual(sent, 150, "the append sent %d entries, want the 150 new ones" % sent)
+        self.assertTraining(self.store.retrieve_training_stats(run), training(range(250)))
+        # The same stats again change nothing.
+        self.store.store_training_stats(run, training(range(250)))
+        self.assertTraining(self.store.retrieve_training_stats(run), training(range(250)))
+
+    def test_resume_overwrites(self):
+        run = self.run_name()
+        self.store.store_training_stats(run, training(range(200)))
+        resumed = training(range(150), loss=lambda i: 2.0 + i)  # restarted from an earlier checkpoint
+        self.store.store_training_stats(run, resumed)
+        self.assertTraining(self.store.retrieve_training_stats(run), resumed)
+
+    def test_gaps_and_ranges(self):
+        run = self.run_name()
+        stats = training(range(0, 10000, 10))
+        self.store.store_training_stats(run, stats)
+        self.assertTraining(self.store.retrieve_training_stats(run), stats)
+        part = self.store.retrieve_training_range(run, 95, 200)
+        self.assertEqual([e.iteration for e in part.iteration_stats], list(range(100, 200, 10)))
+        sub = self.store.subsample_training(run, max_points=50)
+        self.assertLessEqual(len(sub.iteration_stats), 50)
+        self.assertEqual(sub.iteration_stats[0].iteration, 0)
+        self.assertEqual(sub.iteration_stats[-1].iteration, 9990)
+
+    def test_empty_stats_store_nothing(self):
+        run = self.run_name()
+        self.store.store_training_stats(run, DaCapoTrainingStats([]))
+        self.assertNotIn(run, [r["run"] for r in self.store.list_runs()])
+
+    def test_delete_training_stats(self):
+        run = self.run_name()
+        self.store.store_training_stats(run, training(range(10)))
+        self.store.delete_training_stats(run)
+        self.assertEqual(self.store.retrieve_training_stats(run).iteration_stats, [])
+        self.store.delete_training_stats(run)  # deleting again is no error
+
+    def test_unknown_run_is_empty(self):
+        self.assertEqual(self.store.retrieve_training_stats("never_stored").iteration_stats, [])
+        self.assertEqual(self.store.retrieve_validation_iteration_scores("never_stored"), [])
+
+    def test_validation_binary_segmentation(self):
+        run = self.run_name()
+        v = validation([0, 1000, 2000])
+        self.store.store_validation_iteration_scores(run, v)
+        got = self.store.retrieve_validation_iteration_scores(run)
+        self.assertEqual([s.iteration for s in got], [0, 1000, 2000])
+        self.assertIsInstance(got[0], sc.ValidationIterationScores)
+        for g, w in zip(got, v.scores):
+            self.assertEqual(g, sc.ValidationIterationScores(w.iteration, plain(w.scores)))
+        self.assertTrue(math.isnan(got[1].scores[0][0][2]))
+
+        full = self.store.retrieve_validation_scores(run)
+        self.assertEqual([d.name for d in full.datasets], ["crop_a", "crop_b"])
+        self.assertEqual([str(p) for p in full.parameters], ["threshold_0.3", "threshold_0.5", "threshold_0.7"])
+        self.assertEqual(full.parameter_names, ["threshold"])
+        self.assertEqual(full.parameters[1].threshold, 0.5)
+        self.assertEqual(full.criteria, [c[0] for c in BINARY])
+        for name, hib, (lo, hi), best in BINARY:
+            self.assertEqual(full.evaluation_scores.higher_is_better(name), hib, name)
+            self.assertEqual(full.evaluation_scores.store_best(name), best, name)
+            want_hi = None if math.isnan(hi) else float(hi)
+            self.assertEqual(full.evaluation_scores.bounds(name), (float(lo), want_hi), name)
+        self.assertEqual(full.validated_until(), 2001)
+
+        # The best report: each criterion in its own direction, NaN skipped.
+        for line in self.store.best(run, dataset="crop_b"):
+            c = full.criteria.index(line["criterion"])
+            candidates = [
+                (s.scores[1][p][c], s.iteration, p) for s in got for p in range(len(PARAMETERS)) if not math.isnan(s.scores[1][p][c])
+            ]
+            pick = max if full.evaluation_scores.higher_is_better(line["criterion"]) else min
+            value, iteration, p = pick(candidates, key=lambda x: x[0])
+            self.assertEqual(line["value"], value, line["criterion"])
+            self.assertEqual(line["parameters"], "threshold_%s" % PARAMETERS[p].threshold, line["criterion"])
+
+    def test_validation_append_late_and_overwrite(self):
+        run = self.run_name()
+        self.store.store_validation_iteration_scores(run, validation([0, 1000]))
+        self.store.store_validation_iteration_scores(run, validation([0, 1000, 2000, 3000]))
+        self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0, 1000, 2000, 3000])
+        # Scores that do not reach as far (training resumed earlier) replace the stored ones.
+        self.store.store_validation_iteration_scores(run, validation([0, 500]))
+        self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0, 500])
+        self.store.delete_validation_scores(run)
+        self.assertEqual(self.store.retrieve_validation_iteration_scores(run), [])
+
+    def test_metadata_mismatch_is_refused(self):
+        run = self.run_name()
+        self.store.store_validation_iteration_scores(run, validation([0]))
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            self.store.store_validation_iteration_scores(run, validation([0, 1000], datasets=[DaCapoDataset("other_a"), DaCapoDataset("other_b")]))
+        self.assertEqual(cm.exception.code, "metadata_mismatch")
+        self.assertEqual(cm.exception.status, 409)
+        self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0])
+
+    def test_bad_input_is_refused(self):
+        cases = {
+            "slash in run name": (lambda: self.store.store_training_stats("a/b", training(range(3))), "invalid_run_name"),
+            "control character": (lambda: self.store.retrieve_training_stats("a\x01b"), "invalid_run_name"),
+            "negative iteration": (lambda: self.store.store_training_stats("neg", training([-1, 0])), "invalid_argument"),
+            "out of order": (lambda: self.store.store_training_stats("order", training([5, 3])), "out_of_order"),
+        }
+        for name, (call, code) in cases.items():
+            with self.subTest(name):
+                with self.assertRaises(sc.StatsStoreError) as cm:
+                    call()
+                self.assertEqual(cm.exception.code, code)
+        with self.assertRaises(ValueError):
+            self.store.retrieve_training_stats("")
+
+    def test_delete_run(self):
+        run = self.run_name()
+        self.store.store_training_stats(run, training(range(5)))
+        self.store.store_validation_iteration_scores(run, validation([0]))
+        self.assertIn(run, [r["run"] for r in self.store.list_runs()])
+        self.store.delete_run(run)
+        self.assertNotIn(run, [r["run"] for r in self.store.list_runs()])
+
+    def test_unreachable_server(self):
+        s = sc.HttpStatsStore("http://127.0.0.1:9", retries=1, backoff=0.01, timeout=5)
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            s.retrieve_training_stats("x")
+        self.assertEqual(cm.exception.status, 0)
+        with self.assertRaises(ValueError):
+            sc.HttpStatsStore("127.0.0.1:8080")
+
+    def test_returns_dacapo_classes_when_importable(self):
+        module = types.ModuleType("dacapo.experiments")
+        module.TrainingStats, module.TrainingIterationStats = DaCapoTrainingStats, DaCapoTrainingIterationStats
+        module.ValidationIterationScores = DaCapoValidationIterationScores
+        package = types.ModuleType("dacapo")
+        package.experiments = module
+        saved = {k: sys.modules.get(k) for k in ("dacapo", "dacapo.experiments")}
+        sys.modules.update({"dacapo": package, "dacapo.experiments": module})
+        try:
+            store = sc.HttpStatsStore(self.server.url)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    sys.modules.pop(k, None)
+                else:
+                    sys.modules[k] = v
+        run = self.run_name()
+        store.store_training_stats(run, training([0, 5, 9]))
+        store.store_validation_iteration_scores(run, validation([0]))
+        got = store.retrieve_training_stats(run)
+        self.assertIsInstance(got, DaCapoTrainingStats)
+        self.assertIsInstance(got.iteration_stats[0], DaCapoTrainingIterationStats)
+        self.assertEqual([e.iteration for e in got.iteration_stats], [0, 5, 9])
+        self.assertIsInstance(store.retrieve_validation_iteration_scores(run)[0], DaCapoValidationIterationScores)
+
+
+class PatchDaCapoTest(unittest.TestCase):
+    def test_patches_every_loaded_dacapo_module(self):
+        create_store = types.ModuleType("dacapo.store.create_store")
+        train = types.ModuleType("dacapo.train")
+        other = types.ModuleType("dacapo.other")
+        create_store.create_stats_store = train.create_stats_store = lambda: "file store"
+        mods = {"dacapo.store.create_store": create_store, "dacapo.train": train, "dacapo.other": other}
+        saved = {k: sys.modules.get(k) for k in mods}
+        sys.modules.update(mods)
+        try:
+            store = sc.HttpStatsStore("http://127.0.0.1:8080")
+            patched = sc.patch_dacapo(store)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    sys.modules.pop(k, None)
+                else:
+                    sys.modules[k] = v
+        self.assertEqual(patched, ["dacapo.store.create_store", "dacapo.train"])
+        self.assertIs(create_store.create_stats_store(), store)
+        self.assertIs(train.create_stats_store(), store)
+        self.assertFalse(hasattr(other, "create_stats_store"))
+
+
+class TokenTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.token_dir = tempfile.mkdtemp(prefix="statstore-token-")
+        path = os.path.join(cls.token_dir, "token")
+        with open(path, "w") as f:
+            f.write("s3cret-token\n")
+        cls.server = Server("--token-file", path)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.token_dir, ignore_errors=True)
+
+    def test_writes_need_the_token(self):
+        anonymous = sc.HttpStatsStore(self.server.url)
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            anonymous.store_training_stats("r", training(range(3)))
+        self.assertEqual((cm.exception.status, cm.exception.code), (401, "unauthorized"))
+        wrong = sc.HttpStatsStore(self.server.url, token="wrong")
+        with self.assertRaises(sc.StatsStoreError):
+            wrong.store_training_stats("r", training(range(3)))
+        good = sc.HttpStatsStore(self.server.url, token="s3cret-token")
+        good.store_training_stats("r", training(range(3)))
+        self.assertEqual(anonymous.retrieve_training_stats("r").trained_until(), 3)
+
+
+class LookAlikeTest(unittest.TestCase):
+    """The classes returned without dacapo behave like DaCapo's."""
+
+    def test_training_stats(self):
+        t = sc.TrainingStats()
+        self.assertEqual(t.trained_until(), 0)
+        t.add_iteration_stats(sc.TrainingIterationStats(0, 1.0, 0.1))
+        t.add_iteration_stats(sc.TrainingIterationStats(5, 0.5, 0.1))
+        with self.assertRaises(ValueError):
+            t.add_iteration_stats(sc.TrainingIterationStats(5, 0.4, 0.1))
+        self.assertEqual(t.trained_until(), 6)
+        t.delete_after(5)
+        self.assertEqual(t.trained_until(), 1)
+
+    def test_validation_scores(self):
+        es = sc.EvaluationScores([{"name": "f1", "higher_is_better": True, "bounds": [0, 1], "store_best": True}])
+        v = sc.ValidationScores([sc.Parameters(0, "threshold_0.5", {"threshold": 0.5})], [sc.Dataset("a")], es)
+        for it in (1000, 0):
+            v.add_iteration_scores(sc.ValidationIterationScores(it, [[[0.5]]]))
+        self.assertEqual([s.iteration for s in v.scores], [0, 1000])
+        with self.assertRaises(ValueError):
+            v.add_iteration_scores(sc.ValidationIterationScores(0, [[[0.1]]]))
+        self.assertEqual(v.validated_until(), 1001)
+        self.assertEqual(v.compare([]), (False, 0))
+        self.assertEqual(v.compare([sc.ValidationIterationScores(5000, [[[0.1]]])]), (True, 0))
+        self.assertEqual(v.compare([sc.ValidationIterationScores(500, [[[0.1]]])]), (False, 501))
+        self.assertEqual(len(v.subscores(v.scores[:1]).scores), 1)
+        with self.assertRaises(ValueError):
+            v.subscores([sc.ValidationIterationScores(7, [[[0.1]]])])
+        v.delete_after(1000)
+        self.assertEqual(v.validated_until(), 1)
+        self.assertEqual(v.criteria, ["f1"])
+        self.assertEqual(v.parameter_names, ["threshold"])
+
+    def test_wire_floats(self):
+        body = json.dumps(sc._scores_to_json([[[float("nan"), float("inf"), FakeFloat64(-0.25)]]]), allow_nan=False)
+        self.assertEqual(body, '[[["NaN", "Infinity", -0.25]]]')
+        back = sc._scores_from_json(json.loads(body))
+        self.assertTrue(math.isnan(back[0][0][0]))
+        self.assertEqual(back[0][0][1:], [float("inf"), -0.25])
+
+
+if __name__ == "__main__":
+    unittest.main()
