@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 // closes it when the test ends.
 func openStore(tb testing.TB, opts Options) (*Store, string) {
 	tb.Helper()
-	url := testServer.Database(tb)
+	url := testServer.Schema(tb)
 	s, err := Open(context.Background(), url, opts)
 	if err != nil {
 		tb.Fatalf("open %s: %v", url, err)

@@ -128,3 +128,16 @@ func TestMissingBinaries(t *testing.T) {
 		t.Fatalf("FindBinDir: %v", err)
 	}
 }
+
+func TestSchema(t *testing.T) {
+	srv := StartServer(t)
+	a, b := srv.Schema(t), srv.Schema(t)
+	exec1(t, a, "CREATE TABLE z (v int); INSERT INTO z VALUES (1)")
+	exec1(t, b, "CREATE TABLE z (v int)")
+	if got := queryInt(t, a, "SELECT count(*) FROM z"); got != 1 {
+		t.Errorf("schema a: got %d rows, want 1", got)
+	}
+	if got := queryInt(t, b, "SELECT count(*) FROM z"); got != 0 {
+		t.Errorf("schema b: got %d rows, want 0 (schemas must be separate)", got)
+	}
+}
