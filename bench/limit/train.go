@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/statstore/statstore"
+)
+
+// entrySize is one training entry: iteration, loss and time, 8 bytes each.
+const entrySize = 24
+
+// train appends n entries, one write (and fsync) per checkpoint of every
+// entries, then reads them back and times a stride subsample.
+func train(dir string, n, every int, sync bool) (res result, err error) {
+	res = result{Workload: "train", Iterations: n, Every: every, Sync: sync}
+	path := filepath.Join(dir, "train")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	if err != nil {
+		return res, err
+	}
+	defer closeFile(f, &err)
+	buf := make([]byte, 0, every*entrySize)
+	var write time.Duration
+	for i := range n {
+		if (i+1)%every != 0 && i != n-1 {
+			continue
+		}
+		from := i + 1 - every
+		if (i+1)%every != 0 {
+			from = i - i%every
+		}
+		start := time.Now()
+		buf = buf[:0]
+		for j := from; j <= i; j++ {
+			buf = appendEntry(buf, statstore.TrainingIterationStats{Iteration: j, Loss: 1 / float64(j+1), Time: 0.01})
+		}
+		if err := writeSync(f, buf, sync); err != nil {
+			return res, err
+		}
+		write += time.Since(start)
+		res.Calls++
+	}
+	res.WriteS, res.Checkpoints, res.Bytes = write.Seconds(), res.Calls, int64(n)*entrySize
+
+	start := time.Now()
+	stats, err := readTraining(path)
+	if err != nil {
+		return res, err
+	}
+	res.ReadS = time.Since(start).Seconds()
+	if len(stats) != n || stats[n-1].Iteration != n-1 {
+		return res, fmt.Errorf("read back %d entries, want %d", len(stats), n)
+	}
+	start = time.Now()
+	pts, err := subsample(path, n)
+	if err != nil {
+		return res, err
+	}
+	sub := time.Since(start).Seconds()
+	res.SubsampleS = &sub
+	if got := pts[len(pts)-1].Iteration; got != n-1 {
+		return res, fmt.Errorf("subsample ends at iteration %d, want %d", got, n-1)
+	}
+	return res, nil
+}
+
+func appendEntry(b []byte, s statstore.TrainingIterationStats) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.Iteration))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.Loss))
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(s.Time))
+}
+
+func decodeEntry(b []byte) statstore.TrainingIterationStats {
+	return statstore.TrainingIterationStats{
+		Iteration: int(binary.LittleEndian.Uint64(b)),
+		Loss:      math.Float64frombits(binary.LittleEndian.Uint64(b[8:])),
+		Time:      math.Float64frombits(binary.LittleEndian.Uint64(b[16:])),
+	}
+}
+
+// writeSync writes b with one write call and fsyncs the file.
+func writeSync(f *os.File, b []byte, sync bool) error {
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	if sync {
+		return f.Sync()
+	}
+	return nil
+}
+
+// readTraining reads the whole file into structs.
+func readTraining(path string) ([]statstore.TrainingIterationStats, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]statstore.TrainingIterationStats, len(b)/entrySize)
+	for i := range out {
+		out[i] = decodeEntry(b[i*entrySize:])
+	}
+	return out, nil
+}
+
+// subsample reads the entries statstore's stride subsample of 1,000 points
+// selects, knowing that entry i holds iteration i: one 24-byte read each.
+func subsample(path string, n int) (_ []statstore.TrainingIterationStats, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFile(f, &err)
+	targets := statstore.SubsampleTargets(0, n-1, statstore.DefaultMaxPoints)
+	out := make([]statstore.TrainingIterationStats, 0, len(targets))
+	var b [entrySize]byte
+	for _, t := range targets {
+		if _, err := f.ReadAt(b[:], int64(t)*entrySize); err != nil {
+			return nil, err
+		}
+		out = append(out, decodeEntry(b[:]))
+	}
+	return out, nil
+}
+
+// closeFile closes f, keeping the first error in *err.
+func closeFile(f *os.File, err *error) {
+	if cerr := f.Close(); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}
