@@ -48,6 +48,13 @@ type wireFloat float64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *wireFloat) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && (data[0] == '-' || data[0] >= '0' && data[0] <= '9') {
+		// The fast path: the decoder has checked the number's syntax.
+		if v, err := strconv.ParseFloat(string(data), 64); err == nil {
+			*f = wireFloat(v)
+			return nil
+		}
+	}
 	if len(data) > 0 && data[0] == '"' {
 		if hex, ok := bytes.CutPrefix(data[1:], []byte(exactNaNPrefix)); ok {
 			v, err := parseExactNaN(strings.TrimSuffix(string(hex), `"`))

@@ -150,3 +150,28 @@ func TestLoad(t *testing.T) {
 	t.Logf("load: write latency p50 %v p99 %v; read latency p50 %v p99 %v",
 		writes.percentile(0.5), writes.percentile(0.99), reads.percentile(0.5), reads.percentile(0.99))
 }
+
+// BenchmarkTrainingBatch measures the server's own cost of one batch of
+// 1,000 training entries: decoding the request body and encoding it back.
+func BenchmarkTrainingBatch(b *testing.B) {
+	entries := make([]statstore.TrainingIterationStats, 1000)
+	for i := range entries {
+		entries[i] = statstore.TrainingIterationStats{Iteration: i, Loss: 1 / float64(i+1), Time: 0.001 * float64(i)}
+	}
+	body := appendTrainingJSON(nil, "r", entries, true)
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := decodeTraining(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		buf := make([]byte, 0, len(body))
+		for b.Loop() {
+			buf = appendTrainingJSON(buf[:0], "r", entries, true)
+		}
+	})
+}
