@@ -43,5 +43,6 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newImportCmd(app))
 	root.AddCommand(newCopyCmd(app))
 	root.AddCommand(newServeCmd(app))
+	root.AddCommand(newBenchCmd(app))
 	return root
 }
