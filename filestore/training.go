@@ -111,11 +111,6 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
 	}
-	if stats != nil {
-		if err := stats.Validate(); err != nil {
-			return fmt.Errorf("filestore: store training stats of run %q: %w", run, err)
-		}
-	}
 	unlock, err := s.lockRun(ctx, run)
 	if err != nil {
 		return err

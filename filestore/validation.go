@@ -202,11 +202,6 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
 	}
-	if scores != nil {
-		if err := scores.Validate(); err != nil {
-			return fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
-		}
-	}
 	unlock, err := s.lockRun(ctx, run)
 	if err != nil {
 		return err
