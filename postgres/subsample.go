@@ -47,6 +47,16 @@ func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstor
 	return out, nil
 }
 
+// strideQuery picks, for each target iteration ($2, in order), the first
+// entry of run $1 at or after it: one index probe per target.
+const strideQuery = `SELECT x.iteration, x.loss, x.time
+	FROM unnest($2::bigint[]) WITH ORDINALITY AS g(target, ord)
+	CROSS JOIN LATERAL (
+		SELECT iteration, loss, time FROM statstore_training
+		WHERE run_id = $1 AND iteration >= g.target
+		ORDER BY iteration LIMIT 1) x
+	ORDER BY g.ord`
+
 func strideSubsample(ctx context.Context, tx pgx.Tx, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
 	out := []statstore.TrainingIterationStats{}
 	r, ok, err := readRun(ctx, tx, run)
@@ -71,13 +81,7 @@ func strideSubsample(ctx context.Context, tx pgx.Tx, run string, opts statstore.
 	}
 	// Each target is at most last, which is in range, so the first entry at
 	// or after it is in range too.
-	picked, err := queryTraining(ctx, tx, run, `SELECT x.iteration, x.loss, x.time
-		FROM unnest($2::bigint[]) WITH ORDINALITY AS g(target, ord)
-		CROSS JOIN LATERAL (
-			SELECT iteration, loss, time FROM statstore_training
-			WHERE run_id = $1 AND iteration >= g.target
-			ORDER BY iteration LIMIT 1) x
-		ORDER BY g.ord`, r.ID, t64)
+	picked, err := queryTraining(ctx, tx, run, strideQuery, r.ID, t64)
 	if err != nil {
 		return nil, fmt.Errorf("pick %d entries: %w", len(targets), err)
 	}

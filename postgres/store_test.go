@@ -1,0 +1,211 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/storetest"
+)
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, url string
+		is        error
+		want      string
+	}{
+		{"malformed URL", "postgres://%zz", statstore.ErrInvalidArgument, "connection URL"},
+		{"no server", "postgres://postgres@/postgres?host=" + t.TempDir() + "&connect_timeout=5", nil, "cannot connect to PostgreSQL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(ctx, tc.url, Options{})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded, want an error")
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("got %v, want it to wrap %v", err, tc.is)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// execSQL runs sql on the store's database.
+func execSQL(t *testing.T, url, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func TestCorruptRows(t *testing.T) {
+	ctx := context.Background()
+	meta := storetest.Metadata()
+	tests := []struct {
+		name   string
+		damage string
+		// appendFails: an append needs the stored metadata, so it fails
+		// when they are damaged.
+		appendFails bool
+	}{
+		{"metadata does not decode", `UPDATE statstore_runs SET validation_metadata = '{"version": 9}'`, true},
+		{"metadata missing", `UPDATE statstore_runs SET validation_metadata = NULL`, true},
+		{"scores of the wrong length", `UPDATE statstore_validation SET scores = '{1,2,3}' WHERE iteration = 20`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, url := openStore(t, Options{})
+			if err := s.StoreValidationIterationScores(ctx, "run", storetest.Scores(meta, 10, 20)); err != nil {
+				t.Fatal(err)
+			}
+			execSQL(t, url, tc.damage)
+			_, err := s.RetrieveValidationScores(ctx, "run")
+			var ce *statstore.CorruptError
+			if !errors.As(err, &ce) || !strings.Contains(ce.Path, `"run"`) {
+				t.Fatalf("retrieve: got %v, want a *CorruptError naming the run", err)
+			}
+			err = s.StoreValidationIterationScores(ctx, "run", storetest.Scores(meta, 10, 20, 30))
+			if tc.appendFails != errors.Is(err, statstore.ErrCorrupt) {
+				t.Errorf("append to the damaged run: got %v, want ErrCorrupt: %v", err, tc.appendFails)
+			}
+		})
+	}
+}
+
+// logRecords returns a logger writing JSON records and a function listing
+// the (level, msg) pairs written so far.
+func logRecords() (*slog.Logger, func() []string) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return logger, func() []string {
+		var out []string
+		for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+			var rec struct{ Level, Msg string }
+			if json.Unmarshal(line, &rec) == nil {
+				out = append(out, rec.Level+" "+rec.Msg)
+			}
+		}
+		return out
+	}
+}
+
+func TestLogsDecisions(t *testing.T) {
+	ctx := context.Background()
+	logger, records := logRecords()
+	s, _ := openStore(t, Options{Logger: logger})
+	meta := storetest.Metadata()
+	steps := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"first training", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0, 1, 2)) }, "INFO extending training stats"},
+		{"training append", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0, 1, 2, 3)) }, "INFO extending training stats"},
+		{"training overwrite", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0, 1)) }, "WARN overwriting training stats"},
+		{"validation append", func() error {
+			return s.StoreValidationIterationScores(ctx, "r", storetest.Scores(meta, 10))
+		}, "INFO extending validation scores"},
+		{"validation overwrite", func() error {
+			return s.StoreValidationIterationScores(ctx, "r", storetest.Scores(meta, 5))
+		}, "WARN overwriting validation scores"},
+		{"delete", func() error { return s.DeleteRun(ctx, "r") }, "INFO deleted run"},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		recs := records()
+		if len(recs) == 0 || !strings.HasPrefix(recs[len(recs)-1], st.want) {
+			t.Errorf("%s: last log record %q, want %q", st.name, recs, st.want)
+		}
+	}
+}
+
+// TestStrideSubsampleSeeks checks with EXPLAIN ANALYZE that the stride
+// subsample reads at most one entry per target from the index, however
+// long the history.
+func TestStrideSubsampleSeeks(t *testing.T) {
+	ctx := context.Background()
+	s, url := openStore(t, Options{})
+	const n, points = 20_000, 100
+	st := &statstore.TrainingStats{}
+	for i := range n {
+		st.IterationStats = append(st.IterationStats, statstore.TrainingIterationStats{Iteration: 3 * i, Loss: float64(i)})
+	}
+	if err := s.StoreTrainingStats(ctx, "run", st); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, url, "ANALYZE statstore_training")
+	targets := statstore.SubsampleTargets(0, 3*(n-1), points)
+	t64 := make([]int64, len(targets))
+	for i, x := range targets {
+		t64[i] = int64(x)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var runID int64
+	if err := conn.QueryRow(ctx, "SELECT id FROM statstore_runs WHERE name = 'run'").Scan(&runID); err != nil {
+		t.Fatal(err)
+	}
+	var plan []byte
+	if err := conn.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+strideQuery, runID, t64).Scan(&plan); err != nil {
+		t.Fatal(err)
+	}
+	var doc []struct{ Plan planNode }
+	if err := json.Unmarshal(plan, &doc); err != nil || len(doc) != 1 {
+		t.Fatalf("EXPLAIN output %s: %v", plan, err)
+	}
+	read := 0
+	var walk func(p planNode)
+	walk = func(p planNode) {
+		if p.RelationName == "statstore_training" {
+			if !strings.HasPrefix(p.NodeType, "Index") {
+				t.Errorf("statstore_training read by %s, want an index scan", p.NodeType)
+			}
+			read += int(p.ActualRows * p.ActualLoops)
+		}
+		for _, c := range p.Plans {
+			walk(c)
+		}
+	}
+	walk(doc[0].Plan)
+	if read == 0 || read > len(targets) {
+		t.Errorf("the stride query read %d entries of %d for %d targets, want between 1 and %d", read, n, len(targets), len(targets))
+	}
+	got, err := s.SubsampleTraining(ctx, "run", statstore.SubsampleOptions{MaxPoints: points})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := statstore.Subsample(st.IterationStats, statstore.SubsampleOptions{MaxPoints: points})
+	if !(&statstore.TrainingStats{IterationStats: got}).Equal(&statstore.TrainingStats{IterationStats: want}) {
+		t.Errorf("SubsampleTraining differs from statstore.Subsample")
+	}
+}
+
+type planNode struct {
+	NodeType     string     `json:"Node Type"`
+	RelationName string     `json:"Relation Name"`
+	ActualRows   float64    `json:"Actual Rows"`
+	ActualLoops  float64    `json:"Actual Loops"`
+	Plans        []planNode `json:"Plans"`
+}
