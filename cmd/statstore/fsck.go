@@ -52,7 +52,7 @@ and exits with status 3; "statstore repair" keeps the longest valid prefix.`,
 			if err != nil {
 				return err
 			}
-			if err := printCheck(app.Stdout, out, dir, rep); err != nil {
+			if err := printCheck(app.Stdout, out, dir, rep, false); err != nil {
 				return err
 			}
 			if !rep.OK() {
@@ -89,7 +89,7 @@ see what will be cut.`,
 			if err != nil {
 				return err
 			}
-			return printCheck(app.Stdout, out, dir, rep)
+			return printCheck(app.Stdout, out, dir, rep, true)
 		},
 	}
 	out.register(cmd)
@@ -121,7 +121,9 @@ func firstCorruption(rep *filestore.Report) string {
 	return "see the report above"
 }
 
-func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report) error {
+// printCheck prints a Verify report, or with repaired a Repair report
+// (whose damaged files have been cut to their valid prefix).
+func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report, repaired bool) error {
 	cr := checkReport{Store: dir, OK: rep.OK(), Files: []fileCheck{}}
 	for _, f := range rep.Files {
 		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail}
@@ -142,11 +144,18 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report)
 		return writeJSON(w, cr)
 	}
 	t := newTable(w, "FILE", "SIZE", "VALID_BYTES", "RECORDS", "STATUS")
+	fixed := 0
 	for _, f := range cr.Files {
 		status := "ok"
 		switch {
+		case f.Error != "" && repaired:
+			status = fmt.Sprintf("REPAIRED: kept the first %d bytes (%d records), after a backup (its path is logged); was: %s", f.ValidBytes, f.Records, f.Error)
+			fixed++
 		case f.Error != "":
 			status = "CORRUPT: " + f.Error
+		case f.TornTail && repaired:
+			status = "torn tail truncated"
+			fixed++
 		case f.TornTail:
 			status = "torn tail (harmless, truncated on next write)"
 		}
@@ -155,7 +164,11 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report)
 	if err := t.flush(); err != nil {
 		return err
 	}
-	if cr.OK {
+	switch {
+	case repaired:
+		_, err := fmt.Fprintf(w, "%s: %d files, %d repaired\n", dir, len(cr.Files), fixed)
+		return err
+	case cr.OK:
 		_, err := fmt.Fprintf(w, "%s: %d files, ok\n", dir, len(cr.Files))
 		return err
 	}

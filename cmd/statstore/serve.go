@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/httpapi"
+	"github.com/statstore/statstore/memstore"
 	"github.com/statstore/statstore/ui"
 )
 
@@ -29,12 +30,20 @@ const shutdownTimeout = time.Minute
 // maxTokenFileBytes bounds the token file; a token is a line of text.
 const maxTokenFileBytes = 4 << 10
 
+// The demo runs of statstore serve --demo: longer than statstore demo's, so
+// the dashboard has something to zoom into.
+const (
+	serveDemoIterations    = 50_000
+	serveDemoValidateEvery = 2_500
+)
+
 // serveFlags are the options of statstore serve.
 type serveFlags struct {
 	addr          string
 	tokenFile     string
 	tokenForReads bool
 	maxBodyBytes  int64
+	demo          bool
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -53,11 +62,13 @@ every write needs "Authorization: Bearer <token>" (and every read too with
 server stops accepting requests, ends the event streams, lets the writes in
 flight finish (up to a minute) and closes the store.
 
-A DaCapo stats directory is served read-only (writes answer 403).`,
+A DaCapo stats directory is served read-only (writes answer 403). With
+--demo the server holds an in-memory store filled with the simulated runs of
+statstore demo (nothing is saved; it cannot be combined with --store).`,
 		Example: `  statstore serve
   statstore --store /data/stats serve --addr 0.0.0.0:8080 --token-file ~/.statstore-token
   statstore --store postgres://stats@db/stats serve --addr :9000
-  statstore demo && statstore serve      # try the dashboard on the demo runs`,
+  statstore serve --demo                 # try the dashboard on simulated runs, in memory`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return app.serve(cmd.Context(), f)
@@ -68,6 +79,7 @@ A DaCapo stats directory is served read-only (writes answer 403).`,
 	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token required for writes")
 	fl.BoolVar(&f.tokenForReads, "token-for-reads", false, "require the token for reads too (needs --token-file)")
 	fl.Int64Var(&f.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted, in bytes (413 beyond it)")
+	fl.BoolVar(&f.demo, "demo", false, "serve an in-memory store holding the demo runs (nothing is saved)")
 	_ = cmd.MarkFlagFilename("token-file")
 	return cmd
 }
@@ -124,50 +136,79 @@ func (a *App) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.demo {
+		if strings.TrimSpace(a.global.store) != "" {
+			return usageError{errors.New("--demo serves an in-memory store and ignores --store: drop one of them (to add the demo runs to a store: statstore --store DIR demo)")}
+		}
+		store := memstore.New(nil) // the demo's simulated crash and resume would warn on stderr
+		defer store.Close()
+		if err := writeServeDemo(ctx, store); err != nil {
+			return err
+		}
+		return a.serveStore(ctx, "an in-memory demo store ("+strings.Join(demoRunNames(), ", ")+"; nothing is saved)", store, f.addr, opts)
+	}
 	spec := a.storeSpec()
 	acc := readWrite
 	if classify(spec) == kindDaCapo {
 		acc = readOnly // served as it is; writes answer 403 with a hint to import it
 	}
 	return a.withStore(ctx, acc, func(store statstore.StatsStore) error {
-		ln, err := net.Listen("tcp", f.addr)
-		if err != nil {
-			return &userError{msg: fmt.Sprintf("cannot listen on %s: %v", f.addr, err),
-				hint: "choose another address with --addr HOST:PORT (port 0 picks a free one)"}
-		}
-		api := httpapi.NewServer(store, opts)
-		srv := httpapi.NewHTTPServer(ln.Addr().String(), api)
-		srv.ErrorLog = slog.NewLogLogger(a.log().Handler(), slog.LevelWarn)
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(ln) }()
-		a.printServing(spec, ln.Addr(), opts)
-
-		select {
-		case err := <-served:
-			api.Close()
-			return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), err)
-		case <-ctx.Done():
-		}
-		fmt.Fprintln(a.Stderr, "statstore: shutting down: finishing the requests in flight")
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			srv.Close()
-			<-served
-			return fmt.Errorf("shutting down: requests still running after %v were cut off: %w", shutdownTimeout, err)
-		}
-		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), err)
-		}
-		return nil
+		return a.serveStore(ctx, redactURL(spec), store, f.addr, opts)
 	})
+}
+
+// writeServeDemo fills store with the demo runs.
+func writeServeDemo(ctx context.Context, store statstore.StatsStore) error {
+	o := demoOptions{iterations: serveDemoIterations, validateEvery: serveDemoValidateEvery, seed: 1}
+	for i, run := range demoRunNames() {
+		if err := newSimulation(o, i).write(ctx, store, run, io.Discard); err != nil {
+			return fmt.Errorf("demo run %s: %w", run, err)
+		}
+	}
+	return nil
+}
+
+// serveStore serves store on addr until ctx is cancelled, then stops
+// accepting requests, ends the event streams and waits for the requests in
+// flight (up to shutdownTimeout). It does not close the store.
+func (a *App) serveStore(ctx context.Context, what string, store statstore.StatsStore, addr string, opts httpapi.ServerOptions) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &userError{msg: fmt.Sprintf("cannot listen on %s: %v", addr, err),
+			hint: "choose another address with --addr HOST:PORT (port 0 picks a free one)"}
+	}
+	api := httpapi.NewServer(store, opts)
+	srv := httpapi.NewHTTPServer(ln.Addr().String(), api)
+	srv.ErrorLog = slog.NewLogLogger(a.log().Handler(), slog.LevelWarn)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.printServing(what, ln.Addr(), opts)
+
+	select {
+	case err := <-served:
+		api.Close()
+		return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(a.Stderr, "statstore: shutting down: finishing the requests in flight")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		<-served
+		return fmt.Errorf("shutting down: requests still running after %v were cut off: %w", shutdownTimeout, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), err)
+	}
+	return nil
 }
 
 // printServing tells the user where the dashboard is, and warns when the
 // server is reachable from other machines without a token.
-func (a *App) printServing(spec string, addr net.Addr, opts httpapi.ServerOptions) {
+func (a *App) printServing(what string, addr net.Addr, opts httpapi.ServerOptions) {
 	base := dashboardURL(addr)
-	fmt.Fprintf(a.Stdout, "statstore: serving %s\n", redactURL(spec))
+	fmt.Fprintf(a.Stdout, "statstore: serving %s\n", what)
 	fmt.Fprintf(a.Stdout, "  dashboard: %s\n", base)
 	fmt.Fprintf(a.Stdout, "  API:       %sapi/v1/runs (docs/api.md)\n", base)
 	if opts.Token != "" {
