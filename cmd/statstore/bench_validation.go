@@ -140,24 +140,28 @@ func (a *App) benchValidation(ctx context.Context, t *benchTarget, meta statstor
 	if res.Bytes, err = storeSize(t.dir); err != nil {
 		return res, err
 	}
-	err = a.withBenchStore(ctx, t, readOnly, func(s statstore.StatsStore) error {
-		var got *statstore.ValidationScores
-		d, err := timed(func() (err error) { got, err = s.RetrieveValidationScores(ctx, run); return err })
-		if err != nil {
-			return err
+	var got *statstore.ValidationScores
+	for range readRepeats {
+		if err := a.withBenchStore(ctx, t, readOnly, func(s statstore.StatsStore) error {
+			d, err := timed(func() (err error) { got, err = s.RetrieveValidationScores(ctx, run); return err })
+			if err != nil {
+				return err
+			}
+			if got.Len() != checkpoints {
+				return fmt.Errorf("read back %d validation entries, want %d", got.Len(), checkpoints)
+			}
+			res.ReadS = fastest(res.ReadS, d)
+			return nil
+		}); err != nil {
+			return res, err
 		}
-		if got.Len() != checkpoints {
-			return fmt.Errorf("read back %d validation entries, want %d", got.Len(), checkpoints)
-		}
-		res.ReadS = d.Seconds()
-		best, cpu := timeBest(got)
-		res.BestS = seconds(best)
-		if cpu >= 0 {
-			res.BestCPUS = seconds(cpu)
-		}
-		return nil
-	})
-	return res, err
+	}
+	best, cpu := timeBest(got)
+	res.BestS = seconds(best)
+	if cpu >= 0 {
+		res.BestCPUS = seconds(cpu)
+	}
+	return res, nil
 }
 
 // timeBest computes the best report of vs bestRepeats times and returns

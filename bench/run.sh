@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench/run.sh: statstore against DaCapo's algorithm and the disk's limit.
+#
+# Runs, in one go and on one disk (a temporary directory), the train and
+# validation workloads of "statstore bench" at each size in $SIZES with a
+# checkpoint every $EVERY iterations, the DaCapo baseline
+# (bench/dacapo_baseline.py, up to $DACAPO_MAX iterations: it is quadratic)
+# and the physical limit (bench/limit), then regenerates the generated
+# section of docs/benchmarks.md (bench/report.py). Other sections of that
+# file are kept.
+#
+# Usage: bench/run.sh                       # the full run (a few minutes)
+#        SIZES="10000 100000" bench/run.sh  # a quicker one
+# Environment: SIZES, EVERY, DACAPO_MAX, BENCH_TMP (where stores are
+# written; default $TMPDIR or /tmp), OUT (default docs/benchmarks.md).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SIZES=${SIZES:-"10000 100000 300000 1000000"}
+EVERY=${EVERY:-1000}
+DACAPO_MAX=${DACAPO_MAX:-300000}
+OUT=${OUT:-$ROOT/docs/benchmarks.md}
+PYTHON=${PYTHON:-python3}
+
+WORK=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/statstore-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+RESULTS=$WORK/results.jsonl
+START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
+echo "building statstore and bench/limit" >&2
+(cd "$ROOT" && go build -o "$WORK/bin/statstore" ./cmd/statstore && go build -o "$WORK/bin/limit" ./bench/limit)
+
+n=0
+# measure IMPL CMD...: runs CMD with --dir on a new store directory and
+# records its JSON line, tagged with IMPL, in $RESULTS.
+measure() {
+	local impl=$1 dir line
+	shift
+	n=$((n + 1))
+	dir=$WORK/store-$n
+	line=$("$@" --dir "$dir")
+	jq -c --arg impl "$impl" '{impl: $impl} + .' <<<"$line" >>"$RESULTS"
+	printf '%-10s %s\n' "$impl" "$line" >&2
+	rm -rf "$dir"
+}
+
+for size in $SIZES; do
+	cps=$((size / EVERY))
+	measure limit "$WORK/bin/limit" train --iterations "$size" --every "$EVERY"
+	measure statstore "$WORK/bin/statstore" bench train --iterations "$size" --every "$EVERY"
+	measure limit "$WORK/bin/limit" validation --checkpoints "$cps" --every "$EVERY"
+	measure statstore "$WORK/bin/statstore" bench validation --checkpoints "$cps" --every "$EVERY"
+	if [ "$size" -le "$DACAPO_MAX" ]; then
+		measure dacapo "$PYTHON" "$ROOT/bench/dacapo_baseline.py" train --iterations "$size" --every "$EVERY"
+		measure dacapo "$PYTHON" "$ROOT/bench/dacapo_baseline.py" validation --checkpoints "$cps" --every "$EVERY"
+	fi
+done
+
+"$PYTHON" "$ROOT/bench/report.py" --results "$RESULTS" --out "$OUT" --store-dir "$WORK" \
+	--seconds $(($(date +%s) - START)) --load-start "$LOAD_START" --go-version "$(go version)" \
+	--command "${0#"$ROOT"/} (SIZES=\"$SIZES\" EVERY=$EVERY DACAPO_MAX=$DACAPO_MAX)"
+echo "wrote $OUT in $(($(date +%s) - START)) s" >&2

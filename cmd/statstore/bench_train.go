@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
+)
+
+func newBenchTrainCmd(app *App, t *benchTarget) *cobra.Command {
+	var n, every int
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Store a training history checkpoint by checkpoint, then read it back",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 || every < 1 {
+				return usageError{fmt.Errorf("--iterations %d --every %d: want both >= 1", n, every)}
+			}
+			res, err := app.benchTrain(cmd.Context(), t, n, every)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(app.Stdout).Encode(res)
+		},
+	}
+	cmd.Flags().IntVar(&n, "iterations", 10_000, "training iterations")
+	cmd.Flags().IntVar(&every, "every", 1000, "store the history every this many iterations")
+	return cmd
+}
+
+// benchTrain runs the training workload: the whole history is stored every
+// `every` iterations and at the end, then read back from fresh stores.
+func (a *App) benchTrain(ctx context.Context, t *benchTarget, n, every int) (res benchResult, err error) {
+	run := t.runName("train")
+	res = benchResult{Workload: "train", Iterations: n, Every: every, Sync: t.sync}
+	var write time.Duration
+	if err := a.withBenchStore(ctx, t, readWrite, func(s statstore.StatsStore) error {
+		if err := checkRunAbsent(ctx, s, run); err != nil {
+			return err
+		}
+		stats := &statstore.TrainingStats{IterationStats: make([]statstore.TrainingIterationStats, 0, n)}
+		for i := range n {
+			if err := stats.AddIterationStats(statstore.TrainingIterationStats{Iteration: i, Loss: 1 / float64(i+1), Time: 0.01}); err != nil {
+				return err
+			}
+			if (i+1)%every != 0 && i != n-1 {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			d, err := timed(func() error { return s.StoreTrainingStats(ctx, run, stats) })
+			if err != nil {
+				return fmt.Errorf("store training stats up to iteration %d: %w", i, err)
+			}
+			write += d
+			res.Calls++
+			reportStored(a.Stderr, t.progress, stats.TrainedUntil())
+		}
+		return nil
+	}); err != nil {
+		return res, err
+	}
+	res.WriteS, res.Checkpoints = write.Seconds(), res.Calls
+	if res.Bytes, err = storeSize(t.dir); err != nil {
+		return res, err
+	}
+	for range readRepeats {
+		if err := a.withBenchStore(ctx, t, readOnly, func(s statstore.StatsStore) error {
+			return benchTrainRead(ctx, s, run, n, &res)
+		}); err != nil {
+			return res, err
+		}
+		if err := a.withBenchStore(ctx, t, readOnly, func(s statstore.StatsStore) error {
+			return benchTrainSubsample(ctx, s, run, n, &res)
+		}); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// benchTrainRead times a full retrieval, keeping in res the fastest so far.
+func benchTrainRead(ctx context.Context, s statstore.StatsStore, run string, n int, res *benchResult) error {
+	var got *statstore.TrainingStats
+	d, err := timed(func() (err error) { got, err = s.RetrieveTrainingStats(ctx, run); return err })
+	if err != nil {
+		return err
+	}
+	if got.Len() != n {
+		return fmt.Errorf("read back %d training entries, want %d", got.Len(), n)
+	}
+	res.ReadS = fastest(res.ReadS, d)
+	return nil
+}
+
+// benchTrainSubsample times a 1,000-point subsample on a store that has
+// read nothing yet (cold) and the same call again (warm), keeping in res
+// the fastest so far.
+func benchTrainSubsample(ctx context.Context, s statstore.StatsStore, run string, n int, res *benchResult) error {
+	sub := func() error {
+		pts, err := s.SubsampleTraining(ctx, run, statstore.SubsampleOptions{MaxPoints: statstore.DefaultMaxPoints})
+		if err == nil && (len(pts) == 0 || pts[len(pts)-1].Iteration != n-1) {
+			err = fmt.Errorf("subsample of %d points does not end at the last iteration %d", len(pts), n-1)
+		}
+		return err
+	}
+	cold, err := timed(sub)
+	if err != nil {
+		return err
+	}
+	warm, err := timed(sub)
+	if err != nil {
+		return err
+	}
+	res.SubsampleS = fastestPtr(res.SubsampleS, cold)
+	res.SubsampleWarmS = fastestPtr(res.SubsampleWarmS, warm)
+	return nil
+}
