@@ -1,0 +1,287 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/record"
+	"github.com/statstore/statstore/memstore"
+	"github.com/statstore/statstore/storetest"
+)
+
+// cutCall is one Store call of the cut test.
+type cutCall struct {
+	name string
+	do   func(ctx context.Context, s statstore.StatsStore) error
+}
+
+func trainCall(name string, stats *statstore.TrainingStats) cutCall {
+	return cutCall{name, func(ctx context.Context, s statstore.StatsStore) error {
+		return s.StoreTrainingStats(ctx, "r", stats)
+	}}
+}
+
+func valCall(name string, v *statstore.ValidationScores) cutCall {
+	return cutCall{name, func(ctx context.Context, s statstore.StatsStore) error {
+		return s.StoreValidationIterationScores(ctx, "r", v)
+	}}
+}
+
+// cutTrainingCalls store a history, append to it, replace it (leaving the
+// file 113 bytes short of a block boundary) and append three records: one
+// split across the boundary, one of a single entry and one longer than a
+// block (first, middle and last chunks).
+func cutTrainingCalls() []cutCall {
+	v1 := func(n int) *statstore.TrainingStats { return storetest.TrainingVersion(1, storetest.Iters(0, n, 1)...) }
+	return []cutCall{
+		trainCall("first store", &statstore.TrainingStats{IterationStats: history(0, 1, 1000)}),
+		trainCall("append", &statstore.TrainingStats{IterationStats: history(0, 1, 1400)}),
+		trainCall("replace", v1(1360)),
+		trainCall("append across a block boundary", v1(1370)),
+		trainCall("append one entry", v1(1371)),
+		trainCall("append more than a block", v1(1371+1400)),
+	}
+}
+
+// cutValidationCalls store, append to and replace validation scores, then
+// append three records, one of them with a checkpoint validated late.
+func cutValidationCalls() []cutCall {
+	return []cutCall{
+		valCall("first store", scores(0, 10)),
+		valCall("append", scores(0, 10, 20)),
+		valCall("replace", scores(0, 5)),
+		valCall("append", scores(0, 5, 10, 20, 30)),
+		valCall("append with a late checkpoint", scores(0, 3, 5, 10, 20, 30, 40)),
+		valCall("append one", scores(0, 3, 5, 10, 20, 30, 40, 50)),
+	}
+}
+
+// The test cuts the files written by the last cutCalls calls of each kind.
+// Records up to cutEvery bytes are cut at every offset. In longer ones it
+// cuts at every offset within cutNear bytes of the record's start and end
+// and of each block boundary (where chunk headers are), and at every
+// cutStride-th offset between (each cut costs a few reopens and writes).
+const (
+	cutCalls  = 3
+	cutEvery  = 4096
+	cutNear   = 48
+	cutStride = 199
+)
+
+// cutOffsets returns the offsets at which to cut a record written from
+// start to end.
+func cutOffsets(start, end int64) []int64 {
+	var out []int64
+	near := func(off int64) bool {
+		if off-start < cutNear || end-off < cutNear {
+			return true
+		}
+		d := (off - headerSize) % record.BlockSize
+		return d < cutNear || record.BlockSize-d < cutNear
+	}
+	for off := start; off <= end; off++ {
+		if end-start <= cutEvery || near(off) || (off-start)%cutStride == 0 {
+			out = append(out, off)
+		}
+	}
+	return out
+}
+
+// cutState is what the store holds after some calls.
+type cutState struct {
+	train []statstore.TrainingIterationStats
+	val   []statstore.ValidationIterationScores
+}
+
+func modelState(tb testing.TB, m *memstore.Store) cutState {
+	tb.Helper()
+	tr, err := m.RetrieveTrainingStats(context.Background(), "r")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	val, err := m.RetrieveValidationIterationScores(context.Background(), "r")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cutState{tr.IterationStats, val}
+}
+
+// TestCutEveryOffset plays a sequence of Store calls, then cuts the run's
+// training (and, separately, validation) file at every byte offset from
+// where each of the last calls started writing to where it ended, as a
+// crash in the middle of the call's write can leave it. At every cut the
+// store must read as after the calls before (or, cut at the very end, as
+// after the call too), Verify must report a torn tail and no corruption,
+// and a writer must truncate the tail with a warning and append.
+func TestCutEveryOffset(t *testing.T) {
+	kinds := []struct {
+		name  string
+		calls []cutCall
+		path  func(dir, run string) string
+	}{
+		{"training", cutTrainingCalls(), trainingFile},
+		{"validation", cutValidationCalls(), validationFile},
+	}
+	for _, kind := range kinds {
+		t.Run(kind.name, func(t *testing.T) {
+			ctx := t.Context()
+			dir := t.TempDir()
+			s := mustOpenDir(t, dir, Options{NoSync: true})
+			m := memstore.New(nil)
+			path := kind.path(dir, "r")
+			var sizes []int64
+			var states []cutState
+			for _, c := range kind.calls {
+				if err := c.do(ctx, s); err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				if err := c.do(ctx, m); err != nil {
+					t.Fatalf("model: %s: %v", c.name, err)
+				}
+				sizes = append(sizes, fileSize(t, path))
+				states = append(states, modelState(t, m))
+			}
+			full, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			restore := snapshotFiles(t, trainingFile(dir, "r"), validationFile(dir, "r"))
+			cuts := 0
+			for k := len(kind.calls) - cutCalls; k < len(kind.calls); k++ {
+				t.Run(kind.calls[k].name, func(t *testing.T) {
+					for _, off := range cutOffsets(sizes[k-1], sizes[k]) {
+						want := states[k-1]
+						if off == sizes[k] {
+							want = states[k]
+						}
+						torn := off != sizes[k-1] && off != sizes[k]
+						restore()
+						if err := os.WriteFile(path, full[:off], 0o644); err != nil {
+							t.Fatal(err)
+						}
+						checkCut(t, dir, path, off, torn, want, kind.name == "training")
+						cuts++
+						if t.Failed() {
+							return
+						}
+					}
+				})
+			}
+			restore()
+			t.Logf("%d cuts in the %d bytes the last %d calls wrote", cuts, sizes[len(sizes)-1]-sizes[len(sizes)-1-cutCalls], cutCalls)
+		})
+	}
+}
+
+// snapshotFiles returns a function that puts the files back as they are
+// now (removing those that do not exist now).
+func snapshotFiles(tb testing.TB, paths ...string) (restore func()) {
+	tb.Helper()
+	saved := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		switch {
+		case err == nil:
+			saved[p] = b
+		case !errors.Is(err, fs.ErrNotExist):
+			tb.Fatal(err)
+		}
+	}
+	return func() {
+		tb.Helper()
+		for _, p := range paths {
+			b, ok := saved[p]
+			var err error
+			if ok {
+				err = os.WriteFile(p, b, 0o644)
+			} else if err = os.Remove(p); errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+}
+
+// checkCut checks the store in dir with path cut at off; the writer then
+// appends training stats (or validation scores, when training is false).
+func checkCut(t *testing.T, dir, path string, off int64, torn bool, want cutState, training bool) {
+	t.Helper()
+	ctx := t.Context()
+	r, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close() }() // read-only
+	got, err := r.RetrieveTrainingStats(ctx, "r")
+	if err != nil || !sameHistory(got.IterationStats, want.train) {
+		t.Fatalf("cut at %d: RetrieveTrainingStats = %d entries, last %v (%v); want %d entries",
+			off, got.Len(), lastEntry(got), err, len(want.train))
+	}
+	opts := statstore.SubsampleOptions{MaxPoints: 7}
+	sub, err := r.SubsampleTraining(ctx, "r", opts)
+	wantSub, werr := statstore.Subsample(want.train, opts)
+	if err != nil || werr != nil || !sameHistory(sub, wantSub) {
+		t.Fatalf("cut at %d: SubsampleTraining = %v (%v), want %v (%v)", off, sub, err, wantSub, werr)
+	}
+	val, err := r.RetrieveValidationIterationScores(ctx, "r")
+	if err != nil || !sameScores(val, want.val) {
+		t.Fatalf("cut at %d: validation iterations %v (%v), want %v", off, iterationsOf(val), err, iterationsOf(want.val))
+	}
+
+	rep, err := Verify(ctx, dir)
+	if err != nil {
+		t.Fatalf("cut at %d: Verify: %v", off, err)
+	}
+	for _, f := range rep.Files {
+		if f.Err != nil {
+			t.Fatalf("cut at %d: Verify reports %s corrupt: %v; want a torn tail", off, f.Path, f.Err)
+		}
+		if wantTorn := torn && f.Path == path; f.TornTail != wantTorn {
+			t.Fatalf("cut at %d: Verify reports %s with TornTail=%v, want %v", off, f.Path, f.TornTail, wantTorn)
+		}
+	}
+
+	// A writer truncates the tail with a warning and appends after it.
+	log, buf := logBuffer()
+	w, err := Open(dir, Options{Logger: log, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Close() }() // nothing to flush
+	next := want
+	if training {
+		next.train = append(slices.Clone(want.train), storetest.Entry(9, want.train[len(want.train)-1].Iteration+1))
+		if err := w.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: next.train}); err != nil {
+			t.Fatalf("cut at %d: training append after the cut: %v", off, err)
+		}
+	} else {
+		meta := storetest.Metadata()
+		next.val = append(slices.Clone(want.val), storetest.IterationScores(meta, 0, 1000))
+		if err := w.StoreValidationIterationScores(ctx, "r", &statstore.ValidationScores{Metadata: meta, Scores: next.val}); err != nil {
+			t.Fatalf("cut at %d: validation append after the cut: %v", off, err)
+		}
+	}
+	if warned := strings.Contains(buf.String(), "level=WARN") && strings.Contains(buf.String(), "torn tail"); warned != torn {
+		t.Fatalf("cut at %d: writer log %q; want a torn-tail warning: %v", off, buf.String(), torn)
+	}
+	got, err = w.RetrieveTrainingStats(ctx, "r")
+	if err != nil || !sameHistory(got.IterationStats, next.train) {
+		t.Fatalf("cut at %d: after the append: %d entries (%v), want %d", off, got.Len(), err, len(next.train))
+	}
+	val, err = w.RetrieveValidationIterationScores(ctx, "r")
+	if err != nil || !sameScores(val, next.val) {
+		t.Fatalf("cut at %d: after the append: validation iterations %v (%v), want %v", off, iterationsOf(val), err, iterationsOf(next.val))
+	}
+	rep, err = Verify(ctx, dir)
+	if err != nil || !rep.OK() {
+		t.Fatalf("cut at %d: Verify after the append: %+v (%v), want clean", off, rep, err)
+	}
+}

@@ -1,0 +1,318 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/statstore/statstore"
+)
+
+var killSeed = flag.Uint64("kill.seed", 0, "seed of TestKill's random kill delays (0: from the clock)")
+
+// The kill test's writer: DaCapo's trainer, storing its whole history every
+// killCallIters iterations and the validation scores of its checkpoints
+// every killValEvery-th call. When the history reaches killMaxUntil it
+// "resumes from the checkpoint" at killResumeAt: an overwrite of both files.
+const (
+	killCallIters = 1000
+	killValEvery  = 3
+	killMaxUntil  = 40_000
+	killResumeAt  = 10_000
+	killMinKills  = 100
+	killMaxDelay  = 40 * time.Millisecond
+	// killFinalCheckpoint is the validation iteration the test's last write
+	// adds: beyond any checkpoint, so the write is an append.
+	killFinalCheckpoint = 1_000_000
+)
+
+// killHistory returns the training entries of the first n iterations, the
+// same in every process (NaN and ±Inf included).
+func killHistory(n int) []statstore.TrainingIterationStats { return history(0, 1, n) }
+
+// killCheckpoints returns the validated checkpoints once the history has
+// reached n (a multiple of killValEvery·killCallIters): 0, 3000, ..., n.
+// n = 0 means nothing was validated.
+func killCheckpoints(n int) []int {
+	if n == 0 {
+		return nil
+	}
+	var out []int
+	for it := 0; it <= n; it += killValEvery * killCallIters {
+		out = append(out, it)
+	}
+	return out
+}
+
+// killWriter is the child of TestKill: it resumes from what the store holds
+// and stores forever (or a.Calls times), printing "T begin n" before and
+// "T ack n" after each training call that stores the first n iterations,
+// and "V begin n" / "V ack n" around each validation call that stores
+// killCheckpoints(n).
+func killWriter(ctx context.Context, a childArgs, out io.Writer) error {
+	s, err := Open(a.Dir, Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = s.Close() }() // killed before it matters
+	got, err := s.RetrieveTrainingStats(ctx, a.Run)
+	if err != nil {
+		return err
+	}
+	val, err := s.RetrieveValidationIterationScores(ctx, a.Run)
+	if err != nil {
+		return err
+	}
+	validated := 0
+	if len(val) > 0 {
+		validated = val[len(val)-1].Iteration + 1
+	}
+	if err := emit(out, "ready %d %d", got.TrainedUntil(), validated); err != nil {
+		return err
+	}
+	all := killHistory(killMaxUntil)
+	until := got.TrainedUntil()
+	for call := 0; a.Calls == 0 || call < a.Calls; call++ {
+		next := until + killCallIters
+		if until >= killMaxUntil {
+			next = killResumeAt
+		}
+		if err := emit(out, "T begin %d", next); err != nil {
+			return err
+		}
+		if err := s.StoreTrainingStats(ctx, a.Run, &statstore.TrainingStats{IterationStats: all[:next]}); err != nil {
+			return err
+		}
+		if err := emit(out, "T ack %d", next); err != nil {
+			return err
+		}
+		until = next
+		if next%(killValEvery*killCallIters) != 0 {
+			continue
+		}
+		if err := emit(out, "V begin %d", next); err != nil {
+			return err
+		}
+		if err := s.StoreValidationIterationScores(ctx, a.Run, scores(killCheckpoints(next)...)); err != nil {
+			return err
+		}
+		if err := emit(out, "V ack %d", next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// killState is what the store must hold: the history's length and the
+// last validation call's n (see killCheckpoints), each as of the last
+// acknowledged call, and the call in flight when the writer died (-1 for
+// none).
+type killState struct {
+	train, trainFlight int
+	val, valFlight     int
+}
+
+// apply follows a writer's report lines from its "ready" line on.
+func (st *killState) apply(lines []string) error {
+	if len(lines) == 0 {
+		return nil // killed before it printed anything
+	}
+	f := parseLine(lines[0])
+	wantVal := 0
+	if c := killCheckpoints(st.val); len(c) > 0 {
+		wantVal = c[len(c)-1] + 1
+	}
+	if len(f) != 3 || f[0] != "ready" || f[1] != strconv.Itoa(st.train) || f[2] != strconv.Itoa(wantVal) {
+		return fmt.Errorf("writer started with %q, want \"ready %d %d\" (what the store held)", lines[0], st.train, wantVal)
+	}
+	for _, line := range lines[1:] {
+		f := parseLine(line)
+		if len(f) != 3 {
+			return fmt.Errorf("bad report line %q", line)
+		}
+		n, err := strconv.Atoi(f[2])
+		if err != nil {
+			return fmt.Errorf("bad report line %q: %v", line, err)
+		}
+		acked, flight := &st.train, &st.trainFlight
+		if f[0] == "V" {
+			acked, flight = &st.val, &st.valFlight
+		}
+		switch {
+		case f[1] == "begin" && *flight == -1:
+			*flight = n
+		case f[1] == "ack" && *flight == n:
+			*acked, *flight = n, -1
+		default:
+			return fmt.Errorf("report line %q out of order (in flight: training %d, validation %d)", line, st.trainFlight, st.valFlight)
+		}
+	}
+	return nil
+}
+
+// check compares what dir holds with the acknowledged state, or the state
+// after the call in flight, and makes that the state. It returns the
+// number of files Verify found with a torn tail.
+func (st *killState) check(ctx context.Context, dir, run string) (torn int, err error) {
+	r, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = r.Close() }() // read-only
+	got, err := r.RetrieveTrainingStats(ctx, run)
+	if err != nil {
+		return 0, fmt.Errorf("RetrieveTrainingStats: %w", err)
+	}
+	switch all := killHistory(killMaxUntil); {
+	case sameHistory(got.IterationStats, all[:st.train]):
+	case st.trainFlight >= 0 && sameHistory(got.IterationStats, all[:st.trainFlight]):
+		st.train = st.trainFlight
+	default:
+		return 0, fmt.Errorf("training stats: %d entries, last %v; want the first %d iterations (acknowledged) or %d (in flight)",
+			got.Len(), lastEntry(got), st.train, st.trainFlight)
+	}
+	val, err := r.RetrieveValidationIterationScores(ctx, run)
+	if err != nil {
+		return 0, fmt.Errorf("RetrieveValidationIterationScores: %w", err)
+	}
+	switch {
+	case sameScores(val, scores(killCheckpoints(st.val)...).Scores):
+	case st.valFlight >= 0 && sameScores(val, scores(killCheckpoints(st.valFlight)...).Scores):
+		st.val = st.valFlight
+	default:
+		return 0, fmt.Errorf("validation iterations %v; want %v (acknowledged) or %v (in flight)",
+			iterationsOf(val), killCheckpoints(st.val), killCheckpoints(st.valFlight))
+	}
+	st.trainFlight, st.valFlight = -1, -1
+	rep, err := Verify(ctx, dir)
+	if err != nil {
+		return 0, fmt.Errorf("Verify: %w", err)
+	}
+	if !rep.OK() {
+		return 0, fmt.Errorf("Verify found corruption: %+v", rep.Files)
+	}
+	for _, f := range rep.Files {
+		if f.TornTail {
+			torn++
+		}
+	}
+	return torn, nil
+}
+
+// killedBySignal reports whether a child's exit error says SIGKILL ended it.
+func killedBySignal(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+func lastEntry(t *statstore.TrainingStats) any {
+	if t.Len() == 0 {
+		return "none"
+	}
+	return t.IterationStats[t.Len()-1]
+}
+
+// TestKill runs a writer in a child process, kills it with SIGKILL at a
+// random moment, checks that the store holds every acknowledged call and
+// nothing of a call in part, and restarts the writer on the same store,
+// at least killMinKills times; then a last writer appends to the store and
+// Verify finds it clean. The delays come from -kill.seed (logged).
+func TestKill(t *testing.T) {
+	seed := *killSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("kill delays from -kill.seed=%d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	ctx := t.Context()
+	dir := t.TempDir()
+	const run = "killed"
+	st := killState{trainFlight: -1, valFlight: -1}
+	kills, torn, midCall := 0, 0, 0
+	for round := 0; kills < killMinKills; round++ {
+		delay := time.Duration(rng.Int64N(int64(killMaxDelay)))
+		c := startChild(t, fmt.Sprintf("writer %d", round), "killwriter", childArgs{Dir: dir, Run: run})
+		c.waitReady(t)
+		time.Sleep(delay)
+		c.kill()
+		lines, err := c.wait()
+		if !killedBySignal(err) {
+			t.Fatalf("round %d: writer ended by itself (%v), want it killed; stderr: %s", round, err, c.errb.String())
+		}
+		kills++
+		if err := st.apply(lines); err != nil {
+			t.Fatalf("round %d (delay %v): %v", round, delay, err)
+		}
+		if st.trainFlight >= 0 || st.valFlight >= 0 {
+			midCall++
+		}
+		n, err := st.check(ctx, dir, run)
+		if err != nil {
+			t.Fatalf("round %d: after a kill %v after the writer started (%d report lines): %v", round, delay, len(lines), err)
+		}
+		torn += n
+	}
+	t.Logf("%d kills (%d inside a call, %d torn tails seen); history at %d iterations, validated to %d",
+		kills, midCall, torn, st.train, st.val)
+
+	// The store opens and accepts more writes; the writer truncates the
+	// torn tails with a warning, after which Verify finds nothing.
+	log, buf := logBuffer()
+	s, err := Open(dir, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	before, err := Verify(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := killHistory(st.train + killCallIters)
+	if err := s.StoreTrainingStats(ctx, run, &statstore.TrainingStats{IterationStats: all}); err != nil {
+		t.Fatalf("store after the kills: %v", err)
+	}
+	final := append(killCheckpoints(st.val), killFinalCheckpoint)
+	if err := s.StoreValidationIterationScores(ctx, run, scores(final...)); err != nil {
+		t.Fatalf("store validation after the kills: %v", err)
+	}
+	got, err := s.RetrieveTrainingStats(ctx, run)
+	if err != nil || !sameHistory(got.IterationStats, all) {
+		t.Fatalf("after the last write: %d entries (%v), want %d", got.Len(), err, len(all))
+	}
+	val, err := s.RetrieveValidationIterationScores(ctx, run)
+	if err != nil || !sameScores(val, scores(final...).Scores) {
+		t.Fatalf("after the last write: validation iterations %v (%v), want %v", iterationsOf(val), err, final)
+	}
+	after, err := Verify(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range after.Files {
+		if f.Err != nil || f.TornTail {
+			t.Errorf("Verify after the last write: %+v, want clean", f)
+		}
+	}
+	for _, f := range before.Files {
+		if f.TornTail && !strings.Contains(buf.String(), "level=WARN") {
+			t.Errorf("%s had a torn tail, but the writer logged no warning: %q", f.Path, buf.String())
+		}
+	}
+	if left, err := os.ReadDir(filepath.Join(dir, tmpDir)); err == nil && len(left) > 0 {
+		t.Logf("%d temporary files left in %s by killed overwrites", len(left), tmpDir)
+	}
+}
