@@ -25,7 +25,8 @@ import (
 type served struct {
 	url    string // the dashboard URL it printed, without the trailing slash
 	stop   context.CancelFunc
-	done   chan int // the exit status, once Run returns
+	done   chan struct{} // closed when Run returns
+	code   int           // the exit status, once done is closed
 	stderr *lockedBuffer
 }
 
@@ -54,13 +55,13 @@ func startServe(t *testing.T, args []string, serveArgs ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &served{stop: cancel, done: make(chan int, 1), stderr: &lockedBuffer{}}
+	s := &served{stop: cancel, done: make(chan struct{}), stderr: &lockedBuffer{}}
 	app := &App{Stdout: pw, Stderr: s.stderr, Getenv: func(string) string { return "" }}
 	all := append(append(append([]string{}, args...), "serve", "--addr", "127.0.0.1:0"), serveArgs...)
 	go func() {
-		code := app.Run(ctx, all)
+		s.code = app.Run(ctx, all)
 		pw.Close()
-		s.done <- code
+		close(s.done)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -83,7 +84,8 @@ func startServe(t *testing.T, args []string, serveArgs ...string) *served {
 // shutdown stops the server as Ctrl+C does and returns its exit status.
 func (s *served) shutdown() int {
 	s.stop()
-	return <-s.done
+	<-s.done
+	return s.code
 }
 
 // get answers GET path with token (none when empty): status and body.
@@ -248,7 +250,8 @@ func TestServeFinishesWritesInFlight(t *testing.T) {
 	if err := <-answer; err != nil {
 		t.Fatalf("the write in flight at the interrupt: %v", err)
 	}
-	if code := <-s.done; code != exitOK {
+	<-s.done
+	if code := s.code; code != exitOK {
 		t.Fatalf("exit status %d, want 0; stderr:\n%s", code, s.stderr.String())
 	}
 	fs, err := filestore.Open(dir, filestore.Options{ReadOnly: true})
