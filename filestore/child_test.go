@@ -153,6 +153,30 @@ func (c *child) waitReady(tb testing.TB) {
 	}
 }
 
+// waitLines waits until the child has printed n lines (or ended).
+func (c *child) waitLines(tb testing.TB, n int) {
+	tb.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		c.mu.Lock()
+		have := len(c.lines)
+		c.mu.Unlock()
+		select {
+		case <-c.eof:
+			return
+		default:
+		}
+		if have >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.kill()
+			tb.Fatalf("child %s printed %d lines in 2 minutes, want %d; stderr: %s", c.name, have, n, c.errb.String())
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
 // kill sends SIGKILL.
 func (c *child) kill() { _ = c.cmd.Process.Kill() } // it may have exited already
 

@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -28,10 +29,12 @@ var killSeed = flag.Uint64("kill.seed", 0, "seed of TestKill's random kill delay
 const (
 	killCallIters = 1000
 	killValEvery  = 3
-	killMaxUntil  = 40_000
-	killResumeAt  = 10_000
+	killMaxUntil  = 24_000
+	killResumeAt  = 6_000
 	killMinKills  = 100
-	killMaxDelay  = 40 * time.Millisecond
+	killPool      = 3                    // writers started ahead of their turn
+	killMaxLines  = 8                    // the kill comes after 1 to 8 report lines,
+	killMaxDelay  = 3 * time.Millisecond // and a delay of up to 3 ms
 	// killFinalCheckpoint is the validation iteration the test's last write
 	// adds: beyond any checkpoint, so the write is an append.
 	killFinalCheckpoint = 1_000_000
@@ -55,12 +58,16 @@ func killCheckpoints(n int) []int {
 	return out
 }
 
-// killWriter is the child of TestKill: it resumes from what the store holds
+// killWriter is the child of TestKill: once a line arrives on stdin, it resumes from what the store holds
 // and stores forever (or a.Calls times), printing "T begin n" before and
 // "T ack n" after each training call that stores the first n iterations,
 // and "V begin n" / "V ack n" around each validation call that stores
 // killCheckpoints(n).
 func killWriter(ctx context.Context, a childArgs, out io.Writer) error {
+	// The parent starts writers ahead of time and lets each go in turn.
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return fmt.Errorf("wait for the go line: %w", err)
+	}
 	s, err := Open(a.Dir, Options{})
 	if err != nil {
 		return err
@@ -244,10 +251,25 @@ func TestKill(t *testing.T) {
 	const run = "killed"
 	st := killState{trainFlight: -1, valFlight: -1}
 	kills, torn, midCall := 0, 0, 0
+	// Writers start (a slow exec under the race detector) ahead of their
+	// turn and wait for a line on stdin.
+	var pool []*child
+	started := 0
 	for round := 0; kills < killMinKills; round++ {
+		for ; len(pool) < killPool; started++ {
+			pool = append(pool, startChild(t, fmt.Sprintf("writer %d", started), "killwriter", childArgs{Dir: dir, Run: run}))
+		}
+		c := pool[0]
+		pool = pool[1:]
+		// The kill comes a random delay after a random number of report
+		// lines: inside calls, between them, in the first call after a
+		// restart, ...
+		after := 1 + rng.IntN(killMaxLines)
 		delay := time.Duration(rng.Int64N(int64(killMaxDelay)))
-		c := startChild(t, fmt.Sprintf("writer %d", round), "killwriter", childArgs{Dir: dir, Run: run})
-		c.waitReady(t)
+		if _, err := io.WriteString(c.stdin, "go\n"); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		c.waitLines(t, after)
 		time.Sleep(delay)
 		c.kill()
 		lines, err := c.wait()
@@ -256,14 +278,14 @@ func TestKill(t *testing.T) {
 		}
 		kills++
 		if err := st.apply(lines); err != nil {
-			t.Fatalf("round %d (delay %v): %v", round, delay, err)
+			t.Fatalf("round %d (killed %v after line %d): %v", round, delay, after, err)
 		}
 		if st.trainFlight >= 0 || st.valFlight >= 0 {
 			midCall++
 		}
 		n, err := st.check(ctx, dir, run)
 		if err != nil {
-			t.Fatalf("round %d: after a kill %v after the writer started (%d report lines): %v", round, delay, len(lines), err)
+			t.Fatalf("round %d: after a kill %v after line %d (%d report lines): %v", round, delay, after, len(lines), err)
 		}
 		torn += n
 	}
