@@ -102,6 +102,9 @@ func (s *Store) do(ctx context.Context, what string, fn func(*pgxConn) error) er
 			if s.closed.Load() {
 				return fmt.Errorf("postgres: %s: %w", what, statstore.ErrClosed)
 			}
+			if ctx.Err() != nil {
+				return wrapError(what, err)
+			}
 			return fmt.Errorf("postgres: %s: cannot connect to PostgreSQL (is the server running and reachable?): %w", what, err)
 		}
 		err = fn(c)

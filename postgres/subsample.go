@@ -63,6 +63,9 @@ func strideSubsample(ctx context.Context, tx pgx.Tx, run string, opts statstore.
 	if err != nil || !ok {
 		return out, err
 	}
+	if _, err := tx.Exec(ctx, indexOrder); err != nil {
+		return nil, err
+	}
 	var first, last *int64
 	err = tx.QueryRow(ctx, `SELECT
 		(SELECT iteration FROM statstore_training WHERE run_id = $1 AND iteration >= $2 AND iteration < $3 ORDER BY iteration LIMIT 1),

@@ -111,18 +111,39 @@ func (s *Store) RetrieveTrainingRange(ctx context.Context, run string, r statsto
 		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
 	var out []statstore.TrainingIterationStats
-	err := s.do(ctx, what, func(c *pgxConn) error {
+	err := s.readTx(ctx, what, func(tx pgx.Tx) error {
 		var err error
-		out, err = queryTraining(ctx, c.Conn(), run, `SELECT t.iteration, t.loss, t.time
-			FROM statstore_training t JOIN statstore_runs r ON r.id = t.run_id
-			WHERE r.name = $1 AND t.iteration >= $2 AND t.iteration < $3
-			ORDER BY t.iteration`, run, int64(r.From), rangeEnd(r))
+		out, err = readTrainingRange(ctx, tx, run, r)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &statstore.TrainingStats{IterationStats: out}, nil
+}
+
+// indexOrder makes the rest of the transaction read training entries by
+// walking the (run_id, iteration) index in order. Without it the planner,
+// when the table's statistics are stale (right after a bulk COPY, before
+// autovacuum analyses it), may collect a whole run with a bitmap scan and
+// sort it on disk, or, for a stride probe, do that once per target: many
+// times slower, and proportional to the history instead of the answer.
+// (JIT is off too: the disabled plans' huge costs would otherwise make the
+// planner compile queries, which costs more than it saves here.)
+const indexOrder = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
+
+// readTrainingRange reads the entries of r in iteration order.
+func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.IterationRange) ([]statstore.TrainingIterationStats, error) {
+	row, ok, err := readRun(ctx, tx, run)
+	if err != nil || !ok {
+		return []statstore.TrainingIterationStats{}, err
+	}
+	if _, err := tx.Exec(ctx, indexOrder); err != nil {
+		return nil, err
+	}
+	return queryTraining(ctx, tx, run, `SELECT iteration, loss, time FROM statstore_training
+		WHERE run_id = $1 AND iteration >= $2 AND iteration < $3
+		ORDER BY iteration`, row.ID, int64(r.From), rangeEnd(r))
 }
 
 // rangeEnd returns r's exclusive upper bound for SQL.

@@ -38,6 +38,7 @@ func queryInt(t *testing.T, url, sql string) int {
 }
 
 func TestServerLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := StartServer(t)
 	a, b := srv.Database(t), srv.Database(t)
@@ -94,6 +95,7 @@ func TestServerLifecycle(t *testing.T) {
 }
 
 func TestStartAndClose(t *testing.T) {
+	t.Parallel()
 	srv, err := NewServer(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +114,7 @@ func TestStartAndClose(t *testing.T) {
 }
 
 func TestStart(t *testing.T) {
+	t.Parallel()
 	u := Start(t)
 	if !strings.HasPrefix(u, "postgres://postgres@/") || !strings.Contains(u, "host=") {
 		t.Errorf("Start returned %q, want postgres://postgres@/<db>?host=<dir>", u)
@@ -120,6 +123,7 @@ func TestStart(t *testing.T) {
 }
 
 func TestMissingBinaries(t *testing.T) {
+	t.Parallel()
 	_, err := NewServer(context.Background(), Options{BinDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "install Debian's postgresql-15") {
 		t.Fatalf("NewServer with an empty BinDir: got error %v, want one saying to install postgresql-15", err)
@@ -130,6 +134,7 @@ func TestMissingBinaries(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) {
+	t.Parallel()
 	srv := StartServer(t)
 	a, b := srv.Schema(t), srv.Schema(t)
 	exec1(t, a, "CREATE TABLE z (v int); INSERT INTO z VALUES (1)")

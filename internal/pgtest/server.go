@@ -162,7 +162,7 @@ func (s *Server) Restart(ctx context.Context) error {
 	}
 	cmd := s.command(context.Background(), "postgres", "-D", s.dataDir(), "-k", s.dir,
 		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=200", "-c", "shared_buffers=32MB")
+		"-c", "max_connections=200")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
