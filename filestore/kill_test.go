@@ -33,7 +33,7 @@ const (
 	killResumeAt  = 6_000
 	killMinKills  = 100
 	killPool      = 3                    // writers started ahead of their turn
-	killMaxLines  = 8                    // the kill comes after 1 to 8 report lines,
+	killMaxLines  = 6                    // the kill comes after 1 to 6 report lines,
 	killMaxDelay  = 3 * time.Millisecond // and a delay of up to 3 ms
 	// killFinalCheckpoint is the validation iteration the test's last write
 	// adds: beyond any checkpoint, so the write is an append.
