@@ -68,9 +68,15 @@ function baseOptions({ width, height, yLabel, log, series }) {
       { ...axisStyle, label: yLabel, size: 64, values: (u, ticks) => ticks.map(fmtNum) },
     ],
     series: [{ label: 'iteration', value: (u, v) => fmtInt(v) }, ...series],
-    legend: { live: true },
+    legend: { live: true, markers: { width: 0, fill: (u, i) => seriesColor(u, i) } },
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
   };
+}
+
+/** The line colour of series i, for its legend marker. */
+function seriesColor(u, i) {
+  const st = u.series[i].stroke;
+  return typeof st === 'function' ? st(u, i) : st;
 }
 
 /** Keeps a chart as wide as its container. Returns a function that stops. */
