@@ -453,3 +453,107 @@ func TestConcurrentProcesses(t *testing.T) {
 		}
 	}
 }
+
+// TestCachedTornTailRewritten checks a Store that looked at a file while it
+// had a torn tail, after another Store (another process) truncated the
+// tail and appended a record of exactly the torn tail's length: the file
+// has the same id and size as before, but new committed data. The first
+// Store must read the new record, and its next append must keep it.
+func TestCachedTornTailRewritten(t *testing.T) {
+	train := func(version, n int) func(s *Store) error {
+		return func(s *Store) error {
+			return s.StoreTrainingStats(t.Context(), "r", storetest.TrainingVersion(version, storetest.Iters(0, n, 1)...))
+		}
+	}
+	validate := func(iters ...int) func(s *Store) error {
+		return func(s *Store) error { return s.StoreValidationIterationScores(t.Context(), "r", scores(iters...)) }
+	}
+	tests := []struct {
+		name  string
+		path  func(dir, run string) string
+		first func(s *Store) error // the stored state
+		torn  func(s *Store) error // a call whose record is then damaged
+		other func(s *Store) error // the other process's call: a record of the same length
+		next  func(s *Store) error // the first Store's next call
+		want  func(s *Store) error // nil when the store reads as it must
+	}{
+		{
+			name: "training", path: trainingFile,
+			first: train(1, 100), torn: train(1, 150), other: train(2, 150), next: train(3, 200),
+			want: func(s *Store) error {
+				got, err := s.RetrieveTrainingStats(t.Context(), "r")
+				if err != nil {
+					return err
+				}
+				want := append(storetest.Entries(1, storetest.Iters(0, 100, 1)...), storetest.Entries(2, storetest.Iters(100, 150, 1)...)...)
+				want = append(want, storetest.Entries(3, storetest.Iters(150, 200, 1)...)...)
+				if got.Len() < 150 || !sameHistory(got.IterationStats, want[:got.Len()]) {
+					return fmt.Errorf("%d entries: %s; want iterations 0-99 of version 1, 100-149 of version 2 (the other process's acknowledged call)",
+						got.Len(), firstDiff(got.IterationStats, want))
+				}
+				return nil
+			},
+		},
+		{
+			name: "validation", path: validationFile,
+			first: validate(0, 10), torn: validate(0, 10, 20), other: validate(0, 10, 30), next: validate(0, 10, 40),
+			want: func(s *Store) error {
+				got, err := s.RetrieveValidationIterationScores(t.Context(), "r")
+				if err != nil {
+					return err
+				}
+				if its := iterationsOf(got); !slices.Contains(its, 30) {
+					return fmt.Errorf("validation iterations %v, want 30 (the other process's acknowledged call) among them", its)
+				}
+				return nil
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w := mustOpenDir(t, dir, Options{NoSync: true})
+			if err := tt.first(w); err != nil {
+				t.Fatal(err)
+			}
+			path := tt.path(dir, "r")
+			end := fileSize(t, path)
+			if err := tt.torn(w); err != nil {
+				t.Fatal(err)
+			}
+			// A crash left the record's last byte unwritten: a torn tail
+			// as long as the record.
+			f, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f[len(f)-1] ^= 0xff
+			if err := os.WriteFile(path, f, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a := mustOpenDir(t, dir, Options{NoSync: true})
+			if err := tt.want(a); err == nil {
+				t.Fatalf("setup: the damaged call reads back")
+			}
+			b := mustOpenDir(t, dir, Options{NoSync: true})
+			if err := tt.other(b); err != nil {
+				t.Fatal(err)
+			}
+			if got := fileSize(t, path); got != int64(len(f)) {
+				t.Fatalf("setup: the other call left %d bytes, want %d (as long as the torn tail after %d)", got, len(f), end)
+			}
+			if err := tt.want(b); err != nil {
+				t.Fatalf("the other store after its call: %v", err)
+			}
+			if err := tt.want(a); err != nil {
+				t.Errorf("the store that saw the torn tail reads a stale state: %v", err)
+			}
+			if err := tt.next(a); err != nil {
+				t.Fatalf("the store that saw the torn tail, next call: %v", err)
+			}
+			if err := tt.want(mustOpenDir(t, dir, Options{ReadOnly: true})); err != nil {
+				t.Errorf("after the next call of the store that saw the torn tail: %v", err)
+			}
+		})
+	}
+}
