@@ -86,11 +86,12 @@ type dashboard struct {
 	shots   string
 }
 
-func startDashboard(t *testing.T) *dashboard {
+func startDashboard(t *testing.T, opts httpapi.ServerOptions) *dashboard {
 	t.Helper()
 	chrome := chromiumPath(t)
 	store := newFixtureStore(t)
-	api := httpapi.NewServer(store, httpapi.ServerOptions{UI: Handler()})
+	opts.UI = Handler()
+	api := httpapi.NewServer(store, opts)
 	rec := &recorder{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -303,7 +304,7 @@ func (d *dashboard) checkBestTable(run string) {
 }
 
 func TestDashboardInBrowser(t *testing.T) {
-	d := startDashboard(t)
+	d := startDashboard(t, httpapi.ServerOptions{})
 
 	t.Run("runs list", func(t *testing.T) {
 		d.t = t
@@ -361,10 +362,12 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("run view", func(t *testing.T) {
 		d.t = t
 		before := len(d.rec.trainingRequests())
+		start := time.Now()
 		d.open("#/run/" + bigRun)
 		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
 		d.waitFor(`document.querySelector('#validation-charts[data-state="ready"]') !== null`)
 		d.waitFor(`document.querySelector('#best[data-state="ready"]') !== null`)
+		t.Logf("run view of a %d-iteration run drawn %v after navigating (informational)", bigRunIters, time.Since(start))
 		points, maxPoints := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints")
 		last := d.checkSubsampled(before, maxPoints)
 		if points != last || points > maxPoints || points < 2 {
@@ -509,4 +512,24 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		d.screenshot("compare")
 	})
+}
+
+func TestDashboardAsksForTheToken(t *testing.T) {
+	const token = "s3cret"
+	d := startDashboard(t, httpapi.ServerOptions{Token: token, TokenForReads: true})
+	d.open("#/run/" + bigRun)
+	d.waitFor(`document.querySelector('#token') !== null`)
+	d.screenshot("token")
+	var msg string
+	eval(d, `document.querySelector('.token-form .muted').textContent`, &msg)
+	if !strings.Contains(msg, "token") {
+		t.Errorf("token prompt says %q, want the server's message about the token", msg)
+	}
+	d.run("enter the token",
+		chromedp.SendKeys(chromedp.CSS("#token"), token),
+		chromedp.Click(chromedp.CSS(".token-form button[type=submit]")))
+	// The API and the event stream (which passes the token in the query) now answer.
+	d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
+	d.waitFor(`document.querySelector('#best[data-state="ready"]') !== null`)
+	d.waitFor(`document.querySelector('#live.live') !== null`)
 }

@@ -68,6 +68,7 @@ async function getJSON(path, params, signal) {
     } catch {
       // not the API's error shape: keep the status line
     }
+    if (signal && signal.aborted) throw new DOMException('the view was left', 'AbortError');
     throw new ApiError(resp.status, code, message);
   }
   return resp.json();

@@ -43,6 +43,7 @@ function showError(err) {
 
 /** Asks for the server's bearer token and reloads the view with it. */
 function askToken(message) {
+  if (main.querySelector('.token-form')) return; // already asking (several requests were refused)
   dispose();
   dispose = () => {};
   const input = h('input', { type: 'password', id: 'token', autocomplete: 'off', placeholder: 'token', size: 40 });
