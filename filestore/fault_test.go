@@ -37,12 +37,14 @@ const (
 )
 
 // fault makes the first matching operation fail with err; a short write
-// writes the first half of its buffer before failing.
+// writes the first half of its buffer before failing. hook, if set, runs
+// when the fault fires, before the operation fails.
 type fault struct {
 	op    faultOp
 	where string
 	err   error
 	short bool
+	hook  func()
 }
 
 func (f fault) String() string {
@@ -69,18 +71,25 @@ func (x *faultFS) arm(fs ...fault) {
 	x.fired = nil
 }
 
-// hit returns (and disarms) the fault matching op on path.
+// hit returns (and disarms) the fault matching op on path, after running
+// its hook.
 func (x *faultFS) hit(op faultOp, path string) (fault, bool) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	for i, f := range x.armed {
-		if f.op == op && strings.Contains(path, f.where) {
+	var f fault
+	found := false
+	for i, a := range x.armed {
+		if a.op == op && strings.Contains(path, a.where) {
 			x.armed = append(x.armed[:i], x.armed[i+1:]...)
-			x.fired = append(x.fired, f)
-			return f, true
+			x.fired = append(x.fired, a)
+			f, found = a, true
+			break
 		}
 	}
-	return fault{}, false
+	x.mu.Unlock()
+	if found && f.hook != nil {
+		f.hook()
+	}
+	return f, found
 }
 
 func (x *faultFS) OpenFile(name string, flag int, perm fs.FileMode) (fsutil.File, error) {
@@ -319,4 +328,52 @@ func readState(tb testing.TB, s statstore.StatsStore) cutState {
 
 func sameState(a, b cutState) bool {
 	return sameHistory(a.train, b.train) && sameScores(a.val, b.val)
+}
+
+// TestFailedAppendSeenThenReplaced checks a Store that read a validation
+// append while it was being written, before its fsync failed and the
+// writer cut it off again; the writer's next append is a record of the
+// same length, so the file has its old id and size again. The reading
+// Store must return the acknowledged call's scores, not the failed one's.
+func TestFailedAppendSeenThenReplaced(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	meta := storetest.Metadata()
+	if err := mustOpenDir(t, dir, Options{NoSync: true}).StoreValidationIterationScores(ctx, "r", scores(0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	r := mustOpenDir(t, dir, Options{ReadOnly: true})
+	ffs := &faultFS{}
+	w := mustOpenDir(t, dir, Options{fs: ffs})
+	var during []statstore.ValidationIterationScores
+	ffs.arm(fault{op: opSync, where: inValidation, err: syscall.EIO, hook: func() {
+		var err error
+		if during, err = r.RetrieveValidationIterationScores(ctx, "r"); err != nil {
+			t.Errorf("read during the append: %v", err)
+		}
+	}})
+	if err := w.StoreValidationIterationScores(ctx, "r", storetest.ScoresVersion(meta, 2, 0, 10, 20)); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("append with a failing fsync: %v, want EIO", err)
+	}
+	t.Logf("read during the failed append: iterations %v", iterationsOf(during))
+	acked := storetest.ScoresVersion(meta, 3, 0, 10, 20)
+	if err := w.StoreValidationIterationScores(ctx, "r", acked); err != nil {
+		t.Fatal(err)
+	}
+	want := append(scores(0, 10).Scores, acked.Scores[2])
+	for what, s := range map[string]*Store{"the writer": w, "the reader": r, "a new store": mustOpenDir(t, dir, Options{ReadOnly: true})} {
+		got, err := s.RetrieveValidationIterationScores(ctx, "r")
+		if err != nil || !sameScores(got, want) {
+			t.Errorf("%s reads iterations %v (%v), iteration 20 as %v; want iteration 20 of the acknowledged call: %v",
+				what, iterationsOf(got), err, lastScores(got), want[2].Scores[0][0])
+		}
+	}
+}
+
+// lastScores returns the first row of the last entry's scores, for messages.
+func lastScores(entries []statstore.ValidationIterationScores) any {
+	if len(entries) == 0 || len(entries[len(entries)-1].Scores) == 0 {
+		return "none"
+	}
+	return entries[len(entries)-1].Scores[0][0]
 }
