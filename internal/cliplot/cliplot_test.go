@@ -1,0 +1,93 @@
+package cliplot
+
+import (
+	"bytes"
+	"errors"
+	"image/png"
+	"math"
+	"testing"
+)
+
+func sampleFigure() Figure {
+	xs := []float64{0, 1, 2, 3, 4, 5}
+	return Figure{ShareX: true, Panels: []Panel{
+		{Title: "loss", Series: []Series{
+			{X: xs, Y: []float64{5, 4, math.NaN(), 2, math.Inf(1), 1}, Faint: true},
+			{Name: "run", X: xs, Y: []float64{5, 4, 3, 2, 1.5, 1}},
+		}},
+		{Title: "score", LegendBottom: true, Series: []Series{{Name: "p", X: []float64{2, 4}, Y: []float64{0.5, 0.7}, Dash: 1}}},
+	}}
+}
+
+func TestRenderPNGSize(t *testing.T) {
+	for _, size := range [][2]int{{100, 100}, {640, 480}, {333, 777}, {1001, 999}} {
+		var b bytes.Buffer
+		if err := Render(&b, PNG, sampleFigure(), size[0], size[1]); err != nil {
+			t.Fatalf("Render %v: %v", size, err)
+		}
+		img, err := png.Decode(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := img.Bounds(); got.Dx() != size[0] || got.Dy() != size[1] {
+			t.Errorf("image %dx%d, want %dx%d", got.Dx(), got.Dy(), size[0], size[1])
+		}
+	}
+}
+
+func TestRenderSVG(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, SVG, sampleFigure(), 600, 400); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", `width="450pt"`, "NaN / Inf", "score"} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+}
+
+func TestRenderRejects(t *testing.T) {
+	tests := []struct {
+		name          string
+		format        Format
+		fig           Figure
+		width, height int
+	}{
+		{"no panels", PNG, Figure{}, 500, 500},
+		{"too small", PNG, sampleFigure(), 10, 500},
+		{"too large", PNG, sampleFigure(), 500, MaxSize + 1},
+		{"unknown format", "gif", sampleFigure(), 500, 500},
+		{"ragged series", PNG, Figure{Panels: []Panel{{Series: []Series{{X: []float64{1}, Y: nil}}}}}, 500, 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Render(&bytes.Buffer{}, tt.format, tt.fig, tt.width, tt.height)
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestSegments(t *testing.T) {
+	nan := math.NaN()
+	got := segments([]float64{0, 1, 2, 3, 4, 5, 6}, []float64{nan, 1, 2, nan, nan, 5, math.Inf(-1)})
+	if len(got) != 2 || len(got[0]) != 2 || got[0][0].X != 1 || len(got[1]) != 1 || got[1][0].X != 5 {
+		t.Errorf("segments = %v, want [1 2] and [5]", got)
+	}
+}
+
+func TestFormatOfPath(t *testing.T) {
+	tests := []struct {
+		path string
+		want Format
+		ok   bool
+	}{{"a.png", PNG, true}, {"A.SVG", SVG, true}, {"a.gif", "", false}, {"png", "", false}}
+	for _, tt := range tests {
+		got, err := FormatOfPath(tt.path)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("FormatOfPath(%q) = %q, %v; want %q, ok %v", tt.path, got, err, tt.want, tt.ok)
+		}
+	}
+}
