@@ -109,7 +109,7 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 	if err != nil {
 		return &userError{msg: fmt.Sprintf("cannot write %s: %v", path, err), hint: "check that the directory exists and is writable", err: err}
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	defer os.Remove(tmp.Name())              // fails harmlessly after the rename
 	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
