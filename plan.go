@@ -41,8 +41,12 @@ type TrainingPlan struct {
 }
 
 // PlanTraining applies the training extend-or-overwrite rule. storedUntil is
-// the stored TrainedUntil (0 when nothing is stored). Stats that Validate
-// rejects are an error. Every store implements StoreTrainingStats with it.
+// the stored TrainedUntil (0 when nothing is stored). Every store implements
+// StoreTrainingStats with it. Stats to be stored whole (first store or
+// replace) must pass Validate; on an append only the entries appended are
+// checked (non-negative, strictly increasing, all >= storedUntil), so a
+// trainer that hands over its whole history at every checkpoint costs
+// O(new entries), not O(history).
 func PlanTraining(storedUntil int, stats *TrainingStats) (TrainingPlan, error) {
 	if stats == nil {
 		return TrainingPlan{}, invalid("training stats are nil")
@@ -50,19 +54,42 @@ func PlanTraining(storedUntil int, stats *TrainingStats) (TrainingPlan, error) {
 	if storedUntil < 0 {
 		return TrainingPlan{}, invalid("stored trained-until %d is negative, want >= 0", storedUntil)
 	}
+	n := len(stats.IterationStats)
+	if n > 0 && storedUntil > 0 && stats.IterationStats[n-1].Iteration+1 > storedUntil {
+		// Append: DaCapo hands over the whole history at every checkpoint,
+		// so check only the entries to be written, in O(new entries).
+		entries, err := newTail(stats.IterationStats, storedUntil)
+		if err != nil {
+			return TrainingPlan{}, err
+		}
+		return TrainingPlan{Action: WriteAppend, Entries: entries}, nil
+	}
 	if err := stats.Validate(); err != nil {
 		return TrainingPlan{}, err
 	}
-	switch newUntil := stats.TrainedUntil(); {
-	case len(stats.IterationStats) == 0:
+	switch {
+	case n == 0:
 		return TrainingPlan{Action: WriteNothing}, nil
 	case storedUntil == 0:
 		return TrainingPlan{Action: WriteAppend, Entries: stats.IterationStats}, nil
-	case newUntil > storedUntil:
-		return TrainingPlan{Action: WriteAppend, Entries: stats.From(storedUntil)}, nil
 	default:
 		return TrainingPlan{Action: WriteReplace, Entries: stats.IterationStats, Overwrite: true}, nil
 	}
+}
+
+// newTail returns the entries of all with iteration >= from, found by
+// scanning back from the end, and reports them when they are not strictly
+// increasing. all's last iteration must be >= from. The older part of all is
+// not examined: it cannot change what is stored.
+func newTail(all []TrainingIterationStats, from int) ([]TrainingIterationStats, error) {
+	i := len(all) - 1
+	for ; i > 0 && all[i-1].Iteration >= from; i-- {
+		if prev, cur := all[i-1].Iteration, all[i].Iteration; prev >= cur {
+			return nil, fmt.Errorf("training stats entry %d: iteration %d follows iteration %d, want strictly increasing: %w",
+				i, cur, prev, ErrOutOfOrder)
+		}
+	}
+	return all[i:], nil
 }
 
 // ValidationPlan is the decision of PlanValidation.
