@@ -7,7 +7,8 @@ import (
 // progress is a progress bar on stderr, drawn only when stderr is a
 // terminal; the zero value (and nil) draws nothing.
 type progress struct {
-	bar *progressbar.ProgressBar
+	bar  *progressbar.ProgressBar
+	verb string
 }
 
 // newProgress starts a bar over n steps.
@@ -15,7 +16,7 @@ func (a *App) newProgress(n int, desc string) *progress {
 	if !a.Progress || n <= 0 {
 		return &progress{}
 	}
-	return &progress{bar: progressbar.NewOptions(n,
+	return &progress{verb: desc, bar: progressbar.NewOptions(n,
 		progressbar.OptionSetWriter(a.Stderr),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
@@ -29,7 +30,7 @@ func (p *progress) step(item string) {
 	if p == nil || p.bar == nil {
 		return
 	}
-	p.bar.Describe(item)
+	p.bar.Describe(p.verb + " " + item)
 	_ = p.bar.Add(1) // drawing errors only affect the bar
 }
 
