@@ -34,9 +34,10 @@ func valCall(name string, v *statstore.ValidationScores) cutCall {
 }
 
 // cutTrainingCalls store a history, append to it, replace it (leaving the
-// file 113 bytes short of a block boundary) and append three records: one
-// split across the boundary, one of a single entry and one longer than a
-// block (first, middle and last chunks).
+// file 113 bytes short of the 32 KiB boundary, a block boundary for every
+// block size up to 32 KiB) and append three records: one split across the
+// boundary, one of a single entry and one longer than 32 KiB (first, middle
+// and last chunks).
 func cutTrainingCalls() []cutCall {
 	v1 := func(n int) *statstore.TrainingStats { return storetest.TrainingVersion(1, storetest.Iters(0, n, 1)...) }
 	return []cutCall{
@@ -70,8 +71,8 @@ func cutValidationCalls() []cutCall {
 const (
 	cutCalls  = 3
 	cutEvery  = 4096
-	cutNear   = 48
-	cutStride = 199
+	cutNear   = 32
+	cutStride = 263
 )
 
 // cutOffsets returns the offsets at which to cut a record written from
@@ -130,6 +131,7 @@ func TestCutEveryOffset(t *testing.T) {
 	}
 	for _, kind := range kinds {
 		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := t.Context()
 			dir := t.TempDir()
 			s := mustOpenDir(t, dir, Options{NoSync: true})
