@@ -192,6 +192,23 @@ func (c *child) wait() ([]string, error) {
 	return c.lines, c.waitErr
 }
 
+// waitGo waits for the line on stdin with which the parent lets a child
+// that it started ahead of time go.
+func waitGo() error {
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return fmt.Errorf("wait for the go line: %w", err)
+	}
+	return nil
+}
+
+// start lets a child started ahead of time go (see waitGo).
+func (c *child) start(tb testing.TB) {
+	tb.Helper()
+	if _, err := io.WriteString(c.stdin, "go\n"); err != nil {
+		tb.Fatalf("child %s: %v", c.name, err)
+	}
+}
+
 // emit prints one report line of a child.
 func emit(out io.Writer, format string, args ...any) error {
 	_, err := fmt.Fprintf(out, format+"\n", args...)

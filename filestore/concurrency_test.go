@@ -23,7 +23,7 @@ const (
 	concSolo        = 4
 	concReaders     = 2
 	concBatch       = 50
-	concCalls       = 30
+	concCalls       = 60
 	concValEvery    = 5 // solo writers store validation scores every 5th call
 	concSharedRun   = "shared"
 	concSharedIndex = concSolo
@@ -95,6 +95,9 @@ func concSharedScores(w, k int) *statstore.ValidationScores {
 // whole history grown by concBatch entries, and every concValEvery-th call
 // the validation scores of its checkpoints.
 func soloWriter(ctx context.Context, a childArgs, out io.Writer) error {
+	if err := waitGo(); err != nil { // all writers start together
+		return err
+	}
 	s, err := Open(a.Dir, Options{})
 	if err != nil {
 		return err
@@ -124,6 +127,9 @@ func soloWriter(ctx context.Context, a childArgs, out io.Writer) error {
 // checkpoints with the sentinel. It prints "T begin n" before each
 // training call that stores the first n entries.
 func sharedWriter(ctx context.Context, a childArgs, out io.Writer) error {
+	if err := waitGo(); err != nil { // all writers start together
+		return err
+	}
 	s, err := Open(a.Dir, Options{})
 	if err != nil {
 		return err
@@ -366,6 +372,9 @@ func TestConcurrentProcesses(t *testing.T) {
 	for w := range 2 {
 		writers = append(writers, startChild(t, fmt.Sprintf("shared writer %d", w), "sharedwriter",
 			childArgs{Dir: dir, Run: concSharedRun, Index: w, Calls: concCalls}))
+	}
+	for _, c := range writers {
+		c.start(t)
 	}
 	// inputs[n]: some call stored the first n entries of the shared run;
 	// last[w]: what writer w's last call stored.

@@ -1,7 +1,6 @@
 package filestore
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -65,8 +64,8 @@ func killCheckpoints(n int) []int {
 // killCheckpoints(n).
 func killWriter(ctx context.Context, a childArgs, out io.Writer) error {
 	// The parent starts writers ahead of time and lets each go in turn.
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-		return fmt.Errorf("wait for the go line: %w", err)
+	if err := waitGo(); err != nil {
+		return err
 	}
 	s, err := Open(a.Dir, Options{})
 	if err != nil {
@@ -266,9 +265,7 @@ func TestKill(t *testing.T) {
 		// restart, ...
 		after := 1 + rng.IntN(killMaxLines)
 		delay := time.Duration(rng.Int64N(int64(killMaxDelay)))
-		if _, err := io.WriteString(c.stdin, "go\n"); err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
+		c.start(t)
 		c.waitLines(t, after)
 		time.Sleep(delay)
 		c.kill()
