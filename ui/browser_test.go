@@ -177,10 +177,17 @@ func (d *dashboard) screenshot(name string) {
 	d.t.Logf("screenshot: %s", path)
 }
 
-// open loads the dashboard at fragment.
+// open shows the dashboard at fragment: a new fragment of the loaded page
+// (as following a link does), or a fresh load.
 func (d *dashboard) open(fragment string) {
 	d.t.Helper()
-	d.run("open "+fragment, chromedp.Navigate(d.baseURL+"/"+fragment))
+	var loaded bool
+	eval(d, fmt.Sprintf(`document.body?.dataset.view !== undefined && location.origin === %q`, d.baseURL), &loaded)
+	if !loaded {
+		d.run("open "+fragment, chromedp.Navigate(d.baseURL+"/"+fragment))
+		return
+	}
+	eval(d, fmt.Sprintf(`(location.hash = %q, true)`, fragment), &loaded)
 }
 
 // countEntries fetches a recorded training URL again and counts the entries.
