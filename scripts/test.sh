@@ -20,3 +20,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 go test -race -count=1 -timeout 30m "$@" ./...
+
+# The Python client's tests start the real server (built once here).
+bin=$(mktemp -d)/statstore
+go build -o "$bin" ./cmd/statstore
+(cd python && STATSTORE_BIN="$bin" python3 -m unittest -v)
+rm -rf "$(dirname "$bin")"
