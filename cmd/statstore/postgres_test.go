@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,4 +40,69 @@ func TestPostgresStore(t *testing.T) {
 	if r := run(t, "--store", url, "fsck"); r.code != exitUsage || !strings.Contains(r.stderr, "file store") {
 		t.Errorf("fsck on postgres: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// TestCopyDaCapoThroughPostgres copies DaCapo directories into PostgreSQL
+// and back out to a file store: show --json and best --json answer the same
+// at every step (issue 5). It runs on the committed testdata directories,
+// and on the shared samples with their preset and names when present.
+func TestCopyDaCapoThroughPostgres(t *testing.T) {
+	type source struct {
+		name  string
+		dir   string
+		flags []string
+		runs  []string
+	}
+	var sources []source
+	for _, dir := range dacapoTestdataDirs(t) {
+		sources = append(sources, source{name: filepath.Base(dir), dir: dir, runs: dacapoRuns(t, dir)})
+	}
+	for _, dir := range dacapoSampleDirs(t) {
+		exp := readSampleExpected(t, dir)
+		for name, r := range exp.Runs {
+			sources = append(sources, source{name: filepath.Base(dir) + "/" + name, dir: dir, flags: metadataFlags(t, r), runs: []string{name}})
+		}
+	}
+	if len(sources) == 0 {
+		t.Fatal("no DaCapo directories found: package dacapo's testdata is missing")
+	}
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			url := pgtest.Start(t)
+			out := filepath.Join(t.TempDir(), "stats")
+			for _, runName := range src.runs {
+				mustRun(t, append(append([]string{"--store", src.dir}, src.flags...), "copy", "--to", url, "--run", runName)...)
+				mustRun(t, "--store", url, "copy", "--to", out, "--run", runName)
+				for _, args := range [][]string{
+					{"show", runName, "--json"},
+					{"best", runName, "--json", "--over-datasets"},
+				} {
+					want := mustRun(t, append(append([]string{"--store", src.dir}, src.flags...), args...)...).stdout
+					for _, store := range []string{url, out} {
+						got := mustRun(t, append([]string{"--store", store}, args...)...).stdout
+						if got != want {
+							t.Errorf("%s on %s:\n%.400s\nwant (DaCapo directory):\n%.400s", strings.Join(args, " "), store, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// dacapoRuns lists the runs of a DaCapo directory (its training_stats files).
+func dacapoRuns(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "training_stats"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	for _, e := range entries {
+		runs = append(runs, e.Name())
+	}
+	if len(runs) == 0 {
+		t.Fatalf("%s has no runs", dir)
+	}
+	return runs
 }
