@@ -10,7 +10,7 @@ import (
 )
 
 // Benchmarks of the PostgreSQL store against the file store, in the same
-// run (see docs/benchmarks-postgres.md). The test server runs with
+// run (see the PostgreSQL section of docs/benchmarks.md). The test server runs with
 // fsync=off, so the file store runs with NoSync: both hand their data to the
 // operating system without forcing it to disk. For each history length n,
 // a run is first filled with n entries; then
