@@ -272,8 +272,8 @@ func (st *concReadState) readSolo(ctx context.Context, s *Store, i int) error {
 }
 
 // checkSubsample checks a stride subsample of a run that held at least
-// `least` entries a moment ago: points of the run, from iteration 0 to the
-// end of a whole call.
+// `least` entries a moment ago (0 for the shared run, which may shrink):
+// points of the run, from iteration 0 to the end of a whole call.
 func checkSubsample(ctx context.Context, s *Store, run string, idx, least int) error {
 	sub, err := s.SubsampleTraining(ctx, run, statstore.SubsampleOptions{MaxPoints: 20})
 	if err != nil {
@@ -282,7 +282,11 @@ func checkSubsample(ctx context.Context, s *Store, run string, idx, least int) e
 	if least == 0 && len(sub) == 0 {
 		return nil
 	}
-	if len(sub) == 0 || sub[0].Iteration != 0 || (sub[len(sub)-1].Iteration+1)%concBatch != 0 || sub[len(sub)-1].Iteration+1 < least && idx != concSharedIndex {
+	if len(sub) == 0 {
+		return fmt.Errorf("empty subsample of a run with %d entries", least)
+	}
+	end := sub[len(sub)-1].Iteration + 1
+	if sub[0].Iteration != 0 || end%concBatch != 0 || end < least {
 		return fmt.Errorf("subsample %v of a run with at least %d entries: want iteration 0 first and the end of a call last", sub, least)
 	}
 	for _, e := range sub {
