@@ -83,7 +83,8 @@ func (v *ValidationScores) bestAlong(data *labeled.Array, dim string, name any) 
 // Best is one line of a best report: for a dataset (or the mean over
 // datasets, Dataset == "") and a criterion, the checkpoint and parameter set
 // with the best value. Found is false, Iteration -1 and Value NaN when every
-// value is NaN.
+// value is NaN. Its JSON form (MarshalJSON) is the one line shape of every
+// best report statstore prints or serves.
 type Best struct {
 	Dataset        string
 	Criterion      string
