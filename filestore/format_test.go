@@ -3,7 +3,9 @@ package filestore
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -13,7 +15,7 @@ import (
 )
 
 func TestHeader(t *testing.T) {
-	good := header{kind: kindTraining, id: 0x0123456789abcdef}.encode()
+	good := header{kind: kindTraining, version: formatVersion, id: 0x0123456789abcdef}.encode()
 	tests := []struct {
 		name    string
 		damage  func([]byte) []byte
@@ -26,10 +28,15 @@ func TestHeader(t *testing.T) {
 		{"flipped bit", func(b []byte) []byte { b[17] ^= 1; return b }, kindTraining, "checksum"},
 		{"wrong kind", func(b []byte) []byte { return b }, kindValidation, "file kind"},
 		{"future version", func(b []byte) []byte {
-			binary.LittleEndian.PutUint16(b[8:], 2)
+			binary.LittleEndian.PutUint16(b[8:], formatVersion+1)
 			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
 			return b
-		}, kindTraining, "format version 2"},
+		}, kindTraining, fmt.Sprintf("format version %d", formatVersion+1)},
+		{"version 1 with the current block size", func(b []byte) []byte {
+			binary.LittleEndian.PutUint16(b[8:], formatV1)
+			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
+			return b
+		}, kindTraining, "block size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,30 +133,38 @@ func TestValidationCodec(t *testing.T) {
 }
 
 // TestChunksHoldWholeEntries checks the property seeking relies on: every
-// block of a training file starts with a chunk of whole entries.
+// block of a training file starts with a chunk whose entry bytes start with
+// a whole entry, the one the reader finds first in the block.
 func TestChunksHoldWholeEntries(t *testing.T) {
-	s := mustOpen(t, Options{NoSync: true})
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
 	storeHistory(t, s, "r", history(0, 3, 20_000), 777)
-	f, snap, err := s.openTrainingForRead(t.Context(), "r")
+	file, err := os.ReadFile(trainingFile(dir, "r"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	tr := newTrainReader(f, snap)
+	tr, _, release, err := s.openTrainingForRead(t.Context(), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release(&err)
 	if tr.nb < 10 {
 		t.Fatalf("history spans %d blocks, want at least 10", tr.nb)
 	}
 	for b := range tr.nb {
-		peek, err := tr.firstIter(b)
+		off := tr.l.BlockOff(b)
+		typ := record.ChunkType(file[off+6])
+		entry := off + record.HeaderSize
+		if typ == record.Full || typ == record.First {
+			entry += trainingHeadSize
+		}
+		raw := int(binary.LittleEndian.Uint64(file[entry:]))
+		pb, err := tr.block(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ents, err := tr.block(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ents[0].Iteration != peek || peek%3 != 0 {
-			t.Fatalf("block %d starts with iteration %d, peek says %d", b, ents[0].Iteration, peek)
+		if pb.first != raw || raw%3 != 0 {
+			t.Fatalf("block %d (%s chunk first) starts with iteration %d, the reader says %d", b, typ, raw, pb.first)
 		}
 	}
 }

@@ -11,10 +11,28 @@ import (
 
 // File header, see docs/format.md.
 const (
-	headerSize    = 32
-	formatVersion = 1
-	magic         = "STATSTOR"
+	headerSize = 32
+	magic      = "STATSTOR"
+	// formatVersion is the version new files are written in: blocks of
+	// record.BlockSize bytes.
+	formatVersion = 2
+	// formatV1 files have 32 KiB blocks; they are read and appended to as
+	// they are.
+	formatV1    = 1
+	blockSizeV1 = 32 * 1024
 )
+
+// blockSizeOf returns the block size of files of a format version, 0 for
+// a version this program does not read.
+func blockSizeOf(version uint16) int64 {
+	switch version {
+	case formatV1:
+		return blockSizeV1
+	case formatVersion:
+		return record.BlockSize
+	}
+	return 0
+}
 
 // fileKind says what a file holds.
 type fileKind uint8
@@ -39,38 +57,43 @@ func (k fileKind) dirName() string {
 	return "validation_scores"
 }
 
-// layout returns the record layout of files of kind k: training chunks hold
-// whole 24-byte entries after an 8-byte head, validation records split
-// anywhere.
-func (k fileKind) layout() record.Layout {
+// layout returns the record layout of files of kind k with blocks of bs
+// bytes: training chunks hold whole 24-byte entries after an 8-byte head,
+// validation records split anywhere.
+func (k fileKind) layout(bs int64) record.Layout {
 	if k == kindTraining {
-		return record.Layout{Base: headerSize, Head: trainingHeadSize, Unit: trainingEntrySize}
+		return record.Layout{Base: headerSize, Head: trainingHeadSize, Unit: trainingEntrySize, Block: bs}
 	}
-	return record.Layout{Base: headerSize, Unit: 1}
+	return record.Layout{Base: headerSize, Unit: 1, Block: bs}
 }
 
 // header is a decoded file header.
 type header struct {
-	kind fileKind
-	id   uint64 // random, new for every file written: tells a replaced file apart
+	kind    fileKind
+	version uint16
+	id      uint64 // random, new for every file written: tells a replaced file apart
 }
 
-// newHeader returns a header of kind k with a fresh random id.
+// newHeader returns a header of kind k in the current format version with
+// a fresh random id.
 func newHeader(k fileKind) (header, error) {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return header{}, fmt.Errorf("filestore: random file id: %w", err)
 	}
-	return header{kind: k, id: binary.LittleEndian.Uint64(b[:])}, nil
+	return header{kind: k, version: formatVersion, id: binary.LittleEndian.Uint64(b[:])}, nil
 }
+
+// layout returns the record layout of the file h heads.
+func (h header) layout() record.Layout { return h.kind.layout(blockSizeOf(h.version)) }
 
 // encode returns the 32 header bytes.
 func (h header) encode() []byte {
 	b := make([]byte, headerSize)
 	copy(b, magic)
-	binary.LittleEndian.PutUint16(b[8:], formatVersion)
+	binary.LittleEndian.PutUint16(b[8:], h.version)
 	b[10] = byte(h.kind)
-	binary.LittleEndian.PutUint32(b[12:], record.BlockSize)
+	binary.LittleEndian.PutUint32(b[12:], uint32(blockSizeOf(h.version)))
 	binary.LittleEndian.PutUint64(b[16:], h.id)
 	binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
 	return b
@@ -86,12 +109,16 @@ func decodeHeader(b []byte, want fileKind) (header, error) {
 		return header{}, fmt.Errorf("not a statstore file: magic %q, want %q", b[:8], magic)
 	case binary.LittleEndian.Uint32(b[28:]) != record.Checksum(b[:28]):
 		return header{}, fmt.Errorf("header checksum mismatch")
-	case binary.LittleEndian.Uint16(b[8:]) != formatVersion:
-		return header{}, fmt.Errorf("format version %d, this program reads version %d", binary.LittleEndian.Uint16(b[8:]), formatVersion)
+	}
+	version := binary.LittleEndian.Uint16(b[8:])
+	bs := blockSizeOf(version)
+	switch {
+	case bs == 0:
+		return header{}, fmt.Errorf("format version %d, this program reads versions %d to %d", version, formatV1, formatVersion)
 	case fileKind(b[10]) != want:
 		return header{}, fmt.Errorf("file kind %d, want %d (%s)", b[10], want, want)
-	case binary.LittleEndian.Uint32(b[12:]) != record.BlockSize:
-		return header{}, fmt.Errorf("block size %d, want %d", binary.LittleEndian.Uint32(b[12:]), record.BlockSize)
+	case int64(binary.LittleEndian.Uint32(b[12:])) != bs:
+		return header{}, fmt.Errorf("block size %d, want %d for format version %d", binary.LittleEndian.Uint32(b[12:]), bs, version)
 	}
-	return header{kind: want, id: binary.LittleEndian.Uint64(b[16:])}, nil
+	return header{kind: want, version: version, id: binary.LittleEndian.Uint64(b[16:])}, nil
 }

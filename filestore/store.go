@@ -46,6 +46,7 @@ type Store struct {
 	closed bool
 	locks  map[string]chan struct{} // per-run in-process write locks
 	train  map[string]*trainSnap    // cached training file states
+	tfiles map[string]*trainFile    // training files' block indexes and maps
 	val    map[string]*valSnap      // cached validation file states
 }
 
@@ -91,9 +92,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	return &Store{
 		dir: dir, opts: opts, log: log, fs: fsys,
-		locks: map[string]chan struct{}{},
-		train: map[string]*trainSnap{},
-		val:   map[string]*valSnap{},
+		locks:  map[string]chan struct{}{},
+		train:  map[string]*trainSnap{},
+		tfiles: map[string]*trainFile{},
+		val:    map[string]*valSnap{},
 	}, nil
 }
 
@@ -108,7 +110,10 @@ func (s *Store) Close() error {
 		return fmt.Errorf("filestore: close %s: %w", s.dir, statstore.ErrClosed)
 	}
 	s.closed = true
-	s.train, s.val = nil, nil
+	for _, tf := range s.tfiles {
+		s.dropMap(tf) // unmapped now, or when the last reader is done
+	}
+	s.train, s.val, s.tfiles = nil, nil, nil
 	return nil
 }
 
@@ -170,22 +175,23 @@ func (s *Store) openFile(k fileKind, run string, write bool) (fsutil.File, error
 	return f, nil
 }
 
-// readHeader reads and checks the header of f, returning it and the size.
-func readHeader(f fsutil.File, k fileKind) (header, int64, error) {
+// readHeader reads and checks the header of f, returning it and the
+// file's information (size and identity).
+func readHeader(f fsutil.File, k fileKind) (header, fs.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return header{}, 0, fmt.Errorf("filestore: stat %s: %w", f.Name(), err)
+		return header{}, nil, fmt.Errorf("filestore: stat %s: %w", f.Name(), err)
 	}
 	buf := make([]byte, headerSize)
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return header{}, 0, fmt.Errorf("filestore: read %s: %w", f.Name(), err)
+		return header{}, fi, fmt.Errorf("filestore: read %s: %w", f.Name(), err)
 	}
 	h, err := decodeHeader(buf[:n], k)
 	if err != nil {
-		return header{}, 0, &statstore.CorruptError{Path: f.Name(), Offset: 0, Reason: err.Error()}
+		return header{}, fi, &statstore.CorruptError{Path: f.Name(), Offset: 0, Reason: err.Error()}
 	}
-	return h, fi.Size(), nil
+	return h, fi, nil
 }
 
 // closeFile closes f, keeping the first error in *err.

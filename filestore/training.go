@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/statstore/statstore"
@@ -14,10 +16,13 @@ import (
 // trainSnap is what a training file holds as of one look at it: enough to
 // plan an append and to seek, without reading the history.
 type trainSnap struct {
-	id    uint64 // file id from the header: changes when the file is replaced
-	size  int64  // file size when looked at
-	end   int64  // end of the last committed record
-	count int    // committed entries
+	id    uint64        // file id from the header: changes when the file is replaced
+	fi    fs.FileInfo   // the file's identity (inode), for os.SameFile
+	l     record.Layout // of the file's format version
+	size  int64         // file size when looked at
+	end   int64         // end of the last committed record
+	mark  fileMark      // the last committed chunk, to tell a rewritten file
+	count int           // committed entries
 	first statstore.TrainingIterationStats
 	last  statstore.TrainingIterationStats
 }
@@ -48,22 +53,34 @@ func frameErr(path string, err error) error {
 // cache when the file has neither been replaced nor grown since, otherwise
 // by reading its tail (the last record) and its first block.
 func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
-	h, size, err := readHeader(f, kindTraining)
+	h, fi, err := readHeader(f, kindTraining)
 	if err != nil {
 		return nil, err
 	}
+	size := fi.Size()
 	s.mu.Lock()
 	c := s.train[run]
 	s.mu.Unlock()
-	if c != nil && c.id == h.id && c.size == size {
+	// same: the cached state's records are still the file's first ones.
+	same := c != nil && c.id == h.id && os.SameFile(c.fi, fi)
+	if same {
+		if same, err = c.mark.holds(f); err != nil {
+			return nil, err
+		}
+	}
+	if same && c.size == size && c.end == size {
 		return c, nil
 	}
-	l := kindTraining.layout()
+	l := h.layout()
 	tail, err := l.Tail(f, size)
 	if err != nil {
 		return nil, frameErr(f.Name(), err)
 	}
-	snap := &trainSnap{id: h.id, size: size, end: tail.End}
+	mark, err := readMark(f, tail.LastChunk)
+	if err != nil {
+		return nil, err
+	}
+	snap := &trainSnap{id: h.id, fi: fi, l: l, size: size, end: tail.End, mark: mark}
 	if tail.Last != nil {
 		before, body, err := chunkEntries(record.Full, tail.Last)
 		if err != nil {
@@ -71,15 +88,15 @@ func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
 		}
 		snap.count = int(before) + len(body)/trainingEntrySize
 		snap.last = decodeEntries(nil, body[len(body)-trainingEntrySize:])[0]
-		if c != nil && c.id == h.id && c.count > 0 {
+		if same && c.count > 0 {
 			snap.first = c.first
 		} else {
-			tr := newTrainReader(f, snap)
-			ents, err := tr.block(0)
+			tr := newTrainReader(f, snap, nil)
+			pb, err := tr.block(0)
 			if err != nil {
 				return nil, err
 			}
-			snap.first = ents[0]
+			snap.first = pb.entry(0)
 		}
 		if before < 0 || snap.count <= 0 || snap.first.Iteration > snap.last.Iteration {
 			return nil, corrupt(f.Name(), tail.Start, fmt.Errorf("last record holds %d entries after %d, ending at iteration %d before the first iteration %d",
@@ -98,6 +115,7 @@ func (s *Store) cacheTrain(run string, snap *trainSnap) {
 	}
 	if snap == nil {
 		delete(s.train, run)
+		s.forgetTrainFile(run)
 	} else {
 		s.train[run] = snap
 	}
@@ -127,7 +145,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 			return err
 		}
 		if snap.size > snap.end {
-			if err := s.truncateTorn(f, kindTraining, run, snap.size, snap.end); err != nil {
+			if err := s.truncateTorn(f, snap.l, kindTraining, run, snap.size, snap.end); err != nil {
 				return err
 			}
 			next := *snap
@@ -152,14 +170,14 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 
 // appendTraining appends one record with entries to the file f.
 func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entries []statstore.TrainingIterationStats) error {
-	l := kindTraining.layout()
-	buf, end := l.Append(nil, snap.end, encodeTraining(snap.count, entries))
+	buf, end, last := snap.l.Append(nil, snap.end, encodeTraining(snap.count, entries))
 	if err := s.writeRecord(f, snap.end, buf); err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: append training stats of run %q: %w", run, err)
 	}
 	next := *snap
 	next.size, next.end, next.count = end, end, snap.count+len(entries)
+	next.mark = markOf(buf, snap.end, last)
 	if snap.count == 0 {
 		next.first = entries[0]
 	}
@@ -194,12 +212,14 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 	if err != nil {
 		return err
 	}
-	buf, end := kindTraining.layout().Append(h.encode(), headerSize, encodeTraining(0, plan.Entries))
+	l := h.layout()
+	buf, end, last := l.Append(h.encode(), headerSize, encodeTraining(0, plan.Entries))
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindTraining, run), buf, filePerm, s.opts.NoSync); err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
 	}
-	snap := &trainSnap{id: h.id, size: end, end: end, count: len(plan.Entries),
+	// The new file's inode is not known: the next look reads its tail.
+	snap := &trainSnap{id: h.id, l: l, size: end, end: end, mark: markOf(buf, 0, last), count: len(plan.Entries),
 		first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
 	s.cacheTrain(run, snap)
 	if plan.Overwrite {
@@ -216,8 +236,8 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 // record of f, about to be written under the run's lock: a torn tail is
 // truncated with a warning; damage followed by committed data is a
 // *statstore.CorruptError and nothing is written.
-func (s *Store) truncateTorn(f fsutil.File, k fileKind, run string, size, end int64) error {
-	bad, err := k.layout().CheckTail(f, end, size)
+func (s *Store) truncateTorn(f fsutil.File, l record.Layout, k fileKind, run string, size, end int64) error {
+	bad, err := l.CheckTail(f, end, size)
 	if err != nil {
 		return frameErr(f.Name(), err)
 	}

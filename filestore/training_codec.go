@@ -44,6 +44,33 @@ func decodeEntries(dst []statstore.TrainingIterationStats, b []byte) []statstore
 	return dst
 }
 
+// decodeInto decodes len(dst) entries from b into dst, checking that
+// iterations increase strictly from prev (-1 for none: the first must not be
+// negative). It returns the last iteration, or the index of the first entry
+// out of order and false.
+func decodeInto(dst []statstore.TrainingIterationStats, b []byte, prev int) (int, bool) {
+	b = b[:len(dst)*trainingEntrySize]
+	for i := range dst {
+		q := b[i*trainingEntrySize : i*trainingEntrySize+trainingEntrySize]
+		it := int(int64(binary.LittleEndian.Uint64(q[0:8])))
+		if it <= prev {
+			return i, false
+		}
+		dst[i] = statstore.TrainingIterationStats{
+			Iteration: it,
+			Loss:      math.Float64frombits(binary.LittleEndian.Uint64(q[8:16])),
+			Time:      math.Float64frombits(binary.LittleEndian.Uint64(q[16:24])),
+		}
+		prev = it
+	}
+	return prev, true
+}
+
+// iterAt returns the iteration of entry i of the entry bytes b.
+func iterAt(b []byte, i int) int {
+	return int(int64(binary.LittleEndian.Uint64(b[i*trainingEntrySize:])))
+}
+
 // chunkEntries splits a training chunk's payload into its head (the count
 // before the record, for a chunk that starts one; -1 otherwise) and its
 // entry bytes, checking the sizes.

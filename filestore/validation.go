@@ -3,6 +3,8 @@ package filestore
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -14,6 +16,9 @@ import (
 // valSnap is the decoded content of a validation file as of one look.
 type valSnap struct {
 	id      uint64
+	l       record.Layout // of the file's format version
+	fi      fs.FileInfo   // the file's identity (inode), for os.SameFile
+	mark    fileMark      // the last committed chunk, to tell a rewritten file
 	size    int64
 	end     int64
 	hasMeta bool
@@ -82,23 +87,35 @@ func cloneScores(entries []statstore.ValidationIterationScores) []statstore.Vali
 // cached content when the file has not been replaced, extended with the
 // records committed since.
 func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
-	h, size, err := readHeader(f, kindValidation)
+	h, fi, err := readHeader(f, kindValidation)
 	if err != nil {
 		return nil, err
 	}
+	size := fi.Size()
 	s.mu.Lock()
 	c := s.val[run]
 	s.mu.Unlock()
-	if c != nil && c.id == h.id && c.size == size {
+	// same: the cached state's records are still the file's first ones.
+	same := c != nil && c.id == h.id && os.SameFile(c.fi, fi)
+	if same {
+		if same, err = c.mark.holds(f); err != nil {
+			return nil, err
+		}
+	}
+	if same && c.size == size && c.end == size {
 		return c, nil
 	}
-	l := kindValidation.layout()
+	l := h.layout()
 	tail, err := l.Tail(f, size)
 	if err != nil {
 		return nil, frameErr(f.Name(), err)
 	}
+	mark, err := readMark(f, tail.LastChunk)
+	if err != nil {
+		return nil, err
+	}
 	var snap valSnap
-	if c != nil && c.id == h.id && c.end <= tail.End {
+	if same && c.end <= tail.End {
 		snap = *c
 		snap.entries = slices.Clone(c.entries)
 		snap.have = make(map[int]bool, len(c.have))
@@ -106,9 +123,9 @@ func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
 			snap.have[k] = true
 		}
 	} else {
-		snap = valSnap{id: h.id, end: headerSize, have: map[int]bool{}}
+		snap = valSnap{id: h.id, l: l, end: headerSize, have: map[int]bool{}}
 	}
-	snap.size = size
+	snap.fi, snap.size, snap.mark = fi, size, mark
 	if err := l.Scan(f, snap.end, tail.End, snap.add); err != nil {
 		return nil, frameErr(f.Name(), err)
 	}
@@ -218,7 +235,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 			return err
 		}
 		if snap.size > snap.end {
-			if err := s.truncateTorn(f, kindValidation, run, snap.size, snap.end); err != nil {
+			if err := s.truncateTorn(f, snap.l, kindValidation, run, snap.size, snap.end); err != nil {
 				return err
 			}
 			next := *snap
@@ -247,7 +264,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 
 // appendVal appends one scores record to the file f.
 func (s *Store) appendVal(f fsutil.File, run string, snap *valSnap, plan statstore.ValidationPlan) error {
-	buf, end := kindValidation.layout().Append(nil, snap.end, encodeScores(snap.meta.Shape(), plan.Entries))
+	buf, end, last := snap.l.Append(nil, snap.end, encodeScores(snap.meta.Shape(), plan.Entries))
 	if err := s.writeRecord(f, snap.end, buf); err != nil {
 		s.cacheVal(run, nil)
 		return fmt.Errorf("filestore: append validation scores of run %q: %w", run, err)
@@ -258,7 +275,7 @@ func (s *Store) appendVal(f fsutil.File, run string, snap *valSnap, plan statsto
 	for _, e := range next.entries {
 		next.have[e.Iteration] = true
 	}
-	next.size, next.end = end, end
+	next.size, next.end, next.mark = end, end, markOf(buf, snap.end, last)
 	s.cacheVal(run, &next)
 	s.log.Info("extending validation scores", "run", run, "entries", len(plan.Entries),
 		"from", plan.Entries[0].Iteration, "late", plan.Late, "validated_until", next.validatedUntil())
@@ -280,14 +297,15 @@ func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan
 	if err != nil {
 		return fmt.Errorf("filestore: metadata of run %q does not read back after encoding: %v: %w", run, err, statstore.ErrInvalidArgument)
 	}
-	l := kindValidation.layout()
-	buf, end := l.Append(h.encode(), headerSize, meta)
-	buf, end = l.Append(buf, end, encodeScores(plan.Metadata.Shape(), plan.Entries))
+	l := h.layout()
+	buf, end, _ := l.Append(h.encode(), headerSize, meta)
+	buf, end, last := l.Append(buf, end, encodeScores(plan.Metadata.Shape(), plan.Entries))
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindValidation, run), buf, filePerm, s.opts.NoSync); err != nil {
 		s.cacheVal(run, nil)
 		return fmt.Errorf("filestore: write validation scores of run %q: %w", run, err)
 	}
-	snap := &valSnap{id: h.id, size: end, end: end, hasMeta: true, meta: cached, metaRec: meta,
+	// The new file's inode is not known: the next look reads its tail.
+	snap := &valSnap{id: h.id, l: l, mark: markOf(buf, 0, last), size: end, end: end, hasMeta: true, meta: cached, metaRec: meta,
 		entries: cloneScores(plan.Entries), have: map[int]bool{}}
 	for _, e := range plan.Entries {
 		snap.have[e.Iteration] = true

@@ -93,7 +93,11 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
 	}
 	defer closeFile(f, &err)
-	_, size, err := readHeader(f, k)
+	h, fi, err := readHeader(f, k)
+	var size int64
+	if fi != nil {
+		size = fi.Size()
+	}
 	fr.Size = size
 	if err != nil {
 		var ce *statstore.CorruptError
@@ -104,7 +108,7 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 		return fr, err
 	}
 	check := decoderFor(k)
-	res, err := k.layout().Check(f, size, check)
+	res, err := h.layout().Check(f, size, check)
 	if err != nil {
 		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
 	}

@@ -13,7 +13,7 @@ func (l Layout) NumBlocks(end int64) int { return l.numBlocks(end) }
 // end at end, each checksummed. Data before end that is not a valid chunk
 // sequence is an *Error.
 func (l Layout) ReadBlock(r io.ReaderAt, i int, end int64) ([]Chunk, error) {
-	off := l.blockOff(i)
+	off := l.BlockOff(i)
 	res := l.readBlock(r, off, end)
 	switch {
 	case res.err != nil:
@@ -31,12 +31,12 @@ func (l Layout) ReadBlock(r io.ReaderAt, i int, end int64) ([]Chunk, error) {
 // binary searches, to be confirmed by ReadBlock.
 func (l Layout) PeekBlock(r io.ReaderAt, i, n int) (ChunkType, []byte, error) {
 	buf := make([]byte, HeaderSize+n)
-	m, err := r.ReadAt(buf, l.blockOff(i))
+	m, err := r.ReadAt(buf, l.BlockOff(i))
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, nil, err
 	}
 	if m < HeaderSize {
-		return 0, nil, errorf(l.blockOff(i), "block holds %d bytes, want at least a chunk header", m)
+		return 0, nil, errorf(l.BlockOff(i), "block holds %d bytes, want at least a chunk header", m)
 	}
 	size := int(binary.LittleEndian.Uint16(buf[4:6]))
 	return ChunkType(buf[6]), buf[HeaderSize:min(m, HeaderSize+size)], nil

@@ -79,7 +79,7 @@ func (l Layout) CheckTail(r io.ReaderAt, end, size int64) (*Error, error) {
 			if res.short {
 				return nil, nil
 			}
-			off = l.blockStart(off) + BlockSize
+			off = l.blockStart(off) + l.BlockLen()
 			continue
 		}
 		return l.resync(r, res.block, size)
@@ -94,7 +94,7 @@ func (l Layout) resync(r io.ReaderAt, blk block, size int64) (*Error, error) {
 	bad := blk.bad
 	if blk.badLen >= 0 {
 		next := bad.Offset + HeaderSize + int64(blk.badLen)
-		if next < l.blockStart(bad.Offset)+BlockSize && next < size {
+		if next < l.blockStart(bad.Offset)+l.BlockLen() && next < size {
 			res := l.readBlock(r, next, size)
 			if res.err != nil {
 				return nil, res.err
@@ -104,7 +104,7 @@ func (l Layout) resync(r io.ReaderAt, blk block, size int64) (*Error, error) {
 			}
 		}
 	}
-	for off := l.blockStart(bad.Offset) + BlockSize; off < size; off += BlockSize {
+	for off := l.blockStart(bad.Offset) + l.BlockLen(); off < size; off += l.BlockLen() {
 		res := l.readBlock(r, off, size)
 		if res.err != nil {
 			return nil, res.err

@@ -2,15 +2,15 @@ package record
 
 // Append encodes a record with the given payload as chunks to be written at
 // file offset end (the current end of the file's records) and appends the
-// bytes, padding included, to dst. It returns the extended slice and the
-// offset after the record. The payload's first l.Head bytes and at least one
+// bytes, padding included, to dst. It returns the extended slice, the
+// offset after the record and the offset of its last chunk. The payload's first l.Head bytes and at least one
 // unit (or the whole payload when it is shorter) go into the first chunk;
 // the rest is split at multiples of l.Unit after the head.
-func (l Layout) Append(dst []byte, end int64, payload []byte) ([]byte, int64) {
+func (l Layout) Append(dst []byte, end int64, payload []byte) (_ []byte, newEnd, lastChunk int64) {
 	pos := 0
 	first := true
 	for {
-		room := BlockSize - (end-l.Base)%BlockSize
+		room := l.BlockLen() - (end-l.Base)%l.BlockLen()
 		rest := len(payload) - pos
 		need := int64(HeaderSize)
 		if first {
@@ -42,11 +42,12 @@ func (l Layout) Append(dst []byte, end int64, payload []byte) ([]byte, int64) {
 		dst = append(dst, make([]byte, HeaderSize)...)
 		dst = append(dst, payload[pos:pos+n]...)
 		putHeader(dst[start:], typ, n)
+		lastChunk = end
 		end += int64(HeaderSize + n)
 		pos += n
 		first = false
 		if typ == Full || typ == Last {
-			return dst, end
+			return dst, end, lastChunk
 		}
 	}
 }

@@ -37,15 +37,29 @@ type block struct {
 // the block's end at blockEnd or up to the end of the readable region,
 // whichever comes first. off must be a chunk boundary.
 func (l Layout) parseBlock(buf []byte, off, blockEnd int64) block {
+	var chunks []Chunk
+	b, _ := l.walk(buf, off, blockEnd, func(c Chunk) error {
+		chunks = append(chunks, c)
+		return nil
+	})
+	b.chunks = chunks
+	return b
+}
+
+// walk parses buf like parseBlock, calling fn with every valid chunk in
+// order instead of collecting them (the returned block's chunks are nil). An
+// error from fn stops the walk and is returned.
+func (l Layout) walk(buf []byte, off, blockEnd int64, fn func(Chunk) error) (block, error) {
 	b := block{badLen: -1}
 	full := off+int64(len(buf)) == blockEnd
+	maxPad := l.maxPad()
 	p := 0
 	for {
 		at := off + int64(p)
 		rest := buf[p:]
 		if len(rest) == 0 {
 			b.clean, b.short = full, !full
-			return b
+			return b, nil
 		}
 		if len(rest) < HeaderSize {
 			switch {
@@ -56,7 +70,7 @@ func (l Layout) parseBlock(buf []byte, off, blockEnd int64) block {
 			default:
 				b.bad = errorf(at, "%d stray bytes at the end of a block", len(rest))
 			}
-			return b
+			return b, nil
 		}
 		n := int(binary.LittleEndian.Uint16(rest[4:6]))
 		t := ChunkType(rest[6])
@@ -66,8 +80,8 @@ func (l Layout) parseBlock(buf []byte, off, blockEnd int64) block {
 			b.bad = errorf(at, "padding holds non-zero bytes")
 		case t == Padding && !full:
 			b.short = true // a partial block ending in zeros: an interrupted write
-		case t == Padding && room > l.maxPad():
-			b.bad = errorf(at, "%d zero bytes where at most %d bytes of padding can be", room, l.maxPad())
+		case t == Padding && room > maxPad:
+			b.bad = errorf(at, "%d zero bytes where at most %d bytes of padding can be", room, maxPad)
 		case t == Padding:
 			b.clean = true
 		case t > Last:
@@ -80,11 +94,13 @@ func (l Layout) parseBlock(buf []byte, off, blockEnd int64) block {
 			b.bad = errorf(at, "%s chunk of %d bytes fails its checksum", t, n)
 			b.badLen = n
 		default:
-			b.chunks = append(b.chunks, Chunk{Off: at, Type: t, Payload: rest[HeaderSize : HeaderSize+n]})
+			if err := fn(Chunk{Off: at, Type: t, Payload: rest[HeaderSize : HeaderSize+n : HeaderSize+n]}); err != nil {
+				return b, err
+			}
 			p += HeaderSize + n
 			continue
 		}
-		return b
+		return b, nil
 	}
 }
 
@@ -116,7 +132,7 @@ func (br *blockReader) get(i int) *block {
 	if b, ok := br.cache[i]; ok {
 		return b
 	}
-	b := br.l.readBlock(br.r, br.l.blockOff(i), br.size)
+	b := br.l.readBlock(br.r, br.l.BlockOff(i), br.size)
 	if b == nil {
 		br.err = errRead
 		return nil
@@ -139,7 +155,7 @@ type readResult struct {
 // readBlock reads and parses the block holding off, from off (a chunk
 // boundary) to the block end or size, whichever comes first.
 func (l Layout) readBlock(r io.ReaderAt, off, size int64) *readResult {
-	end := l.blockStart(off) + BlockSize
+	end := l.blockStart(off) + l.BlockLen()
 	n := min(end, size) - off
 	if n <= 0 {
 		return &readResult{block: block{short: true, badLen: -1}}

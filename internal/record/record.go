@@ -8,8 +8,11 @@ import (
 
 // Framing constants.
 const (
-	// BlockSize is the size of a block of the data region.
-	BlockSize = 32 * 1024
+	// BlockSize is the block size of a Layout that leaves Block zero: the
+	// size new files use.
+	BlockSize = 4 * 1024
+	// MaxBlockSize is the largest block size a chunk's u16 length can fill.
+	MaxBlockSize = 32 * 1024
 	// HeaderSize is the size of a chunk header: CRC u32, length u16, type u8.
 	HeaderSize = 7
 )
@@ -70,6 +73,16 @@ type Layout struct {
 	// Unit is the granule of the payload after the head: chunks split it at
 	// multiples of Unit. Must be at least 1.
 	Unit int
+	// Block is the block size in bytes; zero means BlockSize.
+	Block int64
+}
+
+// BlockLen returns the layout's block size.
+func (l Layout) BlockLen() int64 {
+	if l.Block == 0 {
+		return BlockSize
+	}
+	return l.Block
 }
 
 // maxPad is the longest padding a writer can leave at the end of a block:
@@ -78,15 +91,17 @@ func (l Layout) maxPad() int64 { return int64(HeaderSize + l.Head + l.Unit - 1) 
 
 // Validate reports a layout whose first chunk cannot fit in a block.
 func (l Layout) Validate() error {
-	if l.Base < 0 || l.Unit < 1 || l.Head < 0 || HeaderSize+l.Head+l.Unit > BlockSize {
-		return fmt.Errorf("record: invalid layout base=%d head=%d unit=%d", l.Base, l.Head, l.Unit)
+	bs := l.BlockLen()
+	if l.Base < 0 || l.Unit < 1 || l.Head < 0 || bs > MaxBlockSize || int64(HeaderSize+l.Head+l.Unit) > bs {
+		return fmt.Errorf("record: invalid layout base=%d head=%d unit=%d block=%d", l.Base, l.Head, l.Unit, bs)
 	}
 	return nil
 }
 
 // blockStart returns the offset of the block that holds offset off.
 func (l Layout) blockStart(off int64) int64 {
-	return l.Base + (off-l.Base)/BlockSize*BlockSize
+	bs := l.BlockLen()
+	return l.Base + (off-l.Base)/bs*bs
 }
 
 // numBlocks returns how many blocks (the last possibly partial) cover the
@@ -95,11 +110,15 @@ func (l Layout) numBlocks(size int64) int {
 	if size <= l.Base {
 		return 0
 	}
-	return int((size - l.Base + BlockSize - 1) / BlockSize)
+	bs := l.BlockLen()
+	return int((size - l.Base + bs - 1) / bs)
 }
 
-// blockOff returns the file offset of block b.
-func (l Layout) blockOff(b int) int64 { return l.Base + int64(b)*BlockSize }
+// BlockOff returns the file offset of block b.
+func (l Layout) BlockOff(b int) int64 { return l.Base + int64(b)*l.BlockLen() }
+
+// BlockOf returns the index of the block that holds offset off.
+func (l Layout) BlockOf(off int64) int { return int((off - l.Base) / l.BlockLen()) }
 
 // Error reports data that is not a valid chunk or record sequence, at a
 // file offset.

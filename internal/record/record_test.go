@@ -40,7 +40,11 @@ func build(t testing.TB, l Layout, payloads [][]byte) ([]byte, []int64) {
 	end := l.Base
 	var ends []int64
 	for _, p := range payloads {
-		file, end = l.Append(file, end, p)
+		var last int64
+		file, end, last = l.Append(file, end, p)
+		if c := ChunkType(file[last+6]); c != Full && c != Last {
+			t.Fatalf("Append's last chunk at %d is a %s chunk", last, c)
+		}
 		if int64(len(file)) != end {
 			t.Fatalf("Append returned end %d, file has %d bytes", end, len(file))
 		}
@@ -96,6 +100,9 @@ func TestRoundTrip(t *testing.T) {
 			tail, err := tt.layout.Tail(memFile(file), int64(len(file)))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if c := ChunkType(file[tail.LastChunk+6]); c != Full && c != Last {
+				t.Fatalf("Tail's last chunk at %d is a %s chunk", tail.LastChunk, c)
 			}
 			if tail.End != ends[len(ends)-1] || !bytes.Equal(tail.Last, tt.payloads[len(tt.payloads)-1]) {
 				t.Fatalf("Tail end %d, want %d (last record equal: %v)", tail.End, ends[len(ends)-1], bytes.Equal(tail.Last, tt.payloads[len(tt.payloads)-1]))

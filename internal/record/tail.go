@@ -1,9 +1,6 @@
 package record
 
-import (
-	"fmt"
-	"io"
-)
+import "io"
 
 // Tail is what Layout.Tail finds at the end of a file.
 type Tail struct {
@@ -13,6 +10,10 @@ type Tail struct {
 	End int64
 	// Start is the offset of the last committed record's first chunk.
 	Start int64
+	// LastChunk is the offset of the last committed record's last chunk,
+	// -1 when there is no record. Its header holds the checksum of its
+	// payload: a cheap fingerprint of the file's committed state.
+	LastChunk int64
 	// Last is the payload of the last committed record, nil when there is none.
 	Last []byte
 }
@@ -38,11 +39,11 @@ func (l Layout) Tail(r io.ReaderAt, size int64) (Tail, error) {
 				return Tail{}, br.err
 			}
 			if ok {
-				return Tail{End: blk.chunks[j].End(), Start: start, Last: payload}, nil
+				return Tail{End: blk.chunks[j].End(), Start: start, LastChunk: blk.chunks[j].Off, Last: payload}, nil
 			}
 		}
 	}
-	return Tail{End: l.Base, Start: l.Base}, br.err
+	return Tail{End: l.Base, Start: l.Base, LastChunk: -1}, br.err
 }
 
 // chain follows the record that ends with chunk j of block b back to its
@@ -84,60 +85,4 @@ func (br *blockReader) chain(b, j int) (start int64, payload []byte, ok bool) {
 			return c.Off, out, true
 		}
 	}
-}
-
-// Record is one complete record found by Scan.
-type Record struct {
-	Off, End int64 // where its first chunk starts and its last chunk ends
-	// Payload is valid only during the callback.
-	Payload []byte
-}
-
-// Scan calls fn with every record in [from, to), in order. from must be the start of a record and to the end of one (as
-// Tail reports it). Anything in between that is not a valid sequence of
-// chunks is an *Error; an error from fn stops the scan and is returned.
-func (l Layout) Scan(r io.ReaderAt, from, to int64, fn func(Record) error) error {
-	if from >= to {
-		return nil
-	}
-	if from < l.Base {
-		return errorf(from, "scan starts inside the file header (data starts at %d)", l.Base)
-	}
-	var rec []byte
-	recOff := int64(-1)
-	for off := from; off < to; off = l.blockStart(off) + BlockSize {
-		res := l.readBlock(r, off, to)
-		if res.err != nil {
-			return fmt.Errorf("record: read block at %d: %w", off, res.err)
-		}
-		blk := res.block
-		for _, c := range blk.chunks {
-			switch {
-			case c.Type.startsRecord() && recOff >= 0:
-				return errorf(c.Off, "%s chunk inside a record that started at %d", c.Type, recOff)
-			case !c.Type.startsRecord() && recOff < 0:
-				return errorf(c.Off, "%s chunk without a first chunk", c.Type)
-			}
-			if c.Type.startsRecord() {
-				recOff, rec = c.Off, rec[:0]
-			}
-			rec = append(rec, c.Payload...)
-			if c.Type.endsRecord() {
-				if err := fn(Record{Off: recOff, End: c.End(), Payload: rec}); err != nil {
-					return err
-				}
-				recOff = -1
-			}
-		}
-		switch {
-		case blk.bad != nil:
-			return blk.bad
-		case !blk.clean && l.blockStart(off)+BlockSize < to:
-			return errorf(off, "block ends early")
-		}
-	}
-	if recOff >= 0 {
-		return errorf(recOff, "record is not complete before offset %d", to)
-	}
-	return nil
 }
