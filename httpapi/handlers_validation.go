@@ -66,8 +66,10 @@ func (s *Server) handleDeleteValidation(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleBest answers the run's best report, optionally restricted with
-// ?criterion= and ?dataset=; a run without validation scores is 404.
+// handleBest answers the run's best report, per-dataset lines first, each
+// line in statstore.Best's JSON form, optionally restricted with ?criterion=
+// and ?dataset= (which leaves out the mean over datasets); a run without
+// validation scores is 404.
 func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 	run, err := runName(r)
 	if err != nil {
@@ -94,21 +96,17 @@ func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	report := v.BestReport()
-	keep := func(bs []statstore.Best, byDataset bool) []statstore.Best {
-		var out []statstore.Best
-		for _, b := range bs {
-			if (crit == "" || b.Criterion == crit) && (ds == "" || !byDataset || b.Dataset == ds) {
-				out = append(out, b)
-			}
+	all := report.PerDataset
+	if ds == "" {
+		all = append(all, report.OverDatasets...)
+	}
+	lines := []statstore.Best{}
+	for _, b := range all {
+		if (crit == "" || b.Criterion == crit) && (ds == "" || b.Dataset == ds) {
+			lines = append(lines, b)
 		}
-		return out
 	}
-	report.PerDataset = keep(report.PerDataset, true)
-	report.OverDatasets = keep(report.OverDatasets, false)
-	if ds != "" {
-		report.OverDatasets = nil
-	}
-	s.writeJSON(w, r, toWireBest(report))
+	s.writeJSON(w, r, lines)
 }
 
 func contains(list []string, s string) bool {

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/jsonnan"
 )
 
 // This file holds the JSON shapes of the API (see docs/api.md). Floats go
@@ -108,21 +107,6 @@ type runsResponse struct {
 	Runs []runWire `json:"runs"`
 }
 
-// bestWire is one line of the best report (GET /api/v1/runs/{run}/best), the
-// shape of `statstore best --json`. Lines of the mean over datasets have a
-// null dataset and mean_over_datasets true. Iteration, parameter_id and
-// parameters are null when every value is NaN.
-type bestWire struct {
-	Dataset          *string       `json:"dataset"`
-	MeanOverDatasets bool          `json:"mean_over_datasets"`
-	Criterion        string        `json:"criterion"`
-	HigherIsBetter   bool          `json:"higher_is_better"`
-	Iteration        *int          `json:"iteration"`
-	ParameterID      *int          `json:"parameter_id"`
-	Parameters       *string       `json:"parameters"`
-	Value            jsonnan.Float `json:"value"`
-}
-
 // toWireCriteria converts criteria for a response.
 func toWireCriteria(cs []statstore.Criterion) []criterionWire {
 	out := make([]criterionWire, len(cs))
@@ -161,30 +145,6 @@ func toWireValidation(run string, v *statstore.ValidationScores, exact bool) val
 		Criteria:   toWireCriteria(v.EvaluationScores),
 		Scores:     toWireScores(v.Scores, exact),
 	}
-}
-
-// toWireBest converts a best report, per-dataset lines first.
-func toWireBest(r statstore.BestReport) []bestWire {
-	out := make([]bestWire, 0, len(r.PerDataset)+len(r.OverDatasets))
-	conv := func(b statstore.Best, mean bool) bestWire {
-		w := bestWire{Criterion: b.Criterion, HigherIsBetter: b.HigherIsBetter, MeanOverDatasets: mean, Value: jsonnan.Float(b.Value)}
-		if !mean {
-			d := b.Dataset
-			w.Dataset = &d
-		}
-		if b.Found {
-			it, id, p := b.Iteration, b.ParameterID, b.Parameters
-			w.Iteration, w.ParameterID, w.Parameters = &it, &id, &p
-		}
-		return w
-	}
-	for _, b := range r.PerDataset {
-		out = append(out, conv(b, false))
-	}
-	for _, b := range r.OverDatasets {
-		out = append(out, conv(b, true))
-	}
-	return out
 }
 
 func nonNil[T any](s []T) []T {

@@ -524,7 +524,10 @@ class HttpStatsStore:
         """The run's best report: per dataset and criterion (and over datasets), the best checkpoint.
 
         Each line is ``{"dataset", "mean_over_datasets", "criterion", "higher_is_better",
-        "iteration", "parameter_id", "parameters", "value"}``.
+        "iteration", "parameter_id", "parameters", "value"}``, the shape ``statstore best --json``
+        prints: ``dataset`` is None on the lines of the mean over datasets (``mean_over_datasets``
+        True); ``iteration``, ``parameter_id`` and ``parameters`` (the parameter set's display
+        name) are None when every value is NaN; ``value`` is a float (NaN then).
         """
         params = {k: v for k, v in (("criterion", criterion), ("dataset", dataset)) if v}
         lines = self._request("GET", self._run_path(run_name, "best"), params=params)

@@ -3,27 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/jsonnan"
 )
-
-// bestLine is one line of a best report in JSON. Iteration, parameters and
-// value are null when every value is NaN. Mean-over-datasets lines have a
-// null dataset and over_datasets true.
-type bestLine struct {
-	Dataset        *string        `json:"dataset"`
-	OverDatasets   bool           `json:"over_datasets"`
-	Criterion      string         `json:"criterion"`
-	HigherIsBetter bool           `json:"higher_is_better"`
-	Iteration      *int           `json:"iteration"`
-	ParameterIndex *int           `json:"parameter_index"`
-	Parameters     *string        `json:"parameters"`
-	Value          *jsonnan.Float `json:"value"`
-}
 
 // bestFilter narrows a best report.
 type bestFilter struct {
@@ -52,10 +38,13 @@ the checkpoint (iteration) and post-processing parameter set with the best
 value (the maximum when higher is better, else the minimum; NaN skipped),
 and per criterion the best of the mean over datasets.
 
-JSON: a list of {dataset, over_datasets, criterion, higher_is_better,
-iteration, parameter_index, parameters, value}, one per dataset and
-criterion; iteration, parameters and value are null when every value is
-NaN. --over-datasets adds the mean-over-datasets lines (dataset null).`,
+JSON: a list of {dataset, mean_over_datasets, criterion, higher_is_better,
+iteration, parameter_id, parameters, value}, one per dataset and criterion,
+the shape GET /api/v1/runs/{run}/best answers (docs/api.md); parameters is
+the parameter set's display name; iteration, parameter_id and parameters are
+null and value is "NaN" when every value is NaN (a non-finite value is the
+string "NaN", "Infinity" or "-Infinity"). --over-datasets adds the
+mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 		Example: `  statstore best demo_unet
   statstore best demo_unet --criterion f1_score,voi --dataset crop_a
   statstore best demo_unet --parameter-set threshold_0.5 --json`,
@@ -75,15 +64,15 @@ NaN. --over-datasets adds the mean-over-datasets lines (dataset null).`,
 				}
 				t := newTable(app.Stdout, "DATASET", "CRITERION", "BETTER", "ITERATION", "PARAMETERS", "VALUE")
 				for _, l := range lines {
-					ds := "(mean over datasets)"
-					if l.Dataset != nil {
-						ds = *l.Dataset
+					ds := l.Dataset
+					if ds == "" {
+						ds = "(mean over datasets)"
 					}
-					par := "-"
-					if l.Parameters != nil {
-						par = *l.Parameters
+					it, par, value := "-", "-", "-"
+					if l.Found {
+						it, par, value = strconv.Itoa(l.Iteration), l.Parameters, num(l.Value)
 					}
-					t.row(ds, l.Criterion, direction(l.HigherIsBetter), optInt(l.Iteration), par, optNum(l.Value))
+					t.row(ds, l.Criterion, direction(l.HigherIsBetter), it, par, value)
 				}
 				return t.flush()
 			})
@@ -106,8 +95,9 @@ func direction(higher bool) string {
 }
 
 // bestReport computes the filtered best report of a run; mean-over-datasets
-// lines come last (and are left out when a dataset is chosen).
-func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter) ([]bestLine, error) {
+// lines (Dataset "") come last, and are left out when a dataset is chosen.
+// The result is never nil, so that it prints as a JSON list.
+func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter) ([]statstore.Best, error) {
 	vs, err := retrieveValidation(ctx, s, run)
 	if err != nil {
 		return nil, err
@@ -117,7 +107,7 @@ func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestF
 			return nil, err
 		}
 	}
-	if f.dataset != "" && !contains(vs.Datasets, f.dataset) {
+	if f.dataset != "" && !slices.Contains(vs.Datasets, f.dataset) {
 		return nil, notIn("dataset", f.dataset, run, vs.Datasets)
 	}
 	keep := map[string]bool{}
@@ -128,40 +118,24 @@ func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestF
 		keep[c] = true
 	}
 	rep := vs.BestReport()
-	var lines []bestLine
-	add := func(b statstore.Best, over bool) {
-		if len(keep) > 0 && !keep[b.Criterion] {
-			return
-		}
-		l := bestLine{OverDatasets: over, Criterion: b.Criterion, HigherIsBetter: b.HigherIsBetter}
-		if !over {
-			ds := b.Dataset
-			l.Dataset = &ds
-		}
-		if b.Found {
-			it, name := b.Iteration, b.Parameters
-			idx := parameterIndex(vs.Parameters, b.ParameterID)
-			l.Iteration, l.Parameters, l.ParameterIndex, l.Value = &it, &name, &idx, optFloat(b.Value)
-		}
-		lines = append(lines, l)
-	}
-	for _, b := range rep.PerDataset {
-		if f.dataset == "" || b.Dataset == f.dataset {
-			add(b, false)
-		}
-	}
+	all := rep.PerDataset
 	if f.dataset == "" {
-		for _, b := range rep.OverDatasets {
-			add(b, true)
+		all = append(all, rep.OverDatasets...)
+	}
+	lines := []statstore.Best{}
+	for _, b := range all {
+		if (len(keep) == 0 || keep[b.Criterion]) && (f.dataset == "" || b.Dataset == f.dataset) {
+			lines = append(lines, b)
 		}
 	}
 	return lines, nil
 }
 
-func perDatasetOnly(lines []bestLine) []bestLine {
-	out := make([]bestLine, 0, len(lines))
+// perDatasetOnly leaves out the mean-over-datasets lines.
+func perDatasetOnly(lines []statstore.Best) []statstore.Best {
+	out := make([]statstore.Best, 0, len(lines))
 	for _, l := range lines {
-		if !l.OverDatasets {
+		if l.Dataset != "" {
 			out = append(out, l)
 		}
 	}
@@ -208,24 +182,6 @@ func onlyParameters(vs *statstore.ValidationScores, name string) (*statstore.Val
 		out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: e.Iteration, Scores: sub})
 	}
 	return out, nil
-}
-
-func parameterIndex(params []statstore.ParameterSet, id int) int {
-	for i, p := range params {
-		if p.ID == id {
-			return i
-		}
-	}
-	return -1
-}
-
-func contains(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // notIn reports a name that is not one of the run's.

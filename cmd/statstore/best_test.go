@@ -6,27 +6,42 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/statstore/statstore"
 )
 
 // TestBestAllNaN: a criterion whose every value is NaN has a null
-// iteration, parameter set and value; NaN is skipped elsewhere.
+// iteration, parameter set and id, and the value "NaN"; NaN is skipped
+// elsewhere.
 func TestBestAllNaN(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "stats")
 	in := `{"iteration": 100, "scores": [[[0.5, NaN], [0.7, "NaN"]]]}
 {"iteration": 200, "scores": [[[NaN, NaN], [0.6, NaN]]]}
 `
 	mustRunIn(t, in, "--store", dir, "--meta", validationMeta(t), "put", "validation", "r")
-	var lines []bestLine
-	decodeJSON(t, mustRun(t, "--store", dir, "best", "r", "--json"), &lines)
+	res := mustRun(t, "--store", dir, "best", "r", "--json")
+	var lines []statstore.Best
+	decodeJSON(t, res, &lines)
 	if len(lines) != 2 {
 		t.Fatalf("%d lines, want 2", len(lines))
 	}
 	frizz, blipp := lines[0], lines[1]
-	if frizz.Criterion != "frizz_level" || frizz.Iteration == nil || *frizz.Iteration != 100 || *frizz.Parameters != "threshold_0.7" || float64(*frizz.Value) != 0.7 {
-		t.Errorf("frizz_level best %+v, want iteration 100, threshold_0.7, 0.7", frizz)
+	if frizz.Criterion != "frizz_level" || !frizz.Found || frizz.Iteration != 100 || frizz.Parameters != "threshold_0.7" || frizz.ParameterID != 1 || frizz.Value != 0.7 {
+		t.Errorf("frizz_level best %+v, want iteration 100, threshold_0.7 (id 1), 0.7", frizz)
 	}
-	if blipp.Criterion != "blipp_score" || blipp.Iteration != nil || blipp.Parameters != nil || blipp.Value != nil || blipp.ParameterIndex != nil {
-		t.Errorf("blipp_score best %+v, want null iteration, parameters and value", blipp)
+	if blipp.Criterion != "blipp_score" || blipp.Found {
+		t.Errorf("blipp_score best %+v, want nothing found", blipp)
+	}
+	// On the wire: nulls and the string "NaN".
+	var raw []map[string]any
+	decodeJSON(t, res, &raw)
+	for _, key := range []string{"iteration", "parameter_id", "parameters"} {
+		if v, ok := raw[1][key]; !ok || v != nil {
+			t.Errorf("blipp_score %s = %v (present %v), want null", key, v, ok)
+		}
+	}
+	if v := raw[1]["value"]; v != "NaN" {
+		t.Errorf("blipp_score value = %v, want \"NaN\"", v)
 	}
 	if out := mustRun(t, "--store", dir, "best", "r").stdout; !strings.Contains(out, "blipp_score") || !strings.Contains(out, " -  ") {
 		t.Errorf("table shows the all-NaN criterion without dashes:\n%s", out)

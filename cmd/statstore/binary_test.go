@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/statstore/statstore"
 )
 
 // TestBinary builds the statstore binary and runs it as a user would: the
@@ -47,7 +49,7 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, stderr)
 	}
 	out, stderr, code = exe([]string{"STATSTORE=" + store}, "best", "demo_unet", "--criterion", "f1_score", "--json")
-	var lines []bestLine
+	var lines []statstore.Best
 	if code != 0 || json.Unmarshal([]byte(out), &lines) != nil || len(lines) != 2 {
 		t.Fatalf("best: exit %d, want 2 JSON lines:\n%s\n%s", code, out, stderr)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/cliexport"
 )
 
@@ -67,26 +68,26 @@ func TestBestOnDemo(t *testing.T) {
 		}
 	})
 	t.Run("json", func(t *testing.T) {
-		var lines []bestLine
+		var lines []statstore.Best
 		decodeJSON(t, mustRun(t, "--store", dir, "best", "demo_unet", "--json"), &lines)
 		if len(lines) != 2*21 {
 			t.Fatalf("%d lines, want 42 (2 datasets × 21 criteria)", len(lines))
 		}
 		for _, l := range lines {
-			if l.OverDatasets || l.Dataset == nil || l.Iteration == nil || l.Parameters == nil || l.Value == nil {
+			if l.Dataset == "" || !l.Found || l.Parameters == "" || math.IsNaN(l.Value) {
 				t.Errorf("line %+v: want a dataset, iteration, parameters and value", l)
 			}
 		}
 	})
 	t.Run("over datasets", func(t *testing.T) {
-		var lines []bestLine
+		var lines []statstore.Best
 		decodeJSON(t, mustRun(t, "--store", dir, "best", "demo_unet", "--json", "--over-datasets", "--criterion", "voi,f1_score"), &lines)
 		if len(lines) != 6 {
 			t.Fatalf("%d lines, want 6 (2 datasets and the mean × 2 criteria)", len(lines))
 		}
-		for _, l := range lines[4:] {
-			if !l.OverDatasets || l.Dataset != nil {
-				t.Errorf("line %+v: want a mean-over-datasets line with a null dataset", l)
+		for i, l := range lines {
+			if mean := i >= 4; (l.Dataset == "") != mean {
+				t.Errorf("line %d %+v: want the mean over datasets exactly on the last two lines", i, l)
 			}
 		}
 		// The mean line's value is the mean of the datasets' values at its
@@ -95,34 +96,34 @@ func TestBestOnDemo(t *testing.T) {
 		scores := validationRows(t, dir, "demo_unet")
 		sum := 0.0
 		for _, ds := range []string{"crop_a", "crop_b"} {
-			sum += scores[rowKey{*mean.Iteration, ds, *mean.Parameters, mean.Criterion}]
+			sum += scores[rowKey{mean.Iteration, ds, mean.Parameters, mean.Criterion}]
 		}
-		if !closeTo(sum/2, float64(*mean.Value)) {
-			t.Errorf("mean line value %v, want %v", float64(*mean.Value), sum/2)
+		if !closeTo(sum/2, mean.Value) {
+			t.Errorf("mean line value %v, want %v", mean.Value, sum/2)
 		}
 	})
 	t.Run("every best value is the extreme of the export", func(t *testing.T) {
-		var lines []bestLine
+		var lines []statstore.Best
 		decodeJSON(t, mustRun(t, "--store", dir, "best", "demo_unet", "--json"), &lines)
 		scores := validationRows(t, dir, "demo_unet")
 		for _, l := range lines {
 			for k, v := range scores {
-				if k.dataset != *l.Dataset || k.criterion != l.Criterion || math.IsNaN(v) {
+				if k.dataset != l.Dataset || k.criterion != l.Criterion || math.IsNaN(v) {
 					continue
 				}
-				if (l.HigherIsBetter && v > float64(*l.Value)) || (!l.HigherIsBetter && v < float64(*l.Value)) {
-					t.Errorf("best %s/%s = %v, but %+v has %v", *l.Dataset, l.Criterion, float64(*l.Value), k, v)
+				if (l.HigherIsBetter && v > l.Value) || (!l.HigherIsBetter && v < l.Value) {
+					t.Errorf("best %s/%s = %v, but %+v has %v", l.Dataset, l.Criterion, l.Value, k, v)
 				}
 			}
-			if got := scores[rowKey{*l.Iteration, *l.Dataset, *l.Parameters, l.Criterion}]; got != float64(*l.Value) {
-				t.Errorf("best %s/%s: value %v, but the export has %v there", *l.Dataset, l.Criterion, float64(*l.Value), got)
+			if got := scores[rowKey{l.Iteration, l.Dataset, l.Parameters, l.Criterion}]; got != l.Value {
+				t.Errorf("best %s/%s: value %v, but the export has %v there", l.Dataset, l.Criterion, l.Value, got)
 			}
 		}
 	})
 	t.Run("filters", func(t *testing.T) {
-		var lines []bestLine
+		var lines []statstore.Best
 		decodeJSON(t, mustRun(t, "--store", dir, "best", "demo_unet", "--json", "--dataset", "crop_b", "--parameter-set", "threshold_0.7", "--criterion", "hausdorff"), &lines)
-		if len(lines) != 1 || *lines[0].Dataset != "crop_b" || *lines[0].Parameters != "threshold_0.7" || lines[0].HigherIsBetter {
+		if len(lines) != 1 || lines[0].Dataset != "crop_b" || lines[0].Parameters != "threshold_0.7" || lines[0].HigherIsBetter {
 			t.Errorf("filtered best = %+v, want one line for crop_b, threshold_0.7, hausdorff (lower is better)", lines)
 		}
 	})

@@ -80,11 +80,7 @@ The best run per criterion is marked with *.`,
 // compareRuns builds one comparison per criterion, criteria in the order
 // they first appear across the runs.
 func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []string, dataset string) ([]comparison, error) {
-	type best struct {
-		higher bool
-		b      statstore.Best
-	}
-	perRun := make([]map[string]best, len(runs))
+	perRun := make([]map[string]statstore.Best, len(runs))
 	var order []string
 	higher := map[string]bool{}
 	for i, run := range runs {
@@ -92,20 +88,16 @@ func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []s
 		if err != nil {
 			return nil, err
 		}
-		perRun[i] = map[string]best{}
+		perRun[i] = map[string]statstore.Best{}
 		for _, l := range lines {
-			if l.OverDatasets != (dataset == "") {
+			if l.Dataset != dataset { // the mean over datasets has Dataset ""
 				continue
-			}
-			b := statstore.Best{Criterion: l.Criterion, Found: l.Iteration != nil, Value: math.NaN()}
-			if b.Found {
-				b.Iteration, b.Parameters, b.Value = *l.Iteration, *l.Parameters, float64(*l.Value)
 			}
 			if _, seen := higher[l.Criterion]; !seen {
 				order = append(order, l.Criterion)
 				higher[l.Criterion] = l.HigherIsBetter
 			}
-			perRun[i][l.Criterion] = best{higher: l.HigherIsBetter, b: b}
+			perRun[i][l.Criterion] = l
 		}
 	}
 	if len(criteria) > 0 {
@@ -123,11 +115,10 @@ func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []s
 		bestValue := math.NaN()
 		for i, run := range runs {
 			rb := runBestFor{Run: run}
-			if b, ok := perRun[i][c]; ok && b.b.Found && b.higher == higher[c] {
-				it, par := b.b.Iteration, b.b.Parameters
-				rb.Iteration, rb.Parameters, rb.Value = &it, &par, optFloat(b.b.Value)
-				if crit.Better(b.b.Value, bestValue) {
-					bestValue = b.b.Value
+			if b, ok := perRun[i][c]; ok && b.Found && b.HigherIsBetter == higher[c] {
+				rb.Iteration, rb.Parameters, rb.Value = &b.Iteration, &b.Parameters, optFloat(b.Value)
+				if crit.Better(b.Value, bestValue) {
+					bestValue = b.Value
 					name := run
 					cmp.BestRun = &name
 				}

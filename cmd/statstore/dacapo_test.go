@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/statstore/statstore"
 )
 
 // sampleExpected is ../shared/dacapo/*/expected.json.
@@ -109,29 +111,31 @@ func checkSampleRun(t *testing.T, store []string, name string, exp sampleRun) {
 		t.Errorf("show: axes %v %v %v, want %v %v %v", d.Datasets, d.Parameters, d.Criteria, exp.Datasets, exp.Parameters, exp.Criteria)
 	}
 
-	// The best report, as statstore best must print it.
-	var lines []bestLine
+	// The best report, as statstore best must print it. --parameters numbers
+	// the parameter sets from 0 in order, so a parameter_id is the
+	// parameter_index of expected.json.
+	var lines []statstore.Best
 	decodeJSON(t, mustRun(t, args("best", name, "--json")...), &lines)
 	if len(lines) != len(exp.BestReport) {
 		t.Fatalf("best: %d lines, want %d", len(lines), len(exp.BestReport))
 	}
 	for i, w := range exp.BestReport {
 		g := lines[i]
-		if g.Dataset == nil || *g.Dataset != w.Dataset || g.Criterion != w.Criterion || g.HigherIsBetter != w.HigherIsBetter {
-			t.Errorf("best line %d: %s/%s, want %s/%s", i, strPtr(g.Dataset), g.Criterion, w.Dataset, w.Criterion)
+		if g.Dataset != w.Dataset || g.Criterion != w.Criterion || g.HigherIsBetter != w.HigherIsBetter {
+			t.Errorf("best line %d: %s/%s, want %s/%s", i, g.Dataset, g.Criterion, w.Dataset, w.Criterion)
 			continue
 		}
-		if fmt.Sprint(intPtr(g.Iteration), strPtr(g.Parameters), intPtr(g.ParameterIndex)) != fmt.Sprint(intPtr(w.Iteration), strPtr(w.Parameters), intPtr(w.ParameterIndex)) ||
-			(w.Value != nil && (g.Value == nil || !closeTo(float64(*g.Value), *w.Value))) {
-			t.Errorf("best %s/%s: iteration %s parameters %s value %s, want %s %s %v", w.Dataset, w.Criterion,
-				intPtr(g.Iteration), strPtr(g.Parameters), optNum(g.Value), intPtr(w.Iteration), strPtr(w.Parameters), w.Value)
+		got := fmt.Sprint(foundInt(g.Found, g.Iteration), foundStr(g.Found, g.Parameters), foundInt(g.Found, g.ParameterID))
+		want := fmt.Sprint(intPtr(w.Iteration), strPtr(w.Parameters), intPtr(w.ParameterIndex))
+		if got != want || (w.Value != nil && !closeTo(g.Value, *w.Value)) {
+			t.Errorf("best %s/%s: iteration, parameters, id %s value %v, want %s %v", w.Dataset, w.Criterion, got, g.Value, want, w.Value)
 		}
 	}
 
 	// Best iterations per dataset, parameter set and criterion.
 	for _, ds := range exp.Datasets {
 		for _, par := range exp.Parameters {
-			var lines []bestLine
+			var lines []statstore.Best
 			decodeJSON(t, mustRun(t, args("best", name, "--dataset", ds, "--parameter-set", par, "--json")...), &lines)
 			if len(lines) != len(exp.Criteria) {
 				t.Fatalf("best --dataset %s --parameter-set %s: %d lines, want %d", ds, par, len(lines), len(exp.Criteria))
@@ -141,8 +145,8 @@ func checkSampleRun(t *testing.T, store []string, name string, exp sampleRun) {
 				if !ok {
 					t.Fatalf("expected.json has no best for %s|%s|%s", ds, par, l.Criterion)
 				}
-				if l.Iteration == nil || *l.Iteration != w.Iteration || !closeTo(float64(*l.Value), w.Value) {
-					t.Errorf("best %s|%s|%s: iteration %s value %s, want %d %v", ds, par, l.Criterion, intPtr(l.Iteration), optNum(l.Value), w.Iteration, w.Value)
+				if !l.Found || l.Iteration != w.Iteration || !closeTo(l.Value, w.Value) {
+					t.Errorf("best %s|%s|%s: found %v iteration %d value %v, want %d %v", ds, par, l.Criterion, l.Found, l.Iteration, l.Value, w.Iteration, w.Value)
 				}
 			}
 		}
@@ -170,6 +174,22 @@ func checkSampleRun(t *testing.T, store []string, name string, exp sampleRun) {
 	if nans != exp.NaNLosses || !closeTo(sum, exp.LossSumFinite) {
 		t.Errorf("export csv: %d NaN losses, finite sum %v; want %d and %v", nans, sum, exp.NaNLosses, exp.LossSumFinite)
 	}
+}
+
+// foundInt formats v, "null" when not found (as intPtr formats nil).
+func foundInt(found bool, v int) string {
+	if !found {
+		return "null"
+	}
+	return strconv.Itoa(v)
+}
+
+// foundStr formats s, "null" when not found (as strPtr formats nil).
+func foundStr(found bool, s string) string {
+	if !found {
+		return "null"
+	}
+	return s
 }
 
 func intPtr(p *int) string {
@@ -281,10 +301,10 @@ func TestDaCapoTestdata(t *testing.T) {
 				}
 				// Generic criteria are higher-is-better: the best is the
 				// maximum over iterations and parameter sets, NaN skipped.
-				var lines []bestLine
+				var lines []statstore.Best
 				decodeJSON(t, mustRun(t, "--store", dir, "best", name, "--json"), &lines)
 				for _, l := range lines {
-					di, ci := indexOf(d.Datasets, *l.Dataset), indexOf(d.Criteria, l.Criterion)
+					di, ci := indexOf(d.Datasets, l.Dataset), indexOf(d.Criteria, l.Criterion)
 					best, bestIt := math.NaN(), -1
 					for _, e := range want.Validation {
 						scores := e[1].([]any)[di].([]any)
@@ -296,13 +316,13 @@ func TestDaCapoTestdata(t *testing.T) {
 						}
 					}
 					if bestIt < 0 {
-						if l.Iteration != nil {
-							t.Errorf("best %s/%s: iteration %d, want null (all NaN)", *l.Dataset, l.Criterion, *l.Iteration)
+						if l.Found {
+							t.Errorf("best %s/%s: iteration %d, want none (all NaN)", l.Dataset, l.Criterion, l.Iteration)
 						}
 						continue
 					}
-					if l.Iteration == nil || *l.Iteration != bestIt || float64(*l.Value) != best {
-						t.Errorf("best %s/%s: iteration %s value %s, want %d %v", *l.Dataset, l.Criterion, intPtr(l.Iteration), optNum(l.Value), bestIt, best)
+					if !l.Found || l.Iteration != bestIt || l.Value != best {
+						t.Errorf("best %s/%s: found %v iteration %d value %v, want %d %v", l.Dataset, l.Criterion, l.Found, l.Iteration, l.Value, bestIt, best)
 					}
 				}
 			})

@@ -142,7 +142,9 @@ function parameterName(p) {
 
 /**
  * A run's best report: [{dataset, mean_over_datasets, criterion, higher_is_better, iteration,
- * parameter_id, parameters, value}], or null when the run has no validation scores.
+ * parameter_id, parameters, value}] (dataset null on the mean-over-datasets lines; iteration,
+ * parameter_id and parameters null and value NaN when every value is NaN), or null when the run
+ * has no validation scores.
  */
 export async function best(run, signal) {
   try {
