@@ -22,12 +22,19 @@ func (s *Server) handleListRuns(w http.ResponseWriter, r *http.Request) {
 
 // handleDeleteRun removes everything stored for the run.
 func (s *Server) handleDeleteRun(w http.ResponseWriter, r *http.Request) {
+	s.handleChange(w, r, s.store.DeleteRun)
+}
+
+// handleChange answers a write to the run the path names: it applies change
+// with a context that is not canceled when the client leaves (a store
+// write, once begun, is finished), then answers 204, or the error.
+func (s *Server) handleChange(w http.ResponseWriter, r *http.Request, change func(ctx context.Context, run string) error) {
 	run, err := runName(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.DeleteRun(context.WithoutCancel(r.Context()), run); err != nil {
+	if err := change(context.WithoutCancel(r.Context()), run); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

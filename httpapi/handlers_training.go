@@ -124,39 +124,24 @@ func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []stat
 
 // handlePostTraining applies the body as one StoreTrainingStats.
 func (s *Server) handlePostTraining(w http.ResponseWriter, r *http.Request) {
-	run, err := runName(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	data, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	stats, err := decodeTraining(data)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.store.StoreTrainingStats(context.WithoutCancel(r.Context()), run, stats); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.metrics.trainingEntries.Add(uint64(len(stats.IterationStats)))
-	w.WriteHeader(http.StatusNoContent)
+	s.handleChange(w, r, func(ctx context.Context, run string) error {
+		data, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		stats, err := decodeTraining(data)
+		if err != nil {
+			return err
+		}
+		if err := s.store.StoreTrainingStats(ctx, run, stats); err != nil {
+			return err
+		}
+		s.metrics.trainingEntries.Add(uint64(len(stats.IterationStats)))
+		return nil
+	})
 }
 
 // handleDeleteTraining removes the run's training stats.
 func (s *Server) handleDeleteTraining(w http.ResponseWriter, r *http.Request) {
-	run, err := runName(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.store.DeleteTrainingStats(context.WithoutCancel(r.Context()), run); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.handleChange(w, r, s.store.DeleteTrainingStats)
 }

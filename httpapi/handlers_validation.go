@@ -8,62 +8,56 @@ import (
 	"github.com/statstore/statstore"
 )
 
-// handleGetValidation answers the run's validation scores with their
-// metadata (empty lists for an unknown run).
-func (s *Server) handleGetValidation(w http.ResponseWriter, r *http.Request) {
+// runValidation returns the run the request's path names and its
+// validation scores (empty for an unknown run).
+func (s *Server) runValidation(r *http.Request) (string, *statstore.ValidationScores, error) {
 	run, err := runName(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return "", nil, err
 	}
 	v, err := s.store.RetrieveValidationScores(r.Context(), run)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return "", nil, err
 	}
 	if v == nil {
 		v = &statstore.ValidationScores{}
+	}
+	return run, v, nil
+}
+
+// handleGetValidation answers the run's validation scores with their
+// metadata (empty lists for an unknown run).
+func (s *Server) handleGetValidation(w http.ResponseWriter, r *http.Request) {
+	run, v, err := s.runValidation(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.writeJSON(w, r, toWireValidation(run, v, wantsExact(r)))
 }
 
 // handlePostValidation applies the body as one StoreValidationIterationScores.
 func (s *Server) handlePostValidation(w http.ResponseWriter, r *http.Request) {
-	run, err := runName(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	data, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	scores, err := decodeValidation(data)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.store.StoreValidationIterationScores(context.WithoutCancel(r.Context()), run, scores); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.metrics.validationEntries.Add(uint64(len(scores.Scores)))
-	w.WriteHeader(http.StatusNoContent)
+	s.handleChange(w, r, func(ctx context.Context, run string) error {
+		data, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		scores, err := decodeValidation(data)
+		if err != nil {
+			return err
+		}
+		if err := s.store.StoreValidationIterationScores(ctx, run, scores); err != nil {
+			return err
+		}
+		s.metrics.validationEntries.Add(uint64(len(scores.Scores)))
+		return nil
+	})
 }
 
 // handleDeleteValidation removes the run's validation scores and metadata.
 func (s *Server) handleDeleteValidation(w http.ResponseWriter, r *http.Request) {
-	run, err := runName(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.store.DeleteValidationScores(context.WithoutCancel(r.Context()), run); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.handleChange(w, r, s.store.DeleteValidationScores)
 }
 
 // handleBest answers the run's best report, per-dataset lines first, each
@@ -71,17 +65,12 @@ func (s *Server) handleDeleteValidation(w http.ResponseWriter, r *http.Request) 
 // and ?dataset= (which leaves out the mean over datasets); a run without
 // validation scores is 404.
 func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
-	run, err := runName(r)
+	run, v, err := s.runValidation(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.store.RetrieveValidationScores(r.Context(), run)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if v == nil || len(v.Scores) == 0 {
+	if len(v.Scores) == 0 {
 		s.writeError(w, r, fmt.Errorf("run %q has no validation scores, so no best report: %w", run, statstore.ErrNotFound))
 		return
 	}
