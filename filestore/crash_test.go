@@ -33,21 +33,90 @@ func valCall(name string, v *statstore.ValidationScores) cutCall {
 	}}
 }
 
-// cutTrainingCalls store a history, append to it, replace it (leaving the
-// file 113 bytes short of the 32 KiB boundary, a block boundary for every
-// block size up to 32 KiB) and append three records: one split across the
-// boundary, one of a single entry and one longer than 32 KiB (first, middle
-// and last chunks).
-func cutTrainingCalls() []cutCall {
+// cutTrainingCalls store a history, append to it, replace it, append up
+// to a little short of a block boundary (the file in dir tells where), and
+// append the three records the test cuts: one split across the boundary,
+// one of a single entry and one longer than two blocks (first, middle and
+// last chunks). checkCutCoverage checks that they are.
+func cutTrainingCalls(dir string) []cutCall {
 	v1 := func(n int) *statstore.TrainingStats { return storetest.TrainingVersion(1, storetest.Iters(0, n, 1)...) }
+	until := 1360 // trained-until after the replace, then after each call
+	room := func(size int64) int64 {
+		return headerSize + ((size-headerSize)/record.BlockSize+1)*record.BlockSize - size
+	}
+	once := func(stats func(size int64) *statstore.TrainingStats) func(size int64) *statstore.TrainingStats {
+		done := false
+		return func(size int64) *statstore.TrainingStats {
+			if done {
+				return nil
+			}
+			done = true
+			return stats(size)
+		}
+	}
 	return []cutCall{
 		trainCall("first store", &statstore.TrainingStats{IterationStats: history(0, 1, 1000)}),
 		trainCall("append", &statstore.TrainingStats{IterationStats: history(0, 1, 1400)}),
-		trainCall("replace", v1(1360)),
-		trainCall("append across a block boundary", v1(1370)),
-		trainCall("append one entry", v1(1371)),
-		trainCall("append more than a block", v1(1371+1400)),
+		trainCall("replace", v1(until)),
+		sizedTrainCall("fill to near a block boundary", dir, func(size int64) *statstore.TrainingStats {
+			r := room(size)
+			switch {
+			case r >= 64 && r <= 200:
+				return nil
+			case r > 200:
+				until += int(r-100-7-trainingHeadSize) / trainingEntrySize
+			default: // one entry: it fits, or starts the next block
+				until++
+			}
+			return v1(until)
+		}),
+		sizedTrainCall("append across a block boundary", dir, once(func(size int64) *statstore.TrainingStats {
+			until += int(room(size))/trainingEntrySize + 2
+			return v1(until)
+		})),
+		sizedTrainCall("append one entry", dir, once(func(int64) *statstore.TrainingStats {
+			until++
+			return v1(until)
+		})),
+		sizedTrainCall("append more than two blocks", dir, once(func(int64) *statstore.TrainingStats {
+			until += 2*record.BlockSize/trainingEntrySize + 10
+			return v1(until)
+		})),
 	}
+}
+
+// sizedTrainCall is a training call of one or more Store calls, each
+// storing what next returns for the training file's size at the time,
+// until it returns nil. It decides on its first run (on the file store)
+// and repeats the same calls on later runs (on the model).
+func sizedTrainCall(name, dir string, next func(size int64) *statstore.TrainingStats) cutCall {
+	var planned []*statstore.TrainingStats
+	decided := false
+	return cutCall{name, func(ctx context.Context, s statstore.StatsStore) error {
+		if !decided {
+			decided = true
+			for {
+				fi, err := os.Stat(trainingFile(dir, "r"))
+				if err != nil {
+					return err
+				}
+				stats := next(fi.Size())
+				if stats == nil {
+					return nil
+				}
+				planned = append(planned, stats)
+				if err := s.StoreTrainingStats(ctx, "r", stats); err != nil {
+					return err
+				}
+			}
+		}
+		for _, stats := range planned {
+			if err := s.StoreTrainingStats(ctx, "r", stats); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
 }
 
 // cutValidationCalls store, append to and replace validation scores, then
@@ -123,11 +192,11 @@ func modelState(tb testing.TB, m *memstore.Store) cutState {
 func TestCutEveryOffset(t *testing.T) {
 	kinds := []struct {
 		name  string
-		calls []cutCall
+		calls func(dir string) []cutCall
 		path  func(dir, run string) string
 	}{
-		{"training", cutTrainingCalls(), trainingFile},
-		{"validation", cutValidationCalls(), validationFile},
+		{"training", cutTrainingCalls, trainingFile},
+		{"validation", func(string) []cutCall { return cutValidationCalls() }, validationFile},
 	}
 	for _, kind := range kinds {
 		t.Run(kind.name, func(t *testing.T) {
@@ -137,9 +206,10 @@ func TestCutEveryOffset(t *testing.T) {
 			s := mustOpenDir(t, dir, Options{NoSync: true})
 			m := memstore.New(nil)
 			path := kind.path(dir, "r")
+			calls := kind.calls(dir)
 			var sizes []int64
 			var states []cutState
-			for _, c := range kind.calls {
+			for _, c := range calls {
 				if err := c.do(ctx, s); err != nil {
 					t.Fatalf("%s: %v", c.name, err)
 				}
@@ -149,14 +219,17 @@ func TestCutEveryOffset(t *testing.T) {
 				sizes = append(sizes, fileSize(t, path))
 				states = append(states, modelState(t, m))
 			}
+			if kind.name == "training" {
+				checkCutCoverage(t, sizes)
+			}
 			full, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			restore := snapshotFiles(t, trainingFile(dir, "r"), validationFile(dir, "r"))
 			cuts := 0
-			for k := len(kind.calls) - cutCalls; k < len(kind.calls); k++ {
-				t.Run(kind.calls[k].name, func(t *testing.T) {
+			for k := len(calls) - cutCalls; k < len(calls); k++ {
+				t.Run(calls[k].name, func(t *testing.T) {
 					for _, off := range cutOffsets(sizes[k-1], sizes[k]) {
 						want := states[k-1]
 						if off == sizes[k] {
@@ -178,6 +251,22 @@ func TestCutEveryOffset(t *testing.T) {
 			restore()
 			t.Logf("%d cuts in the %d bytes the last %d calls wrote", cuts, sizes[len(sizes)-1]-sizes[len(sizes)-1-cutCalls], cutCalls)
 		})
+	}
+}
+
+// checkCutCoverage checks that the training calls still write the records
+// the test means to cut (after a change of the format, adjust the calls):
+// the first cut record crosses a block boundary, the last spans more than
+// one block.
+func checkCutCoverage(t *testing.T, sizes []int64) {
+	t.Helper()
+	block := func(off int64) int64 { return (off - headerSize) / record.BlockSize }
+	n := len(sizes)
+	if first := n - cutCalls; block(sizes[first-1]) == block(sizes[first]-1) {
+		t.Errorf("the record in [%d, %d) does not cross a block boundary", sizes[first-1], sizes[first])
+	}
+	if block(sizes[n-1]-1)-block(sizes[n-2]) < 2 {
+		t.Errorf("the record in [%d, %d) does not span a whole block", sizes[n-2], sizes[n-1])
 	}
 }
 
