@@ -1,13 +1,9 @@
 package cliexport
 
 import (
-	"bufio"
-	"encoding/csv"
-	"fmt"
 	"io"
 	"strconv"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/jsonnan"
 )
@@ -23,53 +19,33 @@ type TrainingRow struct {
 func WriteTraining(w io.Writer, f Format, run string, stats []statstore.TrainingIterationStats) error {
 	switch f {
 	case CSV:
-		cw := csv.NewWriter(w)
-		if err := cw.Write([]string{"iteration", "loss", "time"}); err != nil {
-			return err
-		}
-		for _, s := range stats {
-			if err := cw.Write([]string{strconv.Itoa(s.Iteration), csvFloat(s.Loss), csvFloat(s.Time)}); err != nil {
-				return err
+		return writeCSV(w, []string{"iteration", "loss", "time"}, func(emit func([]string) error) error {
+			for _, s := range stats {
+				if err := emit([]string{strconv.Itoa(s.Iteration), csvFloat(s.Loss), csvFloat(s.Time)}); err != nil {
+					return err
+				}
 			}
-		}
-		cw.Flush()
-		return cw.Error()
+			return nil
+		})
 	case JSONL:
-		bw := bufio.NewWriter(w)
-		runJSON := quote(run)
-		var line []byte
-		for _, s := range stats {
-			line = append(line[:0], `{"iteration":`...)
+		return writeJSONLines(w, run, len(stats), func(line []byte, i int) []byte {
+			s := stats[i]
+			line = append(line, `"iteration":`...)
 			line = strconv.AppendInt(line, int64(s.Iteration), 10)
 			line = append(line, `,"loss":`...)
 			line = jsonnan.AppendFloat(line, s.Loss)
 			line = append(line, `,"time":`...)
-			line = jsonnan.AppendFloat(line, s.Time)
-			line = append(line, `,"run_name":`...)
-			line = append(line, runJSON...)
-			line = append(line, "}\n"...)
-			if _, err := bw.Write(line); err != nil {
-				return err
-			}
-		}
-		return bw.Flush()
+			return jsonnan.AppendFloat(line, s.Time)
+		})
 	case Parquet:
-		pw := parquet.NewGenericWriter[TrainingRow](w, parquet.Compression(&parquet.Snappy))
-		const batch = 8192
-		rows := make([]TrainingRow, 0, batch)
-		for i, s := range stats {
-			rows = append(rows, TrainingRow{Iteration: int64(s.Iteration), Loss: s.Loss, Time: s.Time})
-			if len(rows) == batch || i == len(stats)-1 {
-				if _, err := pw.Write(rows); err != nil {
-					return fmt.Errorf("write parquet: %w", err)
+		return writeParquet(w, func(emit func(TrainingRow) error) error {
+			for _, s := range stats {
+				if err := emit(TrainingRow{Iteration: int64(s.Iteration), Loss: s.Loss, Time: s.Time}); err != nil {
+					return err
 				}
-				rows = rows[:0]
 			}
-		}
-		if err := pw.Close(); err != nil {
-			return fmt.Errorf("write parquet: %w", err)
-		}
-		return nil
+			return nil
+		})
 	}
 	_, err := ParseFormat(string(f))
 	return err
