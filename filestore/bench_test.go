@@ -97,8 +97,10 @@ func BenchmarkSubsample(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer warm.Close()
-				if _, err := warm.SubsampleTraining(context.Background(), "r", opts); err != nil {
-					b.Fatal(err)
+				for range 2 { // the first read of a file reads, the second maps it
+					if _, err := warm.SubsampleTraining(context.Background(), "r", opts); err != nil {
+						b.Fatal(err)
+					}
 				}
 				b.ResetTimer()
 				for range b.N {

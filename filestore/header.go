@@ -57,14 +57,24 @@ func (k fileKind) dirName() string {
 	return "validation_scores"
 }
 
-// layout returns the record layout of files of kind k with blocks of bs
-// bytes: training chunks hold whole 24-byte entries after an 8-byte head,
-// validation records split anywhere.
-func (k fileKind) layout(bs int64) record.Layout {
+// trainingMaxPayload caps the payload of a training chunk in format
+// version 2 so that a chunk with its header takes at most 512 bytes: a seek
+// verifies at most that much to return one entry.
+const trainingMaxPayload = 512 - record.HeaderSize
+
+// layout returns the record layout of files of kind k in a format version:
+// training chunks hold whole 24-byte entries after an 8-byte head (in
+// version 2, at most trainingMaxPayload bytes of them), validation records
+// split anywhere.
+func (k fileKind) layout(version uint16) record.Layout {
+	l := record.Layout{Base: headerSize, Unit: 1, Block: blockSizeOf(version)}
 	if k == kindTraining {
-		return record.Layout{Base: headerSize, Head: trainingHeadSize, Unit: trainingEntrySize, Block: bs}
+		l.Head, l.Unit = trainingHeadSize, trainingEntrySize
+		if version >= 2 {
+			l.MaxPayload = trainingMaxPayload
+		}
 	}
-	return record.Layout{Base: headerSize, Unit: 1, Block: bs}
+	return l
 }
 
 // header is a decoded file header.
@@ -85,7 +95,7 @@ func newHeader(k fileKind) (header, error) {
 }
 
 // layout returns the record layout of the file h heads.
-func (h header) layout() record.Layout { return h.kind.layout(blockSizeOf(h.version)) }
+func (h header) layout() record.Layout { return h.kind.layout(h.version) }
 
 // encode returns the 32 header bytes.
 func (h header) encode() []byte {

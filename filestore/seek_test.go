@@ -12,6 +12,7 @@ import (
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
+	"github.com/statstore/statstore/internal/record"
 )
 
 // TestSubsampleMatchesReference checks that seeking stride subsamples and
@@ -139,7 +140,10 @@ func TestCostIndependentOfHistory(t *testing.T) {
 	}
 	a1, l1, s1 := measure(20_000)
 	a2, l2, s2 := measure(400_000)
-	if a2 > a1 || l2 > l1 || s2 > 2*s1 {
+	// Where the last record falls among blocks changes how many it spans:
+	// allow one block more.
+	slack := int(record.BlockSize)
+	if a2 > a1+slack || l2 > l1+slack || s2 > 2*s1 {
 		t.Fatalf("bytes read at 20k/400k entries: append %d/%d, list %d/%d, subsample %d/%d; want no growth", a1, a2, l1, l2, s1, s2)
 	}
 }

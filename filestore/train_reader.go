@@ -15,15 +15,14 @@ import (
 
 // trainReader reads one state (snapshot) of a training file.
 //
-// A whole-history read is one sequential pass (all). Seeks (findGE) use
-// that every block starts with a whole entry and that iterations increase
-// across the file: they search the blocks by the iteration each starts
-// with, interpolating first (histories are usually regular, so the first
-// guess is usually right) and bisecting after a few guesses, then parse the
-// one block that holds the answer. Parsing a block verifies the checksum of
-// every chunk in it and that its iterations increase; the iteration each
-// block starts with is remembered in the Store's index of the file
-// (firsts), so warm seeks parse only the blocks they take entries from.
+// A whole-history read is one sequential pass (all) that checks everything.
+// Seeks (findGE) use that every block and every chunk starts with a whole
+// entry and that iterations increase across the file: they find the block,
+// then the chunk, by the iterations they start with, and verify only the
+// chunks they take entries from (at most 512 bytes each in format version
+// 2). The iteration each block starts with is remembered, once verified, in
+// the Store's index of the file (firsts), so warm seeks load only the
+// blocks they take entries from.
 type trainReader struct {
 	path string
 	l    record.Layout
@@ -34,14 +33,23 @@ type trainReader struct {
 	// firsts[b] is 1 + the iteration block b starts with, 0 when not known
 	// yet: shared by the Store's readers of this file, nil for none.
 	firsts []atomic.Uint64
-	recent [2]*parsedBlock // the blocks parsed last, newest first
+	// The blocks loaded and the chunks verified last, reused to spare the
+	// garbage collector; newest is the index of the newest.
+	blocks      [2]seekBlock
+	chunks      [2]seekChunk
+	newestBlock int
+	newestChunk int
 }
 
 // newTrainReader returns a reader of snap that reads f through ReadAt;
 // firsts is the shared index of block first iterations, or nil.
 func newTrainReader(f fsutil.File, snap *trainSnap, firsts []atomic.Uint64) *trainReader {
-	return &trainReader{path: f.Name(), l: snap.l, end: snap.end, nb: snap.l.NumBlocks(snap.end),
+	tr := &trainReader{path: f.Name(), l: snap.l, end: snap.end, nb: snap.l.NumBlocks(snap.end),
 		last: snap.last, v: &readView{f: f}, firsts: firsts}
+	for i := range tr.blocks {
+		tr.blocks[i].b, tr.chunks[i].b = -1, -1
+	}
+	return tr
 }
 
 // scanPiece is how many bytes a sequential pass asks its view for at a
@@ -163,61 +171,72 @@ func (d *trainDecoder) chunk(c record.Chunk) error {
 	return nil
 }
 
-// parsedBlock is one checked block of a training file.
-type parsedBlock struct {
-	b     int
-	parts [][]byte // the entry bytes of each chunk, heads removed
-	n     int      // entries
-	first int      // iteration of the first entry
-	last  int      // iteration of the last entry
+// seekBlock is one block of a training file as a seek sees it: its bytes
+// and the chunks in it, found by walking the chunk headers. Nothing in it is
+// verified yet: a seek verifies the chunks it takes entries from (chunk).
+type seekBlock struct {
+	b      int
+	off    int64 // file offset of the block
+	buf    []byte
+	chunks []chunkRef
+	// bad is the offset where the walk met something that is not a chunk
+	// (or valid padding) before the block's end, -1 when it met none.
+	bad int64
 }
+
+// chunkRef is a chunk of a seekBlock as its header says.
+type chunkRef struct {
+	at    int // offset in the block's bytes
+	typ   record.ChunkType
+	n     int // payload length
+	first int // the iteration its entries start with, unverified
+}
+
+// seekChunk is a verified chunk: its checksum and layout are checked, and
+// its iterations increase.
+type seekChunk struct {
+	b     int    // its block
+	k     int    // its index among the block's chunks
+	off   int64  // its file offset
+	body  []byte // entry bytes
+	first int
+	last  int
+}
+
+// count returns the number of entries.
+func (c seekChunk) count() int { return len(c.body) / trainingEntrySize }
 
 // iter returns the iteration of entry i.
-func (pb *parsedBlock) iter(i int) int {
-	for _, p := range pb.parts {
-		k := len(p) / trainingEntrySize
-		if i < k {
-			return iterAt(p, i)
-		}
-		i -= k
-	}
-	return -1
-}
+func (c seekChunk) iter(i int) int { return iterAt(c.body, i) }
 
 // entry returns entry i.
-func (pb *parsedBlock) entry(i int) statstore.TrainingIterationStats {
-	for _, p := range pb.parts {
-		k := len(p) / trainingEntrySize
-		if i < k {
-			var e [1]statstore.TrainingIterationStats
-			decodeInto(e[:], p[i*trainingEntrySize:], -1)
-			return e[0]
-		}
-		i -= k
-	}
-	return statstore.TrainingIterationStats{}
+func (c seekChunk) entry(i int) statstore.TrainingIterationStats {
+	var e [1]statstore.TrainingIterationStats
+	decodeInto(e[:], c.body[i*trainingEntrySize:], -1)
+	return e[0]
 }
 
-// search returns the index of the first entry with iteration >= t, n when
-// there is none.
-func (pb *parsedBlock) search(t int) int {
-	base := 0
-	for _, p := range pb.parts {
-		k := len(p) / trainingEntrySize
-		if iterAt(p, k-1) >= t {
-			return base + sort.Search(k, func(i int) bool { return iterAt(p, i) >= t })
-		}
-		base += k
-	}
-	return pb.n
+// search returns the index of the first entry with iteration >= t, count()
+// when there is none.
+func (c seekChunk) search(t int) int {
+	return sort.Search(c.count(), func(i int) bool { return iterAt(c.body, i) >= t })
 }
 
-// block returns block b parsed and checked: every chunk's checksum and
-// layout, and iterations increasing through the block.
-func (tr *trainReader) block(b int) (*parsedBlock, error) {
-	for _, pb := range tr.recent {
-		if pb != nil && pb.b == b {
-			return pb, nil
+// entryOffset returns where the entries of a chunk of type t start in its
+// payload.
+func entryOffset(t record.ChunkType) int {
+	if t == record.Full || t == record.First {
+		return trainingHeadSize
+	}
+	return 0
+}
+
+// loadBlock returns block b with its chunks walked.
+// The block is the reader's until the second next loadBlock.
+func (tr *trainReader) loadBlock(b int) (*seekBlock, error) {
+	for i := range tr.blocks {
+		if tr.blocks[i].b == b {
+			return &tr.blocks[i], nil
 		}
 	}
 	off := tr.l.BlockOff(b)
@@ -229,78 +248,182 @@ func (tr *trainReader) block(b int) (*parsedBlock, error) {
 	if err != nil {
 		return nil, err
 	}
-	pb := &parsedBlock{b: b}
-	prev := -1
-	sc := tr.l.NewResumeScanner(off, off+n)
-	err = sc.Feed(buf, func(c record.Chunk) error {
-		_, body, err := chunkEntries(c.Type, c.Payload)
-		if err != nil {
-			return &record.Error{Offset: c.Off, Reason: err.Error()}
+	tr.newestBlock = 1 - tr.newestBlock
+	blk := &tr.blocks[tr.newestBlock]
+	*blk = seekBlock{b: -1, off: off, buf: buf, chunks: blk.chunks[:0], bad: -1}
+	for at := 0; at < len(buf); {
+		t, size, ok := record.PeekChunk(buf[at:])
+		if ok && t == record.Padding {
+			break // padding: the checked parse of a full read tells valid from not
 		}
-		for i := range len(body) / trainingEntrySize {
-			it := iterAt(body, i)
-			if it <= prev {
-				return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("iteration %d follows iteration %d, want strictly increasing", it, prev)}
-			}
-			prev = it
+		eo := entryOffset(t)
+		if !ok || t > record.Last || at+record.HeaderSize+size > len(buf) || size < eo+trainingEntrySize {
+			blk.bad = off + int64(at)
+			break
 		}
-		pb.parts = append(pb.parts, body)
-		pb.n += len(body) / trainingEntrySize
-		return nil
-	})
-	if err != nil {
-		return nil, frameErr(tr.path, err)
+		blk.chunks = append(blk.chunks, chunkRef{at: at, typ: t, n: size, first: iterAt(buf[at+record.HeaderSize+eo:], 0)})
+		at += record.HeaderSize + size
 	}
-	if pb.n == 0 {
-		return nil, corrupt(tr.path, off, errors.New("block holds no training entries"))
+	if len(blk.chunks) == 0 {
+		return nil, corrupt(tr.path, off, errors.New("block does not start with a chunk of training entries"))
 	}
-	pb.first, pb.last = iterAt(pb.parts[0], 0), prev
-	if tr.firsts != nil {
-		if v := tr.firsts[b].Load(); v != 0 && int(v-1) != pb.first {
-			return nil, corrupt(tr.path, off, fmt.Errorf("block starts with iteration %d, an earlier read of this file found %d", pb.first, v-1))
-		}
-		tr.firsts[b].Store(uint64(pb.first) + 1)
-	}
-	tr.recent[1], tr.recent[0] = tr.recent[0], pb
-	return pb, nil
+	blk.b = b
+	return blk, nil
 }
 
-// recentBlock returns block b if it was parsed lately, else nil.
-func (tr *trainReader) recentBlock(b int) *parsedBlock {
-	for _, pb := range tr.recent {
-		if pb != nil && pb.b == b {
-			return pb
+// chunk verifies and returns chunk k of blk.
+func (tr *trainReader) chunk(blk *seekBlock, k int) (seekChunk, error) {
+	for _, c := range tr.chunks {
+		if c.b == blk.b && c.k == k {
+			return c, nil
 		}
 	}
-	return nil
+	ref := blk.chunks[k]
+	c, err := record.CheckChunk(blk.buf[ref.at:], blk.off+int64(ref.at))
+	if err != nil {
+		return seekChunk{}, frameErr(tr.path, err)
+	}
+	_, body, err := chunkEntries(c.Type, c.Payload)
+	if err != nil {
+		return seekChunk{}, corrupt(tr.path, c.Off, err)
+	}
+	sc := seekChunk{b: blk.b, k: k, off: c.Off, body: body, first: iterAt(body, 0), last: -1}
+	for i := range sc.count() {
+		it := iterAt(body, i)
+		if it <= sc.last {
+			return seekChunk{}, corrupt(tr.path, c.Off, fmt.Errorf("iteration %d follows iteration %d, want strictly increasing", it, sc.last))
+		}
+		sc.last = it
+	}
+	if k == 0 && tr.firsts != nil {
+		if v := tr.firsts[blk.b].Load(); v != 0 && int(v-1) != sc.first {
+			return seekChunk{}, corrupt(tr.path, blk.off, fmt.Errorf("block starts with iteration %d, an earlier read of this file found %d", sc.first, v-1))
+		}
+		tr.firsts[blk.b].Store(uint64(sc.first) + 1)
+	}
+	tr.newestChunk = 1 - tr.newestChunk
+	tr.chunks[tr.newestChunk] = sc
+	return sc, nil
+}
+
+// next returns the chunk after c in the file; ok is false after the last.
+func (tr *trainReader) next(c seekChunk) (_ seekChunk, ok bool, err error) {
+	blk, err := tr.loadBlock(c.b)
+	if err != nil {
+		return seekChunk{}, false, err
+	}
+	switch {
+	case c.k+1 < len(blk.chunks):
+		n, err := tr.chunk(blk, c.k+1)
+		return n, err == nil, err
+	case blk.bad >= 0:
+		return seekChunk{}, false, corrupt(tr.path, blk.bad, errors.New("no valid chunk header where the next chunk of training entries must start"))
+	case c.b+1 >= tr.nb:
+		return seekChunk{}, false, nil
+	}
+	if blk, err = tr.loadBlock(c.b + 1); err != nil {
+		return seekChunk{}, false, err
+	}
+	n, err := tr.chunk(blk, 0)
+	return n, err == nil, err
+}
+
+// prev returns the chunk before c in the file; ok is false before the
+// first.
+func (tr *trainReader) prev(c seekChunk) (_ seekChunk, ok bool, err error) {
+	if c.b == 0 && c.k == 0 {
+		return seekChunk{}, false, nil
+	}
+	b, k := c.b, c.k-1
+	if k < 0 {
+		b--
+	}
+	blk, err := tr.loadBlock(b)
+	if err != nil {
+		return seekChunk{}, false, err
+	}
+	if k < 0 {
+		if blk.bad >= 0 {
+			return seekChunk{}, false, corrupt(tr.path, blk.bad, errors.New("no valid chunk header where a chunk of training entries must start"))
+		}
+		k = len(blk.chunks) - 1
+	}
+	p, err := tr.chunk(blk, k)
+	return p, err == nil, err
 }
 
 // first returns the iteration block b starts with, from the index when it
-// is known there.
+// is known there (the index holds only verified values).
 func (tr *trainReader) first(b int) (int, error) {
 	if tr.firsts != nil {
 		if v := tr.firsts[b].Load(); v != 0 {
 			return int(v - 1), nil
 		}
 	}
-	pb, err := tr.block(b)
+	blk, err := tr.loadBlock(b)
 	if err != nil {
 		return 0, err
 	}
-	return pb.first, nil
+	c, err := tr.chunk(blk, 0)
+	if err != nil {
+		return 0, err
+	}
+	return c.first, nil
 }
 
-// findGE returns the block holding the first entry with iteration >= t and
-// its index there; ok is false when every entry is below t. hint is a block
-// at or before the answer (that of an answer for a smaller t), or 0.
-func (tr *trainReader) findGE(t, hint int) (pb *parsedBlock, i int, ok bool, err error) {
+// holds reports whether block b, when loaded lately, holds an entry at or
+// after t, as its unverified bytes say: then a search needs to look no
+// further (what it returns is verified then). b starts at or before t.
+func (tr *trainReader) holds(b, t int) bool {
+	var blk *seekBlock
+	for i := range tr.blocks {
+		if tr.blocks[i].b == b {
+			blk = &tr.blocks[i]
+		}
+	}
+	if blk == nil {
+		return false
+	}
+	ref := blk.chunks[len(blk.chunks)-1]
+	if ref.first > t {
+		return true
+	}
+	end := ref.at + record.HeaderSize + ref.n
+	return iterAt(blk.buf[end-trainingEntrySize:], 0) >= t
+}
+
+// firstEntry returns the file's first entry.
+func (tr *trainReader) firstEntry() (statstore.TrainingIterationStats, error) {
+	blk, err := tr.loadBlock(0)
+	if err != nil {
+		return statstore.TrainingIterationStats{}, err
+	}
+	c, err := tr.chunk(blk, 0)
+	if err != nil {
+		return statstore.TrainingIterationStats{}, err
+	}
+	return c.entry(0), nil
+}
+
+// findGE returns the chunk holding the first entry with iteration >= t and
+// the entry's index there; ok is false when every entry is below t. hint is
+// a block at or before the answer's (that of an answer for a smaller t), or
+// 0.
+//
+// It finds the last block that starts at or before t (searching the index
+// of block first iterations: interpolating first, as histories are usually
+// regular, bisecting after a few guesses), then in that block the last
+// chunk that starts at or before t (by the chunk headers), verifies that
+// chunk and searches it. When the entry is past that chunk, it is the
+// first of the next chunk, which is verified too and checked to follow.
+func (tr *trainReader) findGE(t, hint int) (c seekChunk, i int, ok bool, err error) {
 	if tr.nb == 0 {
-		return nil, 0, false, nil
+		return c, 0, false, nil
 	}
 	lo, hi := min(max(hint, 0), tr.nb-1), tr.nb
 	flo, err := tr.first(lo)
 	if err != nil {
-		return nil, 0, false, err
+		return c, 0, false, err
 	}
 	// fhi is the iteration block hi starts with, or one past the last
 	// entry's when hi is the end.
@@ -308,14 +431,14 @@ func (tr *trainReader) findGE(t, hint int) (pb *parsedBlock, i int, ok bool, err
 	if flo > t && lo > 0 {
 		lo, hi, fhi = 0, lo, flo
 		if flo, err = tr.first(0); err != nil {
-			return nil, 0, false, err
+			return c, 0, false, err
 		}
 	}
 	// Invariant: block lo starts at or before t (or lo is 0), and block hi
 	// after it (or hi is the end).
 	for guess := 0; hi-lo > 1 && flo <= t; guess++ {
-		if pb := tr.recentBlock(lo); pb != nil && pb.last >= t {
-			break // the answer is in block lo
+		if tr.holds(lo, t) {
+			break
 		}
 		g := lo + (hi-lo)/2
 		if guess < maxGuesses && fhi > flo {
@@ -324,7 +447,7 @@ func (tr *trainReader) findGE(t, hint int) (pb *parsedBlock, i int, ok bool, err
 		g = min(max(g, lo+1), hi-1)
 		fg, err := tr.first(g)
 		if err != nil {
-			return nil, 0, false, err
+			return c, 0, false, err
 		}
 		if fg <= t {
 			lo, flo = g, fg
@@ -332,23 +455,28 @@ func (tr *trainReader) findGE(t, hint int) (pb *parsedBlock, i int, ok bool, err
 			hi, fhi = g, fg
 		}
 	}
-	if pb, err = tr.block(lo); err != nil {
-		return nil, 0, false, err
+	blk, err := tr.loadBlock(lo)
+	if err != nil {
+		return c, 0, false, err
 	}
-	if i = pb.search(t); i < pb.n {
-		return pb, i, true, nil
+	k := 0
+	for j := 1; j < len(blk.chunks) && blk.chunks[j].first <= t; j++ {
+		k = j
 	}
-	if lo+1 >= tr.nb {
-		return nil, 0, false, nil
+	if c, err = tr.chunk(blk, k); err != nil {
+		return c, 0, false, err
 	}
-	prev := pb
-	if pb, err = tr.block(lo + 1); err != nil {
-		return nil, 0, false, err
+	if i = c.search(t); i < c.count() {
+		return c, i, true, nil
 	}
-	if pb.first <= prev.last {
-		return nil, 0, false, corrupt(tr.path, tr.l.BlockOff(lo+1), fmt.Errorf("block starts with iteration %d after iteration %d, want strictly increasing", pb.first, prev.last))
+	n, ok, err := tr.next(c)
+	if err != nil || !ok {
+		return c, 0, false, err
 	}
-	return pb, 0, true, nil
+	if n.first <= c.last {
+		return c, 0, false, corrupt(tr.path, n.off, fmt.Errorf("chunk starts with iteration %d after iteration %d, want strictly increasing", n.first, c.last))
+	}
+	return n, 0, true, nil
 }
 
 // entryBefore returns the last entry with iteration < to (the last entry
@@ -357,20 +485,18 @@ func (tr *trainReader) entryBefore(to int) (statstore.TrainingIterationStats, bo
 	if to == 0 || to > tr.last.Iteration {
 		return tr.last, tr.nb > 0, nil
 	}
-	pb, i, ok, err := tr.findGE(to, 0)
+	c, i, ok, err := tr.findGE(to, 0)
 	switch {
 	case err != nil:
 		return statstore.TrainingIterationStats{}, false, err
 	case !ok:
 		return tr.last, true, nil
 	case i > 0:
-		return pb.entry(i - 1), true, nil
-	case pb.b == 0:
-		return statstore.TrainingIterationStats{}, false, nil
+		return c.entry(i - 1), true, nil
 	}
-	prev, err := tr.block(pb.b - 1)
-	if err != nil {
+	p, ok, err := tr.prev(c)
+	if err != nil || !ok {
 		return statstore.TrainingIterationStats{}, false, err
 	}
-	return prev.entry(prev.n - 1), true, nil
+	return p.entry(p.count() - 1), true, nil
 }

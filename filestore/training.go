@@ -91,12 +91,9 @@ func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
 		if same && c.count > 0 {
 			snap.first = c.first
 		} else {
-			tr := newTrainReader(f, snap, nil)
-			pb, err := tr.block(0)
-			if err != nil {
+			if snap.first, err = newTrainReader(f, snap, nil).firstEntry(); err != nil {
 				return nil, err
 			}
-			snap.first = pb.entry(0)
 		}
 		if before < 0 || snap.count <= 0 || snap.first.Iteration > snap.last.Iteration {
 			return nil, corrupt(f.Name(), tail.Start, fmt.Errorf("last record holds %d entries after %d, ending at iteration %d before the first iteration %d",

@@ -67,11 +67,11 @@ func (s *Store) RetrieveTrainingRange(ctx context.Context, run string, r statsto
 	if snap.count == 0 || (r.To != 0 && r.To <= snap.first.Iteration) || r.From > snap.last.Iteration {
 		return &statstore.TrainingStats{IterationStats: out}, nil
 	}
-	pb, _, ok, err := tr.findGE(r.From, 0)
+	c, _, ok, err := tr.findGE(r.From, 0)
 	if err != nil || !ok {
 		return &statstore.TrainingStats{IterationStats: out}, err
 	}
-	out, err = tr.scanFrom(pb.b, r)
+	out, err = tr.scanFrom(c.b, r)
 	if err != nil {
 		return &statstore.TrainingStats{}, err
 	}
@@ -103,34 +103,34 @@ func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstor
 	if snap.count == 0 {
 		return []statstore.TrainingIterationStats{}, nil
 	}
-	pb, i, ok, err := tr.findGE(opts.Range.From, 0)
+	c, i, ok, err := tr.findGE(opts.Range.From, 0)
 	if err != nil || !ok {
 		return []statstore.TrainingIterationStats{}, err
 	}
-	first := pb.entry(i)
+	first := c.entry(i)
 	last, ok, err := tr.entryBefore(opts.Range.To)
 	if err != nil || !ok || last.Iteration < first.Iteration {
 		return []statstore.TrainingIterationStats{}, err
 	}
 	targets := statstore.SubsampleTargets(first.Iteration, last.Iteration, opts.MaxPoints)
 	out := make([]statstore.TrainingIterationStats, 0, len(targets))
-	hint := pb.b
+	hint := c.b
 	for k, t := range targets {
 		if k%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("filestore: subsample training stats of run %q: %w", run, err)
 			}
 		}
-		pb, i, ok, err := tr.findGE(t, hint)
+		c, i, ok, err := tr.findGE(t, hint)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, corrupt(tr.path, -1, fmt.Errorf("no entry at or after iteration %d, though the last entry is at iteration %d", t, last.Iteration))
 		}
-		hint = pb.b
-		if it := pb.iter(i); len(out) == 0 || out[len(out)-1].Iteration != it {
-			out = append(out, pb.entry(i))
+		hint = c.b
+		if it := c.iter(i); len(out) == 0 || out[len(out)-1].Iteration != it {
+			out = append(out, c.entry(i))
 		}
 	}
 	return out, nil

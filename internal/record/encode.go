@@ -3,9 +3,10 @@ package record
 // Append encodes a record with the given payload as chunks to be written at
 // file offset end (the current end of the file's records) and appends the
 // bytes, padding included, to dst. It returns the extended slice, the
-// offset after the record and the offset of its last chunk. The payload's first l.Head bytes and at least one
-// unit (or the whole payload when it is shorter) go into the first chunk;
-// the rest is split at multiples of l.Unit after the head.
+// offset after the record and the offset of its last chunk. The payload's
+// first l.Head bytes and at least one unit (or the whole payload when it is
+// shorter) go into the first chunk; the rest is split at multiples of
+// l.Unit after the head, into chunks of at most l.MaxPayload bytes.
 func (l Layout) Append(dst []byte, end int64, payload []byte) (_ []byte, newEnd, lastChunk int64) {
 	pos := 0
 	first := true
@@ -24,6 +25,9 @@ func (l Layout) Append(dst []byte, end int64, payload []byte) (_ []byte, newEnd,
 			continue
 		}
 		avail := int(room) - HeaderSize
+		if l.MaxPayload > 0 {
+			avail = min(avail, l.MaxPayload)
+		}
 		var typ ChunkType
 		n := rest
 		switch {

@@ -75,6 +75,11 @@ type Layout struct {
 	Unit int
 	// Block is the block size in bytes; zero means BlockSize.
 	Block int64
+	// MaxPayload caps the payload of one chunk (0: only the block bounds
+	// it); it must hold Head plus one unit. Small chunks let a reader
+	// verify just the entries it needs: a seek checks one chunk, not a
+	// block.
+	MaxPayload int
 }
 
 // BlockLen returns the layout's block size.
@@ -92,8 +97,9 @@ func (l Layout) maxPad() int64 { return int64(HeaderSize + l.Head + l.Unit - 1) 
 // Validate reports a layout whose first chunk cannot fit in a block.
 func (l Layout) Validate() error {
 	bs := l.BlockLen()
-	if l.Base < 0 || l.Unit < 1 || l.Head < 0 || bs > MaxBlockSize || int64(HeaderSize+l.Head+l.Unit) > bs {
-		return fmt.Errorf("record: invalid layout base=%d head=%d unit=%d block=%d", l.Base, l.Head, l.Unit, bs)
+	if l.Base < 0 || l.Unit < 1 || l.Head < 0 || bs > MaxBlockSize || int64(HeaderSize+l.Head+l.Unit) > bs ||
+		(l.MaxPayload != 0 && l.MaxPayload < l.Head+l.Unit) {
+		return fmt.Errorf("record: invalid layout base=%d head=%d unit=%d block=%d max payload=%d", l.Base, l.Head, l.Unit, bs, l.MaxPayload)
 	}
 	return nil
 }
