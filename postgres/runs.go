@@ -73,6 +73,62 @@ func dropIfEmpty(ctx context.Context, tx pgx.Tx, id int64) error {
 	return err
 }
 
+// partName names a part of a run ("training" or "validation", which is
+// also the suffix of its table) in messages.
+func partName(part string) string {
+	if part == "training" {
+		return "training stats"
+	}
+	return "validation scores"
+}
+
+// copyEntries sends a part's new entries (part "training" or "validation")
+// to its table statstore_<part> with COPY; values gives an entry's row.
+func copyEntries[T any](ctx context.Context, tx pgx.Tx, part string, columns []string, runID int64, entries []T, values func(T) []any) error {
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"statstore_" + part}, columns,
+		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
+			return values(entries[i]), nil
+		}))
+	if err != nil {
+		return fmt.Errorf("copy %d %s entries: %w", len(entries), part, err)
+	}
+	if n != int64(len(entries)) {
+		return fmt.Errorf("copy %s entries: server stored %d of %d", part, n, len(entries))
+	}
+	return nil
+}
+
+// deletePart removes a part of the run ("training" or "validation") in one
+// transaction holding the run's lock: the rows of its table
+// statstore_<part>, then the run's columns as reset (an SQL SET list) says;
+// the run's row goes when nothing is left. count tells how many entries
+// the part had, for the log. An unknown run is not an error.
+func (s *Store) deletePart(ctx context.Context, run, part, reset string, count func(runRow) int64) error {
+	what := fmt.Sprintf("delete %s of run %q", partName(part), run)
+	if err := checkRun(what, run); err != nil {
+		return err
+	}
+	var deleted int64
+	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r, ok, err := lockExistingRun(ctx, tx, run)
+		if err != nil || !ok {
+			return err
+		}
+		deleted = count(r)
+		if _, err := tx.Exec(ctx, "DELETE FROM statstore_"+part+" WHERE run_id = $1", r.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE statstore_runs SET "+reset+" WHERE id = $1", r.ID); err != nil {
+			return err
+		}
+		return dropIfEmpty(ctx, tx, r.ID)
+	})
+	if err == nil && deleted > 0 {
+		s.log.Info("deleted "+partName(part), "run", run, "entries", deleted)
+	}
+	return err
+}
+
 // ListRuns returns every run with stored training stats or validation
 // scores, sorted by name (byte order).
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {

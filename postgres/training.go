@@ -22,10 +22,14 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	if err := checkRun(what, run); err != nil {
 		return err
 	}
-	// Check the input before touching the database; empty stats change nothing.
-	if plan, err := statstore.PlanTraining(0, stats); err != nil {
-		return fmt.Errorf("postgres: %s: %w", what, err)
-	} else if plan.Action == statstore.WriteNothing {
+	// Nil or empty stats are settled without the database. Anything else
+	// is checked by PlanTraining against what is stored: an append checks
+	// only the entries it appends, so the input cannot be checked whole
+	// here.
+	if stats == nil || len(stats.IterationStats) == 0 {
+		if _, err := statstore.PlanTraining(0, stats); err != nil {
+			return fmt.Errorf("postgres: %s: %w", what, err)
+		}
 		return nil
 	}
 	var plan statstore.TrainingPlan
@@ -80,18 +84,9 @@ func (s *Store) logTrainingPlan(run string, storedUntil int64, plan statstore.Tr
 
 // copyTraining sends entries with COPY.
 func copyTraining(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.TrainingIterationStats) error {
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"statstore_training"}, trainingColumns,
-		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
-			e := entries[i]
-			return []any{runID, int64(e.Iteration), e.Loss, e.Time}, nil
-		}))
-	if err != nil {
-		return fmt.Errorf("copy %d training entries: %w", len(entries), err)
-	}
-	if n != int64(len(entries)) {
-		return fmt.Errorf("copy training entries: server stored %d of %d", n, len(entries))
-	}
-	return nil
+	return copyEntries(ctx, tx, "training", trainingColumns, runID, entries, func(e statstore.TrainingIterationStats) []any {
+		return []any{runID, int64(e.Iteration), e.Loss, e.Time}
+	})
 }
 
 // RetrieveTrainingStats returns the run's whole training history (empty for
@@ -212,27 +207,6 @@ func decodeTrainingRow(vals [][]byte) (statstore.TrainingIterationStats, error) 
 // DeleteTrainingStats removes the run's training stats (nothing happens for
 // an unknown run).
 func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
-	what := fmt.Sprintf("delete training stats of run %q", run)
-	if err := checkRun(what, run); err != nil {
-		return err
-	}
-	var deleted int64
-	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		r, ok, err := lockExistingRun(ctx, tx, run)
-		if err != nil || !ok {
-			return err
-		}
-		deleted = r.TrainingCount
-		if _, err := tx.Exec(ctx, "DELETE FROM statstore_training WHERE run_id = $1", r.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "UPDATE statstore_runs SET training_count = 0, trained_until = 0 WHERE id = $1", r.ID); err != nil {
-			return err
-		}
-		return dropIfEmpty(ctx, tx, r.ID)
-	})
-	if err == nil && deleted > 0 {
-		s.log.Info("deleted training stats", "run", run, "entries", deleted)
-	}
-	return err
+	return s.deletePart(ctx, run, "training", "training_count = 0, trained_until = 0",
+		func(r runRow) int64 { return r.TrainingCount })
 }

@@ -129,18 +129,9 @@ func storedIterations(ctx context.Context, tx pgx.Tx, runID int64) ([]int, error
 
 // copyValidation sends entries with COPY, each scores array flattened.
 func copyValidation(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.ValidationIterationScores) error {
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"statstore_validation"}, validationColumns,
-		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
-			e := entries[i]
-			return []any{runID, int64(e.Iteration), flatten(e.Scores)}, nil
-		}))
-	if err != nil {
-		return fmt.Errorf("copy %d validation entries: %w", len(entries), err)
-	}
-	if n != int64(len(entries)) {
-		return fmt.Errorf("copy validation entries: server stored %d of %d", n, len(entries))
-	}
-	return nil
+	return copyEntries(ctx, tx, "validation", validationColumns, runID, entries, func(e statstore.ValidationIterationScores) []any {
+		return []any{runID, int64(e.Iteration), flatten(e.Scores)}
+	})
 }
 
 // flatten returns scores [dataset][parameter set][criterion] in that order.
@@ -224,28 +215,6 @@ func (s *Store) RetrieveValidationIterationScores(ctx context.Context, run strin
 // DeleteValidationScores removes the run's validation scores and metadata
 // (nothing happens for an unknown run).
 func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
-	what := fmt.Sprintf("delete validation scores of run %q", run)
-	if err := checkRun(what, run); err != nil {
-		return err
-	}
-	var deleted int64
-	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		r, ok, err := lockExistingRun(ctx, tx, run)
-		if err != nil || !ok {
-			return err
-		}
-		deleted = r.ValidationCount
-		if _, err := tx.Exec(ctx, "DELETE FROM statstore_validation WHERE run_id = $1", r.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE statstore_runs
-			SET validation_count = 0, validated_until = 0, validation_metadata = NULL WHERE id = $1`, r.ID); err != nil {
-			return err
-		}
-		return dropIfEmpty(ctx, tx, r.ID)
-	})
-	if err == nil && deleted > 0 {
-		s.log.Info("deleted validation scores", "run", run, "entries", deleted)
-	}
-	return err
+	return s.deletePart(ctx, run, "validation", "validation_count = 0, validated_until = 0, validation_metadata = NULL",
+		func(r runRow) int64 { return r.ValidationCount })
 }
