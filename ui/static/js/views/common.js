@@ -1,12 +1,43 @@
 // Controls and helpers shared by the run and compare views.
 
+import { LossChart } from '../charts.js';
 import { h } from '../format.js';
+
+/**
+ * The loss card of the run and compare views: the loss chart of runs with
+ * its controls and status line. savePrefs(changes) stores changed
+ * preferences and returns them all. Returns the card's element and the
+ * chart (to load and destroy).
+ */
+export function lossCard(runs, prefs, { savePrefs, onError }) {
+  const chartEl = h('div', { class: 'chart', id: 'loss-chart' });
+  const status = h('span', { class: 'muted small', id: 'loss-status' });
+  const controls = lossControls(prefs, {
+    onChange: (changes) => loss.setPrefs(savePrefs(changes)),
+    onResetZoom: () => loss.resetZoom(),
+  });
+  const loss = new LossChart(chartEl, {
+    runs,
+    prefs,
+    onStatus: (text) => {
+      status.textContent = text;
+      controls.reset.hidden = !loss.zoomed;
+    },
+    onError,
+  });
+  const el = h('section', { class: 'card' },
+    h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
+    chartEl,
+    h('div', { class: 'chart-foot' }, status, h('span', { class: 'muted small' }, 'Drag across the chart to zoom in, double-click to zoom out.')),
+  );
+  return { el, loss };
+}
 
 /**
  * The loss chart's controls: smoothing slider, log scale, spikes (min/max
  * subsample) and a reset-zoom button. onChange(prefs) gets the new values.
  */
-export function lossControls(prefs, { onChange, onResetZoom }) {
+function lossControls(prefs, { onChange, onResetZoom }) {
   const value = h('output', { class: 'slider-value', for: 'smoothing' }, prefs.smoothing.toFixed(2));
   const slider = h('input', {
     type: 'range',

@@ -2,11 +2,11 @@
 // criterion of their validation scores on another.
 
 import { best, lastTraining, listRuns, validation } from '../api.js';
-import { LineChart, LossChart, categorical } from '../charts.js';
+import { LineChart, categorical } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
 import { bestSeries, criterionIndex, iterations } from '../validation.js';
-import { criterionLabel, lossControls } from './common.js';
+import { criterionLabel, lossCard } from './common.js';
 
 export function renderCompare(main, route, ctx) {
   const runs = [...new Set(route.runs)];
@@ -45,29 +45,11 @@ export function renderCompare(main, route, ctx) {
   if (runs.length === 0) return () => abort.abort();
 
   // Loss of every run.
-  const lossEl = h('div', { class: 'chart', id: 'loss-chart' });
-  const lossStatus = h('span', { class: 'muted small', id: 'loss-status' });
-  const controls = lossControls(prefs, {
-    onChange: (changes) => {
-      prefs = savePrefs(changes);
-      loss.setPrefs(prefs);
-    },
-    onResetZoom: () => loss.resetZoom(),
-  });
-  const loss = new LossChart(lossEl, {
-    runs,
-    prefs,
-    onStatus: (text) => {
-      lossStatus.textContent = text;
-      controls.reset.hidden = !loss.zoomed;
-    },
+  const { el: lossSection, loss } = lossCard(runs, prefs, {
+    savePrefs: (changes) => (prefs = savePrefs(changes)),
     onError: ctx.showError,
   });
-  main.append(h('section', { class: 'card' },
-    h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
-    lossEl,
-    h('div', { class: 'chart-foot' }, lossStatus, h('span', { class: 'muted small' }, 'Drag across the chart to zoom in, double-click to zoom out.')),
-  ));
+  main.append(lossSection);
 
   // One criterion of every run.
   const criterionSelect = h('select', {

@@ -2,11 +2,11 @@
 // criterion, the best report; follows the run live through the event stream.
 
 import { best, follow, lastTraining, num, validation } from '../api.js';
-import { LineChart, LossChart, categorical, sequential } from '../charts.js';
+import { LineChart, categorical, sequential } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
 import { bestOverParameters, bestSeries, criterionIndex, iterations, parameterSeries } from '../validation.js';
-import { criterionLabel, lossControls, throttle } from './common.js';
+import { criterionLabel, lossCard, throttle } from './common.js';
 
 export function renderRun(main, route, ctx) {
   const run = route.run;
@@ -38,31 +38,11 @@ export function renderRun(main, route, ctx) {
   };
 
   // Loss.
-  const lossEl = h('div', { class: 'chart', id: 'loss-chart' });
-  const lossStatus = h('span', { class: 'muted small', id: 'loss-status' });
-  const controls = lossControls(prefs, {
-    onChange: (changes) => {
-      prefs = savePrefs(changes);
-      loss.setPrefs(prefs);
-    },
-    onResetZoom: () => loss.resetZoom(),
-  });
-  const loss = new LossChart(lossEl, {
-    runs: [run],
-    prefs,
-    onStatus: (text) => {
-      lossStatus.textContent = text;
-      controls.reset.hidden = !loss.zoomed;
-    },
+  const { el: lossSection, loss } = lossCard([run], prefs, {
+    savePrefs: (changes) => (prefs = savePrefs(changes)),
     onError: ctx.showError,
   });
-  main.append(
-    h('section', { class: 'card' },
-      h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
-      lossEl,
-      h('div', { class: 'chart-foot' }, lossStatus, h('span', { class: 'muted small' }, 'Drag across the chart to zoom in, double-click to zoom out.')),
-    ),
-  );
+  main.append(lossSection);
 
   // Validation.
   const criterionSelect = h('select', {
