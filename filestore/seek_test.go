@@ -16,8 +16,10 @@ import (
 )
 
 // TestSubsampleMatchesReference checks that seeking stride subsamples and
-// ranges, from a freshly opened store, equal statstore.Subsample and a
-// filter of the whole history, on histories with gaps spanning many blocks.
+// ranges equal statstore.Subsample and a filter of the whole history, on
+// histories with gaps spanning many blocks, read by a freshly opened store
+// (pread), a store that has read the run before (memory map, cached index)
+// and a store whose files cannot be mapped (pread, cached index).
 func TestSubsampleMatchesReference(t *testing.T) {
 	seed := rand.Uint64()
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -39,42 +41,59 @@ func TestSubsampleMatchesReference(t *testing.T) {
 		a, b := rng.IntN(last+10), rng.IntN(last+10)
 		ranges = append(ranges, statstore.IterationRange{From: min(a, b), To: max(a, b)})
 	}
+	warm := mustOpenDir(t, dir, Options{ReadOnly: true})
+	unmapped := mustOpenDir(t, dir, Options{ReadOnly: true, fs: &countingFS{}})
+	for range 2 { // the second read maps the file
+		if _, err := warm.SubsampleTraining(t.Context(), "r", statstore.SubsampleOptions{MaxPoints: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readers := []struct {
+		name string
+		open func(t *testing.T) *Store
+	}{
+		{"cold", func(t *testing.T) *Store { return mustOpenDir(t, dir, Options{ReadOnly: true}) }},
+		{"warm", func(*testing.T) *Store { return warm }},
+		{"unmapped", func(*testing.T) *Store { return unmapped }},
+	}
 	for _, r := range ranges {
 		for _, n := range []int{2, 3, 1000, 50_000} {
 			for _, mode := range []statstore.SubsampleMode{statstore.SubsampleStride, statstore.SubsampleMinMax} {
 				opts := statstore.SubsampleOptions{MaxPoints: n, Mode: mode, Range: r}
-				t.Run(fmt.Sprintf("%v/n=%d/%s", r, n, mode), func(t *testing.T) {
-					cold := mustOpenDir(t, dir, Options{ReadOnly: true})
-					want, err := statstore.Subsample(entries, opts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := cold.SubsampleTraining(t.Context(), "r", opts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !reflect.DeepEqual(got, want) && !sameHistory(got, want) {
-						t.Fatalf("got %d points, want %d (first difference %s)", len(got), len(want), firstDiff(got, want))
-					}
-				})
-			}
-		}
-		t.Run(fmt.Sprintf("range %v", r), func(t *testing.T) {
-			cold := mustOpenDir(t, dir, Options{ReadOnly: true})
-			got, err := cold.RetrieveTrainingRange(t.Context(), "r", r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []statstore.TrainingIterationStats
-			for _, e := range entries {
-				if r.Contains(e.Iteration) {
-					want = append(want, e)
+				want, err := statstore.Subsample(entries, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, rd := range readers {
+					t.Run(fmt.Sprintf("%s/%v/n=%d/%s", rd.name, r, n, mode), func(t *testing.T) {
+						got, err := rd.open(t).SubsampleTraining(t.Context(), "r", opts)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(got, want) && !sameHistory(got, want) {
+							t.Fatalf("got %d points, want %d (first difference %s)", len(got), len(want), firstDiff(got, want))
+						}
+					})
 				}
 			}
-			if !sameHistory(got.IterationStats, want) {
-				t.Fatalf("got %d entries, want %d (first difference %s)", got.Len(), len(want), firstDiff(got.IterationStats, want))
-			}
-		})
+		}
+		for _, rd := range readers {
+			t.Run(fmt.Sprintf("%s/range %v", rd.name, r), func(t *testing.T) {
+				got, err := rd.open(t).RetrieveTrainingRange(t.Context(), "r", r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []statstore.TrainingIterationStats
+				for _, e := range entries {
+					if r.Contains(e.Iteration) {
+						want = append(want, e)
+					}
+				}
+				if !sameHistory(got.IterationStats, want) {
+					t.Fatalf("got %d entries, want %d (first difference %s)", got.Len(), len(want), firstDiff(got.IterationStats, want))
+				}
+			})
+		}
 	}
 }
 

@@ -134,8 +134,11 @@ func (d *trainDecoder) chunk(c record.Chunk) error {
 		p = p[trainingHeadSize:]
 	}
 	n := len(p) / trainingEntrySize
-	if n == 0 || n*trainingEntrySize != len(p) {
+	if n*trainingEntrySize != len(p) || (n == 0 && c.Type != record.Last) {
 		return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("%s chunk holds %d bytes of entries, want a positive multiple of %d", c.Type, len(p), trainingEntrySize)}
+	}
+	if n == 0 {
+		return nil
 	}
 	k := len(d.out)
 	if k+n > cap(d.out) {
@@ -257,6 +260,10 @@ func (tr *trainReader) loadBlock(b int) (*seekBlock, error) {
 			break // padding: the checked parse of a full read tells valid from not
 		}
 		eo := entryOffset(t)
+		if ok && t == record.Last && size == 0 && at+record.HeaderSize <= len(buf) {
+			at += record.HeaderSize // a record's empty last chunk: no entries
+			continue
+		}
 		if !ok || t > record.Last || at+record.HeaderSize+size > len(buf) || size < eo+trainingEntrySize {
 			blk.bad = off + int64(at)
 			break

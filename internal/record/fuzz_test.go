@@ -48,5 +48,15 @@ func FuzzDecode(f *testing.F) {
 		if n != res.Records {
 			t.Fatalf("valid prefix holds %d records, Check counted %d", n, res.Records)
 		}
+		// A reader may resume at any block start inside the valid prefix.
+		for b := range l.NumBlocks(res.ValidEnd) {
+			sc := l.NewResumeScanner(l.BlockOff(b), res.ValidEnd)
+			if err := sc.Feed(data[l.BlockOff(b):res.ValidEnd], func(c Chunk) error {
+				_, err := CheckChunk(data[c.Off:res.ValidEnd], c.Off)
+				return err
+			}); err != nil {
+				t.Fatalf("resuming at block %d of the valid prefix: %v", b, err)
+			}
+		}
 	})
 }

@@ -98,6 +98,9 @@ func (sc *Scanner) Feed(buf []byte, fn func(Chunk) error) error {
 			return errorf(c.Off, "%s chunk without a first chunk", c.Type)
 		}
 		sc.resume = false
+		if err := sc.l.checkSplit(c); err != nil {
+			return err
+		}
 		if c.Type.startsRecord() {
 			sc.recOff = c.Off
 		}
@@ -131,6 +134,24 @@ func (sc *Scanner) Feed(buf []byte, fn func(Chunk) error) error {
 		}
 		sc.pos = min(blockEnd, sc.to)
 		buf = buf[n:]
+	}
+	return nil
+}
+
+// checkSplit checks that c is split where the layout allows: a chunk that
+// does not end its record holds the head (when it starts the record) and
+// whole units, at least one; the final chunk holds whole units after the
+// head.
+func (l Layout) checkSplit(c Chunk) error {
+	body := len(c.Payload)
+	if c.Type.startsRecord() {
+		body -= l.Head
+	}
+	switch {
+	case !c.Type.endsRecord() && (body < l.Unit || body%l.Unit != 0):
+		return errorf(c.Off, "%s chunk of %d bytes is not split after whole %d-byte units", c.Type, len(c.Payload), l.Unit)
+	case c.Type.endsRecord() && body > 0 && body%l.Unit != 0:
+		return errorf(c.Off, "%s chunk of %d bytes ends inside a %d-byte unit", c.Type, len(c.Payload), l.Unit)
 	}
 	return nil
 }
