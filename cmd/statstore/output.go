@@ -47,15 +47,15 @@ func (t *table) row(cells ...string) {
 func (t *table) flush() error { return t.tw.Flush() }
 
 // num formats a float for a table: six significant digits, NaN and
-// infinities spelled out.
+// infinities spelled as in JSON output.
 func num(v float64) string {
 	switch {
 	case math.IsNaN(v):
-		return "NaN"
+		return jsonnan.NaN
 	case math.IsInf(v, 1):
-		return "Infinity"
+		return jsonnan.PosInf
 	case math.IsInf(v, -1):
-		return "-Infinity"
+		return jsonnan.NegInf
 	}
 	return strconv.FormatFloat(v, 'g', 6, 64)
 }

@@ -74,13 +74,7 @@ strictly increasing (gaps allowed).`,
 			if err != nil {
 				return err
 			}
-			return app.withStore(cmd.Context(), readWrite, func(s statstore.StatsStore) error {
-				res, err := putTraining(cmd.Context(), s, run, stats)
-				if err != nil {
-					return err
-				}
-				return app.printPut(out, res)
-			})
+			return storePut(cmd.Context(), app, out, run, stats, putTraining)
 		},
 	}
 	out.register(cmd)
@@ -124,17 +118,24 @@ metadata, given by --meta FILE:
 			if err != nil {
 				return err
 			}
-			return app.withStore(cmd.Context(), readWrite, func(s statstore.StatsStore) error {
-				res, err := putValidation(cmd.Context(), s, run, scores)
-				if err != nil {
-					return err
-				}
-				return app.printPut(out, res)
-			})
+			return storePut(cmd.Context(), app, out, run, scores, putValidation)
 		},
 	}
 	out.register(cmd)
 	return cmd
+}
+
+// storePut opens the store for writing, stores data with put and prints
+// what it did.
+func storePut[T any](ctx context.Context, app *App, out outputFlags, run string, data T,
+	put func(context.Context, statstore.StatsStore, string, T) (putResult, error)) error {
+	return app.withStore(ctx, readWrite, func(s statstore.StatsStore) error {
+		res, err := put(ctx, s, run, data)
+		if err != nil {
+			return err
+		}
+		return app.printPut(out, res)
+	})
 }
 
 // putTraining stores stats with one StoreTrainingStats call and reports

@@ -21,19 +21,26 @@ const maxInputLine = 64 << 20
 // maxReportedInputErrors is how many bad lines one error message lists.
 const maxReportedInputErrors = 10
 
-// trainingDoc is DaCapo's training document; run_name is optional.
-type trainingDoc struct {
-	Iteration *json.Number   `json:"iteration"`
-	Loss      *jsonnan.Float `json:"loss"`
-	Time      *jsonnan.Float `json:"time"`
-	RunName   *string        `json:"run_name"`
+// docHeader holds the fields every DaCapo document has; run_name is
+// optional.
+type docHeader struct {
+	Iteration *json.Number `json:"iteration"`
+	RunName   *string      `json:"run_name"`
 }
 
-// validationDoc is DaCapo's validation document; run_name is optional.
+func (h *docHeader) header() *docHeader { return h }
+
+// trainingDoc is DaCapo's training document.
+type trainingDoc struct {
+	docHeader
+	Loss *jsonnan.Float `json:"loss"`
+	Time *jsonnan.Float `json:"time"`
+}
+
+// validationDoc is DaCapo's validation document.
 type validationDoc struct {
-	Iteration *json.Number         `json:"iteration"`
-	Scores    *[][][]jsonnan.Float `json:"scores"`
-	RunName   *string              `json:"run_name"`
+	docHeader
+	Scores *[][][]jsonnan.Float `json:"scores"`
 }
 
 // inputErrors collects the bad lines of an input.
@@ -138,42 +145,57 @@ func checkRunName(name *string, run string) error {
 	return nil
 }
 
-// parseTrainingInput reads DaCapo training documents, one per line, into
-// TrainingStats. Every bad line is reported with its number.
-func parseTrainingInput(r io.Reader, source, run string) (*statstore.TrainingStats, error) {
-	stats := &statstore.TrainingStats{}
+// readDocs decodes every non-blank line of r as a document D and reads its
+// iteration; add checks the rest of a document and keeps it, or says what
+// is wrong with it. Every bad line is reported, with its number and want
+// as the hint.
+func readDocs[D any, P interface {
+	*D
+	header() *docHeader
+}](r io.Reader, source, want string, add func(it int, doc *D) error) error {
 	bad := &inputErrors{source: source}
 	err := eachLine(r, source, func(n int, line []byte) {
-		var doc trainingDoc
+		var doc D
 		if err := decodeDoc(line, &doc); err != nil {
 			bad.add(n, "%v", err)
 			return
 		}
-		it, err := parseIteration(doc.Iteration)
+		it, err := parseIteration(P(&doc).header().Iteration)
 		if err != nil {
 			bad.add(n, "%v", err)
 			return
 		}
-		if doc.Loss == nil {
-			bad.add(n, `"loss" is missing`)
-			return
-		}
-		if doc.Time == nil {
-			bad.add(n, `"time" is missing (seconds the step took; NaN when unknown)`)
-			return
-		}
-		if err := checkRunName(doc.RunName, run); err != nil {
+		if err := add(it, &doc); err != nil {
 			bad.add(n, "%v", err)
-			return
-		}
-		if err := stats.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: float64(*doc.Loss), Time: float64(*doc.Time)}); err != nil {
-			bad.add(n, "iteration %d follows iteration %d, want strictly increasing iterations", it, stats.IterationStats[len(stats.IterationStats)-1].Iteration)
 		}
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := bad.err(`want one JSON document per line: {"iteration": 0, "loss": 0.5, "time": 0.1, "run_name": "` + run + `"} (run_name optional; NaN allowed)`); err != nil {
+	return bad.err(want)
+}
+
+// parseTrainingInput reads DaCapo training documents, one per line, into
+// TrainingStats. Every bad line is reported with its number.
+func parseTrainingInput(r io.Reader, source, run string) (*statstore.TrainingStats, error) {
+	stats := &statstore.TrainingStats{}
+	want := `want one JSON document per line: {"iteration": 0, "loss": 0.5, "time": 0.1, "run_name": "` + run + `"} (run_name optional; NaN allowed)`
+	err := readDocs(r, source, want, func(it int, doc *trainingDoc) error {
+		if doc.Loss == nil {
+			return errors.New(`"loss" is missing`)
+		}
+		if doc.Time == nil {
+			return errors.New(`"time" is missing (seconds the step took; NaN when unknown)`)
+		}
+		if err := checkRunName(doc.RunName, run); err != nil {
+			return err
+		}
+		if err := stats.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: float64(*doc.Loss), Time: float64(*doc.Time)}); err != nil {
+			return fmt.Errorf("iteration %d follows iteration %d, want strictly increasing iterations", it, stats.IterationStats[len(stats.IterationStats)-1].Iteration)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return stats, nil
@@ -187,25 +209,13 @@ func parseValidationInput(r io.Reader, source, run string, meta statstore.Metada
 		return nil, err
 	}
 	sh := meta.Shape()
-	bad := &inputErrors{source: source}
-	err = eachLine(r, source, func(n int, line []byte) {
-		var doc validationDoc
-		if err := decodeDoc(line, &doc); err != nil {
-			bad.add(n, "%v", err)
-			return
-		}
-		it, err := parseIteration(doc.Iteration)
-		if err != nil {
-			bad.add(n, "%v", err)
-			return
-		}
+	want := `want one JSON document per line: {"iteration": 1000, "scores": [[[...criteria...], ...parameter sets...], ...datasets...], "run_name": "` + run + `"} (run_name optional; NaN allowed)`
+	err = readDocs(r, source, want, func(it int, doc *validationDoc) error {
 		if doc.Scores == nil {
-			bad.add(n, `"scores" is missing`)
-			return
+			return errors.New(`"scores" is missing`)
 		}
 		if err := checkRunName(doc.RunName, run); err != nil {
-			bad.add(n, "%v", err)
-			return
+			return err
 		}
 		scores := make([][][]float64, len(*doc.Scores))
 		for d, ds := range *doc.Scores {
@@ -219,17 +229,14 @@ func parseValidationInput(r io.Reader, source, run string, meta statstore.Metada
 		}
 		e := statstore.ValidationIterationScores{Iteration: it, Scores: scores}
 		if got, ok := e.Shape(); !ok || got != sh {
-			bad.add(n, "scores of iteration %d have shape %s, want %d×%d×%d (datasets × parameter sets × criteria of the metadata)", it, shapeString(e), sh[0], sh[1], sh[2])
-			return
+			return fmt.Errorf("scores of iteration %d have shape %s, want %d×%d×%d (datasets × parameter sets × criteria of the metadata)", it, shapeString(e), sh[0], sh[1], sh[2])
 		}
 		if err := vs.AddIterationScores(e); err != nil {
-			bad.add(n, "iteration %d appears twice", it)
+			return fmt.Errorf("iteration %d appears twice", it)
 		}
+		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := bad.err(`want one JSON document per line: {"iteration": 1000, "scores": [[[...criteria...], ...parameter sets...], ...datasets...], "run_name": "` + run + `"} (run_name optional; NaN allowed)`); err != nil {
 		return nil, err
 	}
 	return vs, nil
