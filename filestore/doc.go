@@ -11,19 +11,36 @@
 //	DIR/.backup/                  copies Repair makes before truncating
 //
 // Each data file is a versioned header and a log of checksummed records in
-// 32 KiB blocks (package internal/record; the byte layout is in
-// docs/format.md). One Store call that writes is one record, committed when
-// its last chunk is on disk with a valid checksum.
+// 4 KiB blocks, training records in chunks of at most 512 bytes (package
+// internal/record; the byte layout, and what each kind of read verifies, is
+// in docs/format.md). One Store call that writes is one record, committed
+// when its last chunk is on disk with a valid checksum. Files of format
+// version 1 (32 KiB blocks) are read, and appended to in their own layout.
 //
 // # Costs
 //
 // An append writes a record holding only the new entries at the end of the
 // file: O(new entries), never the history. A reader finds the committed end
 // by reading the file backwards from its last block (O(last record)), takes
-// TrainedUntil and the entry count from the last record, and binary-searches
-// the blocks by the iteration each starts with, so ranges and stride
-// subsamples cost O(log blocks + answer) even from a freshly opened Store.
-// Reading a whole history is one sequential pass.
+// TrainedUntil and the entry count from the last record, and searches the
+// blocks by the iteration each starts with (interpolating, then bisecting),
+// then the chunks of one block by their headers: a range or each point of a
+// stride subsample costs one block fetched and one chunk of at most 512
+// bytes verified, even from a freshly opened Store. Reading a whole history
+// is one sequential pass that decodes the entries where they lie into one
+// preallocated slice.
+//
+// A Store keeps, per training file (told apart by the header's random id
+// and the inode), the verified iteration each block starts with, and from
+// the second read of the file on a read-only shared memory map of it, so
+// that repeated reads (a dashboard polling a run) make no system calls but
+// an open, a stat and two small reads to see whether the file changed. A
+// first read uses pread: on a fresh map every page touched costs a page
+// fault, dearer than reading the bytes. A map outlives neither the Store
+// nor a replaced file; at most 32 files are mapped at once. If another
+// process truncates a file below the committed end a reader saw, the
+// memory fault is caught (debug.SetPanicOnFault) and returned as a
+// *statstore.CorruptError.
 //
 // # Durability
 //

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/statstore/statstore"
@@ -68,12 +69,12 @@ func TestSeedFiles(t *testing.T) {
 // and when Verify finds no corruption every read must succeed; a write
 // must either fail with ErrCorrupt or leave a store that verifies.
 func FuzzRecovery(f *testing.F) {
-	for _, name := range []string{"training.seed", "validation.seed"} {
+	for _, name := range []string{"training.seed", "validation.seed", "training-v1.seed", "validation-v1.seed"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
-		if name == "training.seed" {
+		if strings.HasPrefix(name, "training") {
 			f.Add(b, []byte(nil), uint16(0))
 			f.Add(b[:len(b)-5], []byte(nil), uint16(100))
 		} else {
