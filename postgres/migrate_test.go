@@ -56,11 +56,7 @@ func TestLoadMigrations(t *testing.T) {
 func appliedMigrations(t *testing.T, url string) []int {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, url)
 	rows, err := conn.Query(ctx, "SELECT version FROM statstore_schema_migrations ORDER BY version")
 	if err != nil {
 		t.Fatal(err)
@@ -140,15 +136,11 @@ func TestConcurrentOpen(t *testing.T) {
 func TestNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	_, url := openStore(t, Options{})
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, url)
 	if _, err := conn.Exec(ctx, "INSERT INTO statstore_schema_migrations (version, name) VALUES (999, 'future')"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(ctx, url, Options{})
+	_, err := Open(ctx, url, Options{})
 	if err == nil || !strings.Contains(err.Error(), "newer than this statstore knows") {
 		t.Fatalf("open a database of schema version 999: got %v, want an error asking to upgrade statstore", err)
 	}

@@ -41,15 +41,24 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-// execSQL runs sql on the store's database.
-func execSQL(t *testing.T, url, sql string, args ...any) {
+// connect opens a connection to the store's database, closed when the
+// test ends.
+func connect(t *testing.T, url string) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(ctx) })
+	return conn
+}
+
+// execSQL runs sql on the store's database.
+func execSQL(t *testing.T, url, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn := connect(t, url)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
@@ -157,11 +166,7 @@ func TestStrideSubsampleSeeks(t *testing.T) {
 	for i, x := range targets {
 		t64[i] = int64(x)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, url)
 	var runID int64
 	if err := conn.QueryRow(ctx, "SELECT id FROM statstore_runs WHERE name = 'run'").Scan(&runID); err != nil {
 		t.Fatal(err)
