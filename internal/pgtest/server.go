@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -156,6 +157,27 @@ func (s *Server) Restart(ctx context.Context) error {
 			return nil
 		}
 	}
+	// A killed server's backends may hold its shared memory for a moment
+	// after they are gone from the process table; postgres then refuses to
+	// start ("pre-existing shared memory block is still in use"). Retry.
+	for attempt := 1; ; attempt++ {
+		err := s.start(ctx)
+		if err == nil || attempt == startAttempts || !strings.Contains(err.Error(), "pre-existing shared memory block") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
+	}
+}
+
+// startAttempts bounds Restart's retries while old shared memory is in use.
+const startAttempts = 10
+
+// start starts the postgres binary and waits until it accepts connections.
+func (s *Server) start(ctx context.Context) error {
 	logFile, err := os.OpenFile(s.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("pgtest: open server log: %w", err)
