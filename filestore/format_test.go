@@ -159,12 +159,12 @@ func TestChunksHoldWholeEntries(t *testing.T) {
 			entry += trainingHeadSize
 		}
 		raw := int(binary.LittleEndian.Uint64(file[entry:]))
-		pb, err := tr.block(b)
+		first, err := tr.first(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pb.first != raw || raw%3 != 0 {
-			t.Fatalf("block %d (%s chunk first) starts with iteration %d, the reader says %d", b, typ, raw, pb.first)
+		if first != raw || raw%3 != 0 {
+			t.Fatalf("block %d (%s chunk first) starts with iteration %d, the reader says %d", b, typ, raw, first)
 		}
 	}
 }
