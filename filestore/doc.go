@@ -8,6 +8,8 @@
 //	DIR/validation_scores/<run>   the run's validation metadata and scores
 //	DIR/.locks/<run>              the run's writer lock (gofrs/flock)
 //	DIR/.tmp/                     new files before they are renamed into place
+//	                              (leftovers of killed writes are removed by a
+//	                              writable Open once older than StaleTempAge)
 //	DIR/.backup/                  copies Repair makes before truncating
 //
 // Each data file is a versioned header and a log of checksummed records in

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
@@ -28,9 +29,21 @@ type Options struct {
 	// statstore.ErrReadOnly and nothing is created.
 	ReadOnly bool
 
+	// Now is the clock (nil = time.Now), used to tell leftover temporary
+	// files (see StaleTempAge).
+	Now func() time.Time
+
 	// fs is the file-system seam; nil is the operating system's. Tests in
 	// this package set it to inject faults.
 	fs fsutil.FS
+}
+
+// now returns the time by the configured clock.
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // Store is the file store: one append-only file per run for training stats
@@ -64,8 +77,9 @@ const (
 )
 
 // Open opens the file store in dir, creating the directory (unless
-// opts.ReadOnly) if needed. It reads nothing else: files are read when
-// their runs are.
+// opts.ReadOnly) if needed, and removes temporary files left by writes
+// interrupted over StaleTempAge ago. It reads nothing else: files are read
+// when their runs are.
 func Open(dir string, opts Options) (*Store, error) {
 	fsys := opts.fs
 	if fsys == nil {
@@ -90,13 +104,17 @@ func Open(dir string, opts Options) (*Store, error) {
 			}
 		}
 	}
-	return &Store{
+	s := &Store{
 		dir: dir, opts: opts, log: log, fs: fsys,
 		locks:  map[string]chan struct{}{},
 		train:  map[string]*trainSnap{},
 		tfiles: map[string]*trainFile{},
 		val:    map[string]*valSnap{},
-	}, nil
+	}
+	if !opts.ReadOnly {
+		s.removeStaleTemps()
+	}
+	return s, nil
 }
 
 // Dir returns the store's root directory.
