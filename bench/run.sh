@@ -11,8 +11,11 @@
 #
 # Usage: bench/run.sh                       # the full run (a few minutes)
 #        SIZES="10000 100000" bench/run.sh  # a quicker one
+#        SAVE_RESULTS=r.jsonl bench/run.sh  # also keep the raw JSON lines
 # Environment: SIZES, EVERY, DACAPO_MAX, BENCH_TMP (where stores are
-# written; default $TMPDIR or /tmp), OUT (default docs/benchmarks.md).
+# written; default $TMPDIR or /tmp), OUT (default docs/benchmarks.md),
+# SAVE_RESULTS (a file to copy the measurements to, one JSON line each,
+# for bench/report.py --results).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +29,7 @@ WORK=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/statstore-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results.jsonl
 START=$(date +%s)
+STARTED=$(date -u '+%Y-%m-%d %H:%M')
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
 echo "building statstore and bench/limit" >&2
@@ -57,7 +61,10 @@ for size in $SIZES; do
 	fi
 done
 
+if [ -n "${SAVE_RESULTS:-}" ]; then
+	cp "$RESULTS" "$SAVE_RESULTS"
+fi
 "$PYTHON" "$ROOT/bench/report.py" --results "$RESULTS" --out "$OUT" --store-dir "$WORK" \
-	--seconds $(($(date +%s) - START)) --load-start "$LOAD_START" --go-version "$(go version)" \
+	--started "$STARTED" --seconds $(($(date +%s) - START)) --load-start "$LOAD_START" --go-version "$(go version)" \
 	--command "${0#"$ROOT"/} (SIZES=\"$SIZES\" EVERY=$EVERY DACAPO_MAX=$DACAPO_MAX)"
 echo "wrote $OUT in $(($(date +%s) - START)) s" >&2

@@ -35,9 +35,11 @@ type benchResult struct {
 	// ReadS is a full retrieval from a freshly opened store (the fastest
 	// of readRepeats).
 	ReadS float64 `json:"read_s"`
-	// SubsampleS is a 1,000-point stride subsample from a freshly opened
-	// store, SubsampleWarmS the same call repeated on that store, each the
-	// fastest of readRepeats (training only; null for validation).
+	// SubsampleS is a 1,000-point stride subsample, the first call on a
+	// freshly opened store (cold); SubsampleWarmS the same call in the
+	// steady state of that store, after subsampleWarmUps untimed calls
+	// (the fastest of subsampleWarmRepeats). Each is the fastest over
+	// readRepeats fresh stores (training only; null for validation).
 	SubsampleS     *float64 `json:"subsample_s"`
 	SubsampleWarmS *float64 `json:"subsample_warm_s,omitempty"`
 	// BestS is the fastest of a few best reports over the retrieved scores,
@@ -74,14 +76,17 @@ func newBenchCmd(app *App) *cobra.Command {
 		Short: "Measure the store on DaCapo's training and validation workloads",
 		Long: `Run one of DaCapo's workloads against a store and print one JSON line:
 {"workload", "iterations", "every", "checkpoints", "calls", "sync", "write_s",
-"read_s", "subsample_s", "best_s" (validation), "bytes"}.
+"read_s", "subsample_s", "subsample_warm_s" (train), "best_s" and "best_cpu_s"
+(validation), "bytes"}.
 
 train keeps the whole training history in memory, adds one iteration at a
 time and every --every iterations (and at the end) stores the whole
 history, as DaCapo's trainer does. validation validates a checkpoint every
 --every iterations and stores the whole ValidationScores each time. Both
 then time a full retrieval from a freshly opened store; train also a
-1,000-point subsample, validation a best report.
+1,000-point subsample, cold (the first call on a freshly opened store) and
+warm (the steady state: the fastest of 5 calls after 2 untimed ones on
+that store), validation a best report.
 
 The benchmark writes to a new file store in --dir, or to the store named by
 --store (a PostgreSQL URL, for example). bench/run.sh compares the results

@@ -12,6 +12,7 @@ import (
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/filestore"
+	"github.com/statstore/statstore/memstore"
 )
 
 // benchLine decodes the single JSON line a bench command prints, failing
@@ -236,5 +237,180 @@ func TestBenchStoreFlag(t *testing.T) {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(other); err != nil || !strings.Contains(buf.String(), `"bytes":null`) {
 		t.Errorf("encoded %s (%v), want bytes null", buf.String(), err)
+	}
+}
+
+// countingStore counts SubsampleTraining calls and fails the call numbered
+// failAt (1-based; 0 never).
+type countingStore struct {
+	statstore.StatsStore
+	calls, failAt int
+}
+
+func (c *countingStore) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	c.calls++
+	if c.calls == c.failAt {
+		return nil, fmt.Errorf("call %d: %w", c.calls, statstore.ErrNotFound)
+	}
+	return c.StatsStore.SubsampleTraining(ctx, run, opts)
+}
+
+// TestBenchTrainSubsample checks that the warm figure is timed only after
+// the untimed warm-ups (the call that maps the file is not a warm one) and
+// that an error in any call is returned.
+func TestBenchTrainSubsample(t *testing.T) {
+	ctx := context.Background()
+	const n = 50
+	stats := &statstore.TrainingStats{}
+	for i := range n {
+		if err := stats.AddIterationStats(statstore.TrainingIterationStats{Iteration: i, Loss: 1, Time: 0.01}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allCalls := 1 + subsampleWarmUps + subsampleWarmRepeats
+	tests := []struct {
+		name              string
+		failAt            int
+		wantCalls         int
+		wantErr           bool
+		wantCold, wantHot bool
+	}{
+		{"all calls succeed", 0, allCalls, false, true, true},
+		{"cold call fails", 1, 1, true, false, false},
+		{"warm-up fails", 1 + subsampleWarmUps, 1 + subsampleWarmUps, true, true, false},
+		{"last timed call fails", allCalls, allCalls, true, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := memstore.New(nil)
+			if err := mem.StoreTrainingStats(ctx, "r", stats); err != nil {
+				t.Fatal(err)
+			}
+			s := &countingStore{StatsStore: mem, failAt: tc.failAt}
+			var res benchResult
+			err := benchTrainSubsample(ctx, s, "r", n, &res)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want an error: %v", err, tc.wantErr)
+			}
+			if s.calls != tc.wantCalls {
+				t.Errorf("%d subsample calls, want %d", s.calls, tc.wantCalls)
+			}
+			if (res.SubsampleS != nil) != tc.wantCold || (res.SubsampleWarmS != nil) != tc.wantHot {
+				t.Errorf("cold %v, warm %v; want cold set %v, warm set %v", res.SubsampleS, res.SubsampleWarmS, tc.wantCold, tc.wantHot)
+			}
+		})
+	}
+	t.Run("wrong last iteration", func(t *testing.T) {
+		mem := memstore.New(nil)
+		if err := mem.StoreTrainingStats(ctx, "r", stats); err != nil {
+			t.Fatal(err)
+		}
+		var res benchResult
+		if err := benchTrainSubsample(ctx, mem, "r", n+1, &res); err == nil || !strings.Contains(err.Error(), "last iteration 50") {
+			t.Errorf("error %v, want one naming the last iteration 50", err)
+		}
+	})
+}
+
+// benchSizes are the history lengths of the workload benchmarks.
+var benchSizes = []struct {
+	name string
+	n    int
+}{{"n=1e4", 10_000}, {"n=1e5", 100_000}, {"n=1e6", 1_000_000}}
+
+// writeBenchStore writes the training workload of n iterations into a new
+// file store (without fsync) and returns its directory.
+func writeBenchStore(b *testing.B, n int) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "store")
+	s, err := filestore.Open(dir, filestore.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := benchTrainWrite(context.Background(), s, "r", n, 1000, func(int) {}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkTrainWorkload runs the paths "statstore bench train" times, on
+// a file store, for profiling them (go test -cpuprofile; see
+// docs/benchmarks.md): the whole training loop (write, with and without
+// fsync), a full retrieval from a freshly opened store (read), and a
+// 1,000-point subsample cold (first call on a fresh store) and warm (a
+// store that has read the run three times before).
+func BenchmarkTrainWorkload(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range benchSizes {
+		for _, sync := range []bool{true, false} {
+			b.Run(fmt.Sprintf("write/%s/sync=%v", size.name, sync), func(b *testing.B) {
+				for b.Loop() {
+					s, err := filestore.Open(filepath.Join(b.TempDir(), "store"), filestore.Options{NoSync: !sync})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, _, err := benchTrainWrite(ctx, s, "r", size.n, 1000, func(int) {}); err != nil {
+						b.Fatal(err)
+					}
+					if err := s.Close(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+	for _, size := range benchSizes {
+		dir := writeBenchStore(b, size.n)
+		// fresh runs f on a freshly opened store; opening and closing it
+		// are not timed.
+		fresh := func(b *testing.B, f func(s *filestore.Store) error) {
+			b.StopTimer()
+			s, err := filestore.Open(dir, filestore.Options{ReadOnly: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			err = f(s)
+			b.StopTimer()
+			if cerr := s.Close(); err == nil {
+				err = cerr
+			}
+			b.StartTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		sub := func(s *filestore.Store) error {
+			_, err := s.SubsampleTraining(ctx, "r", statstore.SubsampleOptions{MaxPoints: statstore.DefaultMaxPoints})
+			return err
+		}
+		b.Run("read/"+size.name, func(b *testing.B) {
+			for b.Loop() {
+				fresh(b, func(s *filestore.Store) error { _, err := s.RetrieveTrainingStats(ctx, "r"); return err })
+			}
+		})
+		b.Run("subsample-cold/"+size.name, func(b *testing.B) {
+			for b.Loop() {
+				fresh(b, sub)
+			}
+		})
+		b.Run("subsample-warm/"+size.name, func(b *testing.B) {
+			fresh(b, func(s *filestore.Store) error {
+				for range 1 + subsampleWarmUps {
+					if err := sub(s); err != nil {
+						return err
+					}
+				}
+				for b.Loop() {
+					if err := sub(s); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
 	}
 }
