@@ -319,10 +319,9 @@ var benchSizes = []struct {
 }{{"n=1e4", 10_000}, {"n=1e5", 100_000}, {"n=1e6", 1_000_000}}
 
 // writeBenchStore writes the training workload of n iterations into a new
-// file store (without fsync) and returns its directory.
-func writeBenchStore(b *testing.B, n int) string {
+// file store dir (without fsync).
+func writeBenchStore(b *testing.B, dir string, n int) {
 	b.Helper()
-	dir := filepath.Join(b.TempDir(), "store")
 	s, err := filestore.Open(dir, filestore.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
@@ -333,7 +332,6 @@ func writeBenchStore(b *testing.B, n int) string {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	return dir
 }
 
 // BenchmarkTrainWorkload runs the paths "statstore bench train" times, on
@@ -362,12 +360,18 @@ func BenchmarkTrainWorkload(b *testing.B) {
 			})
 		}
 	}
+	root := b.TempDir() // outlives the sub-benchmarks
 	for _, size := range benchSizes {
-		dir := writeBenchStore(b, size.n)
+		dir := filepath.Join(root, size.name)
+		written := false // by the first read benchmark of this size
 		// fresh runs f on a freshly opened store; opening and closing it
 		// are not timed.
 		fresh := func(b *testing.B, f func(s *filestore.Store) error) {
 			b.StopTimer()
+			if !written {
+				writeBenchStore(b, dir, size.n)
+				written = true
+			}
 			s, err := filestore.Open(dir, filestore.Options{ReadOnly: true})
 			if err != nil {
 				b.Fatal(err)
