@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/statstore/statstore"
@@ -60,6 +61,7 @@ func train(dir string, n, every int, sync bool) (res result, err error) {
 	res.WriteS, res.Checkpoints, res.Bytes = write.Seconds(), res.Calls, int64(n)*entrySize
 
 	for range readRepeats {
+		runtime.GC() // what the write phase freed is not the read's to collect
 		start := time.Now()
 		stats, err := readTraining(path)
 		if err != nil {

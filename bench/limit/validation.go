@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/statstore/statstore"
@@ -47,6 +48,7 @@ func validation(dir string, checkpoints, every int, sh [3]int, sync bool) (res r
 	res.WriteS, res.Bytes = write.Seconds(), int64(checkpoints*recSize)
 
 	for range readRepeats {
+		runtime.GC() // what the write phase freed is not the read's to collect
 		start := time.Now()
 		got, err := readValidation(path, sh)
 		if err != nil {

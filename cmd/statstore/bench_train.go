@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +65,7 @@ func (a *App) benchTrain(ctx context.Context, t *benchTarget, n, every int) (res
 		return res, err
 	}
 	for range readRepeats {
+		runtime.GC() // what the write phase freed is not the read's to collect
 		if err := a.withBenchStore(ctx, t, readOnly, func(s statstore.StatsStore) error {
 			return benchTrainRead(ctx, s, run, n, &res)
 		}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -142,6 +143,7 @@ func (a *App) benchValidation(ctx context.Context, t *benchTarget, meta statstor
 	}
 	var got *statstore.ValidationScores
 	for range readRepeats {
+		runtime.GC() // what the write phase freed is not the read's to collect
 		if err := a.withBenchStore(ctx, t, readOnly, func(s statstore.StatsStore) error {
 			d, err := timed(func() (err error) { got, err = s.RetrieveValidationScores(ctx, run); return err })
 			if err != nil {
