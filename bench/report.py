@@ -227,14 +227,13 @@ def section(rows, m, args):
     L += [table(["workload", "iterations", "statstore", "DaCapo", "limit"], r), ""]
 
     if not args.has_summary:
-        L += ["### Goals", "", goals_table(rows, train, val, "")]
+        L += ["### Goals", "", goals_table(rows, train, val, "")]  # ends with a blank line
     L += [
-        "",
         "### Rerun",
         "",
         "```sh",
         "bench/run.sh                                 # everything above, a few minutes",
-        'SIZES="10000 100000" bench/run.sh            # a quick look',
+        'SIZES="10000 100000" REPEATS=1 bench/run.sh  # a quick look',
         "go run ./cmd/statstore bench train --dir $(mktemp -u) --iterations 100000 --every 1000",
         "go run ./cmd/statstore bench validation --dir $(mktemp -u) --checkpoints 1000 --every 1000",
         "python3 bench/dacapo_baseline.py train --dir $(mktemp -u) --iterations 100000 --every 1000",
@@ -249,10 +248,9 @@ def section(rows, m, args):
     return "\n".join(L) + "\n"
 
 
-def span(rs, fmt="%.2f"):
-    """The range of ratios rs (pairs of size and ratio), with the sizes of its ends."""
-    lo, hi = min(rs, key=lambda p: p[1]), max(rs, key=lambda p: p[1])
-    return (fmt + "× (%s) to " + fmt + "× (%s)") % (lo[1], size_name(lo[0]), hi[1], size_name(hi[0]))
+def per_size(rs):
+    """The ratios rs (pairs of size and ratio), one by size."""
+    return ", ".join("%.2f× at %s" % (x, size_name(m)) for m, x in rs)
 
 
 def goals(rows, train, val):
@@ -265,14 +263,14 @@ def goals(rows, train, val):
     rs = [(m, ratio(get(rows, "statstore", "train", m, "write_s"), get(rows, "limit", "train", m, "write_s"))) for m in train]
     rs = [(m, x) for m, x in rs if x is not None]
     if rs:
-        out.append(("train write vs the limit, every size", "≤ 1.3×", span(rs), all(x <= 1.3 for _, x in rs)))
+        out.append(("train write vs the limit, every size", "≤ 1.3×", per_size(rs), all(x <= 1.3 for _, x in rs)))
     s, d = get(rows, "statstore", "train", n, "read_s"), get(rows, "dacapo", "train", n, "read_s")
     if s and d:
         out.append(("full retrieval vs DaCapo's unpickle at 3e5", "≥ 8× faster", "%.0f× faster (%s vs %s)" % (d / s, dur(s), dur(d)), d / s >= 8))
     rs = [(m, ratio(get(rows, "statstore", "train", m, "read_s"), get(rows, "limit", "train", m, "read_s"))) for m in train]
     rs = [(m, x) for m, x in rs if x is not None]
     if rs:
-        out.append(("full retrieval vs the limit's read, every size", "≤ 2×", span(rs), all(x <= 2 for _, x in rs)))
+        out.append(("full retrieval vs the limit's read, every size", "≤ 2×", per_size(rs), all(x <= 2 for _, x in rs)))
     if train and train[0] == 10_000 and 1_000_000 in train:
         for name, field in (("cold", "subsample_s"), ("warm", "subsample_warm_s")):
             a, b = get(rows, "statstore", "train", 10_000, field), get(rows, "statstore", "train", 1_000_000, field)
@@ -291,7 +289,7 @@ def goals_table(rows, train, val, when):
     if not g:
         return "No goal was measured in this run (it needs 3e5 and 1e6 iterations).\n"
     body = table(["goal", "target", "measured %s" % when, "verdict"],
-                 [[name, target, got, "**met**" if ok else "**missed**"] for name, target, got, ok in g])
+                 [[name, target, got, "**met**" if ok else "**not met**"] for name, target, got, ok in g])
     return body + "\n"
 
 
@@ -338,6 +336,7 @@ def main(argv=None):
     p.add_argument("--store-dir", required=True, help="where the stores were written (for df -T)")
     p.add_argument("--seconds", type=int, default=0)
     p.add_argument("--load-start", default="unknown")
+    p.add_argument("--load-end", help="load average at the end (default: now)")
     p.add_argument("--go-version", default="unknown")
     p.add_argument("--command", default="bench/run.sh")
     p.add_argument("--started", help="when the run started, YYYY-MM-DD HH:MM UTC (default: now)")
@@ -352,7 +351,10 @@ def main(argv=None):
     train = [n for n in sizes if ("statstore", "train", n) in rows]
     val = [n for n in sizes if ("statstore", "validation", n) in rows]
     summary = goals_table(rows, train, val, "(run of %s UTC)" % args.when)
-    merge(args.out, old, section(rows, machine(args.store_dir), args), summary)
+    m = machine(args.store_dir)
+    if args.load_end:
+        m["load_end"] = args.load_end
+    merge(args.out, old, section(rows, m, args), summary)
 
 
 if __name__ == "__main__":
