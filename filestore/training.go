@@ -167,7 +167,8 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 
 // appendTraining appends one record with entries to the file f.
 func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entries []statstore.TrainingIterationStats) error {
-	buf, end, last := snap.l.Append(nil, snap.end, encodeTraining(snap.count, entries))
+	payload := encodeTraining(snap.count, entries)
+	buf, end, last := snap.l.Append(recordBuf(snap.l, nil, len(payload)), snap.end, payload)
 	if err := s.writeRecord(f, snap.end, buf); err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: append training stats of run %q: %w", run, err)
@@ -183,6 +184,22 @@ func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entri
 	s.log.Info("extending training stats", "run", run, "stored_until", snap.trainedUntil(),
 		"from", entries[0].Iteration, "entries", len(entries), "trained_until", next.trainedUntil())
 	return nil
+}
+
+// recordBuf returns prefix with room after it for a record of n payload
+// bytes as l.Append encodes it (chunk headers and block padding included),
+// so that the encoding does not grow its slice chunk by chunk.
+func recordBuf(l record.Layout, prefix []byte, n int) []byte {
+	bs := int(l.BlockLen())
+	chunk := bs - record.HeaderSize // the largest payload of one chunk
+	if l.MaxPayload > 0 {
+		chunk = min(chunk, l.MaxPayload)
+	}
+	chunk = max(chunk-l.Unit, 1)   // less what splitting at units may leave out
+	blocks := n/bs + 2             // blocks the record can touch
+	chunks := n/chunk + blocks + 1 // each block boundary may cut one more
+	room := n + chunks*record.HeaderSize + blocks*(record.HeaderSize+l.Head+l.Unit)
+	return append(make([]byte, 0, len(prefix)+room), prefix...)
 }
 
 // writeRecord writes the encoded record buf at off and fsyncs it (unless
@@ -210,7 +227,8 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 		return err
 	}
 	l := h.layout()
-	buf, end, last := l.Append(h.encode(), headerSize, encodeTraining(0, plan.Entries))
+	payload := encodeTraining(0, plan.Entries)
+	buf, end, last := l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindTraining, run), buf, filePerm, s.opts.NoSync); err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
