@@ -132,33 +132,16 @@ func cutValidationCalls() []cutCall {
 	}
 }
 
-// The test cuts the files written by the last cutCalls calls of each kind.
-// Records up to cutEvery bytes are cut at every offset. In longer ones it
-// cuts at every offset within cutNear bytes of the record's start and end
-// and of each block boundary (where chunk headers are), and at every
-// cutStride-th offset between (each cut costs a few reopens and writes).
-const (
-	cutCalls  = 3
-	cutEvery  = 4096
-	cutNear   = 32
-	cutStride = 263
-)
+// The test cuts the files written by the last cutCalls calls of each kind,
+// at every byte offset.
+const cutCalls = 3
 
-// cutOffsets returns the offsets at which to cut a record written from
-// start to end.
+// cutOffsets returns every offset at which a record written from start to
+// end can be cut, both ends included.
 func cutOffsets(start, end int64) []int64 {
-	var out []int64
-	near := func(off int64) bool {
-		if off-start < cutNear || end-off < cutNear {
-			return true
-		}
-		d := (off - headerSize) % record.BlockSize
-		return d < cutNear || record.BlockSize-d < cutNear
-	}
+	out := make([]int64, 0, end-start+1)
 	for off := start; off <= end; off++ {
-		if end-start <= cutEvery || near(off) || (off-start)%cutStride == 0 {
-			out = append(out, off)
-		}
+		out = append(out, off)
 	}
 	return out
 }
