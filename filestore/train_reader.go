@@ -235,7 +235,10 @@ func entryOffset(t record.ChunkType) int {
 }
 
 // loadBlock returns block b with its chunks walked.
-// The block is the reader's until the second next loadBlock.
+// The block, and the chunks taken from it, are the reader's until the
+// second next loadBlock: a view that reads (not a map) reuses the bytes of
+// the slot a block leaves, and the chunks verified from that block are
+// forgotten with it.
 func (tr *trainReader) loadBlock(b int) (*seekBlock, error) {
 	for i := range tr.blocks {
 		if tr.blocks[i].b == b {
@@ -247,13 +250,20 @@ func (tr *trainReader) loadBlock(b int) (*seekBlock, error) {
 	if b < 0 || n <= 0 {
 		return nil, fmt.Errorf("filestore: block %d of %s is outside its %d committed blocks", b, tr.path, tr.nb)
 	}
-	buf, err := tr.v.at(off, n)
+	slot := 1 - tr.newestBlock
+	blk := &tr.blocks[slot]
+	for i := range tr.chunks {
+		if tr.chunks[i].b == blk.b {
+			tr.chunks[i].b = -1 // its bytes are about to be overwritten
+		}
+	}
+	*blk = seekBlock{b: -1, off: off, chunks: blk.chunks[:0], bad: -1}
+	buf, err := tr.v.at(off, n, slot)
 	if err != nil {
 		return nil, err
 	}
-	tr.newestBlock = 1 - tr.newestBlock
-	blk := &tr.blocks[tr.newestBlock]
-	*blk = seekBlock{b: -1, off: off, buf: buf, chunks: blk.chunks[:0], bad: -1}
+	tr.newestBlock = slot
+	blk.buf = buf
 	for at := 0; at < len(buf); {
 		t, size, ok := record.PeekChunk(buf[at:])
 		if ok && t == record.Padding {
