@@ -22,24 +22,42 @@ type trainFile struct {
 	id  uint64
 	fi  fs.FileInfo
 	idx []atomic.Uint64 // per block: 1 + the iteration it starts with, 0 when not known
-	m   *fileMap        // nil: not mapped
+	// walks, per block: its chunks, once walked by a reader of the map;
+	// as long as idx.
+	walks []atomic.Pointer[blockWalk]
+	m     *fileMap // nil: not mapped
 	// noMap is set once mapping failed (a file of a test's I/O seam, a
 	// platform without mmap, no address space): reads use ReadAt.
 	noMap bool
 	reads int // read calls so far
 }
 
-// firsts returns the file's index with room for at least nb blocks. A
-// grown index is a copy: readers holding the old one keep using it.
-func (tf *trainFile) firsts(nb int) []atomic.Uint64 {
+// firsts returns the file's index (block first iterations and walks) with
+// room for at least nb blocks. A grown index is a copy: readers holding the
+// old one keep using it.
+func (tf *trainFile) firsts(nb int) ([]atomic.Uint64, []atomic.Pointer[blockWalk]) {
 	if len(tf.idx) < nb {
-		idx := make([]atomic.Uint64, nb, nb+nb/4+16)
+		n := nb + nb/4 + 16
+		idx := make([]atomic.Uint64, n)
+		walks := make([]atomic.Pointer[blockWalk], n)
 		for i := range tf.idx {
 			idx[i].Store(tf.idx[i].Load())
+			walks[i].Store(tf.walks[i].Load())
 		}
-		tf.idx = idx
+		tf.idx, tf.walks = idx, walks
 	}
-	return tf.idx[:nb]
+	return tf.idx[:nb], tf.walks[:nb]
+}
+
+// blockWalk is what a reader of a file's memory map found in one complete
+// block (one that lies wholly before the committed end, so that appends
+// never change it): its chunks, from their headers, and which of them it
+// has verified. A warm seek then neither walks the block's chunk headers
+// nor checks a chunk's checksum again; a replaced file gets a new
+// trainFile, and so a new index.
+type blockWalk struct {
+	chunks   []chunkRef // never changed once published
+	verified []atomic.Bool
 }
 
 // fileMap is a memory map of a training file shared by a Store's readers.
@@ -61,16 +79,17 @@ func mapSize(end int64) int64 {
 	return (end + end/8 + 4*mib + mib - 1) / mib * mib
 }
 
-// acquireTrainFile returns the Store's index of block first iterations for
-// run's training file in state snap (nil once the Store is closed) and,
+// acquireTrainFile returns the Store's index of block first iterations and
+// of block walks for run's training file in state snap (nil once the Store
+// is closed) and,
 // from the second read of the file on, its memory map, with a reference
 // taken: releaseMap it. A first read uses ReadAt: a fresh map costs a page
 // fault per page touched, more than reading the bytes once.
-func (s *Store) acquireTrainFile(f fsutil.File, run string, snap *trainSnap) ([]atomic.Uint64, *fileMap) {
+func (s *Store) acquireTrainFile(f fsutil.File, run string, snap *trainSnap) ([]atomic.Uint64, []atomic.Pointer[blockWalk], *fileMap) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tfiles == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	tf := s.tfiles[run]
 	if tf == nil || tf.id != snap.id || !os.SameFile(tf.fi, snap.fi) {
@@ -80,7 +99,7 @@ func (s *Store) acquireTrainFile(f fsutil.File, run string, snap *trainSnap) ([]
 		tf = &trainFile{id: snap.id, fi: snap.fi}
 		s.tfiles[run] = tf
 	}
-	idx := tf.firsts(snap.l.NumBlocks(snap.end))
+	idx, walks := tf.firsts(snap.l.NumBlocks(snap.end))
 	if tf.m != nil && int64(len(tf.m.bytes())) < snap.end {
 		s.dropMap(tf)
 	}
@@ -93,7 +112,7 @@ func (s *Store) acquireTrainFile(f fsutil.File, run string, snap *trainSnap) ([]
 			if !errors.Is(err, fsutil.ErrNoMap) {
 				s.log.Debug("reading without a memory map", "run", run, "error", err)
 			}
-			return idx, nil
+			return idx, walks, nil
 		}
 		s.evictMaps(tf)
 		tf.m = &fileMap{m: m}
@@ -101,7 +120,7 @@ func (s *Store) acquireTrainFile(f fsutil.File, run string, snap *trainSnap) ([]
 	if tf.m != nil {
 		tf.m.refs++
 	}
-	return idx, tf.m
+	return idx, walks, tf.m
 }
 
 // releaseMap drops a reader's reference to m.

@@ -33,6 +33,10 @@ type trainReader struct {
 	// firsts[b] is 1 + the iteration block b starts with, 0 when not known
 	// yet: shared by the Store's readers of this file, nil for none.
 	firsts []atomic.Uint64
+	// walks[b] is what readers of the file's memory map found in block b
+	// (its chunks, which are verified), nil when not known yet: shared
+	// like firsts, nil unless this reader reads the map.
+	walks []atomic.Pointer[blockWalk]
 	// The blocks loaded and the chunks verified last, reused to spare the
 	// garbage collector; newest is the index of the newest.
 	blocks      [2]seekBlock
@@ -181,7 +185,9 @@ type seekBlock struct {
 	b      int
 	off    int64 // file offset of the block
 	buf    []byte
-	chunks []chunkRef
+	chunks []chunkRef // own, or those of walk
+	own    []chunkRef // the reader's, reused by the walks of its later blocks
+	walk   *blockWalk // the Store's record of the block, nil for none
 	// bad is the offset where the walk met something that is not a chunk
 	// (or valid padding) before the block's end, -1 when it met none.
 	bad int64
@@ -257,13 +263,19 @@ func (tr *trainReader) loadBlock(b int) (*seekBlock, error) {
 			tr.chunks[i].b = -1 // its bytes are about to be overwritten
 		}
 	}
-	*blk = seekBlock{b: -1, off: off, chunks: blk.chunks[:0], bad: -1}
+	*blk = seekBlock{b: -1, off: off, chunks: blk.own[:0], own: blk.own, bad: -1}
 	buf, err := tr.v.at(off, n, slot)
 	if err != nil {
 		return nil, err
 	}
 	tr.newestBlock = slot
 	blk.buf = buf
+	if tr.walks != nil {
+		if w := tr.walks[b].Load(); w != nil {
+			blk.chunks, blk.walk, blk.b = w.chunks, w, b
+			return blk, nil
+		}
+	}
 	for at := 0; at < len(buf); {
 		t, size, ok := record.PeekChunk(buf[at:])
 		if ok && t == record.Padding {
@@ -281,10 +293,18 @@ func (tr *trainReader) loadBlock(b int) (*seekBlock, error) {
 		blk.chunks = append(blk.chunks, chunkRef{at: at, typ: t, n: size, first: iterAt(buf[at+record.HeaderSize+eo:], 0)})
 		at += record.HeaderSize + size
 	}
+	blk.own = blk.chunks
 	if len(blk.chunks) == 0 {
 		return nil, corrupt(tr.path, off, errors.New("block does not start with a chunk of training entries"))
 	}
 	blk.b = b
+	if tr.walks != nil && blk.bad < 0 && off+tr.l.BlockLen() <= tr.end {
+		// A complete block: appends never change it.
+		w := &blockWalk{chunks: slices.Clone(blk.chunks), verified: make([]atomic.Bool, len(blk.chunks))}
+		tr.walks[b].CompareAndSwap(nil, w)
+		blk.walk = tr.walks[b].Load()
+		blk.chunks = blk.walk.chunks
+	}
 	return blk, nil
 }
 
@@ -296,6 +316,16 @@ func (tr *trainReader) chunk(blk *seekBlock, k int) (seekChunk, error) {
 		}
 	}
 	ref := blk.chunks[k]
+	if blk.walk != nil && blk.walk.verified[k].Load() {
+		// Verified by an earlier seek in these very bytes of the map.
+		at := ref.at + record.HeaderSize
+		body := blk.buf[at+entryOffset(ref.typ) : at+ref.n]
+		sc := seekChunk{b: blk.b, k: k, off: blk.off + int64(ref.at), body: body, first: ref.first,
+			last: iterAt(body, len(body)/trainingEntrySize-1)}
+		tr.newestChunk = 1 - tr.newestChunk
+		tr.chunks[tr.newestChunk] = sc
+		return sc, nil
+	}
 	c, err := record.CheckChunk(blk.buf[ref.at:], blk.off+int64(ref.at))
 	if err != nil {
 		return seekChunk{}, frameErr(tr.path, err)
@@ -317,6 +347,9 @@ func (tr *trainReader) chunk(blk *seekBlock, k int) (seekChunk, error) {
 			return seekChunk{}, corrupt(tr.path, blk.off, fmt.Errorf("block starts with iteration %d, an earlier read of this file found %d", sc.first, v-1))
 		}
 		tr.firsts[blk.b].Store(uint64(sc.first) + 1)
+	}
+	if blk.walk != nil {
+		blk.walk.verified[k].Store(true)
 	}
 	tr.newestChunk = 1 - tr.newestChunk
 	tr.chunks[tr.newestChunk] = sc

@@ -141,12 +141,12 @@ func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstor
 // make one, by pread otherwise; with the Store's index of block first
 // iterations either way. release must be called when the reader is done.
 func (s *Store) trainReaderFor(f fsutil.File, run string, snap *trainSnap) (*trainReader, func()) {
-	idx, m := s.acquireTrainFile(f, run, snap)
+	idx, walks, m := s.acquireTrainFile(f, run, snap)
 	tr := newTrainReader(f, snap, idx)
 	if m == nil {
 		return tr, func() {}
 	}
-	tr.v = mapView(m.bytes())
+	tr.v, tr.walks = mapView(m.bytes()), walks
 	return tr, func() { s.releaseMap(m) }
 }
 
