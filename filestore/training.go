@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/statstore/statstore"
@@ -16,13 +14,8 @@ import (
 // trainSnap is what a training file holds as of one look at it: enough to
 // plan an append and to seek, without reading the history.
 type trainSnap struct {
-	id    uint64        // file id from the header: changes when the file is replaced
-	fi    fs.FileInfo   // the file's identity (inode), for os.SameFile
-	l     record.Layout // of the file's format version
-	size  int64         // file size when looked at
-	end   int64         // end of the last committed record
-	mark  fileMark      // the last committed chunk, to tell a rewritten file
-	count int           // committed entries
+	fileState
+	count int // committed entries
 	first statstore.TrainingIterationStats
 	last  statstore.TrainingIterationStats
 }
@@ -53,34 +46,22 @@ func frameErr(path string, err error) error {
 // cache when the file has neither been replaced nor grown since, otherwise
 // by reading its tail (the last record) and its first block.
 func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
-	h, fi, err := readHeader(f, kindTraining)
-	if err != nil {
-		return nil, err
-	}
-	size := fi.Size()
 	s.mu.Lock()
 	c := s.train[run]
 	s.mu.Unlock()
-	// same: the cached state's records are still the file's first ones.
-	same := c != nil && c.id == h.id && os.SameFile(c.fi, fi)
-	if same {
-		if same, err = c.mark.holds(f); err != nil {
-			return nil, err
-		}
+	var cached *fileState
+	if c != nil {
+		cached = &c.fileState
 	}
-	if same && c.size == size && c.end == size {
-		return c, nil
-	}
-	l := h.layout()
-	tail, err := l.Tail(f, size)
-	if err != nil {
-		return nil, frameErr(f.Name(), err)
-	}
-	mark, err := readMark(f, tail.LastChunk)
+	lk, current, err := probe(f, kindTraining, cached)
 	if err != nil {
 		return nil, err
 	}
-	snap := &trainSnap{id: h.id, fi: fi, l: l, size: size, end: tail.End, mark: mark}
+	if current {
+		return c, nil
+	}
+	same, tail := lk.same, lk.tail
+	snap := &trainSnap{fileState: lk.cur}
 	if tail.Last != nil {
 		before, body, err := chunkEntries(record.Full, tail.Last)
 		if err != nil {
@@ -234,7 +215,7 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
 	}
 	// The new file's inode is not known: the next look reads its tail.
-	snap := &trainSnap{id: h.id, l: l, size: end, end: end, mark: markOf(buf, 0, last), count: len(plan.Entries),
+	snap := &trainSnap{fileState: fileState{id: h.id, l: l, size: end, end: end, mark: markOf(buf, 0, last)}, count: len(plan.Entries),
 		first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
 	s.cacheTrain(run, snap)
 	if plan.Overwrite {

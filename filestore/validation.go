@@ -3,8 +3,6 @@ package filestore
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -15,12 +13,7 @@ import (
 
 // valSnap is the decoded content of a validation file as of one look.
 type valSnap struct {
-	id      uint64
-	l       record.Layout // of the file's format version
-	fi      fs.FileInfo   // the file's identity (inode), for os.SameFile
-	mark    fileMark      // the last committed chunk, to tell a rewritten file
-	size    int64
-	end     int64
+	fileState
 	hasMeta bool
 	meta    statstore.Metadata                    // never handed out: callers get copies
 	metaRec []byte                                // the metadata record's payload, decoded for copies
@@ -87,33 +80,21 @@ func cloneScores(entries []statstore.ValidationIterationScores) []statstore.Vali
 // cached content when the file has not been replaced, extended with the
 // records committed since.
 func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
-	h, fi, err := readHeader(f, kindValidation)
-	if err != nil {
-		return nil, err
-	}
-	size := fi.Size()
 	s.mu.Lock()
 	c := s.val[run]
 	s.mu.Unlock()
-	// same: the cached state's records are still the file's first ones.
-	same := c != nil && c.id == h.id && os.SameFile(c.fi, fi)
-	if same {
-		if same, err = c.mark.holds(f); err != nil {
-			return nil, err
-		}
+	var cached *fileState
+	if c != nil {
+		cached = &c.fileState
 	}
-	if same && c.size == size && c.end == size {
-		return c, nil
-	}
-	l := h.layout()
-	tail, err := l.Tail(f, size)
-	if err != nil {
-		return nil, frameErr(f.Name(), err)
-	}
-	mark, err := readMark(f, tail.LastChunk)
+	lk, current, err := probe(f, kindValidation, cached)
 	if err != nil {
 		return nil, err
 	}
+	if current {
+		return c, nil
+	}
+	same, tail, l := lk.same, lk.tail, lk.cur.l
 	var snap valSnap
 	if same && c.end <= tail.End {
 		snap = *c
@@ -123,9 +104,9 @@ func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
 			snap.have[k] = true
 		}
 	} else {
-		snap = valSnap{id: h.id, l: l, end: headerSize, have: map[int]bool{}}
+		snap = valSnap{fileState: fileState{id: lk.cur.id, l: l, end: headerSize}, have: map[int]bool{}}
 	}
-	snap.fi, snap.size, snap.mark = fi, size, mark
+	snap.fi, snap.size, snap.mark = lk.cur.fi, lk.cur.size, lk.cur.mark
 	if err := l.Scan(f, snap.end, tail.End, snap.add); err != nil {
 		return nil, frameErr(f.Name(), err)
 	}
@@ -305,7 +286,7 @@ func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan
 		return fmt.Errorf("filestore: write validation scores of run %q: %w", run, err)
 	}
 	// The new file's inode is not known: the next look reads its tail.
-	snap := &valSnap{id: h.id, l: l, mark: markOf(buf, 0, last), size: end, end: end, hasMeta: true, meta: cached, metaRec: meta,
+	snap := &valSnap{fileState: fileState{id: h.id, l: l, mark: markOf(buf, 0, last), size: end, end: end}, hasMeta: true, meta: cached, metaRec: meta,
 		entries: cloneScores(plan.Entries), have: map[int]bool{}}
 	for _, e := range plan.Entries {
 		snap.have[e.Iteration] = true
