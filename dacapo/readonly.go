@@ -8,16 +8,11 @@ import (
 )
 
 // readOnly is the error of every write: DaCapo directories are converted,
-// not changed in place.
+// not changed in place. A done context, a closed store and an invalid run
+// name are reported as by every other call.
 func (s *Store) readOnly(ctx context.Context, op, run string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("dacapo: %s: %w", op, err)
-	}
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return fmt.Errorf("dacapo: %s: %w", op, statstore.ErrClosed)
+	if err := s.check(ctx, op, run); err != nil {
+		return err
 	}
 	return fmt.Errorf("dacapo: cannot %s of run %q: %s is a DaCapo stats directory (read-only); convert it with `statstore import dacapo %s`: %w",
 		op, run, s.dir, s.dir, statstore.ErrReadOnly)
