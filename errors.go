@@ -45,6 +45,15 @@ var (
 	// ErrClosed: a call on a store that has been closed.
 	ErrClosed = errors.New("store is closed")
 
+	// ErrUnavailable: the backend cannot be reached or is not accepting work
+	// right now (a database that is down or restarting). Nothing was
+	// written; the same call may succeed when retried later.
+	ErrUnavailable = errors.New("store unavailable")
+
+	// ErrStorageFull: the disk or database has no room left for the write.
+	// Nothing was written; the call may succeed once space is freed.
+	ErrStorageFull = errors.New("storage full")
+
 	// ErrCorrupt is matched (with errors.Is) by every *CorruptError.
 	ErrCorrupt = errors.New("corrupt data")
 )
