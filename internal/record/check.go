@@ -1,7 +1,10 @@
 package record
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 )
 
@@ -63,64 +66,151 @@ func (l Layout) Check(r io.ReaderAt, size int64, fn func(Record) error) (CheckRe
 }
 
 // CheckTail classifies the bytes in [end, size) after the last committed
-// record. It returns nil when they can be a torn tail: a prefix of one
-// interrupted record, possibly with unwritten (zero or garbage) stretches
-// that a crash left. It returns an *Error when a valid chunk that starts a
-// record follows invalid bytes: committed data after damage, which must not
-// be truncated silently.
+// record (end is where Tail says the committed records end). It returns nil
+// only when they are provably a torn tail: the prefix of one record that a
+// writer was interrupted while appending, cut short by the end of the file.
+// Any other bytes there are an *Error at the first offset where they stop
+// being such a prefix.
+//
+// A write that is interrupted leaves a prefix of the bytes it was writing,
+// and damage (a flipped bit, a zeroed range) never changes a file's size.
+// So the tail is torn exactly when, read as the start of a new record from
+// end, every byte is what a writer could have written and the file ends
+// before the record does:
+//
+//   - zero padding only where the writer pads (the rest of the block is too
+//     small for the next chunk), up to the block's end or the end of the file;
+//   - chunks in record order (a Full or First chunk, then Middle ones), each
+//     complete with a valid checksum and split as the layout allows;
+//   - then the end of the file: at a chunk boundary inside the record, inside
+//     a chunk header, or inside a chunk whose declared length runs past the
+//     end of the file but not past its block, and whose checksum matches no
+//     shorter length (that would be a complete chunk with a damaged length).
+//
+// Zeros where a chunk must start, a chunk that fails its checksum, or a
+// complete record after end are damage: committed data may have been there,
+// so it must not be truncated silently. A crash that leaves unwritten
+// stretches (zeros or garbage) in place of an interrupted append is
+// reported as damage too: only `repair`, which backs the file up, removes it.
 func (l Layout) CheckTail(r io.ReaderAt, end, size int64) (*Error, error) {
-	off := end
-	for off < size {
-		res := l.readBlock(r, off, size)
-		if res.err != nil {
-			return nil, res.err
-		}
-		if res.bad == nil {
-			if res.short {
-				return nil, nil
-			}
-			off = l.blockStart(off) + l.BlockLen()
-			continue
-		}
-		return l.resync(r, res.block, size)
+	if end >= size {
+		return nil, nil
 	}
-	return nil, nil
+	if end < l.Base {
+		return errorf(end, "tail starts inside the file header"), nil
+	}
+	buf := make([]byte, size-end)
+	if n, err := r.ReadAt(buf, end); n < len(buf) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("record: read tail at %d: %w", end, err)
+	}
+	return l.checkTail(buf, end), nil
 }
 
-// resync looks for a valid chunk that starts a record after the invalid
-// spot blk.bad: right after the bad chunk when its header is plausible, and
-// at the start of every later block.
-func (l Layout) resync(r io.ReaderAt, blk block, size int64) (*Error, error) {
-	bad := blk.bad
-	if blk.badLen >= 0 {
-		next := bad.Offset + HeaderSize + int64(blk.badLen)
-		if next < l.blockStart(bad.Offset)+l.BlockLen() && next < size {
-			res := l.readBlock(r, next, size)
-			if res.err != nil {
-				return nil, res.err
+// checkTail classifies tail, the bytes of a file from offset end to its
+// end, as CheckTail does.
+func (l Layout) checkTail(tail []byte, end int64) *Error {
+	size := end + int64(len(tail))
+	at := func(p int64) []byte { return tail[p-end:] }
+	p, inRecord := end, false
+	for p < size {
+		blockEnd := l.blockStart(p) + l.BlockLen()
+		room := blockEnd - p
+		// The writer pads when the rest of the block cannot hold a chunk
+		// header and the smallest payload the next chunk can carry.
+		need := int64(HeaderSize + l.Unit)
+		if !inRecord {
+			need += int64(l.Head)
+		}
+		if room < need {
+			pad := at(p)[:min(room, size-p)]
+			if allZero(pad) {
+				p += int64(len(pad))
+				continue
 			}
-			if starts(res.chunks) {
-				return bad, nil
+		}
+		rest := at(p)
+		if len(rest) < HeaderSize {
+			return nil // the file ends inside a chunk header
+		}
+		crc := binary.LittleEndian.Uint32(rest[0:4])
+		n := int64(binary.LittleEndian.Uint16(rest[4:6]))
+		t := ChunkType(rest[6])
+		switch {
+		case t == Padding && allZero(rest[:min(int64(len(rest)), room)]):
+			return errorf(p, "%d zero bytes where a chunk must start (%d bytes left in the block)", min(int64(len(rest)), room), room)
+		case t == Padding || t > Last:
+			return errorf(p, "%s where a chunk must start", t)
+		case !inRecord && !t.startsRecord():
+			return errorf(p, "%s chunk where a record must start", t)
+		case inRecord && t.startsRecord():
+			return errorf(p, "%s chunk inside a record", t)
+		case HeaderSize+n > room:
+			return errorf(p, "chunk length %d overruns the block (%d bytes left)", n, room-HeaderSize)
+		case p+HeaderSize+n > size:
+			// Cut by the end of the file: torn, unless the chunk is whole
+			// with a damaged length field.
+			if m, ok := matchingLength(rest, crc, t); ok {
+				return errorf(p, "%s chunk's length field says %d bytes but its checksum matches %d: damaged length", t, n, m)
 			}
+			return nil
+		case crc != checksum(rest[4:HeaderSize+n]):
+			return errorf(p, "%s chunk of %d bytes fails its checksum", t, n)
 		}
+		c := Chunk{Off: p, Type: t, Payload: rest[HeaderSize : HeaderSize+n]}
+		if err := l.checkSplit(c); err != nil {
+			return err.(*Error)
+		}
+		if t.endsRecord() {
+			return errorf(c.Off, "a complete record at %d after the committed end %d", c.Off, end)
+		}
+		inRecord = true
+		p = c.End()
 	}
-	for off := l.blockStart(bad.Offset) + l.BlockLen(); off < size; off += l.BlockLen() {
-		res := l.readBlock(r, off, size)
-		if res.err != nil {
-			return nil, res.err
-		}
-		if starts(res.chunks) {
-			return bad, nil
-		}
-	}
-	return nil, nil
+	// The file ends in padding before the record's first chunk, or between
+	// two chunks of the record.
+	return nil
 }
 
-func starts(chunks []Chunk) bool {
-	for _, c := range chunks {
-		if c.Type.startsRecord() {
-			return true
+// maxLengthSearch bounds the lengths matchingLength tries exhaustively
+// (every length up to a 4 KiB block); beyond it only the lengths one bit
+// away from the declared one and the rest of the file are tried.
+const maxLengthSearch = 4096
+
+// matchingLength reports whether the chunk at the start of rest, whose
+// declared length runs past the end of rest, has a checksum that matches
+// its type and a shorter payload ending within rest: a complete chunk whose
+// length field was damaged.
+func matchingLength(rest []byte, crc uint32, t ChunkType) (int, bool) {
+	avail := len(rest) - HeaderSize
+	try := func(m int) bool {
+		if m < 0 || m > avail {
+			return false
+		}
+		var h [3]byte
+		binary.LittleEndian.PutUint16(h[0:2], uint16(m))
+		h[2] = byte(t)
+		c := crc32.Update(0, castagnoli, h[:])
+		return crc32.Update(c, castagnoli, rest[HeaderSize:HeaderSize+m]) == crc
+	}
+	if avail <= maxLengthSearch {
+		for m := 0; m <= avail; m++ {
+			if try(m) {
+				return m, true
+			}
+		}
+		return 0, false
+	}
+	declared := int(binary.LittleEndian.Uint16(rest[4:6]))
+	if try(avail) {
+		return avail, true
+	}
+	for b := range 16 {
+		if m := declared ^ 1<<b; try(m) {
+			return m, true
 		}
 	}
-	return false
+	return 0, false
 }

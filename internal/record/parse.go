@@ -28,9 +28,6 @@ type block struct {
 	short bool
 	// bad is the first invalid spot, nil when clean or short.
 	bad *Error
-	// badLen is the payload length a plausible chunk header with a bad
-	// checksum declares, or -1: where a resynchronising reader may look next.
-	badLen int
 }
 
 // parseBlock parses buf, the bytes of a block from file offset off up to
@@ -50,7 +47,7 @@ func (l Layout) parseBlock(buf []byte, off, blockEnd int64) block {
 // order instead of collecting them (the returned block's chunks are nil). An
 // error from fn stops the walk and is returned.
 func (l Layout) walk(buf []byte, off, blockEnd int64, fn func(Chunk) error) (block, error) {
-	b := block{badLen: -1}
+	var b block
 	full := off+int64(len(buf)) == blockEnd
 	maxPad := l.maxPad()
 	p := 0
@@ -92,7 +89,6 @@ func (l Layout) walk(buf []byte, off, blockEnd int64, fn func(Chunk) error) (blo
 			b.short = true // only a partial block can end inside a chunk
 		case binary.LittleEndian.Uint32(rest[0:4]) != checksum(rest[4:HeaderSize+n]):
 			b.bad = errorf(at, "%s chunk of %d bytes fails its checksum", t, n)
-			b.badLen = n
 		default:
 			if err := fn(Chunk{Off: at, Type: t, Payload: rest[HeaderSize : HeaderSize+n : HeaderSize+n]}); err != nil {
 				return b, err
@@ -158,7 +154,7 @@ func (l Layout) readBlock(r io.ReaderAt, off, size int64) *readResult {
 	end := l.blockStart(off) + l.BlockLen()
 	n := min(end, size) - off
 	if n <= 0 {
-		return &readResult{block: block{short: true, badLen: -1}}
+		return &readResult{block: block{short: true}}
 	}
 	buf := make([]byte, n)
 	m, err := r.ReadAt(buf, off)
