@@ -467,6 +467,15 @@ func TestConcurrentProcesses(t *testing.T) {
 	}
 }
 
+// entrySizeOf returns the size of one entry in a training record or, with
+// values per entry, a validation record.
+func entrySizeOf(training bool, values int) int {
+	if training {
+		return trainingEntrySize
+	}
+	return 8 + 8*values
+}
+
 // TestCachedTornTailRewritten checks a Store that looked at a file while it
 // had a torn tail, after another Store (another process) truncated the
 // tail and appended a record of exactly the torn tail's length: the file
@@ -492,7 +501,7 @@ func TestCachedTornTailRewritten(t *testing.T) {
 	}{
 		{
 			name: "training", path: trainingFile,
-			first: train(1, 100), torn: train(1, 150), other: train(2, 150), next: train(3, 200),
+			first: train(1, 100), torn: train(1, 151), other: train(2, 150), next: train(3, 200),
 			want: func(s *Store) error {
 				got, err := s.RetrieveTrainingStats(t.Context(), "r")
 				if err != nil {
@@ -509,7 +518,7 @@ func TestCachedTornTailRewritten(t *testing.T) {
 		},
 		{
 			name: "validation", path: validationFile,
-			first: validate(0, 10), torn: validate(0, 10, 20), other: validate(0, 10, 30), next: validate(0, 10, 40),
+			first: validate(0, 10), torn: validate(0, 10, 20, 25), other: validate(0, 10, 30), next: validate(0, 10, 40),
 			want: func(s *Store) error {
 				got, err := s.RetrieveValidationIterationScores(t.Context(), "r")
 				if err != nil {
@@ -534,13 +543,13 @@ func TestCachedTornTailRewritten(t *testing.T) {
 			if err := tt.torn(w); err != nil {
 				t.Fatal(err)
 			}
-			// A crash left the record's last byte unwritten: a torn tail
-			// as long as the record.
+			// A crash cut the record one entry short: a torn tail as long
+			// as the other process's record.
 			f, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f[len(f)-1] ^= 0xff
+			f = f[:len(f)-entrySizeOf(tt.path(dir, "r") == trainingFile(dir, "r"), len(storetest.Metadata().Datasets)*len(storetest.Metadata().Parameters)*len(storetest.Metadata().EvaluationScores))]
 			if err := os.WriteFile(path, f, 0o644); err != nil {
 				t.Fatal(err)
 			}

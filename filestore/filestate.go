@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 
@@ -26,13 +27,18 @@ type look struct {
 	// same: the cached state's records are still the file's first ones
 	// (the file may have grown since).
 	same bool
+	// torn: bytes after the committed end are a torn tail (an interrupted
+	// or still running append), which readers ignore and writers truncate.
+	torn bool
 }
 
 // probe reads the header of the open data file f of kind k and compares it
 // with cached (nil when nothing is cached). When cached still describes the
 // whole file, current is true and nothing more is read; otherwise probe
-// finds the file's committed end from its tail.
-func probe(f fsutil.File, k fileKind, cached *fileState) (lk look, current bool, err error) {
+// finds the file's committed end from its tail and classifies the bytes
+// after it: a torn tail (logged once as a warning) or damage, which is a
+// *statstore.CorruptError for readers and writers alike.
+func (s *Store) probe(f fsutil.File, k fileKind, cached *fileState) (lk look, current bool, err error) {
 	h, fi, err := readHeader(f, k)
 	if err != nil {
 		return look{}, false, err
@@ -52,9 +58,41 @@ func probe(f fsutil.File, k fileKind, cached *fileState) (lk look, current bool,
 	if err != nil {
 		return look{}, false, frameErr(f.Name(), err)
 	}
+	torn := false
+	if size > tail.End {
+		if err := s.classifyTail(f, l, tail.End, size); err != nil {
+			return look{}, false, err
+		}
+		torn = true
+	}
 	mark, err := readMark(f, tail.LastChunk)
 	if err != nil {
 		return look{}, false, err
 	}
-	return look{cur: fileState{id: h.id, fi: fi, l: l, size: size, end: tail.End, mark: mark}, tail: tail, same: same}, false, nil
+	return look{cur: fileState{id: h.id, fi: fi, l: l, size: size, end: tail.End, mark: mark}, tail: tail, same: same, torn: torn}, false, nil
+}
+
+// classifyTail checks the bytes in [end, size) after the committed records
+// of f: nil when they are a torn tail (warned about once per file and
+// size), a *statstore.CorruptError when they are damage.
+func (s *Store) classifyTail(f fsutil.File, l record.Layout, end, size int64) error {
+	bad, err := l.CheckTail(f, end, size)
+	if err != nil {
+		return frameErr(f.Name(), err)
+	}
+	if bad != nil {
+		return corrupt(f.Name(), bad.Offset, fmt.Errorf("%s; the %d bytes from offset %d on are not an interrupted write, so they may hold committed data: "+
+			"run `statstore repair` to keep the records before offset %d (it backs the file up first)", bad.Reason, size-end, end, end))
+	}
+	s.mu.Lock()
+	warned := s.tornWarned[f.Name()] == size
+	if !warned && s.tornWarned != nil {
+		s.tornWarned[f.Name()] = size
+	}
+	s.mu.Unlock()
+	if !warned {
+		s.log.Warn("ignoring a torn tail: bytes after the last committed record that an interrupted (or still running) write left",
+			"path", f.Name(), "offset", end, "bytes", size-end)
+	}
+	return nil
 }

@@ -28,12 +28,22 @@ func TestTornTail(t *testing.T) {
 		{"cut at a block boundary", func(f []byte, before int64) []byte {
 			return f[:headerSize+((before-headerSize)/record.BlockSize+1)*record.BlockSize]
 		}},
-		{"last chunk zeroed", func(f []byte, before int64) []byte {
-			copy(f[len(f)-50:], make([]byte, 50))
-			return f
-		}},
-		{"garbage after the last record", func(f []byte, before int64) []byte {
-			return append(f[:before], bytes.Repeat([]byte{0xa5}, 100)...)
+		{"cut inside the padding before a block", func(f []byte, before int64) []byte {
+			// The first chunk ends where the writer padded the block.
+			for off := before; off < int64(len(f)); {
+				n := int64(f[off+4]) | int64(f[off+5])<<8
+				next := off + record.HeaderSize + n
+				blockEnd := headerSize + ((off-headerSize)/record.BlockSize+1)*record.BlockSize
+				if next < blockEnd && blockEnd-next < record.HeaderSize+trainingEntrySize {
+					return f[:next+1]
+				}
+				off = next
+				if next == blockEnd || blockEnd-next < record.HeaderSize+trainingEntrySize {
+					off = blockEnd
+				}
+			}
+			t.Fatal("setup: the record has no padding")
+			return nil
 		}},
 	}
 	for _, tt := range tests {
@@ -68,13 +78,123 @@ func TestTornTail(t *testing.T) {
 			if err != nil || !rep.OK() || !rep.Files[0].TornTail {
 				t.Fatalf("Verify = %+v, %v; want OK with a torn tail", rep, err)
 			}
+			if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "ignoring a torn tail") {
+				t.Fatalf("log %q, want the reader's warning about the torn tail", buf.String())
+			}
+			damaged := tt.damage(f, before)
 			storeHistory(t, r, "r", entries[:2000], 2000)
-			if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "torn tail") {
-				t.Fatalf("log %q, want a warning about the torn tail", buf.String())
+			if !strings.Contains(buf.String(), "truncating the torn tail") {
+				t.Fatalf("log %q, want a warning about truncating the torn tail", buf.String())
+			}
+			backups, _ := filepath.Glob(filepath.Join(dir, ".backup", kindTraining.dirName(), "r.*.torn"))
+			if len(backups) != 1 {
+				t.Fatalf("backups of the torn tail: %v, want one", backups)
+			}
+			if b, _ := os.ReadFile(backups[0]); !bytes.Equal(b, damaged[before:]) {
+				t.Fatalf("the backup holds %d bytes, want the %d torn ones", len(b), len(damaged)-int(before))
 			}
 			got, err = r.RetrieveTrainingStats(t.Context(), "r")
 			if err != nil || !sameHistory(got.IterationStats, entries[:2000]) {
 				t.Fatalf("after the next append: %d entries (%v), want 2000", got.Len(), err)
+			}
+		})
+	}
+}
+
+// TestUnwrittenTailIsDamage: bytes after the last committed record that
+// are not a prefix of one record (a zeroed or garbled last record, zeros or
+// garbage after it) cannot be told from damage to committed data, so every
+// reader reports them with the file and offset, the writer refuses to
+// append, fsck fails, and only Repair (after a backup) removes them.
+func TestUnwrittenTailIsDamage(t *testing.T) {
+	entries := history(0, 1, 3001)
+	tests := []struct {
+		name   string
+		damage func(f []byte, before int64) []byte
+		// wantAt is the offset the error must name.
+		wantAt func(f []byte, before int64) int64
+	}{
+		{"last chunk zeroed", func(f []byte, before int64) []byte {
+			clear(f[len(f)-50:])
+			return f
+		}, nil},
+		{"last byte flipped", func(f []byte, before int64) []byte {
+			f[len(f)-1] ^= 0xff
+			return f
+		}, nil},
+		{"whole last record zeroed", func(f []byte, before int64) []byte {
+			clear(f[before:])
+			return f
+		}, func(f []byte, before int64) int64 { return before }},
+		{"garbage after the last record", func(f []byte, before int64) []byte {
+			return append(f[:before], bytes.Repeat([]byte{0xa5}, 100)...)
+		}, func(f []byte, before int64) int64 { return before }},
+		{"zeros after the last record", func(f []byte, before int64) []byte {
+			return append(f[:before], make([]byte, 100)...)
+		}, func(f []byte, before int64) int64 { return before }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(dir, Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			storeHistory(t, s, "r", entries[:1000], 1000)
+			path := trainingFile(dir, "r")
+			before := fileSize(t, path)
+			storeHistory(t, s, "r", entries[:3000], 3000)
+			f, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			damaged := tt.damage(f, before)
+			if err := os.WriteFile(path, damaged, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			isCorrupt := func(what string, err error) {
+				t.Helper()
+				var ce *statstore.CorruptError
+				if !errors.As(err, &ce) || ce.Path != path || ce.Offset < before {
+					t.Fatalf("%s: error %v, want a CorruptError naming %s at an offset from %d on", what, err, path, before)
+				}
+				if tt.wantAt != nil && ce.Offset != tt.wantAt(damaged, before) {
+					t.Fatalf("%s: offset %d, want %d", what, ce.Offset, tt.wantAt(damaged, before))
+				}
+			}
+			r := mustOpenDir(t, dir, Options{ReadOnly: true})
+			_, err = r.RetrieveTrainingStats(t.Context(), "r")
+			isCorrupt("RetrieveTrainingStats", err)
+			_, err = r.SubsampleTraining(t.Context(), "r", statstore.SubsampleOptions{MaxPoints: 10})
+			isCorrupt("SubsampleTraining", err)
+			_, err = r.RetrieveTrainingRange(t.Context(), "r", statstore.IterationRange{From: 0, To: 10})
+			isCorrupt("RetrieveTrainingRange", err)
+			_, err = r.ListRuns(t.Context())
+			isCorrupt("ListRuns", err)
+			rep, err := Verify(t.Context(), dir)
+			if err != nil || rep.OK() || rep.Files[0].TornTail {
+				t.Fatalf("Verify = %+v, %v; want corruption, no torn tail", rep, err)
+			}
+			isCorrupt("Verify", rep.Files[0].Err)
+			w := mustOpenDir(t, dir, Options{NoSync: true})
+			err = w.StoreTrainingStats(t.Context(), "r", &statstore.TrainingStats{IterationStats: entries[:3001]})
+			isCorrupt("StoreTrainingStats", err)
+			if got, _ := os.ReadFile(path); !bytes.Equal(got, damaged) {
+				t.Fatal("the refused append changed the file")
+			}
+			if _, err := Repair(t.Context(), dir, nil); err != nil {
+				t.Fatal(err)
+			}
+			backups, _ := filepath.Glob(filepath.Join(dir, ".backup", kindTraining.dirName(), "r.*"))
+			if len(backups) != 1 {
+				t.Fatalf("backups %v, want one", backups)
+			}
+			if b, _ := os.ReadFile(backups[0]); !bytes.Equal(b, damaged) {
+				t.Fatal("the backup differs from the damaged file")
+			}
+			got, err := w.RetrieveTrainingStats(t.Context(), "r")
+			if err != nil || !sameHistory(got.IterationStats, entries[:1000]) {
+				t.Fatalf("after Repair: %d entries (%v), want the 1000 before the damage", got.Len(), err)
 			}
 		})
 	}

@@ -61,6 +61,9 @@ type Store struct {
 	train  map[string]*trainSnap    // cached training file states
 	tfiles map[string]*trainFile    // training files' block indexes and maps
 	val    map[string]*valSnap      // cached validation file states
+	// tornWarned remembers, per file, the size at which a torn tail was
+	// last warned about, so that a reader polling a file warns once.
+	tornWarned map[string]int64
 }
 
 var _ statstore.StatsStore = (*Store)(nil)
@@ -110,6 +113,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		train:  map[string]*trainSnap{},
 		tfiles: map[string]*trainFile{},
 		val:    map[string]*valSnap{},
+
+		tornWarned: map[string]int64{},
 	}
 	if !opts.ReadOnly {
 		s.removeStaleTemps()

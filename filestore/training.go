@@ -53,7 +53,7 @@ func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
 	if c != nil {
 		cached = &c.fileState
 	}
-	lk, current, err := probe(f, kindTraining, cached)
+	lk, current, err := s.probe(f, kindTraining, cached)
 	if err != nil {
 		return nil, err
 	}
@@ -230,18 +230,22 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 
 // truncateTorn handles the bytes in [end, size) after the last committed
 // record of f, about to be written under the run's lock: a torn tail is
-// truncated with a warning; damage followed by committed data is a
+// backed up and truncated with a warning; damage is a
 // *statstore.CorruptError and nothing is written.
 func (s *Store) truncateTorn(f fsutil.File, l record.Layout, k fileKind, run string, size, end int64) error {
-	bad, err := l.CheckTail(f, end, size)
-	if err != nil {
-		return frameErr(f.Name(), err)
+	if err := s.classifyTail(f, l, end, size); err != nil {
+		return err
 	}
-	if bad != nil {
-		return corrupt(f.Name(), bad.Offset, fmt.Errorf("%s, followed by valid records: run repair to keep the valid prefix", bad.Reason))
+	torn := make([]byte, size-end)
+	if _, err := f.ReadAt(torn, end); err != nil {
+		return fmt.Errorf("filestore: read the torn tail of %s: %w", f.Name(), err)
+	}
+	backup, err := s.backup(k, run, ".torn", torn)
+	if err != nil {
+		return err
 	}
 	s.log.Warn("truncating the torn tail an interrupted write left", "run", run, "kind", k.String(),
-		"path", f.Name(), "valid_bytes", end, "torn_bytes", size-end)
+		"path", f.Name(), "valid_bytes", end, "torn_bytes", size-end, "backup", backup)
 	if err := f.Truncate(end); err != nil {
 		return fmt.Errorf("filestore: truncate torn tail of %s: %w", f.Name(), err)
 	}

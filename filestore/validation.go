@@ -87,7 +87,7 @@ func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
 	if c != nil {
 		cached = &c.fileState
 	}
-	lk, current, err := probe(f, kindValidation, cached)
+	lk, current, err := s.probe(f, kindValidation, cached)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
@@ -198,13 +196,9 @@ func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr FileR
 	if err != nil {
 		return err
 	}
-	backupDir := filepath.Join(s.dir, ".backup", k.dirName())
-	if err := s.fs.MkdirAll(backupDir, dirPerm); err != nil {
-		return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
-	}
-	backup := filepath.Join(backupDir, run+"."+strconv.FormatInt(time.Now().UnixNano(), 10))
-	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), backup, data, filePerm, false); err != nil {
-		return fmt.Errorf("filestore: back up %s before repairing it: %w", fr.Path, err)
+	backup, err := s.backup(k, run, "", data)
+	if err != nil {
+		return fmt.Errorf("filestore: repair %s: nothing changed: %w", fr.Path, err)
 	}
 	s.cacheTrain(run, nil)
 	s.cacheVal(run, nil)
