@@ -136,15 +136,23 @@ func (f countingFile) ReadAt(p []byte, off int64) (int, error) {
 func (f countingFile) Sync() error { f.c.syncs++; return f.File.Sync() }
 
 // TestCostIndependentOfHistory checks, by counting bytes read through the
-// I/O seam, that appends, TrainedUntil and subsamples from a cold store
-// read no more from a long history than from a short one.
+// I/O seam, that appends after a Store's first write to a run, TrainedUntil
+// and subsamples from a cold store read no more from a long history than
+// from a short one; and that a Store's first write reads the whole file
+// once, to verify it.
 func TestCostIndependentOfHistory(t *testing.T) {
 	measure := func(n int) (appendRead, listRead, subRead int) {
 		dir := t.TempDir()
 		storeHistory(t, mustOpenDir(t, dir, Options{NoSync: true}), "r", history(0, 1, n), 1000)
+		size := fileSize(t, trainingFile(dir, "r"))
 		c := &countingFS{}
 		s := mustOpenDir(t, dir, Options{fs: c})
 		storeHistory(t, s, "r", history(0, 1, n+1000), n+1000)
+		if first := int64(c.readBytes); first < size || first > 2*size {
+			t.Fatalf("a Store's first append to a file of %d bytes read %d bytes, want one verifying read of the file", size, first)
+		}
+		c.readBytes = 0
+		storeHistory(t, s, "r", history(0, 1, n+2000), n+2000)
 		appendRead = c.readBytes
 		c2 := &countingFS{}
 		cold := mustOpenDir(t, dir, Options{fs: c2, ReadOnly: true})

@@ -18,6 +18,10 @@ type trainSnap struct {
 	count int // committed entries
 	first statstore.TrainingIterationStats
 	last  statstore.TrainingIterationStats
+	// checked is the prefix of the file's records this Store has verified
+	// whole (checksums, order, counts); a writer verifies the rest before
+	// it writes, so that nothing is acknowledged on top of damage.
+	checked trainChecked
 }
 
 // trainedUntil returns the last iteration + 1, 0 when empty.
@@ -62,6 +66,9 @@ func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
 	}
 	same, tail := lk.same, lk.tail
 	snap := &trainSnap{fileState: lk.cur}
+	if same && c.checked.end <= snap.end {
+		snap.checked = c.checked
+	}
 	if tail.Last != nil {
 		before, body, err := chunkEntries(record.Full, tail.Last)
 		if err != nil {
@@ -132,6 +139,11 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 			s.cacheTrain(run, snap)
 		}
 	}
+	if snap != nil {
+		if snap, err = s.checkTrain(f, run, snap); err != nil {
+			return err
+		}
+	}
 	plan, err := statstore.PlanTraining(snap.trainedUntil(), stats)
 	if err != nil {
 		return fmt.Errorf("filestore: store training stats of run %q: %w", run, err)
@@ -157,6 +169,9 @@ func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entri
 	next := *snap
 	next.size, next.end, next.count = end, end, snap.count+len(entries)
 	next.mark = markOf(buf, snap.end, last)
+	if snap.checked.end == snap.end {
+		next.checked = trainChecked{end: end, count: next.count, last: entries[len(entries)-1].Iteration}
+	}
 	if snap.count == 0 {
 		next.first = entries[0]
 	}
@@ -217,6 +232,7 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 	// The new file's inode is not known: the next look reads its tail.
 	snap := &trainSnap{fileState: fileState{id: h.id, l: l, size: end, end: end, mark: markOf(buf, 0, last)}, count: len(plan.Entries),
 		first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
+	snap.checked = trainChecked{end: end, count: snap.count, last: snap.last.Iteration}
 	s.cacheTrain(run, snap)
 	if plan.Overwrite {
 		s.log.Warn("overwriting training stats: training was resumed from an earlier iteration",

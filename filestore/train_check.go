@@ -1,0 +1,58 @@
+package filestore
+
+import (
+	"fmt"
+
+	"github.com/statstore/statstore/internal/fsutil"
+	"github.com/statstore/statstore/internal/record"
+)
+
+// trainChecked is how far a Store has verified a training file whole: the
+// records before end, holding count entries, the last at iteration last.
+// The zero value has checked nothing.
+type trainChecked struct {
+	end   int64
+	count int
+	last  int
+}
+
+// checkTrain verifies the records of the open training file f that this
+// Store has not verified yet (all of them the first time it writes the
+// run): every chunk's checksum, the split, each record's count of earlier
+// entries and strictly increasing iterations, and that the last record
+// agrees with the tail. A writer calls it before writing, so that it never
+// acknowledges a call on top of damage that readers would then report and
+// Repair would cut away with the acknowledged call. The cost is one read of
+// the file per Store and run, then nothing for the Store's own appends.
+//
+// It returns snap, or a copy of it that remembers the check (also cached).
+func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSnap, error) {
+	c := snap.checked
+	if c.end == snap.end && c.end != 0 {
+		return snap, nil
+	}
+	if c.end == 0 {
+		c = trainChecked{end: headerSize, last: -1}
+	}
+	err := snap.l.Scan(f, c.end, snap.end, func(rec record.Record) error {
+		entries, err := decodeTrainingRecord(rec.Payload, c.count, c.last)
+		if err != nil {
+			return &record.Error{Offset: rec.Off, Reason: err.Error()}
+		}
+		c.count += len(entries)
+		c.last = entries[len(entries)-1].Iteration
+		c.end = rec.End
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("filestore: refusing to write training stats of run %q on top of damage (run `statstore repair`, which backs the file up first): %w", run, frameErr(f.Name(), err))
+	}
+	if c.count != snap.count || (c.count > 0 && c.last != snap.last.Iteration) {
+		return nil, corrupt(f.Name(), snap.end, fmt.Errorf("the records hold %d entries up to iteration %d, the last record says %d up to %d",
+			c.count, c.last, snap.count, snap.last.Iteration))
+	}
+	next := *snap
+	next.checked = c
+	s.cacheTrain(run, &next)
+	return &next, nil
+}
