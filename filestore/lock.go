@@ -2,7 +2,10 @@ package filestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -13,10 +16,18 @@ import (
 // tries again.
 const lockRetry = 5 * time.Millisecond
 
+// lockPath returns the lock file of run.
+func (s *Store) lockPath(run string) string { return filepath.Join(s.dir, locksDir, run) }
+
 // lockRun serialises writers of run: first among the goroutines of this
 // Store, then among processes, with an exclusive flock on
 // DIR/.locks/<run> (not on the data files, which overwrites replace). The
 // returned function releases both.
+//
+// Deleting a run removes its lock file while holding the lock; a process
+// that was waiting then holds a lock on a file no longer in the directory,
+// so after locking, lockRun checks that the path still names the file it
+// locked, and starts over when it does not.
 func (s *Store) lockRun(ctx context.Context, run string) (unlock func(), err error) {
 	s.mu.Lock()
 	ch, ok := s.locks[run]
@@ -30,17 +41,42 @@ func (s *Store) lockRun(ctx context.Context, run string) (unlock func(), err err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("filestore: wait for the write lock of run %q: %w", run, ctx.Err())
 	}
-	fl := flock.New(filepath.Join(s.dir, locksDir, run))
-	locked, err := fl.TryLockContext(ctx, lockRetry)
-	if err != nil || !locked {
-		<-ch
-		if err == nil {
-			err = ctx.Err()
+	for {
+		fl := flock.New(s.lockPath(run))
+		locked, err := fl.TryLockContext(ctx, lockRetry)
+		if err != nil || !locked {
+			<-ch
+			if err == nil {
+				err = ctx.Err()
+			}
+			return nil, fmt.Errorf("filestore: lock run %q: %w", run, err)
 		}
-		return nil, fmt.Errorf("filestore: lock run %q: %w", run, err)
+		held, herr := fl.Stat()
+		now, nerr := os.Stat(s.lockPath(run))
+		if herr == nil && nerr == nil && os.SameFile(held, now) {
+			return func() {
+				_ = fl.Close() // releases the flock; nothing was written through it
+				<-ch
+			}, nil
+		}
+		_ = fl.Close()
+		if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {
+			<-ch
+			return nil, fmt.Errorf("filestore: lock run %q: %w", run, nerr)
+		}
 	}
-	return func() {
-		_ = fl.Close() // releases the flock; nothing was written through it
-		<-ch
-	}, nil
+}
+
+// removeLock removes run's lock file, which the caller holds, once the run
+// has no data file left.
+func (s *Store) removeLock(run string) error {
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		if _, err := s.fs.Stat(s.path(k, run)); !errors.Is(err, fs.ErrNotExist) {
+			return nil // the run still has data (or cannot be checked): keep the lock
+		}
+	}
+	if err := s.fs.Remove(s.lockPath(run)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("filestore: remove the lock file of deleted run %q: %w", run, err)
+	}
+	return nil
 }

@@ -68,7 +68,9 @@ func (s *Store) listDir(k fileKind) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && statstore.ValidateRunName(e.Name()) == nil {
+		// Anything but a regular file is listed too: opening it reports
+		// what stands where a run's file must be, instead of hiding it.
+		if statstore.ValidateRunName(e.Name()) == nil {
 			out = append(out, e.Name())
 		}
 	}
@@ -127,5 +129,5 @@ func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error
 		}
 		s.log.Info("deleted stats", "run", run, "kind", k.String())
 	}
-	return nil
+	return s.removeLock(run)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/statstore/statstore"
@@ -182,20 +183,59 @@ func (s *Store) path(k fileKind, run string) string {
 }
 
 // openFile opens run's file of kind k for reading (or writing), returning
-// nil without an error when it does not exist.
+// nil without an error when it does not exist. Anything but a regular file
+// (a directory, a named pipe, a device) standing where the file must be is
+// a *statstore.CorruptError; opening never blocks on it.
 func (s *Store) openFile(k fileKind, run string, write bool) (fsutil.File, error) {
+	return openData(s.fs, s.path(k, run), write)
+}
+
+// openData opens the data file at path as openFile does.
+func openData(fsys fsutil.FS, path string, write bool) (fsutil.File, error) {
 	flag := os.O_RDONLY
 	if write {
 		flag = os.O_RDWR
 	}
-	f, err := s.fs.OpenFile(s.path(k, run), flag, 0)
+	f, err := fsys.OpenFile(path, flag|fsutil.NonBlock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if errors.Is(err, syscall.EISDIR) {
+		return nil, &statstore.CorruptError{Path: path, Offset: 0, Reason: "a directory stands where a run's data file must be"}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("filestore: open %s stats of run %q: %w", k, run, err)
+		return nil, fmt.Errorf("filestore: open %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &statstore.CorruptError{Path: path, Offset: 0, Reason: fmt.Sprintf("a %s stands where a run's data file must be", describeMode(fi.Mode()))}
+	}
+	if err != nil {
+		_ = f.Close() // the error is what matters
+		var ce *statstore.CorruptError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("filestore: stat %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// describeMode names the type of a file that is not a regular one.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	}
+	return "non-regular file (" + m.Type().String() + ")"
 }
 
 // readHeader reads and checks the header of f, returning it and the

@@ -23,7 +23,8 @@ import (
 // By default the sweep flips one bit of every byte of small files and of a
 // sample of the bytes of large ones (the bit and the sample rotate), and
 // zeros every aligned range of 64, 512 and 4096 bytes. STATSTORE_SWEEP=full
-// flips every bit of every byte.
+// flips every bit of every byte; -short samples one byte in 29 and zeros
+// 512-byte ranges only.
 
 // sweepCase is one file to damage: its run's data written by calls, and
 // the reads and the write that must agree after damage.
@@ -214,7 +215,11 @@ func runSweep(t *testing.T, sc sweepCase, full bool) sweepCounts {
 	// Every byte of files of up to two blocks; one in stride bytes of
 	// larger ones, the stride co-prime with the sizes that matter.
 	stride := 1
-	if len(good) > 3*4096 && !full {
+	switch {
+	case full:
+	case testing.Short():
+		stride = 29
+	case len(good) > 3*4096:
 		stride = 7
 	}
 	for off := 0; off < len(good); off += stride {
@@ -228,7 +233,11 @@ func runSweep(t *testing.T, sc sweepCase, full bool) sweepCounts {
 			try(fmt.Sprintf("bit %d of byte %d of %d flipped", bit, off, len(good)), d)
 		}
 	}
-	for _, size := range []int{64, 512, 4096} {
+	sizes := []int{64, 512, 4096}
+	if testing.Short() {
+		sizes = []int{512}
+	}
+	for _, size := range sizes {
 		for off := 0; off < len(good); off += size {
 			end := min(off+size, len(good))
 			if bytes.Equal(good[off:end], make([]byte, end-off)) {

@@ -35,6 +35,12 @@ type FileReport struct {
 	TornTail bool
 	// Err is nil or the *statstore.CorruptError of the first damage.
 	Err error
+	// NotRegular reports a directory, named pipe, dangling link or other
+	// non-regular file standing where a run's data file must be: Repair
+	// leaves it for the user to move away.
+	NotRegular bool
+	// Backup is where Repair copied the file before changing it.
+	Backup string
 }
 
 // OK reports whether no file is corrupt (torn tails are not corruption).
@@ -70,12 +76,12 @@ func verify(ctx context.Context, fsys fsutil.FS, dir string) (*Report, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("filestore: verify %s: %w", dir, err)
 			}
-			if !e.Type().IsRegular() {
-				continue
-			}
 			fr, err := verifyFile(fsys, filepath.Join(dir, k.dirName(), e.Name()), k)
 			if err != nil {
 				return nil, err
+			}
+			if fr.Path == "" {
+				continue
 			}
 			rep.Files = append(rep.Files, fr)
 		}
@@ -86,9 +92,21 @@ func verify(ctx context.Context, fsys fsutil.FS, dir string) (*Report, error) {
 // verifyFile checks one data file of kind k.
 func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err error) {
 	fr.Path = path
-	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
-	if err != nil {
+	f, err := openData(fsys, path, false)
+	var ce *statstore.CorruptError
+	switch {
+	case errors.As(err, &ce):
+		fr.Err, fr.NotRegular = err, true // a directory or a named pipe where a run's file must be
+		return fr, nil
+	case err != nil:
 		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
+	case f == nil:
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			fr.Err = &statstore.CorruptError{Path: path, Offset: 0, Reason: "a symbolic link to nothing stands where a run's data file must be"}
+			fr.NotRegular = true
+			return fr, nil
+		}
+		return FileReport{}, nil // deleted since the directory was listed
 	}
 	defer closeFile(f, &err)
 	h, fi, err := readHeader(f, k)
@@ -98,7 +116,6 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 	}
 	fr.Size = size
 	if err != nil {
-		var ce *statstore.CorruptError
 		if errors.As(err, &ce) {
 			fr.Err = err
 			return fr, nil
@@ -164,58 +181,64 @@ func repair(ctx context.Context, fsys fsutil.FS, dir string, logger *slog.Logger
 		if fr.Err == nil && !fr.TornTail {
 			continue
 		}
+		if fr.NotRegular {
+			logger.Warn("repair: leaving alone what is not a regular file; move it away by hand", "path", fr.Path, "error", fr.Err)
+			continue
+		}
 		kind := kindTraining
 		if filepath.Base(filepath.Dir(fr.Path)) == kindValidation.dirName() {
 			kind = kindValidation
 		}
-		if err := s.repairFile(ctx, kind, filepath.Base(fr.Path), fr); err != nil {
+		backup, err := s.repairFile(ctx, kind, filepath.Base(fr.Path), fr)
+		if err != nil {
 			return rep, err
 		}
-		rep.Files[i] = fr
+		rep.Files[i].Backup = backup
 	}
 	return rep, nil
 }
 
 // repairFile backs up and truncates (or moves away) one damaged file under
-// its run's lock.
-func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr FileReport) error {
+// its run's lock, returning where the backup is ("" when a writer fixed
+// the file meanwhile).
+func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr FileReport) (backup string, err error) {
 	unlock, err := s.lockRun(ctx, run)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer unlock()
 	// Check again under the lock: a writer may have fixed a torn tail.
 	now, err := verifyFile(s.fs, fr.Path, k)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if now.Err == nil && !now.TornTail {
-		return nil
+		return "", nil
 	}
 	data, err := readAll(s.fs, fr.Path, now.Size)
 	if err != nil {
-		return err
+		return "", err
 	}
-	backup, err := s.backup(k, run, "", data)
+	backup, err = s.backup(k, run, "", data)
 	if err != nil {
-		return fmt.Errorf("filestore: repair %s: nothing changed: %w", fr.Path, err)
+		return "", fmt.Errorf("filestore: repair %s: nothing changed: %w", fr.Path, err)
 	}
 	s.cacheTrain(run, nil)
 	s.cacheVal(run, nil)
 	if now.ValidBytes < headerSize || (k == kindValidation && now.Records == 0) {
 		if err := fsutil.RemoveDurably(s.fs, fr.Path, false); err != nil {
-			return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+			return "", fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
 		}
 		s.log.Warn("repair: removed a file with no valid records", "path", fr.Path, "backup", backup, "error", now.Err)
-		return nil
+		return backup, nil
 	}
 	keep := data[:now.ValidBytes]
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), fr.Path, keep, filePerm, false); err != nil {
-		return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+		return "", fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
 	}
 	s.log.Warn("repair: kept the longest valid prefix", "path", fr.Path, "backup", backup,
 		"valid_bytes", now.ValidBytes, "dropped_bytes", now.Size-now.ValidBytes, "records", now.Records, "error", now.Err)
-	return nil
+	return backup, nil
 }
 
 // readAll reads the first size bytes of path.
