@@ -23,6 +23,11 @@ type fileCheck struct {
 	Corrupt    bool   `json:"corrupt"`
 	Offset     *int64 `json:"offset"`
 	Error      string `json:"error,omitempty"`
+	// NotRegular: a directory, named pipe or dangling link stands where
+	// the run's file must be; repair leaves it alone.
+	NotRegular bool `json:"not_regular,omitempty"`
+	// Backup is where repair copied the file before changing it.
+	Backup string `json:"backup,omitempty"`
 }
 
 // checkReport is an fsck or repair report in JSON.
@@ -38,10 +43,14 @@ func newFsckCmd(app *App) *cobra.Command {
 		Use:   "fsck",
 		Short: "Check every file of a file store; exit 3 naming file and offset when corrupt",
 		Long: `Check every record of every file of the file store (--store DIR) against its
-checksum. A torn tail (the end of an interrupted write) is reported and
-harmless: it is ignored when read and truncated by the next write or by
-repair. Damage elsewhere is corruption: fsck names the file and byte offset
-and exits with status 3; "statstore repair" keeps the longest valid prefix.`,
+checksum. A torn tail (provably the cut end of an interrupted write: the
+file ends inside a record whose bytes are all as written) is reported and
+harmless: it is ignored when read and truncated by the next write (after a
+backup) or by repair. Anything else is corruption, including bytes after the
+last record that no writer could have left (zeros, garbage, a damaged last
+record): fsck names the file and byte offset and exits with status 3; readers
+fail the same way and writers refuse to write until "statstore repair" keeps
+the longest valid prefix, after a backup.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := app.fileStoreDir()
@@ -126,7 +135,8 @@ func firstCorruption(rep *filestore.Report) string {
 func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report, repaired bool) error {
 	cr := checkReport{Store: dir, OK: rep.OK(), Files: []fileCheck{}}
 	for _, f := range rep.Files {
-		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail}
+		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail,
+			NotRegular: f.NotRegular, Backup: f.Backup}
 		if f.Err != nil {
 			fc.Error = f.Err.Error()
 			var ce *statstore.CorruptError
@@ -148,13 +158,17 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 	for _, f := range cr.Files {
 		status := "ok"
 		switch {
-		case f.Error != "" && repaired:
-			status = fmt.Sprintf("REPAIRED: kept the first %d bytes (%d records), after a backup (its path is logged); was: %s", f.ValidBytes, f.Records, f.Error)
+		case f.NotRegular:
+			status = "NOT A FILE (left alone: move it away by hand): " + f.Error
+		case f.Error != "" && repaired && f.Backup != "":
+			status = fmt.Sprintf("REPAIRED: kept the first %d bytes (%d records); the damaged file is backed up at %s; was: %s", f.ValidBytes, f.Records, f.Backup, f.Error)
 			fixed++
+		case f.Error != "" && repaired:
+			status = "fixed meanwhile by a writer; was: " + f.Error
 		case f.Error != "":
 			status = "CORRUPT: " + f.Error
 		case f.TornTail && repaired:
-			status = "torn tail truncated"
+			status = "torn tail truncated; the file before is backed up at " + f.Backup
 			fixed++
 		case f.TornTail:
 			status = "torn tail (harmless, truncated on next write)"
