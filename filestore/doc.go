@@ -52,17 +52,21 @@
 // file in DIR/.tmp, fsync it, rename it over the old one and fsync the
 // directory. A process killed at any instant therefore leaves each file
 // reading as before or after the interrupted call: an interrupted append
-// leaves a torn tail (an incomplete or unchecksummed record) that readers
-// ignore and the next writer truncates under the lock, with a warning.
-// Invalid bytes followed by valid records are corruption, not a torn tail:
-// reads that reach them fail with a *statstore.CorruptError naming the file
-// and byte offset, writers refuse to append after them, Verify reports
-// them and Repair keeps the longest valid prefix after a backup.
+// leaves a torn tail: a prefix of one record cut by the end of the file,
+// which readers ignore with a warning and the next writer backs up and
+// truncates under the lock, with a warning. Anything else after the last
+// committed record, and any invalid bytes before it, is corruption (see
+// docs/format.md for the exact rule): every read fails with a
+// *statstore.CorruptError naming the file and byte offset, writers refuse
+// to write, Verify reports it and Repair keeps the longest valid prefix
+// after a backup. A Store verifies a training file whole before its first
+// write to it, so no call is acknowledged on top of damage.
 //
-// Damage inside the last record cannot be told from an interrupted write
-// and is treated as a torn tail. After a machine crash in the middle of an
-// append, unwritten pages inside that append look like damage; readers skip
-// them like any torn tail.
+// A flipped bit or a zeroed range anywhere, the last record included, is
+// therefore reported, never read as a shorter history. The price: after a
+// machine crash in the middle of an append, pages the file system left
+// unwritten (zeros, garbage) look like damage to the last record and need
+// Repair, which keeps every acknowledged call.
 //
 // # Concurrency
 //
