@@ -2,6 +2,7 @@ package filestore
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -10,6 +11,32 @@ import (
 
 // backupDir is where copies of data are kept before a destructive step.
 const backupDir = ".backup"
+
+// backupFile keeps the current file of run's data of kind k, about to be
+// replaced by an overwrite, as DIR/.backup/<kind>/<run>.<unix-nanos>.replaced:
+// a hard link (no copy) where the file system has them, else a copy. It
+// returns the backup's path.
+func (s *Store) backupFile(k fileKind, run string) (string, error) {
+	dir := filepath.Join(s.dir, backupDir, k.dirName())
+	if err := s.fs.MkdirAll(dir, dirPerm); err != nil {
+		return "", fmt.Errorf("filestore: back up %s stats of run %q: %w", k, run, err)
+	}
+	path := filepath.Join(dir, run+"."+strconv.FormatInt(s.opts.now().UnixNano(), 10)+".replaced")
+	if err := s.fs.Link(s.path(k, run), path); err == nil {
+		if s.opts.NoSync {
+			return path, nil
+		}
+		if err := s.fs.SyncDir(dir); err != nil {
+			return "", fmt.Errorf("filestore: back up %s stats of run %q: %w", k, run, err)
+		}
+		return path, nil
+	}
+	data, err := os.ReadFile(s.path(k, run))
+	if err != nil {
+		return "", fmt.Errorf("filestore: back up %s stats of run %q: %w", k, run, err)
+	}
+	return s.backup(k, run, ".replaced", data)
+}
 
 // backup durably writes data, bytes of run's file of kind k about to be
 // cut or replaced, to DIR/.backup/<kind>/<run>.<unix-nanos><suffix> and

@@ -225,6 +225,12 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 	l := h.layout()
 	payload := encodeTraining(0, plan.Entries)
 	buf, end, last := l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)
+	var backup string
+	if plan.Overwrite && old != nil {
+		if backup, err = s.backupFile(kindTraining, run); err != nil {
+			return fmt.Errorf("filestore: not overwriting the training stats of run %q without a backup: %w", run, err)
+		}
+	}
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindTraining, run), buf, filePerm, s.opts.NoSync); err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
@@ -236,7 +242,7 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 	s.cacheTrain(run, snap)
 	if plan.Overwrite {
 		s.log.Warn("overwriting training stats: training was resumed from an earlier iteration",
-			"run", run, "stored_until", old.trainedUntil(), "stored_entries", old.count,
+			"run", run, "backup", backup, "stored_until", old.trainedUntil(), "stored_entries", old.count,
 			"new_until", snap.trainedUntil(), "entries", snap.count)
 	} else {
 		s.log.Info("storing training stats", "run", run, "entries", snap.count, "trained_until", snap.trainedUntil())

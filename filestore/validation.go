@@ -281,6 +281,12 @@ func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan
 	l := h.layout()
 	buf, end, _ := l.Append(h.encode(), headerSize, meta)
 	buf, end, last := l.Append(buf, end, encodeScores(plan.Metadata.Shape(), plan.Entries))
+	var backup string
+	if plan.Overwrite && old != nil {
+		if backup, err = s.backupFile(kindValidation, run); err != nil {
+			return fmt.Errorf("filestore: not overwriting the validation scores of run %q without a backup: %w", run, err)
+		}
+	}
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindValidation, run), buf, filePerm, s.opts.NoSync); err != nil {
 		s.cacheVal(run, nil)
 		return fmt.Errorf("filestore: write validation scores of run %q: %w", run, err)
@@ -294,7 +300,7 @@ func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan
 	s.cacheVal(run, snap)
 	if plan.Overwrite {
 		s.log.Warn("overwriting validation scores: stored scores reach further than the new ones",
-			"run", run, "stored_entries", len(old.entries), "entries", len(plan.Entries),
+			"run", run, "backup", backup, "stored_entries", len(old.entries), "entries", len(plan.Entries),
 			"validated_until", plan.Entries[len(plan.Entries)-1].Iteration+1)
 	} else {
 		s.log.Info("storing validation scores", "run", run, "entries", len(plan.Entries),

@@ -29,6 +29,8 @@ type FS interface {
 	Rename(oldpath, newpath string) error
 	// Remove removes a file like os.Remove.
 	Remove(name string) error
+	// Link makes newname a hard link to oldname, like os.Link.
+	Link(oldname, newname string) error
 	// MkdirAll creates a directory and its parents like os.MkdirAll.
 	MkdirAll(path string, perm fs.FileMode) error
 	// Stat returns a file's information like os.Stat.
@@ -56,6 +58,9 @@ func (OS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 
 // Rename implements FS.
 func (OS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
+
+// Link implements FS.
+func (OS) Link(oldname, newname string) error { return os.Link(oldname, newname) }
 
 // Remove implements FS.
 func (OS) Remove(name string) error { return os.Remove(name) }

@@ -1,0 +1,45 @@
+package filestore
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+)
+
+// TestOverwriteKeepsBackup: training resumed from an earlier checkpoint
+// replaces the stored history (SPEC §2), but the replaced file is kept in
+// DIR/.backup and the warning says where.
+func TestOverwriteKeepsBackup(t *testing.T) {
+	dir := t.TempDir()
+	log, buf := logBuffer()
+	s := mustOpenDir(t, dir, Options{Logger: log})
+	storeHistory(t, s, "r", history(0, 1, 300), 100)
+	path := trainingFile(dir, "r")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := history(0, 1, 150)
+	resumed[149].Loss = 42 // the resumed branch differs
+	if err := s.StoreTrainingStats(t.Context(), "r", &statstore.TrainingStats{IterationStats: resumed}); err != nil {
+		t.Fatal(err)
+	}
+	backups, _ := filepath.Glob(filepath.Join(dir, ".backup", kindTraining.dirName(), "r.*.replaced"))
+	if len(backups) != 1 {
+		t.Fatalf("backups %v, want one", backups)
+	}
+	if b, _ := os.ReadFile(backups[0]); !bytes.Equal(b, before) {
+		t.Fatal("the backup is not the replaced file")
+	}
+	if !strings.Contains(buf.String(), "overwriting training stats") || !strings.Contains(buf.String(), backups[0]) {
+		t.Fatalf("log %q, want the overwrite warning naming the backup", buf.String())
+	}
+	got, err := s.RetrieveTrainingStats(t.Context(), "r")
+	if err != nil || !sameHistory(got.IterationStats, resumed) {
+		t.Fatalf("after the overwrite: %d entries, %v; want the 150 resumed ones", got.Len(), err)
+	}
+}
