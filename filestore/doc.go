@@ -10,7 +10,8 @@
 //	DIR/.tmp/                     new files before they are renamed into place
 //	                              (leftovers of killed writes are removed by a
 //	                              writable Open once older than StaleTempAge)
-//	DIR/.backup/                  copies Repair makes before truncating
+//	DIR/.backup/                  copies kept before every destructive step:
+//	                              repairs, torn-tail truncations, overwrites
 //
 // Each data file is a versioned header and a log of checksummed records in
 // 4 KiB blocks, training records in chunks of at most 512 bytes (package
