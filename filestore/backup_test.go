@@ -43,3 +43,32 @@ func TestOverwriteKeepsBackup(t *testing.T) {
 		t.Fatalf("after the overwrite: %d entries, %v; want the 150 resumed ones", got.Len(), err)
 	}
 }
+
+// TestSameHistoryAgainLeavesNoBackup: a retried call storing the history
+// that is already stored changes nothing and keeps no backup; one that
+// differs in a single bit is an overwrite with a backup.
+func TestSameHistoryAgainLeavesNoBackup(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
+	h := history(0, 1, 300)
+	storeHistory(t, s, "r", h, 300)
+	before, _ := os.ReadFile(trainingFile(dir, "r"))
+	storeHistory(t, s, "r", h, 300)
+	if now, _ := os.ReadFile(trainingFile(dir, "r")); !bytes.Equal(now, before) {
+		t.Fatal("storing the same history again rewrote the file")
+	}
+	glob := filepath.Join(dir, ".backup", kindTraining.dirName(), "r.*")
+	if backups, _ := filepath.Glob(glob); len(backups) != 0 {
+		t.Fatalf("backups %v after storing the same history again, want none", backups)
+	}
+	h2 := history(0, 1, 300)
+	h2[10].Time = -h2[10].Time
+	storeHistory(t, s, "r", h2, 300)
+	if backups, _ := filepath.Glob(glob); len(backups) != 1 {
+		t.Fatalf("backups %v after an overwrite, want one", backups)
+	}
+	got, err := s.RetrieveTrainingStats(t.Context(), "r")
+	if err != nil || !sameHistory(got.IterationStats, h2) {
+		t.Fatalf("after the overwrite: %v", err)
+	}
+}

@@ -153,9 +153,34 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		return nil
 	case plan.Action == statstore.WriteAppend && f != nil:
 		return s.appendTraining(f, run, snap, plan.Entries)
-	default:
-		return s.writeTraining(run, snap, plan)
 	}
+	if plan.Overwrite && f != nil {
+		same, err := s.storesSame(f, run, snap, plan.Entries)
+		if err != nil || same {
+			return err
+		}
+	}
+	return s.writeTraining(run, snap, plan)
+}
+
+// storesSame reports whether the training file f already holds exactly
+// entries (bit for bit): storing the same history again (a retried call) is
+// then not an overwrite, and leaves no backup behind.
+func (s *Store) storesSame(f fsutil.File, run string, snap *trainSnap, entries []statstore.TrainingIterationStats) (bool, error) {
+	if snap.count != len(entries) || snap.last != entries[len(entries)-1] || snap.first != entries[0] {
+		return false, nil
+	}
+	tr, unmap := s.trainReaderFor(f, run, snap)
+	defer unmap()
+	stored, err := tr.all(snap.count)
+	if err != nil {
+		return false, err
+	}
+	if !(&statstore.TrainingStats{IterationStats: stored}).Equal(&statstore.TrainingStats{IterationStats: entries}) {
+		return false, nil
+	}
+	s.log.Info("training stats already stored: nothing to write", "run", run, "entries", len(entries))
+	return true, nil
 }
 
 // appendTraining appends one record with entries to the file f.
