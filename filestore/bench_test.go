@@ -231,3 +231,39 @@ func readRaw(b *testing.B, path string) []statstore.TrainingIterationStats {
 	}
 	return out
 }
+
+// BenchmarkFirstAppend measures what the integrity check costs: a Store's
+// first write to a run verifies the whole training file once (so that no
+// call is acknowledged on top of damage), its later appends do not. Each
+// op opens a new Store and appends 1,000 iterations twice (no fsync, so
+// that only the store's own work is timed); "x-later" is the first
+// append's time over the second's, measured in the same loop.
+func BenchmarkFirstAppend(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			dir := benchStore(b, sz.n)
+			all := history(0, 1, sz.n+2000*(b.N+1))
+			ctx := context.Background()
+			var first, later time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				s, err := Open(dir, Options{NoSync: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for k, d := range []*time.Duration{&first, &later} {
+					end := sz.n + 2000*i + 1000*(k+1)
+					start := time.Now()
+					if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: all[end-1000 : end]}); err != nil {
+						b.Fatal(err)
+					}
+					*d += time.Since(start)
+				}
+				_ = s.Close()
+			}
+			b.ReportMetric(float64(first.Microseconds())/float64(b.N), "first-µs/op")
+			b.ReportMetric(float64(later.Microseconds())/float64(b.N), "later-µs/op")
+			b.ReportMetric(float64(first)/float64(later), "x-later")
+		})
+	}
+}

@@ -31,6 +31,16 @@ func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSn
 	if c.end == snap.end && c.end != 0 {
 		return snap, nil
 	}
+	if c.end == 0 && snap.count > 0 {
+		// The whole file: the whole-history read checks all of it, fastest.
+		tr, unmap := s.trainReaderFor(f, run, snap)
+		_, err := tr.all(snap.count)
+		unmap()
+		if err != nil {
+			return nil, fmt.Errorf("filestore: refusing to write training stats of run %q on top of damage (run `statstore repair`, which backs the file up first): %w", run, err)
+		}
+		c = trainChecked{end: snap.end, count: snap.count, last: snap.last.Iteration}
+	}
 	if c.end == 0 {
 		c = trainChecked{end: headerSize, last: -1}
 	}
