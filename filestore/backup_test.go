@@ -72,3 +72,42 @@ func TestSameHistoryAgainLeavesNoBackup(t *testing.T) {
 		t.Fatalf("after the overwrite: %v", err)
 	}
 }
+
+// TestTailWhileWriterHoldsLock: bytes after the committed end seen while a
+// writer holds the run's lock are the append in progress: readers ignore
+// them without a warning (at debug level), and warn once no writer does.
+func TestTailWhileWriterHoldsLock(t *testing.T) {
+	dir := t.TempDir()
+	w := mustOpenDir(t, dir, Options{NoSync: true})
+	storeHistory(t, w, "r", history(0, 1, 100), 100)
+	path := trainingFile(dir, "r")
+	f, _ := os.ReadFile(path)
+	storeHistory(t, w, "r", history(0, 1, 200), 200)
+	g, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, g[:len(f)+30], 0o644); err != nil { // an append half done
+		t.Fatal(err)
+	}
+	unlock, err := w.lockRun(t.Context(), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, buf := logBuffer()
+	r := mustOpenDir(t, dir, Options{Logger: log, ReadOnly: true})
+	if got, err := r.RetrieveTrainingStats(t.Context(), "r"); err != nil || got.Len() != 100 {
+		t.Fatalf("read during the append: %d entries, %v; want 100", got.Len(), err)
+	}
+	if strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "a writer is appending") {
+		t.Fatalf("log while a writer holds the lock: %q; want a debug line and no warning", buf.String())
+	}
+	unlock()
+	r2 := mustOpenDir(t, dir, Options{Logger: log, ReadOnly: true})
+	if _, err := r2.RetrieveTrainingStats(t.Context(), "r"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "level=WARN") {
+		t.Fatalf("log once no writer holds the lock: %q; want a warning about the torn tail", buf.String())
+	}
+	if err := os.WriteFile(path, g, 0o644); err != nil { // let the cleanup's Verify pass
+		t.Fatal(err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/statstore/statstore/internal/fsutil"
 	"github.com/statstore/statstore/internal/record"
@@ -90,8 +91,13 @@ func (s *Store) classifyTail(f fsutil.File, l record.Layout, end, size int64) er
 		s.tornWarned[f.Name()] = size
 	}
 	s.mu.Unlock()
-	if !warned {
-		s.log.Warn("ignoring a torn tail: bytes after the last committed record that an interrupted (or still running) write left",
+	switch {
+	case warned:
+	case s.writerActive(filepath.Base(f.Name())):
+		s.log.Debug("ignoring bytes after the last committed record: a writer is appending",
+			"path", f.Name(), "offset", end, "bytes", size-end)
+	default:
+		s.log.Warn("ignoring a torn tail: bytes after the last committed record that an interrupted write left (the next write truncates them)",
 			"path", f.Name(), "offset", end, "bytes", size-end)
 	}
 	return nil

@@ -80,3 +80,17 @@ func (s *Store) removeLock(run string) error {
 	}
 	return nil
 }
+
+// writerActive reports whether a writer holds run's lock right now: bytes
+// after a file's committed end are then most likely the append it is
+// making, not the leftover of an interrupted one. It creates nothing (a
+// read-only Store may call it) and never waits.
+func (s *Store) writerActive(run string) bool {
+	if _, err := os.Stat(s.lockPath(run)); err != nil {
+		return false
+	}
+	fl := flock.New(s.lockPath(run), flock.SetFlag(os.O_RDONLY))
+	locked, err := fl.TryRLock()
+	_ = fl.Close() // releases the shared lock if taken
+	return err == nil && !locked
+}
