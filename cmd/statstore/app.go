@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,6 +54,12 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var sig interrupted
+	if cause := context.Cause(ctx); errors.As(cause, &sig) && !errors.As(err, &sig) {
+		// The command failed because the signal cancelled what it was
+		// doing: say so first.
+		err = fmt.Errorf("%w: %w", sig, err)
 	}
 	return a.report(err)
 }

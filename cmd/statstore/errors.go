@@ -50,7 +50,10 @@ func explain(err error) (msg, hint string, code int) {
 	}
 	msg = err.Error()
 	var usage usageError
+	var sig interrupted
 	switch {
+	case errors.As(err, &sig):
+		return msg, "", sig.exitCode()
 	case errors.As(err, &usage), isCobraUsage(msg):
 		return msg, "see statstore --help, or statstore COMMAND --help", exitUsage
 	case errors.Is(err, statstore.ErrCorrupt):

@@ -70,7 +70,8 @@ strictly increasing (gaps allowed).`,
 			if err := statstore.ValidateRunName(run); err != nil {
 				return err
 			}
-			stats, err := parseTrainingInput(app.stdin(), "stdin", run)
+			app.log().Debug("reading stdin", "what", "training stats", "run", run)
+			stats, err := parseTrainingInput(app.input(cmd.Context()), "stdin", run)
 			if err != nil {
 				return err
 			}
@@ -114,7 +115,8 @@ metadata, given by --meta FILE:
 			if err != nil {
 				return err
 			}
-			scores, err := parseValidationInput(app.stdin(), "stdin", run, meta)
+			app.log().Debug("reading stdin", "what", "validation scores", "run", run)
+			scores, err := parseValidationInput(app.input(cmd.Context()), "stdin", run, meta)
 			if err != nil {
 				return err
 			}

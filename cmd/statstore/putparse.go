@@ -93,6 +93,10 @@ func eachLine(r io.Reader, source string, f func(n int, line []byte)) error {
 				err:  statstore.ErrInvalidArgument,
 			}
 		}
+		var sig interrupted
+		if errors.As(err, &sig) {
+			return fmt.Errorf("read %s: %w; nothing was stored", source, err)
+		}
 		return fmt.Errorf("read %s: %w", source, err)
 	}
 	return nil

@@ -19,7 +19,9 @@ The store is named by --store (or $STATSTORE; default ./stats):
   a DaCapo stats dir     read in place, read-only (convert: statstore import dacapo)
   postgres://... URL     a PostgreSQL database
 
-Exit status: 0 success, 1 error, 2 usage error, 3 corrupt store data.
+Exit status: 0 success, 1 error, 2 usage error, 3 corrupt store data,
+130 or 143 stopped by SIGINT (Ctrl+C) or SIGTERM. A command stops within
+about a second of the first signal; a second signal exits at once.
 
 New here? Run "statstore demo" and follow what it prints.`,
 		SilenceUsage:      true,
