@@ -281,3 +281,100 @@ func TestPutToDaCapoDirectoryIsRefused(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want exit 1 suggesting import dacapo", r.code, r.stderr)
 	}
 }
+
+// TestPutInputErrorsAreReadable covers issue 10's minor points on put's
+// input: a huge invalid value is quoted in part (the whole of it went to
+// stderr), messages say what was expected in the user's terms (they
+// showed Go types: []jsonnan.Float, main.trainingDoc), and string
+// iterations and duplicate keys are refused (both were accepted).
+func TestPutInputErrorsAreReadable(t *testing.T) {
+	huge := "1" + strings.Repeat("0", 1<<20) // a 1 MB number
+	const malformedPrefix = `{"iteration": 1, "loss": 1, "time": 1, "run_name": `
+	valid := `{"iteration": 0, "loss": 1, "time": 1}` + "\n"
+	goTypes := []string{"jsonnan", "main.", "[]", "float64", "Go value", "json.Number", "*string"}
+	tests := []struct {
+		name       string
+		validation bool
+		stdin      string
+		want       []string // substrings of stderr
+	}{
+		{"huge loss", false, valid + `{"iteration": 1, "loss": ` + huge + `, "time": 1}`,
+			[]string{"line 2", `"loss"`, "1000000000", "…", "1048577 bytes", "64-bit float"}},
+		{"huge iteration", false, `{"iteration": ` + huge + `, "loss": 1, "time": 1}`,
+			[]string{"line 1", `"iteration"`, "…", "larger than the maximum 9007199254740991"}},
+		{"huge string", false, `{"iteration": 1, "loss": "` + strings.Repeat("x", 1<<20) + `", "time": 1}`,
+			[]string{"line 1", `"loss"`, "xxxxxxxx", "…", "want a number"}},
+		{"huge unknown key", false, `{"iteration": 1, "loss": 1, "time": 1, "` + strings.Repeat("k", 1<<20) + `": 1}`,
+			[]string{"line 1", "unknown key", "kkkkkkk", "…", "iteration, loss, time, run_name"}},
+		{"huge malformed token", false, malformedPrefix + strings.Repeat("y", 1<<20) + `}`,
+			[]string{"line 1", fmt.Sprintf("malformed JSON at byte offset %d", len(malformedPrefix))}},
+		{"malformed after a bare NaN", false, `{"iteration": 1, "loss": NaN, "time": x}`,
+			[]string{"line 1", "malformed JSON at byte offset 38"}},
+		{"iteration above the maximum", false, `{"iteration": 9007199254740992, "loss": 1, "time": 1}`,
+			[]string{"line 1", "9007199254740992", "larger than the maximum 9007199254740991"}},
+		{"iteration 2^63-1", false, `{"iteration": 9223372036854775807, "loss": 1, "time": 1}`,
+			[]string{"line 1", "larger than the maximum 9007199254740991"}},
+		{"string iteration", false, `{"iteration": "3", "loss": 1, "time": 1}`,
+			[]string{"line 1", `"iteration" is the string "3"`, "without quotes"}},
+		{"string iteration in validation", true, `{"iteration": "3", "scores": [[[1]]]}`,
+			[]string{"line 1", `"iteration" is the string "3"`}},
+		{"duplicate key", false, `{"iteration": 3, "loss": 1, "loss": 2, "time": 1}`,
+			[]string{"line 1", `"loss" appears twice`}},
+		{"duplicate iteration key", false, `{"iteration": 3, "loss": 1, "time": 1, "iteration": 4}`,
+			[]string{"line 1", `"iteration" appears twice`}},
+		{"duplicate key spelled with an escape", false, `{"iteration": 3, "loss": 1, "lo\u0073s": 2, "time": 1}`,
+			[]string{"line 1", `"loss" appears twice`}},
+		{"duplicate key in validation", true, `{"iteration": 3, "scores": [[[1]]], "scores": [[[2]]]}`,
+			[]string{"line 1", `"scores" appears twice`}},
+		{"document is an array", false, `[1, 2, 3]`,
+			[]string{"line 1", "is an array, want a JSON object", `"iteration"`}},
+		{"loss is an array", false, `{"iteration": 1, "loss": [1], "time": 1}`,
+			[]string{"line 1", `"loss" is an array, want a number`}},
+		{"loss is an object", false, `{"iteration": 1, "loss": {}, "time": 1}`,
+			[]string{"line 1", `"loss" is an object, want a number`}},
+		{"scores is a number", true, `{"iteration": 1, "scores": 1}`,
+			[]string{"line 1", `"scores" is a number, want an array`}},
+		{"scores nested too shallow", true, `{"iteration": 1, "scores": [1]}`,
+			[]string{"line 1", `"scores"[0] is a number, want an array`}},
+		{"score is text", true, `{"iteration": 1, "scores": [[["a"]]]}`,
+			[]string{"line 1", `"scores"[0][0][0] is the string "a", want a number`}},
+		{"scores empty", true, `{"iteration": 1, "scores": []}`,
+			[]string{"line 1", "shape 0×0×0, want 1×1×2"}},
+		{"scores null", true, `{"iteration": 1, "scores": null}`,
+			[]string{"line 1", `"scores" is null, want an array`}},
+		{"scores nested too deep", true, `{"iteration": 1, "scores": [[[[1]]]]}`,
+			[]string{"line 1", `"scores"[0][0][0] is an array, want a number`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stats")
+			args := []string{"--store", dir, "put", "training", "r"}
+			if tt.validation {
+				args = []string{"--store", dir, "--preset", "dummy", "--datasets", "a", "--parameters", "threshold=0.5", "put", "validation", "r"}
+			}
+			r := runIn(t, tt.stdin, args...)
+			if r.code != exitError {
+				t.Fatalf("exit %d, want %d; stderr: %.2000s", r.code, exitError, r.stderr)
+			}
+			if len(r.stderr) > 2000 {
+				t.Errorf("stderr is %d bytes, want a short message:\n%.2000s", len(r.stderr), r.stderr)
+			}
+			for _, w := range append(tt.want, "nothing was stored") {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%.2000s", w, r.stderr)
+				}
+			}
+			msg, _, _ := strings.Cut(r.stderr, "\nhint:")
+			for _, g := range goTypes {
+				if strings.Contains(msg, g) {
+					t.Errorf("stderr shows the Go name %q:\n%.2000s", g, r.stderr)
+				}
+			}
+			if _, err := os.Stat(dir); err == nil {
+				if out := run(t, "--store", dir, "runs", "--json").stdout; strings.Contains(out, `"r"`) {
+					t.Errorf("rejected input was stored: %s", out)
+				}
+			}
+		})
+	}
+}
