@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
 )
 
 // storedTraining returns the iterations and entries stored for run.
@@ -374,6 +377,114 @@ func TestPutInputErrorsAreReadable(t *testing.T) {
 				if out := run(t, "--store", dir, "runs", "--json").stdout; strings.Contains(out, `"r"`) {
 					t.Errorf("rejected input was stored: %s", out)
 				}
+			}
+		})
+	}
+}
+
+// readBackFails is a store whose reads fail once a write has succeeded: the
+// write is committed, the follow-up read is not.
+type readBackFails struct {
+	*memstore.Store
+	wrote bool
+}
+
+var errReadBack = errors.New("read after write failed (injected)")
+
+func (s *readBackFails) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
+	err := s.Store.StoreTrainingStats(ctx, run, stats)
+	s.wrote = s.wrote || err == nil
+	return err
+}
+
+func (s *readBackFails) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	err := s.Store.StoreValidationIterationScores(ctx, run, scores)
+	s.wrote = s.wrote || err == nil
+	return err
+}
+
+func (s *readBackFails) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	if s.wrote {
+		return nil, errReadBack
+	}
+	return s.Store.SubsampleTraining(ctx, run, opts)
+}
+
+func (s *readBackFails) RetrieveValidationScores(ctx context.Context, run string) (*statstore.ValidationScores, error) {
+	if s.wrote {
+		return nil, errReadBack
+	}
+	return s.Store.RetrieveValidationScores(ctx, run)
+}
+
+// TestPutReadBackFailsAfterWrite: when the write is committed but reading
+// the run back for the report fails, put reports the write as done (exit
+// status 0) with the trained/validated-until the write gives, and warns on
+// stderr. Issue 10: put failed as if nothing had been stored.
+func TestPutReadBackFailsAfterWrite(t *testing.T) {
+	ctx := context.Background()
+	meta := statstore.Metadata{Datasets: []string{"a"}, Parameters: statstore.ThresholdParameters(0.5), EvaluationScores: statstore.DummyCriteria()}
+	scores := func(its ...int) *statstore.ValidationScores {
+		v := &statstore.ValidationScores{Metadata: meta}
+		for _, it := range its {
+			v.Scores = append(v.Scores, statstore.ValidationIterationScores{Iteration: it, Scores: [][][]float64{{{float64(it), 1}}}})
+		}
+		return v
+	}
+	tests := []struct {
+		name      string
+		put       func(s statstore.StatsStore) (putResult, error)
+		wantUntil int
+		check     func(t *testing.T, s statstore.StatsStore)
+	}{
+		{"training first write", func(s statstore.StatsStore) (putResult, error) {
+			return putTraining(ctx, s, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1, 2)})
+		}, 3, nil},
+		{"training append", func(s statstore.StatsStore) (putResult, error) {
+			if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1)}); err != nil {
+				return putResult{}, err
+			}
+			s.(*readBackFails).wrote = false
+			return putTraining(ctx, s, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1, 5, 9)})
+		}, 10, nil},
+		{"training replace", func(s statstore.StatsStore) (putResult, error) {
+			if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: iterations(0, 10, 20)}); err != nil {
+				return putResult{}, err
+			}
+			s.(*readBackFails).wrote = false
+			return putTraining(ctx, s, "r", &statstore.TrainingStats{IterationStats: iterations(0, 4)})
+		}, 5, nil},
+		{"validation first write", func(s statstore.StatsStore) (putResult, error) {
+			return putValidation(ctx, s, "r", scores(100, 200))
+		}, 201, nil},
+		{"validation append", func(s statstore.StatsStore) (putResult, error) {
+			if err := s.StoreValidationIterationScores(ctx, "r", scores(100)); err != nil {
+				return putResult{}, err
+			}
+			s.(*readBackFails).wrote = false
+			return putValidation(ctx, s, "r", scores(100, 300))
+		}, 301, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &readBackFails{Store: memstore.New(nil)}
+			res, err := tt.put(s)
+			if err != nil {
+				t.Fatalf("got error %v after a committed write, want the write reported as done", err)
+			}
+			if !strings.Contains(res.ReadBackError, errReadBack.Error()) {
+				t.Errorf("ReadBackError = %q, want the read's error", res.ReadBackError)
+			}
+			if res.UntilAfter != tt.wantUntil {
+				t.Errorf("UntilAfter = %d, want %d (what the write gives)", res.UntilAfter, tt.wantUntil)
+			}
+			var stdout, stderr bytes.Buffer
+			app := &App{Stdout: &stdout, Stderr: &stderr}
+			if err := app.printPut(outputFlags{}, res); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(stdout.String(), "r ") || !strings.Contains(stderr.String(), "warning") || !strings.Contains(stderr.String(), errReadBack.Error()) {
+				t.Errorf("printed stdout %q, stderr %q; want the result and a warning naming the failed read", stdout.String(), stderr.String())
 			}
 		})
 	}
