@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -67,6 +68,14 @@ func (a *App) Run(ctx context.Context, args []string) int {
 // report prints err for a user and returns its exit status.
 func (a *App) report(err error) int {
 	msg, hint, code := explain(err)
+	paths := pathsIn(err)
+	if spec := a.storeSpec(); !strings.Contains(spec, "://") {
+		paths = append(paths, spec)
+	}
+	if a.global.meta != "" {
+		paths = append(paths, a.global.meta)
+	}
+	msg = namePathsOnce(msg, paths)
 	fmt.Fprintf(a.Stderr, "statstore: %s\n", msg)
 	if hint != "" {
 		fmt.Fprintf(a.Stderr, "hint: %s\n", hint)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -94,4 +96,53 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// namePathsOnce removes the repetitions of each path from msg: layers of
+// wrapping each name the path they work on ("open store P: filestore:
+// open P: mkdir P: not a directory"), which a user needs to read once
+// ("open store P: filestore: open: mkdir: not a directory"). A path is
+// matched as a whole word followed by a colon, so a path that only starts
+// another one is left alone.
+func namePathsOnce(msg string, paths []string) string {
+	for _, p := range paths {
+		if len(p) < 2 {
+			continue // "/" or ".": too short to tell from other text
+		}
+		tok := " " + p + ":"
+		first := strings.Index(msg, tok)
+		if first < 0 {
+			continue
+		}
+		end := first + len(tok)
+		msg = msg[:end] + strings.ReplaceAll(msg[end:], tok, ":")
+	}
+	return msg
+}
+
+// pathsIn returns the paths of the *fs.PathError and *os.LinkError values
+// in err's chain.
+func pathsIn(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+			return
+		case *fs.PathError:
+			out = append(out, e.Path)
+		case *os.LinkError:
+			out = append(out, e.Old, e.New)
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
 }

@@ -139,3 +139,57 @@ func TestCompletion(t *testing.T) {
 		}
 	})
 }
+
+// TestPathNamedOnce: a message names a path once (issue 10: "paths
+// repeated in messages", e.g. "open store P: filestore: open P: mkdir P:
+// not a directory").
+func TestPathNamedOnce(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		path  string
+	}{
+		{"store is a file, write", []string{"--store", file, "put", "training", "r"}, `{"iteration": 0, "loss": 1, "time": 1}`, file},
+		{"store is a file, read", []string{"--store", file, "runs"}, "", file},
+		{"store under a file, write", []string{"--store", filepath.Join(file, "s"), "put", "training", "r"}, `{"iteration": 0, "loss": 1, "time": 1}`, filepath.Join(file, "s")},
+		{"metadata file is a directory", []string{"--store", filepath.Join(tmp, "s"), "--meta", tmp, "put", "validation", "r"}, `{"iteration": 0, "scores": [[[1]]]}`, tmp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runIn(t, tt.stdin, tt.args...)
+			if r.code == exitOK {
+				t.Fatalf("exit 0, want an error; stdout:\n%s", r.stdout)
+			}
+			msg, _, _ := strings.Cut(r.stderr, "\nhint:")
+			if n := strings.Count(msg, tt.path+":"); n != 1 {
+				t.Errorf("the message names %s %d times, want once:\n%s", tt.path, n, r.stderr)
+			}
+		})
+	}
+}
+
+func TestNamePathsOnce(t *testing.T) {
+	tests := []struct {
+		msg   string
+		paths []string
+		want  string
+	}{
+		{"open store /s: filestore: open /s: mkdir /s: not a directory", []string{"/s"}, "open store /s: filestore: open: mkdir: not a directory"},
+		{"read metadata file /m: read /m: is a directory", []string{"/m"}, "read metadata file /m: read: is a directory"},
+		// A path that only starts another one is not a repetition.
+		{"open store /s/x: filestore: open /s/x: mkdir /s: not a directory", []string{"/s"}, "open store /s/x: filestore: open /s/x: mkdir /s: not a directory"},
+		{"open store /s/x: filestore: open /s/x: mkdir /s: not a directory", []string{"/s", "/s/x"}, "open store /s/x: filestore: open: mkdir /s: not a directory"},
+		{"no paths: x", nil, "no paths: x"},
+	}
+	for _, tt := range tests {
+		if got := namePathsOnce(tt.msg, tt.paths); got != tt.want {
+			t.Errorf("namePathsOnce(%q, %q) =\n%q, want\n%q", tt.msg, tt.paths, got, tt.want)
+		}
+	}
+}
