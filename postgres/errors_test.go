@@ -138,3 +138,18 @@ func TestMaxIterationFitsTheSchema(t *testing.T) {
 		t.Errorf("store iteration 2^63-1: got %v, want ErrInvalidArgument without a SQLSTATE", err)
 	}
 }
+
+// TestConnectErrorNamesSocketOnce: pgx's connect error names the socket
+// twice ("P (dir): dial error: dial unix P: ...") and the user and
+// database; the store's error names what failed once.
+func TestConnectErrorNamesSocketOnce(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(context.Background(), "postgres://postgres@/postgres?host="+dir+"&connect_timeout=5", Options{})
+	if !errors.Is(err, statstore.ErrUnavailable) {
+		t.Fatalf("got %v, want ErrUnavailable", err)
+	}
+	socket := dir + "/.s.PGSQL.5432"
+	if n := strings.Count(err.Error(), socket); n != 1 {
+		t.Errorf("error names %s %d times, want once: %v", socket, n, err)
+	}
+}

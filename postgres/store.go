@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -202,9 +204,16 @@ func classifyServerError(e *pgconn.PgError) (error, string) {
 }
 
 // unavailableError reports that the server could not be reached or the
-// connection broke: the call may succeed when retried.
+// connection broke: the call may succeed when retried. For a failed dial
+// the message gives the network error alone ("dial unix P: connect: ...");
+// pgx's own message names the address twice, and the user and database.
 func unavailableError(what, msg string, err error) error {
-	return &backendError{msg: fmt.Sprintf("postgres: %s: %s: %v", what, msg, err), sentinel: statstore.ErrUnavailable, err: err}
+	detail := err.Error()
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && !strings.Contains(detail, "\n") {
+		detail = opErr.Error()
+	}
+	return &backendError{msg: fmt.Sprintf("postgres: %s: %s: %s", what, msg, detail), sentinel: statstore.ErrUnavailable, err: err}
 }
 
 // backendError is an error whose message is written for the user; it
