@@ -98,3 +98,20 @@ func TestIterationTooLarge(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanTrainingAfterOverflowedTrainedUntil: a history stored before the
+// bound that ends at iteration math.MaxInt64 has a trained-until (last + 1)
+// that overflows to math.MinInt. New stats replace it (it reaches further
+// than any they can have) instead of failing on a negative trained-until,
+// which wedged the run.
+func TestPlanTrainingAfterOverflowedTrainedUntil(t *testing.T) {
+	storedUntil := math.MaxInt64
+	storedUntil++ // what last + 1 gives for a last iteration of math.MaxInt64
+	plan, err := statstore.PlanTraining(storedUntil, trainingStats(t, 0, 1, 2))
+	if err != nil || plan.Action != statstore.WriteReplace || !plan.Overwrite || len(plan.Entries) != 3 {
+		t.Errorf("PlanTraining(%d, [0 1 2]) = %+v, %v; want a replace with the 3 entries", storedUntil, plan, err)
+	}
+	if _, err := statstore.PlanTraining(-1, trainingStats(t, 0)); !errors.Is(err, statstore.ErrInvalidArgument) {
+		t.Errorf("PlanTraining(-1, [0]) = %v, want ErrInvalidArgument", err)
+	}
+}

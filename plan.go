@@ -2,6 +2,7 @@ package statstore
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -51,6 +52,13 @@ type TrainingPlan struct {
 func PlanTraining(storedUntil int, stats *TrainingStats) (TrainingPlan, error) {
 	if stats == nil {
 		return TrainingPlan{}, invalid("training stats are nil")
+	}
+	if storedUntil == math.MinInt {
+		// The stored history ends at iteration math.MaxInt64, which was
+		// accepted before MaxIteration existed, and last + 1 overflowed:
+		// it reaches further than any stats that can be stored now, so
+		// the rule replaces it (and the run is not wedged).
+		storedUntil = math.MaxInt
 	}
 	if storedUntil < 0 {
 		return TrainingPlan{}, invalid("stored trained-until %d is negative, want >= 0", storedUntil)
