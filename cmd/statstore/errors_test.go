@@ -193,3 +193,23 @@ func TestNamePathsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagValueErrors: a flag value that does not parse is explained in
+// the user's terms (it showed "strconv.ParseInt: parsing ...: invalid
+// syntax").
+func TestFlagValueErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stats")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--store", dir, "demo", "--iterations", "abc"}, `invalid value "abc" for --iterations: want an integer`},
+		{[]string{"--store", dir, "runs", "--json=maybe"}, `invalid value "maybe" for --json: want true or false`},
+	}
+	for _, tt := range tests {
+		r := run(t, tt.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") {
+			t.Errorf("statstore %s: exit %d, stderr %q; want %d and %q without Go names", strings.Join(tt.args, " "), r.code, r.stderr, exitUsage, tt.want)
+		}
+	}
+}
