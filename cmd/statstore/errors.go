@@ -70,6 +70,10 @@ func explain(err error) (msg, hint string, code int) {
 		return msg, "iterations must be strictly increasing, one entry per iteration", exitError
 	case errors.Is(err, statstore.ErrShapeMismatch):
 		return msg, "every scores array is nested [dataset][parameter set][criterion] with the sizes of the metadata", exitError
+	case errors.Is(err, statstore.ErrUnavailable):
+		return msg, "the store cannot be reached right now (a database that is down or restarting?); the write either happened whole or not at all: run the command again when it is back", exitError
+	case errors.Is(err, statstore.ErrStorageFull):
+		return msg, "the disk (or database) is full and nothing was written: free space, then run the command again", exitError
 	case errors.Is(err, statstore.ErrNotFound):
 		return msg, "list what the store holds with statstore runs", exitError
 	case errors.Is(err, context.Canceled):

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
 )
 
 func TestErrors(t *testing.T) {
@@ -210,6 +212,23 @@ func TestFlagValueErrors(t *testing.T) {
 		r := run(t, tt.args...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") {
 			t.Errorf("statstore %s: exit %d, stderr %q; want %d and %q without Go names", strings.Join(tt.args, " "), r.code, r.stderr, exitUsage, tt.want)
+		}
+	}
+}
+
+// TestExplainRetryableErrors: a store that is down or full gets a hint
+// that nothing was written and the command can be run again.
+func TestExplainRetryableErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("postgres: store training stats: cannot connect: %w", statstore.ErrUnavailable), "run the command again"},
+		{fmt.Errorf("filestore: append: no space left on device: %w", statstore.ErrStorageFull), "free space"},
+	} {
+		_, hint, code := explain(tc.err)
+		if code != exitError || !strings.Contains(hint, tc.want) {
+			t.Errorf("explain(%v) = hint %q, exit %d; want a hint saying %q, exit %d", tc.err, hint, code, tc.want, exitError)
 		}
 	}
 }
