@@ -2,6 +2,7 @@ package statstore
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -44,17 +45,31 @@ type TrainingPlan struct {
 // the stored TrainedUntil (0 when nothing is stored). Every store implements
 // StoreTrainingStats with it. Stats to be stored whole (first store or
 // replace) must pass Validate; on an append only the entries appended are
-// checked (non-negative, strictly increasing, all >= storedUntil), so a
+// checked (non-negative, at most MaxIteration, strictly increasing, all >=
+// storedUntil), so a
 // trainer that hands over its whole history at every checkpoint costs
 // O(new entries), not O(history).
 func PlanTraining(storedUntil int, stats *TrainingStats) (TrainingPlan, error) {
 	if stats == nil {
 		return TrainingPlan{}, invalid("training stats are nil")
 	}
+	if storedUntil == math.MinInt {
+		// The stored history ends at iteration math.MaxInt64, which was
+		// accepted before MaxIteration existed, and last + 1 overflowed:
+		// it reaches further than any stats that can be stored now, so
+		// the rule replaces it (and the run is not wedged).
+		storedUntil = math.MaxInt
+	}
 	if storedUntil < 0 {
 		return TrainingPlan{}, invalid("stored trained-until %d is negative, want >= 0", storedUntil)
 	}
 	n := len(stats.IterationStats)
+	if n > 0 {
+		// Checked first: last + 1 below must not overflow.
+		if err := stats.IterationStats[n-1].Validate(); err != nil {
+			return TrainingPlan{}, fmt.Errorf("training stats entry %d: %w", n-1, err)
+		}
+	}
 	if n > 0 && storedUntil > 0 && stats.IterationStats[n-1].Iteration+1 > storedUntil {
 		// Append: DaCapo hands over the whole history at every checkpoint,
 		// so check only the entries to be written, in O(new entries).

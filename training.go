@@ -7,6 +7,21 @@ import (
 	"github.com/statstore/statstore/labeled"
 )
 
+// MaxIteration is the largest iteration a training or validation entry may
+// have: 2^53 − 1, JavaScript's Number.MAX_SAFE_INTEGER. Larger ones are
+// rejected with ErrInvalidArgument, by the same check in every backend.
+//
+// Why this bound and not math.MaxInt64: iterations travel as JSON numbers,
+// and most JSON clients (the dashboard in the browser, jq, any decoder that
+// reads numbers as float64) hold integers exactly only up to 2^53; an
+// iteration above that would silently read back as a neighbouring one.
+// With this bound every iteration and every trained-until and
+// validated-until (last iteration + 1, at most 2^53) is exact as a float64,
+// in Python, in the PostgreSQL bigint columns and in the file format, and
+// last iteration + 1 can never overflow. No real run comes near it: at one
+// iteration per microsecond, 2^53 iterations take 285 years.
+const MaxIteration = 1<<53 - 1
+
 // TrainingIterationStats is what one optimisation step logged: its 0-based
 // iteration, the loss and the seconds the step took. Any float64 is a legal
 // loss or time, NaN and ±Inf included; stores keep them bit-exactly.
@@ -16,10 +31,21 @@ type TrainingIterationStats struct {
 	Time      float64
 }
 
-// Validate reports a negative iteration.
+// Validate reports a negative iteration or one above MaxIteration.
 func (s TrainingIterationStats) Validate() error {
-	if s.Iteration < 0 {
-		return invalid("training iteration %d is negative, want >= 0", s.Iteration)
+	return checkIteration("training", s.Iteration)
+}
+
+// checkIteration reports an iteration that is negative or above
+// MaxIteration, wrapping ErrInvalidArgument; kind is "training" or
+// "validation".
+func checkIteration(kind string, it int) error {
+	if it < 0 {
+		return invalid("%s iteration %d is negative, want >= 0", kind, it)
+	}
+	if it > MaxIteration {
+		return invalid("%s iteration %d is larger than the maximum %d (2^53-1, the largest integer every JSON client reads exactly)",
+			kind, it, MaxIteration)
 	}
 	return nil
 }
@@ -41,8 +67,8 @@ func NewTrainingStats(stats ...TrainingIterationStats) (*TrainingStats, error) {
 	return t, nil
 }
 
-// Validate reports a negative iteration or iterations that are not strictly
-// increasing.
+// Validate reports an iteration that is negative or above MaxIteration, or
+// iterations that are not strictly increasing.
 func (t *TrainingStats) Validate() error {
 	for i, s := range t.IterationStats {
 		if err := s.Validate(); err != nil {

@@ -25,12 +25,9 @@ type ValidationIterationScores struct {
 	Scores    [][][]float64
 }
 
-// Validate reports a negative iteration.
+// Validate reports a negative iteration or one above MaxIteration.
 func (s ValidationIterationScores) Validate() error {
-	if s.Iteration < 0 {
-		return invalid("validation iteration %d is negative, want >= 0", s.Iteration)
-	}
-	return nil
+	return checkIteration("validation", s.Iteration)
 }
 
 // Shape returns the lengths of the three axes, and false when the array is
@@ -130,8 +127,8 @@ func shapeFits(got, want [3]int) bool {
 	return got[2] == want[2]
 }
 
-// Validate reports invalid metadata, negative, unsorted or repeated
-// iterations and scores of the wrong shape.
+// Validate reports invalid metadata, iterations that are negative, above
+// MaxIteration, unsorted or repeated, and scores of the wrong shape.
 func (v *ValidationScores) Validate() error {
 	if err := v.Metadata.Validate(); err != nil {
 		return err

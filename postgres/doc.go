@@ -62,4 +62,18 @@
 // pooled connection to a server that has restarted since) is retried on a
 // fresh connection, and a broken connection empties the pool, so the first
 // call after the server is back succeeds.
+//
+// Errors are translated at this edge. A server that cannot be reached, a
+// lost connection, and server errors a client should retry (shutting down
+// or starting up, too many connections, out of memory, a serialization
+// failure or deadlock) wrap statstore.ErrUnavailable; a full disk (SQLSTATE
+// 53100) wraps statstore.ErrStorageFull; a value the database refuses (a
+// data exception or a check constraint) wraps statstore.ErrInvalidArgument.
+// Their messages give the server's words without the SQLSTATE code; the
+// *pgconn.PgError stays reachable with errors.As. After a lost connection
+// a write may have committed: retrying it is safe, as the extend-or-
+// overwrite and merge rules make a repeated call store the same data.
+// Iterations above statstore.MaxIteration are refused by the domain's
+// check before anything is sent (the bigint columns would hold them, but
+// trained-until, last iteration + 1, could overflow).
 package postgres

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -105,7 +107,17 @@ func (s *Store) do(ctx context.Context, what string, fn func(*pgxConn) error) er
 			if ctx.Err() != nil {
 				return wrapError(what, err)
 			}
-			return fmt.Errorf("postgres: %s: cannot connect to PostgreSQL (is the server running and reachable?): %w", what, err)
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) {
+				if sentinel, _ := classifyServerError(pgErr); sentinel == nil {
+					// The server answered and refused: a wrong password,
+					// a database that does not exist. Retrying will not
+					// help.
+					return fmt.Errorf("postgres: %s: PostgreSQL refused the connection: %w", what, err)
+				}
+				return wrapError(what, err)
+			}
+			return unavailableError(what, "cannot connect to PostgreSQL (is the server running and reachable?)", err)
 		}
 		err = fn(c)
 		broken := c.Conn().IsClosed()
@@ -118,8 +130,8 @@ func (s *Store) do(ctx context.Context, what string, fn func(*pgxConn) error) er
 		}
 		s.pool.Reset()
 		if !pgconn.SafeToRetry(err) || attempt == maxAttempts {
-			return fmt.Errorf("postgres: %s: lost the connection to PostgreSQL (the server stopped or restarted; "+
-				"the call may not have completed, the next call reconnects): %w", what, err)
+			return unavailableError(what, "lost the connection to PostgreSQL (the server stopped or restarted; "+
+				"the call may not have completed, the next call reconnects)", err)
 		}
 	}
 	return wrapError(what, err)
@@ -139,14 +151,81 @@ func (s *Store) readTx(ctx context.Context, what string, fn func(pgx.Tx) error) 
 	return s.tx(ctx, what, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
-// wrapError prefixes err with the package and the call.
+// wrapError prefixes err with the package and the call. A server error
+// that a client should retry (the server is shutting down, starting up or
+// out of connections; a serialization failure) wraps
+// statstore.ErrUnavailable, a full disk statstore.ErrStorageFull and a
+// value the database refuses statstore.ErrInvalidArgument; their messages
+// are the server's words without the SQLSTATE code.
 func wrapError(what string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if sentinel, msg := classifyServerError(pgErr); sentinel != nil {
+			return &backendError{msg: fmt.Sprintf("postgres: %s: %s", what, msg), sentinel: sentinel, err: err}
+		}
 		return fmt.Errorf("postgres: %s: server error: %w", what, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
 }
+
+// SQLSTATE codes (PostgreSQL manual, appendix A) that wrapError classifies
+// besides whole classes.
+const (
+	sqlstateDiskFull       = "53100"
+	sqlstateCheckViolation = "23514"
+)
+
+// retryableSQLSTATE reports the codes of errors a client should retry
+// later: admin_shutdown, crash_shutdown, cannot_connect_now,
+// too_many_connections, out_of_memory, serialization_failure,
+// deadlock_detected.
+func retryableSQLSTATE(code string) bool {
+	switch code {
+	case "57P01", "57P02", "57P03", "53300", "53200", "40001", "40P01":
+		return true
+	}
+	return false
+}
+
+// classifyServerError returns the sentinel a server error wraps (nil for
+// none) and its message for the user.
+func classifyServerError(e *pgconn.PgError) (error, string) {
+	class := e.Code[:min(2, len(e.Code))]
+	switch {
+	case e.Code == sqlstateDiskFull:
+		return statstore.ErrStorageFull, fmt.Sprintf("the database server's disk is full (%s); nothing was written, free space and retry", e.Message)
+	case class == "08", retryableSQLSTATE(e.Code):
+		return statstore.ErrUnavailable, fmt.Sprintf("PostgreSQL cannot take the call right now (%s); retry later", e.Message)
+	case class == "22", // data exception: a value out of range, malformed
+		e.Code == sqlstateCheckViolation:
+		return statstore.ErrInvalidArgument, fmt.Sprintf("PostgreSQL refused a value (%s)", e.Message)
+	}
+	return nil, ""
+}
+
+// unavailableError reports that the server could not be reached or the
+// connection broke: the call may succeed when retried. For a failed dial
+// the message gives the network error alone ("dial unix P: connect: ...");
+// pgx's own message names the address twice, and the user and database.
+func unavailableError(what, msg string, err error) error {
+	detail := err.Error()
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && !strings.Contains(detail, "\n") {
+		detail = opErr.Error()
+	}
+	return &backendError{msg: fmt.Sprintf("postgres: %s: %s: %s", what, msg, detail), sentinel: statstore.ErrUnavailable, err: err}
+}
+
+// backendError is an error whose message is written for the user; it
+// wraps a root sentinel and the driver's error.
+type backendError struct {
+	msg      string
+	sentinel error
+	err      error
+}
+
+func (e *backendError) Error() string   { return e.msg + ": " + e.sentinel.Error() }
+func (e *backendError) Unwrap() []error { return []error{e.sentinel, e.err} }
 
 // checkRun reports an invalid run name.
 func checkRun(what, run string) error {

@@ -22,7 +22,7 @@ func TestOpenErrors(t *testing.T) {
 		want      string
 	}{
 		{"malformed URL", "postgres://%zz", statstore.ErrInvalidArgument, "connection URL"},
-		{"no server", "postgres://postgres@/postgres?host=" + t.TempDir() + "&connect_timeout=5", nil, "cannot connect to PostgreSQL"},
+		{"no server", "postgres://postgres@/postgres?host=" + t.TempDir() + "&connect_timeout=5", statstore.ErrUnavailable, "cannot connect to PostgreSQL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/statstore/statstore"
 )
@@ -49,6 +50,11 @@ func badInputTests() []test {
 		// of them may be written.
 		{"OutOfOrderInAppendedPart", Training(0, 25, 26, 28, 27), statstore.ErrOutOfOrder},
 		{"DuplicateInAppendedPart", Training(20, 25, 25), statstore.ErrOutOfOrder},
+		// Issue 10 (C3): math.MaxInt64 was accepted, and trained-until
+		// (last iteration + 1) overflowed.
+		{"IterationAboveMax", Training(0, statstore.MaxIteration+1), statstore.ErrInvalidArgument},
+		{"IterationMaxInt64", Training(0, 1, math.MaxInt64), statstore.ErrInvalidArgument},
+		{"IterationAboveMaxInAppendedPart", Training(20, 25, statstore.MaxIteration+1), statstore.ErrInvalidArgument},
 	}
 	validationCases := []struct {
 		name   string
@@ -61,6 +67,8 @@ func badInputTests() []test {
 		{"OutOfOrderLater", Scores(m, 30, 50, 40), statstore.ErrOutOfOrder},
 		{"Duplicate", Scores(m, 30, 30), statstore.ErrDuplicateIteration},
 		{"DuplicateLater", Scores(m, 30, 40, 40), statstore.ErrDuplicateIteration},
+		{"IterationAboveMax", Scores(m, 30, statstore.MaxIteration+1), statstore.ErrInvalidArgument},
+		{"IterationMaxInt64", Scores(m, math.MaxInt64), statstore.ErrInvalidArgument},
 		{"ShapeTooFewDatasets", wrongDatasets, statstore.ErrShapeMismatch},
 		{"ShapeTooManyParameters", wrongParams, statstore.ErrShapeMismatch},
 		{"ShapeTooFewCriteria", wrongCriteria, statstore.ErrShapeMismatch},

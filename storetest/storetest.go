@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Isolation", isolationTests},
 		{"RunNames", nameTests},
 		{"BadInput", badInputTests},
+		{"IterationBound", iterationTests},
 		{"Aliasing", aliasingTests},
 		{"Closed", closedTests},
 		{"Concurrent", concurrentTests},

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -54,12 +56,26 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	var sig interrupted
+	if cause := context.Cause(ctx); errors.As(cause, &sig) && !errors.As(err, &sig) {
+		// The command failed because the signal cancelled what it was
+		// doing: say so first.
+		err = fmt.Errorf("%w: %w", sig, err)
+	}
 	return a.report(err)
 }
 
 // report prints err for a user and returns its exit status.
 func (a *App) report(err error) int {
 	msg, hint, code := explain(err)
+	paths := pathsIn(err)
+	if spec := a.storeSpec(); !strings.Contains(spec, "://") {
+		paths = append(paths, spec)
+	}
+	if a.global.meta != "" {
+		paths = append(paths, a.global.meta)
+	}
+	msg = namePathsOnce(msg, paths)
 	fmt.Fprintf(a.Stderr, "statstore: %s\n", msg)
 	if hint != "" {
 		fmt.Fprintf(a.Stderr, "hint: %s\n", hint)

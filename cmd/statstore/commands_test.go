@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/cliexport"
+	"github.com/statstore/statstore/memstore"
 )
 
 func TestRunsShowOnDemo(t *testing.T) {
@@ -449,5 +453,97 @@ func TestCopyAndEnvironment(t *testing.T) {
 	b := mustRun(t, "--store", dst, "export", "demo_unet", "--what", "validation").stdout
 	if a != b {
 		t.Error("the copy's validation export differs from the original's")
+	}
+}
+
+// TestDeleteReportsWhatItDeleted: delete says what it removed, says so
+// when there was nothing to remove (it printed "deleted ..." for a run
+// that never existed), and leaves the run out of statstore runs.
+func TestDeleteReportsWhatItDeleted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stats")
+	mustRunIn(t, trainingDocs(iterations(0, 1, 2)...), "--store", dir, "put", "training", "r")
+	mustRunIn(t, `{"iteration": 10, "scores": [[[1, 2]]]}`, "--store", dir, "--preset", "dummy", "--datasets", "a", "--parameters", "threshold=0.5", "put", "validation", "r")
+	mustRunIn(t, trainingDocs(iterations(0)...), "--store", dir, "put", "training", "other")
+	steps := []struct {
+		args    []string
+		want    []string
+		notWant []string
+	}{
+		{[]string{"delete", "never_existed"}, []string{"nothing to delete", "never_existed"}, []string{"deleted"}},
+		{[]string{"delete", "never_existed", "--training"}, []string{"nothing to delete", "no training stats"}, []string{"deleted"}},
+		{[]string{"delete", "r", "--validation"}, []string{"deleted the validation scores of r", "1 checkpoint"}, []string{"training"}},
+		{[]string{"delete", "r", "--validation"}, []string{"nothing to delete", "no validation scores"}, []string{"deleted"}},
+		{[]string{"delete", "r"}, []string{"deleted the training stats of r", "3 entries"}, []string{"validation"}},
+		{[]string{"delete", "r"}, []string{"nothing to delete"}, []string{"deleted"}},
+	}
+	for _, st := range steps {
+		out := mustRun(t, append([]string{"--store", dir}, st.args...)...).stdout
+		for _, w := range st.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("statstore %s: stdout %q lacks %q", strings.Join(st.args, " "), out, w)
+			}
+		}
+		for _, w := range st.notWant {
+			if strings.Contains(out, w) {
+				t.Errorf("statstore %s: stdout %q says %q", strings.Join(st.args, " "), out, w)
+			}
+		}
+	}
+	var runs []runSummary
+	decodeJSON(t, mustRun(t, "--store", dir, "runs", "--json"), &runs)
+	if len(runs) != 1 || runs[0].Run != "other" {
+		t.Errorf("runs after deleting r: %+v, want only other", runs)
+	}
+}
+
+// keepsOnDelete is a store whose deletes succeed without deleting.
+type keepsOnDelete struct{ *memstore.Store }
+
+func (keepsOnDelete) DeleteRun(context.Context, string) error { return nil }
+
+// TestDeleteChecksTheRunIsGone: a delete that the store acknowledged but
+// that left the data is reported as an error, not as done.
+func TestDeleteChecksTheRunIsGone(t *testing.T) {
+	ctx := context.Background()
+	s := keepsOnDelete{memstore.New(nil)}
+	if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	err := deleteFromStore(ctx, s, &stdout, io.Discard, "r", deleteAll)
+	if err == nil || !strings.Contains(err.Error(), "still") {
+		t.Errorf("deleteFromStore = %v, want an error saying the run still has data; stdout %q", err, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "deleted") {
+		t.Errorf("stdout %q reports a delete that did not happen", stdout.String())
+	}
+}
+
+// listFails is a store whose ListRuns fails, as when another run is damaged.
+type listFails struct{ *memstore.Store }
+
+func (listFails) ListRuns(context.Context) ([]statstore.RunInfo, error) {
+	return nil, errors.New("another run is damaged (injected)")
+}
+
+// TestDeleteWhenRunsCannotBeListed: the delete still happens (a user
+// deleting a damaged run must be able to), and stderr says what could not
+// be checked.
+func TestDeleteWhenRunsCannotBeListed(t *testing.T) {
+	ctx := context.Background()
+	s := listFails{memstore.New(nil)}
+	if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := deleteFromStore(ctx, s, &stdout, &stderr, "r", deleteAll); err != nil {
+		t.Fatalf("deleteFromStore: %v", err)
+	}
+	if got, err := s.Store.RetrieveTrainingStats(ctx, "r"); err != nil || got.Len() != 0 {
+		t.Errorf("after delete: %d entries (%v), want none", got.Len(), err)
+	}
+	if !strings.Contains(stdout.String(), "deleted the training stats and validation scores of r") ||
+		!strings.Contains(stderr.String(), "warning") || !strings.Contains(stderr.String(), "injected") {
+		t.Errorf("stdout %q, stderr %q: want the delete reported and a warning naming the failed listing", stdout.String(), stderr.String())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,7 +52,10 @@ func explain(err error) (msg, hint string, code int) {
 	}
 	msg = err.Error()
 	var usage usageError
+	var sig interrupted
 	switch {
+	case errors.As(err, &sig):
+		return msg, "", sig.exitCode()
 	case errors.As(err, &usage), isCobraUsage(msg):
 		return msg, "see statstore --help, or statstore COMMAND --help", exitUsage
 	case errors.Is(err, statstore.ErrCorrupt):
@@ -65,6 +70,10 @@ func explain(err error) (msg, hint string, code int) {
 		return msg, "iterations must be strictly increasing, one entry per iteration", exitError
 	case errors.Is(err, statstore.ErrShapeMismatch):
 		return msg, "every scores array is nested [dataset][parameter set][criterion] with the sizes of the metadata", exitError
+	case errors.Is(err, statstore.ErrUnavailable):
+		return msg, "the store cannot be reached right now (a database that is down or restarting?); the write either happened whole or not at all: run the command again when it is back", exitError
+	case errors.Is(err, statstore.ErrStorageFull):
+		return msg, "the disk (or database) is full and nothing was written: free space, then run the command again", exitError
 	case errors.Is(err, statstore.ErrNotFound):
 		return msg, "list what the store holds with statstore runs", exitError
 	case errors.Is(err, context.Canceled):
@@ -91,4 +100,53 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// namePathsOnce removes the repetitions of each path from msg: layers of
+// wrapping each name the path they work on ("open store P: filestore:
+// open P: mkdir P: not a directory"), which a user needs to read once
+// ("open store P: filestore: open: mkdir: not a directory"). A path is
+// matched as a whole word followed by a colon, so a path that only starts
+// another one is left alone.
+func namePathsOnce(msg string, paths []string) string {
+	for _, p := range paths {
+		if len(p) < 2 {
+			continue // "/" or ".": too short to tell from other text
+		}
+		tok := " " + p + ":"
+		first := strings.Index(msg, tok)
+		if first < 0 {
+			continue
+		}
+		end := first + len(tok)
+		msg = msg[:end] + strings.ReplaceAll(msg[end:], tok, ":")
+	}
+	return msg
+}
+
+// pathsIn returns the paths of the *fs.PathError and *os.LinkError values
+// in err's chain.
+func pathsIn(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+			return
+		case *fs.PathError:
+			out = append(out, e.Path)
+		case *os.LinkError:
+			out = append(out, e.Old, e.New)
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
 }

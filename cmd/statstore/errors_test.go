@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
 )
 
 func TestErrors(t *testing.T) {
@@ -138,4 +140,95 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("format completion:\n%s", r.stdout)
 		}
 	})
+}
+
+// TestPathNamedOnce: a message names a path once (issue 10: "paths
+// repeated in messages", e.g. "open store P: filestore: open P: mkdir P:
+// not a directory").
+func TestPathNamedOnce(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		path  string
+	}{
+		{"store is a file, write", []string{"--store", file, "put", "training", "r"}, `{"iteration": 0, "loss": 1, "time": 1}`, file},
+		{"store is a file, read", []string{"--store", file, "runs"}, "", file},
+		{"store under a file, write", []string{"--store", filepath.Join(file, "s"), "put", "training", "r"}, `{"iteration": 0, "loss": 1, "time": 1}`, filepath.Join(file, "s")},
+		{"metadata file is a directory", []string{"--store", filepath.Join(tmp, "s"), "--meta", tmp, "put", "validation", "r"}, `{"iteration": 0, "scores": [[[1]]]}`, tmp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runIn(t, tt.stdin, tt.args...)
+			if r.code == exitOK {
+				t.Fatalf("exit 0, want an error; stdout:\n%s", r.stdout)
+			}
+			msg, _, _ := strings.Cut(r.stderr, "\nhint:")
+			if n := strings.Count(msg, tt.path+":"); n != 1 {
+				t.Errorf("the message names %s %d times, want once:\n%s", tt.path, n, r.stderr)
+			}
+		})
+	}
+}
+
+func TestNamePathsOnce(t *testing.T) {
+	tests := []struct {
+		msg   string
+		paths []string
+		want  string
+	}{
+		{"open store /s: filestore: open /s: mkdir /s: not a directory", []string{"/s"}, "open store /s: filestore: open: mkdir: not a directory"},
+		{"read metadata file /m: read /m: is a directory", []string{"/m"}, "read metadata file /m: read: is a directory"},
+		// A path that only starts another one is not a repetition.
+		{"open store /s/x: filestore: open /s/x: mkdir /s: not a directory", []string{"/s"}, "open store /s/x: filestore: open /s/x: mkdir /s: not a directory"},
+		{"open store /s/x: filestore: open /s/x: mkdir /s: not a directory", []string{"/s", "/s/x"}, "open store /s/x: filestore: open: mkdir /s: not a directory"},
+		{"no paths: x", nil, "no paths: x"},
+	}
+	for _, tt := range tests {
+		if got := namePathsOnce(tt.msg, tt.paths); got != tt.want {
+			t.Errorf("namePathsOnce(%q, %q) =\n%q, want\n%q", tt.msg, tt.paths, got, tt.want)
+		}
+	}
+}
+
+// TestFlagValueErrors: a flag value that does not parse is explained in
+// the user's terms (it showed "strconv.ParseInt: parsing ...: invalid
+// syntax").
+func TestFlagValueErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stats")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--store", dir, "demo", "--iterations", "abc"}, `invalid value "abc" for --iterations: want an integer`},
+		{[]string{"--store", dir, "runs", "--json=maybe"}, `invalid value "maybe" for --json: want true or false`},
+	}
+	for _, tt := range tests {
+		r := run(t, tt.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") {
+			t.Errorf("statstore %s: exit %d, stderr %q; want %d and %q without Go names", strings.Join(tt.args, " "), r.code, r.stderr, exitUsage, tt.want)
+		}
+	}
+}
+
+// TestExplainRetryableErrors: a store that is down or full gets a hint
+// that nothing was written and the command can be run again.
+func TestExplainRetryableErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("postgres: store training stats: cannot connect: %w", statstore.ErrUnavailable), "run the command again"},
+		{fmt.Errorf("filestore: append: no space left on device: %w", statstore.ErrStorageFull), "free space"},
+	} {
+		_, hint, code := explain(tc.err)
+		if code != exitError || !strings.Contains(hint, tc.want) {
+			t.Errorf("explain(%v) = hint %q, exit %d; want a hint saying %q, exit %d", tc.err, hint, code, tc.want, exitError)
+		}
+	}
 }

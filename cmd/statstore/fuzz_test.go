@@ -14,6 +14,8 @@ func FuzzParseTrainingInput(f *testing.F) {
 	f.Add([]byte("{\"iteration\": 0, \"loss\": NaN, \"time\": Infinity}\n{\"iteration\": 5, \"loss\": \"-Infinity\", \"time\": 1}\n"))
 	f.Add([]byte(`{"iteration": -1, "loss": 1, "time": 1}`))
 	f.Add([]byte("\xef\xbb\xbf{\"iteration\": 1e3, \"loss\": 1, \"time\": 1}"))
+	f.Add([]byte(`{"iteration": "3", "loss": 1, "loss": 2, "time": 1}`))
+	f.Add([]byte(`{"iteration": 9007199254740992, "loss": 1e999, "time": [1]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		stats, err := parseTrainingInput(bytes.NewReader(data), "stdin", "r")
 		if err != nil {

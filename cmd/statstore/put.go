@@ -21,6 +21,10 @@ type putResult struct {
 	Late        []int `json:"late_iterations,omitempty"`
 	UntilBefore int   `json:"until_before"`
 	UntilAfter  int   `json:"until_after"`
+	// ReadBackError is set when the write was committed but reading the
+	// run back afterwards failed: UntilAfter is then what the write gives,
+	// computed from the plan, not read from the store.
+	ReadBackError string `json:"read_back_error,omitempty"`
 }
 
 func newPutCmd(app *App) *cobra.Command {
@@ -40,7 +44,12 @@ or overwrites what is stored:
 
 NaN, Infinity and -Infinity are accepted as Python writes them (bare) and
 as strings. Bad input is rejected with the line numbers, and nothing is
-stored.`,
+stored.
+
+Exit status 0 means the data are stored. If reading the run back for the
+report fails after the write was committed, put still exits 0 and prints a
+warning (JSON output: read_back_error); the reported trained/validated-until
+is then computed from what was written.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageError{fmt.Errorf("put needs a subcommand: training or validation")}
@@ -70,7 +79,8 @@ strictly increasing (gaps allowed).`,
 			if err := statstore.ValidateRunName(run); err != nil {
 				return err
 			}
-			stats, err := parseTrainingInput(app.stdin(), "stdin", run)
+			app.log().Debug("reading stdin", "what", "training stats", "run", run)
+			stats, err := parseTrainingInput(app.input(cmd.Context()), "stdin", run)
 			if err != nil {
 				return err
 			}
@@ -114,7 +124,8 @@ metadata, given by --meta FILE:
 			if err != nil {
 				return err
 			}
-			scores, err := parseValidationInput(app.stdin(), "stdin", run, meta)
+			app.log().Debug("reading stdin", "what", "validation scores", "run", run)
+			scores, err := parseValidationInput(app.input(cmd.Context()), "stdin", run, meta)
 			if err != nil {
 				return err
 			}
@@ -152,12 +163,34 @@ func putTraining(ctx context.Context, s statstore.StatsStore, run string, stats 
 	if err := s.StoreTrainingStats(ctx, run, stats); err != nil {
 		return putResult{}, err
 	}
+	res := putResult{Run: run, What: "training", Action: plan.Action.String(), Entries: len(plan.Entries),
+		Overwrite: plan.Overwrite, UntilBefore: before}
+	// The write is committed: from here on, a failure is not the
+	// command's failure (see readBackFailed).
 	after, err := trainedUntil(ctx, s, run)
 	if err != nil {
-		return putResult{}, err
+		res.UntilAfter = before
+		if n := len(plan.Entries); n > 0 {
+			res.UntilAfter = plan.Entries[n-1].Iteration + 1
+			if plan.Action == statstore.WriteAppend {
+				res.UntilAfter = max(before, res.UntilAfter)
+			}
+		}
+		return readBackFailed(res, err), nil
 	}
-	return putResult{Run: run, What: "training", Action: plan.Action.String(), Entries: len(plan.Entries),
-		Overwrite: plan.Overwrite, UntilBefore: before, UntilAfter: after}, nil
+	res.UntilAfter = after
+	return res, nil
+}
+
+// readBackFailed records in res that reading the run back after a
+// committed write failed. put then still reports the write as done and
+// exits 0: the data are stored, and a script that took a failure for
+// "nothing stored" and sent them again would make the store log an
+// overwrite. The read's error is printed as a warning (and is in the JSON
+// output as read_back_error).
+func readBackFailed(res putResult, err error) putResult {
+	res.ReadBackError = err.Error()
+	return res
 }
 
 // putValidation stores scores with one StoreValidationIterationScores call
@@ -178,12 +211,21 @@ func putValidation(ctx context.Context, s statstore.StatsStore, run string, scor
 	if err := s.StoreValidationIterationScores(ctx, run, scores); err != nil {
 		return putResult{}, err
 	}
+	res := putResult{Run: run, What: "validation", Action: plan.Action.String(), Entries: len(plan.Entries),
+		Overwrite: plan.Overwrite, Late: plan.Late, UntilBefore: stored.ValidatedUntil()}
 	after, err := s.RetrieveValidationScores(ctx, run)
 	if err != nil {
-		return putResult{}, err
+		res.UntilAfter = res.UntilBefore
+		if plan.Action == statstore.WriteReplace {
+			res.UntilAfter = 0
+		}
+		for _, e := range plan.Entries {
+			res.UntilAfter = max(res.UntilAfter, e.Iteration+1)
+		}
+		return readBackFailed(res, err), nil
 	}
-	return putResult{Run: run, What: "validation", Action: plan.Action.String(), Entries: len(plan.Entries),
-		Overwrite: plan.Overwrite, Late: plan.Late, UntilBefore: stored.ValidatedUntil(), UntilAfter: after.ValidatedUntil()}, nil
+	res.UntilAfter = after.ValidatedUntil()
+	return res, nil
 }
 
 // trainedUntil returns the run's stored trained-until without reading its
@@ -197,6 +239,9 @@ func trainedUntil(ctx context.Context, s statstore.StatsStore, run string) (int,
 }
 
 func (a *App) printPut(out outputFlags, r putResult) error {
+	if r.ReadBackError != "" {
+		fmt.Fprintf(a.Stderr, "statstore: warning: the %s entries of %s were stored, but reading the run back afterwards failed: %s\n", r.What, r.Run, r.ReadBackError)
+	}
 	if out.json {
 		return writeJSON(a.Stdout, r)
 	}
@@ -219,6 +264,9 @@ func (a *App) printPut(out outputFlags, r putResult) error {
 			msg = fmt.Sprintf("%s %s: REPLACED the stored entries (%s %d) with %d entries (resumed from an earlier checkpoint); %s %d",
 				r.Run, r.What, until, r.UntilBefore, r.Entries, until, r.UntilAfter)
 		}
+	}
+	if r.ReadBackError != "" {
+		msg += " (computed from what was written: reading the run back failed)"
 	}
 	_, err := io.WriteString(a.Stdout, msg+"\n")
 	return err

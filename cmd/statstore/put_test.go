@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
 )
 
 // storedTraining returns the iterations and entries stored for run.
@@ -279,5 +282,210 @@ func TestPutToDaCapoDirectoryIsRefused(t *testing.T) {
 	r := runIn(t, trainingDocs(iterations(0)...), "--store", dirs[0], "put", "training", "r")
 	if r.code != exitError || !strings.Contains(r.stderr, "import dacapo") {
 		t.Errorf("exit %d, stderr %q: want exit 1 suggesting import dacapo", r.code, r.stderr)
+	}
+}
+
+// TestPutInputErrorsAreReadable covers issue 10's minor points on put's
+// input: a huge invalid value is quoted in part (the whole of it went to
+// stderr), messages say what was expected in the user's terms (they
+// showed Go types: []jsonnan.Float, main.trainingDoc), and string
+// iterations and duplicate keys are refused (both were accepted).
+func TestPutInputErrorsAreReadable(t *testing.T) {
+	huge := "1" + strings.Repeat("0", 1<<20) // a 1 MB number
+	const malformedPrefix = `{"iteration": 1, "loss": 1, "time": 1, "run_name": `
+	valid := `{"iteration": 0, "loss": 1, "time": 1}` + "\n"
+	goTypes := []string{"jsonnan", "main.", "[]", "float64", "Go value", "json.Number", "*string"}
+	tests := []struct {
+		name       string
+		validation bool
+		stdin      string
+		want       []string // substrings of stderr
+	}{
+		{"huge loss", false, valid + `{"iteration": 1, "loss": ` + huge + `, "time": 1}`,
+			[]string{"line 2", `"loss"`, "1000000000", "…", "1048577 bytes", "64-bit float"}},
+		{"huge iteration", false, `{"iteration": ` + huge + `, "loss": 1, "time": 1}`,
+			[]string{"line 1", `"iteration"`, "…", "larger than the maximum 9007199254740991"}},
+		{"huge string", false, `{"iteration": 1, "loss": "` + strings.Repeat("x", 1<<20) + `", "time": 1}`,
+			[]string{"line 1", `"loss"`, "xxxxxxxx", "…", "want a number"}},
+		{"huge unknown key", false, `{"iteration": 1, "loss": 1, "time": 1, "` + strings.Repeat("k", 1<<20) + `": 1}`,
+			[]string{"line 1", "unknown key", "kkkkkkk", "…", "iteration, loss, time, run_name"}},
+		{"huge malformed token", false, malformedPrefix + strings.Repeat("y", 1<<20) + `}`,
+			[]string{"line 1", fmt.Sprintf("malformed JSON at byte offset %d", len(malformedPrefix))}},
+		{"malformed after a bare NaN", false, `{"iteration": 1, "loss": NaN, "time": x}`,
+			[]string{"line 1", "malformed JSON at byte offset 38"}},
+		{"iteration above the maximum", false, `{"iteration": 9007199254740992, "loss": 1, "time": 1}`,
+			[]string{"line 1", "9007199254740992", "larger than the maximum 9007199254740991"}},
+		{"iteration 2^63-1", false, `{"iteration": 9223372036854775807, "loss": 1, "time": 1}`,
+			[]string{"line 1", "larger than the maximum 9007199254740991"}},
+		{"string iteration", false, `{"iteration": "3", "loss": 1, "time": 1}`,
+			[]string{"line 1", `"iteration" is the string "3"`, "without quotes"}},
+		{"string iteration in validation", true, `{"iteration": "3", "scores": [[[1]]]}`,
+			[]string{"line 1", `"iteration" is the string "3"`}},
+		{"duplicate key", false, `{"iteration": 3, "loss": 1, "loss": 2, "time": 1}`,
+			[]string{"line 1", `"loss" appears twice`}},
+		{"duplicate iteration key", false, `{"iteration": 3, "loss": 1, "time": 1, "iteration": 4}`,
+			[]string{"line 1", `"iteration" appears twice`}},
+		{"duplicate key spelled with an escape", false, `{"iteration": 3, "loss": 1, "lo\u0073s": 2, "time": 1}`,
+			[]string{"line 1", `"loss" appears twice`}},
+		{"duplicate key in validation", true, `{"iteration": 3, "scores": [[[1]]], "scores": [[[2]]]}`,
+			[]string{"line 1", `"scores" appears twice`}},
+		{"document is an array", false, `[1, 2, 3]`,
+			[]string{"line 1", "is an array, want a JSON object", `"iteration"`}},
+		{"loss is an array", false, `{"iteration": 1, "loss": [1], "time": 1}`,
+			[]string{"line 1", `"loss" is an array, want a number`}},
+		{"loss is an object", false, `{"iteration": 1, "loss": {}, "time": 1}`,
+			[]string{"line 1", `"loss" is an object, want a number`}},
+		{"scores is a number", true, `{"iteration": 1, "scores": 1}`,
+			[]string{"line 1", `"scores" is a number, want an array`}},
+		{"scores nested too shallow", true, `{"iteration": 1, "scores": [1]}`,
+			[]string{"line 1", `"scores"[0] is a number, want an array`}},
+		{"score is text", true, `{"iteration": 1, "scores": [[["a"]]]}`,
+			[]string{"line 1", `"scores"[0][0][0] is the string "a", want a number`}},
+		{"scores empty", true, `{"iteration": 1, "scores": []}`,
+			[]string{"line 1", "shape 0×0×0, want 1×1×2"}},
+		{"scores null", true, `{"iteration": 1, "scores": null}`,
+			[]string{"line 1", `"scores" is null, want an array`}},
+		{"scores nested too deep", true, `{"iteration": 1, "scores": [[[[1]]]]}`,
+			[]string{"line 1", `"scores"[0][0][0] is an array, want a number`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stats")
+			args := []string{"--store", dir, "put", "training", "r"}
+			if tt.validation {
+				args = []string{"--store", dir, "--preset", "dummy", "--datasets", "a", "--parameters", "threshold=0.5", "put", "validation", "r"}
+			}
+			r := runIn(t, tt.stdin, args...)
+			if r.code != exitError {
+				t.Fatalf("exit %d, want %d; stderr: %.2000s", r.code, exitError, r.stderr)
+			}
+			if len(r.stderr) > 2000 {
+				t.Errorf("stderr is %d bytes, want a short message:\n%.2000s", len(r.stderr), r.stderr)
+			}
+			for _, w := range append(tt.want, "nothing was stored") {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%.2000s", w, r.stderr)
+				}
+			}
+			msg, _, _ := strings.Cut(r.stderr, "\nhint:")
+			for _, g := range goTypes {
+				if strings.Contains(msg, g) {
+					t.Errorf("stderr shows the Go name %q:\n%.2000s", g, r.stderr)
+				}
+			}
+			if _, err := os.Stat(dir); err == nil {
+				if out := run(t, "--store", dir, "runs", "--json").stdout; strings.Contains(out, `"r"`) {
+					t.Errorf("rejected input was stored: %s", out)
+				}
+			}
+		})
+	}
+}
+
+// readBackFails is a store whose reads fail once a write has succeeded: the
+// write is committed, the follow-up read is not.
+type readBackFails struct {
+	*memstore.Store
+	wrote bool
+}
+
+var errReadBack = errors.New("read after write failed (injected)")
+
+func (s *readBackFails) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
+	err := s.Store.StoreTrainingStats(ctx, run, stats)
+	s.wrote = s.wrote || err == nil
+	return err
+}
+
+func (s *readBackFails) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	err := s.Store.StoreValidationIterationScores(ctx, run, scores)
+	s.wrote = s.wrote || err == nil
+	return err
+}
+
+func (s *readBackFails) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	if s.wrote {
+		return nil, errReadBack
+	}
+	return s.Store.SubsampleTraining(ctx, run, opts)
+}
+
+func (s *readBackFails) RetrieveValidationScores(ctx context.Context, run string) (*statstore.ValidationScores, error) {
+	if s.wrote {
+		return nil, errReadBack
+	}
+	return s.Store.RetrieveValidationScores(ctx, run)
+}
+
+// TestPutReadBackFailsAfterWrite: when the write is committed but reading
+// the run back for the report fails, put reports the write as done (exit
+// status 0) with the trained/validated-until the write gives, and warns on
+// stderr. Issue 10: put failed as if nothing had been stored.
+func TestPutReadBackFailsAfterWrite(t *testing.T) {
+	ctx := context.Background()
+	meta := statstore.Metadata{Datasets: []string{"a"}, Parameters: statstore.ThresholdParameters(0.5), EvaluationScores: statstore.DummyCriteria()}
+	scores := func(its ...int) *statstore.ValidationScores {
+		v := &statstore.ValidationScores{Metadata: meta}
+		for _, it := range its {
+			v.Scores = append(v.Scores, statstore.ValidationIterationScores{Iteration: it, Scores: [][][]float64{{{float64(it), 1}}}})
+		}
+		return v
+	}
+	tests := []struct {
+		name      string
+		put       func(s statstore.StatsStore) (putResult, error)
+		wantUntil int
+		check     func(t *testing.T, s statstore.StatsStore)
+	}{
+		{"training first write", func(s statstore.StatsStore) (putResult, error) {
+			return putTraining(ctx, s, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1, 2)})
+		}, 3, nil},
+		{"training append", func(s statstore.StatsStore) (putResult, error) {
+			if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1)}); err != nil {
+				return putResult{}, err
+			}
+			s.(*readBackFails).wrote = false
+			return putTraining(ctx, s, "r", &statstore.TrainingStats{IterationStats: iterations(0, 1, 5, 9)})
+		}, 10, nil},
+		{"training replace", func(s statstore.StatsStore) (putResult, error) {
+			if err := s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: iterations(0, 10, 20)}); err != nil {
+				return putResult{}, err
+			}
+			s.(*readBackFails).wrote = false
+			return putTraining(ctx, s, "r", &statstore.TrainingStats{IterationStats: iterations(0, 4)})
+		}, 5, nil},
+		{"validation first write", func(s statstore.StatsStore) (putResult, error) {
+			return putValidation(ctx, s, "r", scores(100, 200))
+		}, 201, nil},
+		{"validation append", func(s statstore.StatsStore) (putResult, error) {
+			if err := s.StoreValidationIterationScores(ctx, "r", scores(100)); err != nil {
+				return putResult{}, err
+			}
+			s.(*readBackFails).wrote = false
+			return putValidation(ctx, s, "r", scores(100, 300))
+		}, 301, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &readBackFails{Store: memstore.New(nil)}
+			res, err := tt.put(s)
+			if err != nil {
+				t.Fatalf("got error %v after a committed write, want the write reported as done", err)
+			}
+			if !strings.Contains(res.ReadBackError, errReadBack.Error()) {
+				t.Errorf("ReadBackError = %q, want the read's error", res.ReadBackError)
+			}
+			if res.UntilAfter != tt.wantUntil {
+				t.Errorf("UntilAfter = %d, want %d (what the write gives)", res.UntilAfter, tt.wantUntil)
+			}
+			var stdout, stderr bytes.Buffer
+			app := &App{Stdout: &stdout, Stderr: &stderr}
+			if err := app.printPut(outputFlags{}, res); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(stdout.String(), "r ") || !strings.Contains(stderr.String(), "warning") || !strings.Contains(stderr.String(), errReadBack.Error()) {
+				t.Errorf("printed stdout %q, stderr %q; want the result and a warning naming the failed read", stdout.String(), stderr.String())
+			}
+		})
 	}
 }

@@ -3,16 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/jsonnan"
 )
 
 // maxInputLine bounds one JSON Lines document read by put.
@@ -20,28 +17,6 @@ const maxInputLine = 64 << 20
 
 // maxReportedInputErrors is how many bad lines one error message lists.
 const maxReportedInputErrors = 10
-
-// docHeader holds the fields every DaCapo document has; run_name is
-// optional.
-type docHeader struct {
-	Iteration *json.Number `json:"iteration"`
-	RunName   *string      `json:"run_name"`
-}
-
-func (h *docHeader) header() *docHeader { return h }
-
-// trainingDoc is DaCapo's training document.
-type trainingDoc struct {
-	docHeader
-	Loss *jsonnan.Float `json:"loss"`
-	Time *jsonnan.Float `json:"time"`
-}
-
-// validationDoc is DaCapo's validation document.
-type validationDoc struct {
-	docHeader
-	Scores *[][][]jsonnan.Float `json:"scores"`
-}
 
 // inputErrors collects the bad lines of an input.
 type inputErrors struct {
@@ -93,49 +68,13 @@ func eachLine(r io.Reader, source string, f func(n int, line []byte)) error {
 				err:  statstore.ErrInvalidArgument,
 			}
 		}
+		var sig interrupted
+		if errors.As(err, &sig) {
+			return fmt.Errorf("read %s: %w; nothing was stored", source, err)
+		}
 		return fmt.Errorf("read %s: %w", source, err)
 	}
 	return nil
-}
-
-// decodeDoc decodes one JSON document strictly: Python's NaN and Infinity
-// tokens are accepted, unknown keys and trailing data are not.
-func decodeDoc(line []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(jsonnan.Sanitize(line)))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return cleanJSONError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("unexpected data after the JSON document (want one document per line)")
-	}
-	return nil
-}
-
-// cleanJSONError rewords encoding/json's errors for users.
-func cleanJSONError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return fmt.Errorf("%q has a JSON %s, want a %s", typeErr.Field, typeErr.Value, typeErr.Type)
-	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	return errors.New(msg)
-}
-
-// parseIteration reads a non-negative integer iteration.
-func parseIteration(n *json.Number) (int, error) {
-	if n == nil {
-		return 0, errors.New(`"iteration" is missing`)
-	}
-	i, err := strconv.ParseInt(n.String(), 10, 64)
-	if err != nil || i > math.MaxInt {
-		return 0, fmt.Errorf(`"iteration" is %s, want a non-negative integer`, n.String())
-	}
-	if i < 0 {
-		return 0, fmt.Errorf(`"iteration" is %d, want >= 0`, i)
-	}
-	return int(i), nil
 }
 
 func checkRunName(name *string, run string) error {
@@ -145,27 +84,23 @@ func checkRunName(name *string, run string) error {
 	return nil
 }
 
-// readDocs decodes every non-blank line of r as a document D and reads its
-// iteration; add checks the rest of a document and keeps it, or says what
-// is wrong with it. Every bad line is reported, with its number and want
-// as the hint.
-func readDocs[D any, P interface {
-	*D
-	header() *docHeader
-}](r io.Reader, source, want string, add func(it int, doc *D) error) error {
+// readDocs decodes every non-blank line of r as a document with the given
+// keys; add checks the rest of a document and keeps it, or says what is
+// wrong with it. Every bad line is reported, with its number and want as
+// the hint.
+func readDocs(r io.Reader, source, want string, keys []string, add func(d *doc) error) error {
 	bad := &inputErrors{source: source}
 	err := eachLine(r, source, func(n int, line []byte) {
-		var doc D
-		if err := decodeDoc(line, &doc); err != nil {
-			bad.add(n, "%v", err)
-			return
-		}
-		it, err := parseIteration(P(&doc).header().Iteration)
+		d, err := decodeDoc(line, keys)
 		if err != nil {
 			bad.add(n, "%v", err)
 			return
 		}
-		if err := add(it, &doc); err != nil {
+		if d.iteration == nil {
+			bad.add(n, "%s", `"iteration" is missing`)
+			return
+		}
+		if err := add(d); err != nil {
 			bad.add(n, "%v", err)
 		}
 	})
@@ -180,20 +115,21 @@ func readDocs[D any, P interface {
 func parseTrainingInput(r io.Reader, source, run string) (*statstore.TrainingStats, error) {
 	stats := &statstore.TrainingStats{}
 	want := `want one JSON document per line: {"iteration": 0, "loss": 0.5, "time": 0.1, "run_name": "` + run + `"} (run_name optional; NaN allowed)`
-	err := readDocs(r, source, want, func(it int, doc *trainingDoc) error {
-		if doc.Loss == nil {
+	err := readDocs(r, source, want, []string{keyIteration, keyLoss, keyTime, keyRunName}, func(d *doc) error {
+		it := *d.iteration
+		if d.loss == nil {
 			return errors.New(`"loss" is missing`)
 		}
-		if doc.Time == nil {
+		if d.time == nil {
 			return errors.New(`"time" is missing (seconds the step took; NaN when unknown)`)
 		}
-		if err := checkRunName(doc.RunName, run); err != nil {
+		if err := checkRunName(d.runName, run); err != nil {
 			return err
 		}
-		if err := stats.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: float64(*doc.Loss), Time: float64(*doc.Time)}); err != nil {
-			return fmt.Errorf("iteration %d follows iteration %d, want strictly increasing iterations", it, stats.IterationStats[len(stats.IterationStats)-1].Iteration)
+		if n := len(stats.IterationStats); n > 0 && it <= stats.IterationStats[n-1].Iteration {
+			return fmt.Errorf("iteration %d follows iteration %d, want strictly increasing iterations", it, stats.IterationStats[n-1].Iteration)
 		}
-		return nil
+		return stats.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: *d.loss, Time: *d.time})
 	})
 	if err != nil {
 		return nil, err
@@ -210,31 +146,22 @@ func parseValidationInput(r io.Reader, source, run string, meta statstore.Metada
 	}
 	sh := meta.Shape()
 	want := `want one JSON document per line: {"iteration": 1000, "scores": [[[...criteria...], ...parameter sets...], ...datasets...], "run_name": "` + run + `"} (run_name optional; NaN allowed)`
-	err = readDocs(r, source, want, func(it int, doc *validationDoc) error {
-		if doc.Scores == nil {
+	err = readDocs(r, source, want, []string{keyIteration, keyScores, keyRunName}, func(d *doc) error {
+		it := *d.iteration
+		if d.scores == nil {
 			return errors.New(`"scores" is missing`)
 		}
-		if err := checkRunName(doc.RunName, run); err != nil {
+		if err := checkRunName(d.runName, run); err != nil {
 			return err
 		}
-		scores := make([][][]float64, len(*doc.Scores))
-		for d, ds := range *doc.Scores {
-			scores[d] = make([][]float64, len(ds))
-			for p, ps := range ds {
-				scores[d][p] = make([]float64, len(ps))
-				for c, v := range ps {
-					scores[d][p][c] = float64(v)
-				}
-			}
-		}
-		e := statstore.ValidationIterationScores{Iteration: it, Scores: scores}
+		e := statstore.ValidationIterationScores{Iteration: it, Scores: d.scores}
 		if got, ok := e.Shape(); !ok || got != sh {
 			return fmt.Errorf("scores of iteration %d have shape %s, want %d×%d×%d (datasets × parameter sets × criteria of the metadata)", it, shapeString(e), sh[0], sh[1], sh[2])
 		}
-		if err := vs.AddIterationScores(e); err != nil {
+		if i := slices.IndexFunc(vs.Scores, func(s statstore.ValidationIterationScores) bool { return s.Iteration == it }); i >= 0 {
 			return fmt.Errorf("iteration %d appears twice", it)
 		}
-		return nil
+		return vs.AddIterationScores(e)
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -19,14 +22,16 @@ The store is named by --store (or $STATSTORE; default ./stats):
   a DaCapo stats dir     read in place, read-only (convert: statstore import dacapo)
   postgres://... URL     a PostgreSQL database
 
-Exit status: 0 success, 1 error, 2 usage error, 3 corrupt store data.
+Exit status: 0 success, 1 error, 2 usage error, 3 corrupt store data,
+130 or 143 stopped by SIGINT (Ctrl+C) or SIGTERM. A command stops within
+about a second of the first signal; a second signal exits at once.
 
 New here? Run "statstore demo" and follow what it prints.`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return app.setup() },
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{flagValueError(cmd, err)} })
 	app.global.register(root)
 
 	root.AddCommand(newRunsCmd(app))
@@ -45,4 +50,46 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newServeCmd(app))
 	root.AddCommand(newBenchCmd(app))
 	return root
+}
+
+// flagValueError rewords pflag's error for a value that does not parse,
+// which names Go functions (invalid argument "abc" for "--iterations"
+// flag: strconv.ParseInt: parsing "abc": invalid syntax), into what was
+// expected.
+func flagValueError(cmd *cobra.Command, err error) error {
+	rest, ok := strings.CutPrefix(err.Error(), `invalid argument "`)
+	if !ok {
+		return err
+	}
+	i := strings.LastIndex(rest, `" for "`)
+	if i < 0 {
+		return err
+	}
+	value := rest[:i]
+	flag, _, ok := strings.Cut(rest[i+len(`" for "`):], `" flag: `)
+	if !ok {
+		return err
+	}
+	if _, long, ok := strings.Cut(flag, ", "); ok {
+		flag = long // "-n, --name"
+	}
+	name := strings.TrimPrefix(flag, "--")
+	f := cmd.Flags().Lookup(name)
+	if f == nil {
+		return err
+	}
+	var want string
+	switch typ := f.Value.Type(); {
+	case typ == "bool":
+		want = "true or false"
+	case strings.HasPrefix(typ, "int"), strings.HasPrefix(typ, "uint"):
+		want = "an integer"
+	case strings.HasPrefix(typ, "float"):
+		want = "a number"
+	case typ == "duration":
+		want = "a duration such as 30s, 5m or 1h30m"
+	default:
+		return err
+	}
+	return fmt.Errorf("invalid value %q for --%s: want %s", value, name, want)
 }

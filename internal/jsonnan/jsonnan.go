@@ -9,9 +9,11 @@ package jsonnan
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The strings non-finite floats are written as.
@@ -57,29 +59,72 @@ func AppendFloat(dst []byte, v float64) []byte {
 
 // ParseFloat parses one JSON value as a float: a number, or one of the
 // strings "NaN", "Infinity", "-Infinity" (also "inf", "-inf" and "+Infinity"
-// are accepted).
+// are accepted). Its errors say what the value is and that a number was
+// wanted, quoting at most MaxExcerpt bytes of it.
 func ParseFloat(data []byte) (float64, error) {
 	data = bytes.TrimSpace(data)
-	if len(data) > 0 && data[0] == '"' {
+	if len(data) == 0 {
+		return 0, errors.New("no value, want a number")
+	}
+	switch data[0] {
+	case '"':
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
-			return 0, fmt.Errorf("jsonnan: %w", err)
+			return 0, fmt.Errorf("malformed string %s, want a number", Excerpt(string(data)))
 		}
-		switch s {
-		case NaN, "nan":
-			return math.NaN(), nil
-		case PosInf, "+Infinity", "inf", "+inf":
-			return math.Inf(1), nil
-		case NegInf, "-inf":
-			return math.Inf(-1), nil
+		if v, ok := ParseNonFinite(s); ok {
+			return v, nil
 		}
-		return 0, fmt.Errorf("jsonnan: string %q is not a number, want a number or \"NaN\", \"Infinity\", \"-Infinity\"", s)
+		return 0, fmt.Errorf(`the string "%s" is not a number, want a number or "NaN", "Infinity", "-Infinity"`, Excerpt(s))
+	case '[':
+		return 0, errors.New("an array is not a number, want a number")
+	case '{':
+		return 0, errors.New("an object is not a number, want a number")
+	case 't', 'f', 'n':
+		return 0, fmt.Errorf("%s is not a number, want a number", Excerpt(string(data)))
 	}
 	var v float64
 	if err := json.Unmarshal(data, &v); err != nil {
-		return 0, fmt.Errorf("jsonnan: %s is not a number: %w", truncate(data), err)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return 0, fmt.Errorf("%s is outside the range of a 64-bit float (magnitude up to 1.8e308)", Excerpt(string(data)))
+		}
+		return 0, fmt.Errorf("%s is not a number, want a number", Excerpt(string(data)))
 	}
 	return v, nil
+}
+
+// ParseNonFinite reads the names of the non-finite floats: "NaN" (or
+// "nan"), "Infinity" (or "+Infinity", "inf", "+inf") and "-Infinity" (or
+// "-inf"). ok is false for anything else.
+func ParseNonFinite(s string) (v float64, ok bool) {
+	switch s {
+	case NaN, "nan":
+		return math.NaN(), true
+	case PosInf, "+Infinity", "inf", "+inf":
+		return math.Inf(1), true
+	case NegInf, "-inf":
+		return math.Inf(-1), true
+	}
+	return 0, false
+}
+
+// MaxExcerpt is how many bytes of a value Excerpt keeps.
+const MaxExcerpt = 64
+
+// Excerpt returns s for an error message: whole when it has at most
+// MaxExcerpt bytes, else its first MaxExcerpt bytes (cut at a character
+// boundary), an ellipsis and the length, so that a 50 MB value costs a
+// line, not 50 MB of terminal.
+func Excerpt(s string) string {
+	if len(s) <= MaxExcerpt {
+		return s
+	}
+	cut := MaxExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }
 
 // Sanitize rewrites the bare tokens NaN, Infinity and -Infinity that appear
@@ -126,6 +171,53 @@ func Sanitize(data []byte) []byte {
 	return out
 }
 
+// OriginalOffset maps a byte offset in Sanitize(data) back to the offset
+// in data of the same byte (for a byte inside a token Sanitize quoted, the
+// token's offset), so that an error found in the sanitized text can name
+// the place in what the user wrote.
+func OriginalOffset(data []byte, off int64) int64 {
+	var in, out int64
+	inString, escaped := false, false
+	for int(in) < len(data) {
+		c := data[in]
+		consumed, produced := int64(1), int64(1)
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		} else {
+			i := int(in)
+			switch {
+			case c == '"':
+				inString = true
+			case bytes.HasPrefix(data[i:], []byte("NaN")) && boundary(data, i+3):
+				consumed = 3
+			case bytes.HasPrefix(data[i:], []byte("-Infinity")) && boundary(data, i+9):
+				consumed = 9
+			case bytes.HasPrefix(data[i:], []byte("Infinity")) && boundary(data, i+8):
+				consumed = 8
+			}
+			if consumed > 1 {
+				produced = consumed + 2
+			}
+		}
+		if off < out+produced {
+			if consumed == 1 {
+				return in
+			}
+			return in + max(0, min(off-out-1, consumed-1))
+		}
+		in += consumed
+		out += produced
+	}
+	return in + (off - out)
+}
+
 // boundary reports whether a token ending at i is not followed by more of a word.
 func boundary(data []byte, i int) bool {
 	if i >= len(data) {
@@ -138,11 +230,4 @@ func boundary(data []byte, i int) bool {
 // Unmarshal is json.Unmarshal after Sanitize.
 func Unmarshal(data []byte, v any) error {
 	return json.Unmarshal(Sanitize(data), v)
-}
-
-func truncate(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "..."
-	}
-	return string(b)
 }

@@ -1,8 +1,10 @@
 package jsonnan
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +81,88 @@ func FuzzSanitize(f *testing.F) {
 		_ = json.Unmarshal(out, &v)
 		_, _ = ParseFloat(data)
 	})
+}
+
+// TestParseFloatMessages: ParseFloat's errors quote at most a short
+// excerpt of the value (a 1 MB number was echoed whole) and say what was
+// expected without Go type names.
+func TestParseFloatMessages(t *testing.T) {
+	huge := "1" + strings.Repeat("0", 1<<20)
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{huge, []string{"1000000000", "…", "1048577 bytes", "outside the range of a 64-bit float"}},
+		{`"` + strings.Repeat("x", 1<<20) + `"`, []string{`the string "xxxxxxxx`, "…", "want a number"}},
+		{`[1]`, []string{"an array", "want a number"}},
+		{`{}`, []string{"an object", "want a number"}},
+		{`true`, []string{"true", "want a number"}},
+		{`null`, []string{"null", "want a number"}},
+	}
+	for _, tt := range tests {
+		_, err := ParseFloat([]byte(tt.in))
+		if err == nil {
+			t.Errorf("ParseFloat(%.20s): nil error", tt.in)
+			continue
+		}
+		msg := err.Error()
+		if len(msg) > 300 {
+			t.Errorf("ParseFloat(%.20s…): error is %d bytes, want a short one", tt.in, len(msg))
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("ParseFloat(%.20s): error %.300q lacks %q", tt.in, msg, w)
+			}
+		}
+		for _, g := range []string{"float64", "Go value", "jsonnan"} {
+			if strings.Contains(msg, g) {
+				t.Errorf("ParseFloat(%.20s): error %.300q shows %q", tt.in, msg, g)
+			}
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"short", "short"},
+		{strings.Repeat("a", MaxExcerpt), strings.Repeat("a", MaxExcerpt)},
+		{strings.Repeat("a", MaxExcerpt+1), strings.Repeat("a", MaxExcerpt) + "… (65 bytes)"},
+		// Cut at a character boundary: é is 2 bytes and straddles byte 64.
+		{strings.Repeat("a", MaxExcerpt-1) + "éé", strings.Repeat("a", MaxExcerpt-1) + "… (67 bytes)"},
+	}
+	for _, tt := range tests {
+		if got := Excerpt(tt.in); got != tt.want {
+			t.Errorf("Excerpt(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestOriginalOffset(t *testing.T) {
+	in := []byte(`{"a": NaN, "b": -Infinity, "c": "NaN", "d": x}`)
+	out := Sanitize(in)
+	// Every byte that Sanitize copied maps back to the same byte.
+	for _, c := range []byte{'x', 'b', 'c', '}'} {
+		o := bytes.IndexByte(out[bytes.IndexByte(out, ':'):], c) + bytes.IndexByte(out, ':')
+		got := OriginalOffset(in, int64(o))
+		if got < 0 || got >= int64(len(in)) || in[got] != c {
+			t.Errorf("OriginalOffset(%d) = %d, want the offset of %q in the input", o, got, c)
+		}
+	}
+	if got := OriginalOffset(in, int64(len(out))); got != int64(len(in)) {
+		t.Errorf("OriginalOffset(end) = %d, want %d", got, len(in))
+	}
+}
+
+func TestParseNonFinite(t *testing.T) {
+	for s, want := range map[string]float64{"NaN": math.NaN(), "nan": math.NaN(), "Infinity": math.Inf(1), "+Infinity": math.Inf(1), "inf": math.Inf(1), "-Infinity": math.Inf(-1), "-inf": math.Inf(-1)} {
+		got, ok := ParseNonFinite(s)
+		if !ok || !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("ParseNonFinite(%q) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "1", "NAN", "infinity x"} {
+		if _, ok := ParseNonFinite(s); ok {
+			t.Errorf("ParseNonFinite(%q) accepted it", s)
+		}
+	}
 }
