@@ -1,6 +1,7 @@
 package dacapo
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,14 +30,14 @@ func FuzzDecode(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if docs, err := decodeTraining(data); err == nil {
+		if docs, err := decodeTraining(context.Background(), data); err == nil {
 			for i, d := range docs {
 				if d.stats.Iteration < 0 {
 					t.Fatalf("entry %d: negative iteration %d decoded", i, d.stats.Iteration)
 				}
 			}
 		}
-		if docs, err := decodeValidation(data); err == nil {
+		if docs, err := decodeValidation(context.Background(), data); err == nil {
 			for i, d := range docs {
 				if d.scores.Iteration < 0 {
 					t.Fatalf("entry %d: negative iteration %d decoded", i, d.scores.Iteration)

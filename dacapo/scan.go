@@ -2,6 +2,7 @@ package dacapo
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -20,6 +21,9 @@ const (
 	// estimated bytes per file byte.
 	memBudgetPerByte = 64
 	memBudgetBase    = 1 << 20
+	// ctxEvery is how many opcodes the scanner reads between checks of its
+	// context.
+	ctxEvery = 1 << 16
 )
 
 // Estimated memory, in bytes, og-rek allocates for each kind of value.
@@ -83,6 +87,7 @@ type entry struct {
 // og-rek: FRAMEs dropped, every memo put and get made explicit with
 // LONG_BINPUT / LONG_BINGET, and numpy.dtype's BUILD turned into TUPLE2.
 type scanner struct {
+	ctx    context.Context // checked every ctxEvery opcodes
 	in     []byte
 	pos    int
 	out    []byte
@@ -95,8 +100,9 @@ type scanner struct {
 }
 
 // scanPickle checks data and returns the normalised pickle and its protocol.
-func scanPickle(data []byte) ([]byte, int, error) {
+func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
 	s := &scanner{
+		ctx:    ctx,
 		in:     data,
 		out:    make([]byte, 0, len(data)+len(data)/4+16),
 		memo:   map[uint32]*entry{},
@@ -117,7 +123,12 @@ func (s *scanner) run() error {
 	if len(s.in) == 0 {
 		return s.fail(0, "empty file, want a pickle")
 	}
-	for {
+	for n := 0; ; n++ {
+		if n%ctxEvery == 0 {
+			if err := s.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		at := s.pos
 		if at >= len(s.in) {
 			return s.fail(at, "file ends without the STOP opcode (truncated?)")

@@ -370,3 +370,132 @@ func TestDaCapoRoundTrip(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(string(msg)))
 }
+
+// snapshotDir returns every file under dir (relative path → contents).
+func snapshotDir(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// checkUnchanged fails unless dir holds exactly the files of before.
+func checkUnchanged(t testing.TB, dir string, before map[string]string) {
+	t.Helper()
+	after := snapshotDir(t, dir)
+	for name, data := range before {
+		if got, ok := after[name]; !ok {
+			t.Errorf("%s was removed", name)
+		} else if got != data {
+			t.Errorf("%s was changed", name)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			t.Errorf("%s was created", name)
+		}
+	}
+}
+
+// dacapoWithBadRun copies package dacapo's protocol 4 directory and adds
+// the run "bad" whose training pickle is data; it returns the directory.
+func dacapoWithBadRun(t *testing.T, data []byte) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "dacapo")
+	copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), dir)
+	if err := os.WriteFile(filepath.Join(dir, "training_stats", "bad"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDaCapoBadPickleIsOneBadRun: an empty pickle (what DaCapo leaves when
+// killed mid-dump), a truncated one or a foreign file among DaCapo pickles
+// is one bad run, reported by name; the directory stays a DaCapo
+// directory, which fsck and repair refuse to touch (issue 10, D3: it used
+// to read as a corrupt file store, and repair moved every pickle away).
+func TestDaCapoBadPickleIsOneBadRun(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", "proto4", "training_stats", "plain_run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want string // part of the error for the bad run
+	}{
+		{"empty", nil, "empty file"},
+		{"truncated", good[:len(good)/2], "truncated"},
+		{"zeros", make([]byte, 100), "not a pickle"},
+		{"statstore-like garbage", []byte("STATSTO\x00garbage"), "not a pickle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := dacapoWithBadRun(t, tt.data)
+			badPath := filepath.Join(dir, "training_stats", "bad")
+			before := snapshotDir(t, dir)
+
+			r := run(t, "--store", dir, "runs", "--json")
+			var runs []runSummary
+			if r.code != 0 {
+				t.Errorf("runs: exit %d, want 0 (the other runs listed)\nstderr: %s", r.code, r.stderr)
+			} else {
+				decodeJSON(t, r, &runs)
+			}
+			var names []string
+			for _, s := range runs {
+				names = append(names, s.Run)
+			}
+			if got, want := strings.Join(names, ","), "numpy2_ünet,numpy_v1_run,plain_run"; got != want {
+				t.Errorf("runs lists %s, want %s", got, want)
+			}
+			if !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "WARN") {
+				t.Errorf("runs: stderr %q, want a warning naming %s and %q", r.stderr, badPath, tt.want)
+			}
+
+			r = run(t, "--store", dir, "show", "bad")
+			if r.code != exitCorrupt || !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("show bad: exit %d, stderr %q; want exit %d naming %s and %q", r.code, r.stderr, exitCorrupt, badPath, tt.want)
+			}
+			if strings.Contains(r.stderr, "repair") && !strings.Contains(r.stderr, "never repairs") {
+				t.Errorf("show bad: stderr %q suggests a repair of a DaCapo directory", r.stderr)
+			}
+			if r := run(t, "--store", dir, "show", "plain_run"); r.code != 0 {
+				t.Errorf("show plain_run: exit %d, want 0; stderr %q", r.code, r.stderr)
+			}
+
+			for _, cmd := range []string{"fsck", "repair"} {
+				r = run(t, "--store", dir, cmd)
+				if r.code != exitUsage || !strings.Contains(r.stderr, "is a DaCapo directory") || !strings.Contains(r.stderr, "import dacapo") {
+					t.Errorf("%s: exit %d, stderr %q; want exit %d saying it is a DaCapo directory and how to import it", cmd, r.code, r.stderr, exitUsage)
+				}
+			}
+
+			store := filepath.Join(t.TempDir(), "stats")
+			r = run(t, "--store", store, "import", "dacapo", dir)
+			if r.code != exitCorrupt || !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stdout, "imported 3 run(s)") {
+				t.Errorf("import: exit %d, stdout %q, stderr %q; want 3 runs imported, then exit %d naming %s", r.code, r.stdout, r.stderr, exitCorrupt, badPath)
+			}
+			var imported []runSummary
+			decodeJSON(t, mustRun(t, "--store", store, "runs", "--json"), &imported)
+			if len(imported) != 3 {
+				t.Errorf("the import holds %d runs, want 3", len(imported))
+			}
+			checkUnchanged(t, dir, before)
+		})
+	}
+}
