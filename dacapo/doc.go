@@ -21,8 +21,12 @@
 // file does not hold: protocols other than 2 to 5, opcodes DaCapo's data never
 // needs, globals other than numpy's float64 scalar reconstructors (named in
 // the error: "forbidden global os.system"), length prefixes longer than the
-// rest of the file, nesting deeper than a few levels, and files whose decoded
-// form would need far more memory than their size suggests. Files larger than
+// rest of the file, nesting deeper than a few levels, memo entries stored
+// out of order or one value stored twice (a pickler stores each value once,
+// numbering entries 0, 1, 2, ...: a memo bomb fails at its second opcode),
+// and files whose decoded form would need far more memory than their size
+// suggests. Memo entries no GET reads are not passed on to og-rek, so the
+// memory a file costs stays proportional to its size. Files larger than
 // Options.MaxFileSize (DefaultMaxFileSize) are refused before being read. The
 // scanner also normalises the stream for og-rek, which does not implement
 // BUILD: numpy.dtype's BUILD becomes a tuple (dtype call, state) whose state

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,7 +33,8 @@ const (
 	costString    = 32
 	costContainer = 64
 	costItem      = 48
-	costMemo      = 64
+	costMemo      = 64  // the scanner's memo slot and the put it writes
+	costMemoRead  = 160 // og-rek's memo entry, for an index a GET reads
 	costCall      = 96
 	costStackSlot = 16
 )
@@ -75,6 +77,12 @@ const (
 	kindList                    // a list: og-rek cannot share lists through the memo
 )
 
+// memoSlot is a memo entry: the value and whether a GET reads it.
+type memoSlot struct {
+	e    *entry
+	read bool
+}
+
 type entry struct {
 	kind entryKind
 	text string // the str of kindString, the module.name of kindGlobal
@@ -87,13 +95,23 @@ type entry struct {
 // og-rek: FRAMEs dropped, every memo put and get made explicit with
 // LONG_BINPUT / LONG_BINGET, and numpy.dtype's BUILD turned into TUPLE2.
 type scanner struct {
-	ctx    context.Context // checked every ctxEvery opcodes
-	in     []byte
-	pos    int
-	out    []byte
-	stack  []*entry
+	ctx   context.Context // checked every ctxEvery opcodes
+	in    []byte
+	pos   int
+	out   []byte
+	stack []*entry
+	// inMemo parallels stack: whether the value is already in the memo (put
+	// there, or pushed from it by a GET). A pickler stores each value once.
+	inMemo []bool
 	marks  []int // stack indices of the MARKs
-	memo   map[uint32]*entry
+	// memo is indexed by memo index: Python's pickler numbers memo entries
+	// 0, 1, 2, ... in the order it stores them (put rejects other orders).
+	memo []memoSlot
+	// putAt holds the offset in out of every LONG_BINPUT written. Puts of
+	// indices no GET reads are dropped from out at the end (dropUnread), so
+	// og-rek's memo, which costs far more per entry than the scanner's,
+	// holds only what the pickle reads back.
+	putAt  []int
 	budget int64
 	proto  int
 	plain  *entry // shared by every kindValue: such entries are never changed
@@ -105,7 +123,6 @@ func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
 		ctx:    ctx,
 		in:     data,
 		out:    make([]byte, 0, len(data)+len(data)/4+16),
-		memo:   map[uint32]*entry{},
 		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
 		plain:  &entry{},
 	}
@@ -146,6 +163,7 @@ func (s *scanner) run() error {
 			if rest := len(s.in) - s.pos; rest > 0 {
 				return s.fail(s.pos, "%d bytes after the STOP opcode, want the file to end", rest)
 			}
+			s.dropUnread()
 			return nil
 		}
 	}
@@ -413,8 +431,8 @@ func (s *scanner) build(at int) error {
 		return err
 	}
 	for _, idx := range v[0].pending {
-		s.memo[idx] = built
-		s.emitIndex(opLongBinput, idx)
+		s.memo[idx].e = built
+		s.emitPut(idx)
 	}
 	return nil
 }
@@ -446,18 +464,36 @@ func (s *scanner) put(at int, op byte) error {
 	if len(s.stack) == 0 || s.stack[len(s.stack)-1].kind == kindMark {
 		return s.fail(at, "%s with no value on the stack", opName(op))
 	}
+	if idx > uint32(len(s.memo)) {
+		return s.fail(at, "%s of memo index %d while the memo holds %d entries: Python's pickler numbers them in order (memo bomb?)", opName(op), idx, len(s.memo))
+	}
 	top := s.stack[len(s.stack)-1]
+	if s.inMemo[len(s.inMemo)-1] {
+		// Python's pickler memoizes each value once, right after making it;
+		// storing one value again and again only grows the memo.
+		return s.fail(at, "%s of a value already in the memo: a pickler stores each value once (memo bomb?)", opName(op))
+	}
+	s.inMemo[len(s.inMemo)-1] = true
 	if err := s.spend(at, costMemo); err != nil {
 		return err
 	}
 	if top.kind == kindDtype {
 		top.pending = append(top.pending, idx)
-		s.memo[idx] = top
+		s.store(idx, top)
 		return nil
 	}
-	s.memo[idx] = top
-	s.emitIndex(opLongBinput, idx)
+	s.store(idx, top)
+	s.emitPut(idx)
 	return nil
+}
+
+// store sets memo entry idx, which is at most len(s.memo).
+func (s *scanner) store(idx uint32, e *entry) {
+	if idx == uint32(len(s.memo)) {
+		s.memo = append(doubling(s.memo), memoSlot{e: e})
+		return
+	}
+	s.memo[idx] = memoSlot{e: e}
 }
 
 func (s *scanner) get(at int, op byte) error {
@@ -482,10 +518,11 @@ func (s *scanner) get(at int, op byte) error {
 		}
 		idx = n
 	}
-	e, ok := s.memo[idx]
-	if !ok {
+	if idx >= uint32(len(s.memo)) {
 		return s.fail(at, "%s of memo index %d, which was never stored", opName(op), idx)
 	}
+	slot := &s.memo[idx]
+	e := slot.e
 	switch e.kind {
 	case kindDtype:
 		return s.fail(at, "%s of a numpy.dtype before its state is set", opName(op))
@@ -494,8 +531,19 @@ func (s *scanner) get(at int, op byte) error {
 		// items appended later, so a shared list would decode wrong.
 		return s.fail(at, "%s of a shared list: DaCapo documents never share lists (memo bomb?)", opName(op))
 	}
+	if !slot.read {
+		// og-rek will keep this entry in its memo (see dropUnread).
+		if err := s.spend(at, costMemoRead); err != nil {
+			return err
+		}
+		slot.read = true
+	}
 	s.emitIndex(opLongBinget, idx)
-	return s.push(at, e, 0)
+	if err := s.push(at, e, 0); err != nil {
+		return err
+	}
+	s.inMemo[len(s.inMemo)-1] = true
+	return nil
 }
 
 func (s *scanner) lineIndex(at int) (uint32, error) {
@@ -516,6 +564,7 @@ func (s *scanner) push(at int, e *entry, cost int64) error {
 		return s.fail(at, "more than %d values on the pickle stack, want a DaCapo list of documents", maxStack)
 	}
 	s.stack = append(s.stack, e)
+	s.inMemo = append(s.inMemo, false)
 	return s.spend(at, cost+costStackSlot)
 }
 
@@ -535,6 +584,7 @@ func (s *scanner) pop(at, n int) ([]*entry, error) {
 	}
 	v := append([]*entry(nil), s.stack[base:]...) // a copy: pushes reuse the stack's storage
 	s.stack = s.stack[:base]
+	s.inMemo = s.inMemo[:base]
 	return v, nil
 }
 
@@ -548,6 +598,7 @@ func (s *scanner) popMark(at int, op byte) (int, error) {
 	s.marks = s.marks[:len(s.marks)-1]
 	n := len(s.stack) - m - 1
 	s.stack = s.stack[:m]
+	s.inMemo = s.inMemo[:m]
 	return n, nil
 }
 
@@ -560,6 +611,31 @@ func (s *scanner) needTop(at int, op byte) error {
 }
 
 func (s *scanner) emit(b ...byte) { s.out = append(s.out, b...) }
+
+// emitPut writes a LONG_BINPUT of idx and records where.
+func (s *scanner) emitPut(idx uint32) {
+	s.putAt = append(doubling(s.putAt), len(s.out))
+	s.emitIndex(opLongBinput, idx)
+}
+
+// dropUnread removes from out, in place, the puts of memo indices that no
+// GET reads: og-rek then stores only the entries the pickle uses.
+func (s *scanner) dropUnread() {
+	w, r := 0, 0
+	for _, at := range s.putAt {
+		idx := binary.LittleEndian.Uint32(s.out[at+1:])
+		if s.memo[idx].read {
+			continue
+		}
+		w += copy(s.out[w:], s.out[r:at])
+		r = at + 5
+	}
+	if r == 0 {
+		return // every put is read
+	}
+	w += copy(s.out[w:], s.out[r:])
+	s.out = s.out[:w]
+}
 
 func (s *scanner) emitIndex(op byte, idx uint32) {
 	s.out = append(s.out, op)
@@ -577,4 +653,14 @@ func fixedArgLen(op byte) int {
 		return 4
 	}
 	return 8 // opBinfloat
+}
+
+// doubling makes room for one more element, doubling the capacity when the
+// slice is full: append's own growth of 1.25 for large slices allocates
+// about five times the final size in all, doubling about twice.
+func doubling[T any](s []T) []T {
+	if len(s) < cap(s) {
+		return s
+	}
+	return slices.Grow(s, max(len(s), 16))
 }
