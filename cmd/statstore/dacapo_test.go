@@ -499,3 +499,55 @@ func TestDaCapoBadPickleIsOneBadRun(t *testing.T) {
 		})
 	}
 }
+
+// TestExportDaCapoRefusesOverwrite: export dacapo into a directory that
+// already holds the run refuses without --force and writes nothing; with
+// --force it backs up every file it replaces or removes and says where
+// (issue 10, D2: a run was replaced and its validation file deleted
+// without a warning).
+func TestExportDaCapoRefusesOverwrite(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "dacapo")
+	copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), dst)
+	before := snapshotDir(t, dst)
+	store := filepath.Join(t.TempDir(), "stats")
+	mustRunIn(t, trainingDocs(iterations(0)...), "--store", store, "put", "training", "plain_run")
+
+	r := run(t, "--store", store, "export", "dacapo", dst)
+	trainingFile := filepath.Join(dst, "training_stats", "plain_run")
+	validationFile := filepath.Join(dst, "validation_scores", "plain_run")
+	if r.code != exitError || !strings.Contains(r.stderr, trainingFile) || !strings.Contains(r.stderr, validationFile) || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("export dacapo over a run: exit %d, stderr %q; want exit %d naming both files and --force", r.code, r.stderr, exitError)
+	}
+	checkUnchanged(t, dst, before)
+
+	r = mustRun(t, "--store", store, "export", "dacapo", dst, "--force")
+	backupRoot := filepath.Join(dst, ".backup")
+	entries, err := os.ReadDir(backupRoot)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("backups: %v, %v; want one backup directory in %s", entries, err, backupRoot)
+	}
+	backup := filepath.Join(backupRoot, entries[0].Name())
+	if !strings.Contains(r.stdout, "replaced 2 existing file(s); the old ones are in "+backup) {
+		t.Errorf("export --force printed %q, want it to say that 2 files were replaced and where the backup is (%s)", r.stdout, backup)
+	}
+	for _, name := range []string{filepath.Join("training_stats", "plain_run"), filepath.Join("validation_scores", "plain_run")} {
+		got, err := os.ReadFile(filepath.Join(backup, name))
+		if err != nil || string(got) != before[name] {
+			t.Errorf("backup of %s: %v; want the old file's bytes", name, err)
+		}
+	}
+	if _, err := os.Stat(validationFile); err == nil {
+		t.Errorf("%s is still there, want it removed (the exported run has no validation scores)", validationFile)
+	}
+	after := snapshotDir(t, dst)
+	for name, data := range before {
+		if !strings.Contains(name, "plain_run") && after[name] != data {
+			t.Errorf("%s, of a run not exported, changed", name)
+		}
+	}
+	var d runDetails
+	decodeJSON(t, mustRun(t, "--store", dst, "show", "plain_run", "--json"), &d)
+	if d.TrainingIterations != 1 || d.ValidationIterations != 0 {
+		t.Errorf("plain_run after export --force: %+v, want 1 training entry and no validation", d)
+	}
+}
