@@ -53,7 +53,7 @@ func TestDetect(t *testing.T) {
 		{"pickles and an empty file", map[string]string{"training_stats/" + "\x61": "", "training_stats/b": pickle}, DirDaCapo},
 		{"empty files before a pickle", map[string]string{"training_stats/a": "", "training_stats/b": "", "training_stats/c": "", "training_stats/d": "", "training_stats/e": "", "validation_scores/z": pickle}, DirDaCapo},
 		{"a truncated pickle", map[string]string{"training_stats/a": pickle[:5]}, DirDaCapo},
-		{"a protocol 0 pickle", map[string]string{"training_stats/a": readTestdata(t, "hostile/protocol0.pickle"), "training_stats/b": "\x00\x00"}, DirDaCapo},
+		{"a protocol 0 pickle", map[string]string{"training_stats/a": readTestdata(t, "proto0/training_stats/plain_run"), "training_stats/b": "\x00\x00"}, DirDaCapo},
 		{"a protocol 1 pickle", map[string]string{"training_stats/a": "]q\x00."}, DirDaCapo},
 		{"statstore files", map[string]string{"training_stats/a": native, "validation_scores/a": native}, DirNative},
 		{"statstore files and a zeroed one", map[string]string{"training_stats/a": strings.Repeat("\x00", 40), "training_stats/b": native}, DirNative},

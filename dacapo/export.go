@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,6 +179,10 @@ func ExportWith(ctx context.Context, src statstore.StatsStore, dir string, runs 
 type exportFile struct {
 	run, sub, path string
 	data           []byte
+	// same reports whether an existing file holds the same documents as
+	// data (og-rek writes dict keys in random order, so equal documents
+	// need not be equal bytes).
+	same func(old []byte) bool
 	// Set by probe:
 	old       []byte // the existing file's contents, nil when there is none
 	unchanged bool   // the file already holds data (or is absent and data is nil)
@@ -201,7 +207,7 @@ func (f *exportFile) probe() error {
 	if f.old == nil {
 		f.old = []byte{}
 	}
-	f.unchanged = f.data != nil && bytes.Equal(f.old, f.data)
+	f.unchanged = f.data != nil && (bytes.Equal(f.old, f.data) || (f.same != nil && f.same(f.old)))
 	f.replaces = !f.unchanged
 	return nil
 }
@@ -219,23 +225,67 @@ func encodeRun(ctx context.Context, src statstore.StatsStore, dir, run string, n
 	if named && training.Len() == 0 && len(scores) == 0 {
 		return nil, fmt.Errorf("the source holds no training stats or validation scores for it: %w", statstore.ErrNotFound)
 	}
-	var out []exportFile
-	for _, f := range []struct {
-		sub  string
-		docs []any
-	}{
-		{TrainingDir, trainingDocuments(run, training)},
-		{ValidationDir, validationDocuments(run, scores)},
-	} {
-		ef := exportFile{run: run, sub: f.sub, path: filepath.Join(dir, f.sub, run)}
-		if len(f.docs) > 0 {
-			if ef.data, err = encodePickle(f.docs); err != nil {
-				return nil, fmt.Errorf("encode %s: %w", ef.path, err)
+	tf := exportFile{run: run, sub: TrainingDir, path: filepath.Join(dir, TrainingDir, run)}
+	if training.Len() > 0 {
+		if tf.data, err = encodePickle(trainingDocuments(run, training)); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", tf.path, err)
+		}
+		tf.same = func(old []byte) bool { return sameTraining(ctx, old, run, training) }
+	}
+	vf := exportFile{run: run, sub: ValidationDir, path: filepath.Join(dir, ValidationDir, run)}
+	if len(scores) > 0 {
+		if vf.data, err = encodePickle(validationDocuments(run, scores)); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", vf.path, err)
+		}
+		vf.same = func(old []byte) bool { return sameValidation(ctx, old, run, scores) }
+	}
+	return []exportFile{tf, vf}, nil
+}
+
+// sameTraining reports whether the pickle old holds exactly the documents
+// Export writes for stats: the same iterations, bit-identical floats (any
+// NaN equal to any NaN) and the run's name.
+func sameTraining(ctx context.Context, old []byte, run string, stats *statstore.TrainingStats) bool {
+	docs, err := decodeTraining(ctx, old)
+	if err != nil || len(docs) != len(stats.IterationStats) {
+		return false
+	}
+	for i, d := range docs {
+		w := stats.IterationStats[i]
+		if d.runName != run || d.stats.Iteration != w.Iteration || !sameBits(d.stats.Loss, w.Loss) || !sameBits(d.stats.Time, w.Time) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameValidation is sameTraining for validation documents.
+func sameValidation(ctx context.Context, old []byte, run string, scores []statstore.ValidationIterationScores) bool {
+	docs, err := decodeValidation(ctx, old)
+	if err != nil || len(docs) != len(scores) {
+		return false
+	}
+	for i, d := range docs {
+		w := scores[i]
+		if d.runName != run || d.scores.Iteration != w.Iteration || len(d.scores.Scores) != len(w.Scores) {
+			return false
+		}
+		for j := range w.Scores {
+			if len(d.scores.Scores[j]) != len(w.Scores[j]) {
+				return false
+			}
+			for k := range w.Scores[j] {
+				if !slices.EqualFunc(d.scores.Scores[j][k], w.Scores[j][k], sameBits) {
+					return false
+				}
 			}
 		}
-		out = append(out, ef)
 	}
-	return out, nil
+	return true
+}
+
+func sameBits(a, b float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
 // encodePickle returns docs pickled with ExportProtocol.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits of the scanner. A DaCapo pickle needs a stack of about a thousand
@@ -17,6 +18,7 @@ const (
 	maxMarks     = 32
 	maxGlobalLen = 256
 	maxIntLen    = 24 // an int64 in decimal, with room to spare
+	maxFloatLen  = 32 // Python's repr of a float, with room to spare
 	// memBudgetPerByte and memBudgetBase bound the memory og-rek may need for
 	// a file, as estimated by the scanner: a DaCapo file needs about 20
 	// estimated bytes per file byte.
@@ -152,8 +154,8 @@ func (s *scanner) run() error {
 		}
 		op := s.in[at]
 		s.pos++
-		if at == 0 && op != opProto {
-			return s.fail(0, "no PROTO opcode: pickle protocol 0 or 1 (or not a pickle), want protocol 2 to 5")
+		if at == 0 && op != opProto && op != opMark && op != opEmptyList {
+			return s.notPickle()
 		}
 		done, err := s.step(at, op)
 		if err != nil {
@@ -167,6 +169,17 @@ func (s *scanner) run() error {
 			return nil
 		}
 	}
+}
+
+// notPickle is the error for a file whose first byte starts no DaCapo
+// pickle: protocols 2 to 5 start with PROTO, protocols 0 and 1 (which have
+// no PROTO opcode) with the MARK or EMPTY_LIST of the list of documents.
+func (s *scanner) notPickle() error {
+	if bytes.HasPrefix(s.in, []byte(nativeMagic)) {
+		return s.fail(0, "not a pickle: the file starts with %q, statstore's own file format", nativeMagic)
+	}
+	head := s.in[:min(len(s.in), 8)]
+	return s.fail(0, "not a pickle: the file starts with %q, want the PROTO opcode (pickle protocols 2 to 5) or a list (protocols 0 and 1)", head)
 }
 
 // step handles one opcode; done is true after STOP.
@@ -228,6 +241,12 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 		return false, s.sized(at, op, 1, s.plain, costScalar)
 	case opInt:
 		return false, s.textInt(at)
+	case opLong:
+		return false, s.textLong(at)
+	case opFloat:
+		return false, s.textFloat(at)
+	case opUnicode:
+		return false, s.textUnicode(at)
 	case opShortBinunicod, opShortBinbytes:
 		return false, s.sized(at, op, 1, &entry{kind: kindString}, costString)
 	case opBinunicode, opBinbytes:
@@ -357,6 +376,59 @@ func (s *scanner) textInt(at int) error {
 	s.emit(opInt)
 	s.emit([]byte(l + "\n")...)
 	return s.push(at, s.plain, costScalar)
+}
+
+// textLong handles LONG, the text int of protocols 0 and 1 for ints beyond
+// 32 bits: a short decimal number followed by "L".
+func (s *scanner) textLong(at int) error {
+	l, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	digits, ok := strings.CutSuffix(l, "L")
+	digits = strings.TrimPrefix(digits, "-")
+	if !ok || len(l) > maxIntLen+1 || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return s.fail(at, "LONG argument %q is not a decimal number of at most %d characters followed by L", l, maxIntLen)
+	}
+	s.emit(opLong)
+	s.emit([]byte(l + "\n")...)
+	return s.push(at, s.plain, costScalar)
+}
+
+// textFloat handles FLOAT, the text float of protocol 0 (Python's repr:
+// "0.5", "1e-05", "nan", "inf", "-inf").
+func (s *scanner) textFloat(at int) error {
+	l, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	if len(l) > maxFloatLen || strings.Trim(l, "0123456789.eE+-naifNAIF") != "" {
+		return s.fail(at, "FLOAT argument %q is not a decimal float of at most %d characters", l, maxFloatLen)
+	}
+	if _, err := strconv.ParseFloat(l, 64); err != nil {
+		return s.fail(at, "FLOAT argument %q is not a float", l)
+	}
+	s.emit(opFloat)
+	s.emit([]byte(l + "\n")...)
+	return s.push(at, s.plain, costScalar)
+}
+
+// textUnicode handles UNICODE, the str of protocol 0: a line of
+// raw-unicode-escape text, as long as the rest of the file allows.
+func (s *scanner) textUnicode(at int) error {
+	rest := s.in[s.pos:]
+	i := bytes.IndexByte(rest, '\n')
+	if i < 0 {
+		return s.fail(at, "UNICODE argument does not end with a newline (truncated?)")
+	}
+	s.pos += i + 1
+	e := &entry{kind: kindString}
+	if i <= maxGlobalLen && utf8.Valid(rest[:i]) && bytes.IndexByte(rest[:i], '\\') < 0 {
+		e.text = string(rest[:i])
+	}
+	s.emit(opUnicode)
+	s.emit(rest[:i+1]...)
+	return s.push(at, e, costString+int64(i))
 }
 
 func (s *scanner) global(at int) error {

@@ -551,3 +551,36 @@ func TestExportDaCapoRefusesOverwrite(t *testing.T) {
 		t.Errorf("plain_run after export --force: %+v, want 1 training entry and no validation", d)
 	}
 }
+
+// TestDaCapoProtocol0 reads DaCapo files pickled with protocols 0 and 1
+// among protocol 4 ones (issue 10, D3: one protocol 0 pickle made the whole
+// directory look like a corrupt file store).
+func TestDaCapoProtocol0(t *testing.T) {
+	for _, proto := range []string{"proto0", "proto1"} {
+		t.Run(proto, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "dacapo")
+			copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), dir)
+			for _, sub := range []string{"training_stats", "validation_scores"} {
+				data, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", proto, sub, "plain_run"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, sub, "plain_run"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, args := range [][]string{{"show", "plain_run", "--json"}, {"best", "plain_run", "--json"}, {"export", "plain_run", "--format", "jsonl"}} {
+				want := mustRun(t, append([]string{"--store", filepath.Join("..", "..", "dacapo", "testdata", "proto4")}, args...)...).stdout
+				got := mustRun(t, append([]string{"--store", dir}, args...)...).stdout
+				if got != want {
+					t.Errorf("%s from %s:\n%s\nwant what protocol 4 gives:\n%s", strings.Join(args, " "), proto, got, want)
+				}
+			}
+			var runs []runSummary
+			decodeJSON(t, mustRun(t, "--store", dir, "runs", "--json"), &runs)
+			if len(runs) != 3 {
+				t.Errorf("runs: %+v, want 3 runs", runs)
+			}
+		})
+	}
+}
