@@ -1,6 +1,7 @@
 package dacapo
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -29,6 +30,17 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// The cases of issue 10: an empty file (DaCapo killed mid-dump), the
+	// smallest protocol 0 and 1 lists, and memo bombs (one value memoized
+	// again and again, a new value per MEMOIZE, BINPUT to indices out of
+	// order).
+	f.Add([]byte{})
+	f.Add([]byte("(lp0\n."))
+	f.Add([]byte("]q\x00."))
+	f.Add([]byte("(lp0\n(dp1\nViteration\np2\nI3\nsVloss\np3\nFnan\nsVtime\np4\nL12L\nsa."))
+	f.Add(append([]byte{opProto, 4, opEmptyList}, append(bytes.Repeat([]byte{opMemoize}, 64), opStop)...))
+	f.Add(append([]byte{opProto, 4, opEmptyList, opMemoize}, append(bytes.Repeat([]byte{opNone, opMemoize, opAppend}, 64), opStop)...))
+	f.Add([]byte{opProto, 2, opEmptyList, opBinput, 7, opNone, opBinput, 0, opAppend, opStop})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if docs, err := decodeTraining(context.Background(), data); err == nil {
 			for i, d := range docs {
