@@ -1,6 +1,7 @@
 package dacapo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -139,5 +140,24 @@ func TestBadRunAmongGood(t *testing.T) {
 	imported, err := dst.ListRuns(ctx)
 	if err != nil || len(imported) != 3 {
 		t.Errorf("Import wrote %v (%v), want the 3 good runs", imported, err)
+	}
+}
+
+// TestDecodeStopsOnCancel: decoding a large pickle stops when its context
+// is done, and says so rather than calling the file corrupt.
+func TestDecodeStopsOnCancel(t *testing.T) {
+	data := append([]byte{opProto, 4, opEmptyList, opMemoize, opMark}, bytes.Repeat([]byte{opNone}, 10)...)
+	data = append(data, opAppends)
+	for range 20000 {
+		data = append(data, opMark, opNone, opAppends)
+	}
+	data = append(data, opStop)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := decodeTraining(ctx, data); !errors.Is(err, context.Canceled) {
+		t.Fatalf("decodeTraining with a cancelled context: got %v, want context.Canceled", err)
+	}
+	if err := corrupt("f", context.Canceled); errors.Is(err, statstore.ErrCorrupt) || !errors.Is(err, context.Canceled) {
+		t.Errorf("corrupt(context.Canceled) = %v, want a context error, not corruption", err)
 	}
 }

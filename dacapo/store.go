@@ -171,7 +171,11 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 }
 
 // corrupt turns a decoding error into a *statstore.CorruptError for path.
+// A done context is no damage: it is returned as it is.
 func corrupt(path string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("dacapo: read %s: %w", path, err)
+	}
 	var de *decodeError
 	if errors.As(err, &de) {
 		return &statstore.CorruptError{Path: path, Offset: de.Offset, Reason: de.Reason}
