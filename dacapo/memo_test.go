@@ -115,3 +115,26 @@ func TestMemoBomb(t *testing.T) {
 		t.Errorf("RetrieveTrainingStats: got %v, want a CorruptError at offset 4 naming the file and a memo bomb", err)
 	}
 }
+
+// TestMemoReplaced: a memo index stored again after a GET read it keeps
+// both puts, so og-rek reads what Python would (puts nobody reads are
+// dropped before og-rek decodes).
+func TestMemoReplaced(t *testing.T) {
+	str := func(s string) []byte { return append([]byte{opShortBinunicod, byte(len(s))}, s...) }
+	half := []byte{opBinfloat, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0}
+	var p []byte
+	p = append(p, opProto, 2, opEmptyList, opMark, opEmptyDict)
+	p = append(append(p, str("iteration")...), opBinput, 0, opBinint1, 1, opSetitem)
+	p = append(append(p, str("run_name")...), opBinget, 0, opSetitem) // reads index 0: "iteration"
+	p = append(append(p, str("loss")...), opBinput, 0)                // index 0 again, never read
+	p = append(append(p, half...), opSetitem)
+	p = append(append(append(p, str("time")...), half...), opSetitem)
+	p = append(p, opAppends, opStop)
+	docs, err := decodeTraining(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 || docs[0].runName != "iteration" || docs[0].stats.Iteration != 1 || docs[0].stats.Loss != 0.5 {
+		t.Errorf("got %+v, want one document of iteration 1, loss 0.5, run_name \"iteration\"", docs)
+	}
+}

@@ -559,13 +559,15 @@ func (s *scanner) put(at int, op byte) error {
 	return nil
 }
 
-// store sets memo entry idx, which is at most len(s.memo).
+// store sets memo entry idx, which is at most len(s.memo). Replacing an
+// entry keeps its read mark: dropUnread decides by index, so every put of
+// an index some GET reads stays.
 func (s *scanner) store(idx uint32, e *entry) {
 	if idx == uint32(len(s.memo)) {
 		s.memo = append(doubling(s.memo), memoSlot{e: e})
 		return
 	}
-	s.memo[idx] = memoSlot{e: e}
+	s.memo[idx].e = e
 }
 
 func (s *scanner) get(at int, op byte) error {
