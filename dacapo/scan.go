@@ -121,17 +121,24 @@ type scanner struct {
 
 // scanPickle checks data and returns the normalised pickle and its protocol.
 func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
-	s := &scanner{
+	s := newScanner(ctx, data)
+	if err := s.run(); err != nil {
+		return nil, 0, err
+	}
+	s.dropUnread()
+	return s.out, s.proto, nil
+}
+
+// newScanner returns a scanner of data with the memory budget data's size
+// allows.
+func newScanner(ctx context.Context, data []byte) *scanner {
+	return &scanner{
 		ctx:    ctx,
 		in:     data,
 		out:    make([]byte, 0, len(data)+len(data)/4+16),
 		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
 		plain:  &entry{},
 	}
-	if err := s.run(); err != nil {
-		return nil, 0, err
-	}
-	return s.out, s.proto, nil
 }
 
 func (s *scanner) fail(at int, format string, args ...any) error {
@@ -165,7 +172,6 @@ func (s *scanner) run() error {
 			if rest := len(s.in) - s.pos; rest > 0 {
 				return s.fail(s.pos, "%d bytes after the STOP opcode, want the file to end", rest)
 			}
-			s.dropUnread()
 			return nil
 		}
 	}
