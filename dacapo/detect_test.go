@@ -161,3 +161,43 @@ func TestDecodeStopsOnCancel(t *testing.T) {
 		t.Errorf("corrupt(context.Canceled) = %v, want a context error, not corruption", err)
 	}
 }
+
+// TestDuplicateValidation: a DaCapo validation file holding an iteration
+// twice, unsorted ([400, 800, 800, 0], as DaCapo's in-memory list can be),
+// reads with the store's merge: sorted, the last entry for an iteration
+// wins, with a warning naming the run and the iteration; never a
+// corruption error (SPEC §2, "DaCapo directories as they are").
+func TestDuplicateValidation(t *testing.T) {
+	ctx := context.Background()
+	entry := func(it int, v float64) statstore.ValidationIterationScores {
+		return statstore.ValidationIterationScores{Iteration: it, Scores: [][][]float64{{{v}}}}
+	}
+	data, err := encodePickle(validationDocuments("r", []statstore.ValidationIterationScores{
+		entry(400, 0.4), entry(800, 0.1), entry(800, 0.8), entry(0, 0),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	s := mustOpen(t, writeRunFile(t, ValidationDir, data), Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	got, err := s.RetrieveValidationScores(ctx, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []statstore.ValidationIterationScores{entry(0, 0), entry(400, 0.4), entry(800, 0.8)}
+	if len(got.Scores) != len(want) {
+		t.Fatalf("got %d entries, want %d", len(got.Scores), len(want))
+	}
+	for i := range want {
+		if !got.Scores[i].Equal(want[i]) {
+			t.Errorf("entry %d: got %+v, want %+v", i, got.Scores[i], want[i])
+		}
+	}
+	if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "run=r") || !strings.Contains(log.String(), "iterations=[800]") {
+		t.Errorf("log %q, want a warning naming run r and iteration 800", log.String())
+	}
+	runs, err := s.ListRuns(ctx)
+	if err != nil || len(runs) != 1 || runs[0].ValidationIterations != 3 || runs[0].ValidatedUntil != 801 {
+		t.Errorf("ListRuns: %+v, %v; want 3 validations until 801", runs, err)
+	}
+}

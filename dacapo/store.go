@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -238,13 +239,38 @@ func (s *Store) validation(ctx context.Context, run string) (*statstore.Validati
 		s.warnOnce("DaCapo stores no names for validation axes; using generic names (give a preset, dataset and parameter names to name them)", run,
 			"generic", strings.Join(generic, ", "))
 	}
-	scores := &statstore.ValidationScores{Metadata: meta, Scores: make([]statstore.ValidationIterationScores, 0, len(docs))}
-	for i, d := range docs {
-		if err := scores.AddIterationScores(d.scores); err != nil {
-			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d (iteration %d)", i, d.scores.Iteration), Err: err}
+	entries, dups := mergeValidation(docs)
+	if len(dups) > 0 {
+		s.warnOnce("DaCapo validation file holds an iteration more than once (DaCapo appends in call order); the last entry wins", run,
+			"file", path, "iterations", fmt.Sprint(dups))
+	}
+	scores := &statstore.ValidationScores{Metadata: meta, Scores: make([]statstore.ValidationIterationScores, 0, len(entries))}
+	for _, e := range entries {
+		if err := scores.AddIterationScores(docs[e].scores); err != nil {
+			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d (iteration %d)", e, docs[e].scores.Iteration), Err: err}
 		}
 	}
 	return scores, nil
+}
+
+// mergeValidation applies the store's merge to a DaCapo validation file,
+// which may hold an iteration twice (DaCapo appends in call order): for
+// each iteration the last entry wins. It returns the indices of the
+// entries kept, in file order, and the iterations found more than once.
+func mergeValidation(docs []validationDoc) (keep []int, dups []int) {
+	last := make(map[int]int, len(docs))
+	for i, d := range docs {
+		if _, seen := last[d.scores.Iteration]; seen && !slices.Contains(dups, d.scores.Iteration) {
+			dups = append(dups, d.scores.Iteration)
+		}
+		last[d.scores.Iteration] = i
+	}
+	for i, d := range docs {
+		if last[d.scores.Iteration] == i {
+			keep = append(keep, i)
+		}
+	}
+	return keep, dups
 }
 
 func (s *Store) checkRunName(path, run, stored string) {
@@ -412,7 +438,8 @@ func (s *Store) runInfo(ctx context.Context, run string) (statstore.RunInfo, err
 	if err != nil {
 		return info, err
 	}
-	info.ValidationIterations = len(docs)
+	keep, _ := mergeValidation(docs)
+	info.ValidationIterations = len(keep)
 	for _, d := range docs {
 		info.ValidatedUntil = max(info.ValidatedUntil, d.scores.Iteration+1)
 	}
