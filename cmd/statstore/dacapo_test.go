@@ -584,3 +584,26 @@ func TestDaCapoProtocol0(t *testing.T) {
 		})
 	}
 }
+
+// TestMixedDirectory: a directory holding both statstore files and DaCapo
+// pickles is neither read, checked nor repaired: statstore does not guess
+// (a repair would move the pickles away as corrupt files).
+func TestMixedDirectory(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "stats")
+	mustRunIn(t, trainingDocs(iterations(0, 1, 2)...), "--store", store, "put", "training", "native_run")
+	pickle, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", "proto4", "training_stats", "plain_run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(store, "training_stats", "plain_run"), pickle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotDir(t, store)
+	for _, args := range [][]string{{"fsck"}, {"repair"}, {"runs"}, {"show", "native_run"}} {
+		r := run(t, append([]string{"--store", store}, args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "holds both statstore files") || !strings.Contains(r.stderr, filepath.Join(store, "training_stats", "plain_run")) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d saying the directory mixes both kinds, naming the pickle", strings.Join(args, " "), r.code, r.stderr, exitUsage)
+		}
+	}
+	checkUnchanged(t, store, before)
+}

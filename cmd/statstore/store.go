@@ -73,14 +73,22 @@ func mixedError(spec string) error {
 // directory is read in place and never checked, changed or repaired: a
 // repair there would move DaCapo's pickles aside as "corrupt".
 func refuseCheck(spec string) error {
-	switch classify(spec) {
-	case kindDaCapo:
+	d, err := dacapo.Detect(context.Background(), spec)
+	if err != nil {
+		return &userError{
+			msg:  fmt.Sprintf("cannot tell whether %s is a statstore file store or a DaCapo directory, so it is left alone: %v", spec, err),
+			hint: "make its training_stats/ and validation_scores/ readable, then try again",
+			err:  err,
+		}
+	}
+	switch d.Kind {
+	case dacapo.DirDaCapo:
 		return &userError{
 			msg:  fmt.Sprintf("%s is a DaCapo directory; statstore reads it in place and never checks or repairs it (its pickles are DaCapo's, not statstore's)", spec),
 			hint: fmt.Sprintf("import it with `statstore --store NEW_DIR import dacapo %s`; `statstore --store %s runs` lists its runs and names any pickle it cannot read", spec, spec),
 			code: exitUsage,
 		}
-	case kindMixed:
+	case dacapo.DirMixed:
 		return mixedError(spec)
 	}
 	return nil
