@@ -69,8 +69,18 @@ type Detection struct {
 // DirNone, not an error; errors are failures to list a directory and a
 // done ctx.
 func Detect(ctx context.Context, dir string) (Detection, error) {
+	return DetectSample(ctx, dir, 0)
+}
+
+// DetectSample is Detect that stops reading each sub-directory after n files
+// that are a pickle or a statstore file (0: no limit). Commands that only read or append use it
+// to stay fast on directories of many runs: a stray file of the other kind
+// after the sample then fails alone when read. Whatever changes or removes
+// files (repair, export) must use Detect.
+func DetectSample(ctx context.Context, dir string, n int) (Detection, error) {
 	var d Detection
 	for _, sub := range []string{TrainingDir, ValidationDir} {
+		decisive := 0
 		subdir := filepath.Join(dir, sub)
 		if fi, err := os.Stat(subdir); err != nil || !fi.IsDir() {
 			continue // no such sub-directory: nothing to tell from
@@ -89,10 +99,12 @@ func Detect(ctx context.Context, dir string) (Detection, error) {
 			path := filepath.Join(dir, sub, e.Name())
 			switch sniff(path) {
 			case filePickle:
+				decisive++
 				if d.Pickle == "" {
 					d.Pickle = path
 				}
 			case fileNative:
+				decisive++
 				if d.Native == "" {
 					d.Native = path
 				}
@@ -100,6 +112,9 @@ func Detect(ctx context.Context, dir string) (Detection, error) {
 			if d.Pickle != "" && d.Native != "" {
 				d.Kind = DirMixed
 				return d, nil
+			}
+			if n > 0 && decisive >= n {
+				break
 			}
 		}
 	}

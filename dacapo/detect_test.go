@@ -201,3 +201,23 @@ func TestDuplicateValidation(t *testing.T) {
 		t.Errorf("ListRuns: %+v, %v; want 3 validations until 801", runs, err)
 	}
 }
+
+// TestDetectSample: the sample stops after n files that tell, per
+// sub-directory; Detect reads them all and finds a late file of the other
+// kind.
+func TestDetectSample(t *testing.T) {
+	pickle := readTestdata(t, "proto4/training_stats/plain_run")
+	files := map[string]string{"training_stats/z_native": nativeMagic + "\x02\x00"}
+	for i := range 10 {
+		files["training_stats/r"+itoa(i)] = pickle
+		files["training_stats/empty"+itoa(i)] = ""
+	}
+	dir := makeDir(t, files)
+	ctx := context.Background()
+	if d, err := DetectSample(ctx, dir, 3); err != nil || d.Kind != DirDaCapo {
+		t.Errorf("DetectSample(3): %v, %v; want DirDaCapo from the first pickles", d.Kind, err)
+	}
+	if d, err := Detect(ctx, dir); err != nil || d.Kind != DirMixed || d.Native != filepath.Join(dir, "training_stats/z_native") {
+		t.Errorf("Detect: %+v, %v; want DirMixed naming z_native", d, err)
+	}
+}

@@ -32,6 +32,11 @@ const (
 	kindMixed // a directory holding both DaCapo pickles and statstore files
 )
 
+// classifySample is how many pickles or statstore files classify reads per
+// sub-directory: enough to tell, few enough to keep every command fast on
+// directories of many runs. fsck and repair read every file (refuseCheck).
+const classifySample = 64
+
 // classify tells what spec names: a postgres URL, a DaCapo stats directory,
 // a directory mixing DaCapo pickles and statstore files, or (anything else)
 // a statstore file store directory. Directories are told apart file by file
@@ -41,7 +46,7 @@ func classify(spec string) storeKind {
 	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
 		return kindPostgres
 	}
-	d, err := dacapo.Detect(context.Background(), spec)
+	d, err := dacapo.DetectSample(context.Background(), spec, classifySample)
 	if err != nil {
 		return kindFile // unreadable: the file store reports why
 	}
