@@ -3,6 +3,7 @@ package dacapo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -172,6 +173,11 @@ func sniffBytes(b []byte) fileKind {
 // between is caught too.
 func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if li, lerr := os.Lstat(path); lerr == nil {
+			return nil, nil, &notRegularError{path: path, mode: li.Mode()} // a dangling symbolic link
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -218,7 +224,7 @@ func modeName(m fs.FileMode) string {
 	case m.IsDir():
 		return "directory"
 	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
+		return "symbolic link to nothing"
 	case m&fs.ModeIrregular != 0:
 		return "irregular file"
 	}

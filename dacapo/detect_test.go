@@ -104,14 +104,17 @@ func TestBadRunAmongGood(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, ValidationDir, "a_directory"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink("nowhere", filepath.Join(dir, ValidationDir, "dangling")); err != nil {
+		t.Fatal(err)
+	}
 	var log strings.Builder
 	s := mustOpen(t, dir, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	runs, badRuns, err := s.ListRunsChecked(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 3 || len(badRuns) != 2 || badRuns[0].Run != "a_directory" || badRuns[1].Run != "killed" {
-		t.Fatalf("ListRunsChecked: got %v and bad %v, want 3 runs and a_directory, killed bad", runs, badRuns)
+	if len(runs) != 3 || len(badRuns) != 3 || badRuns[0].Run != "a_directory" || badRuns[1].Run != "dangling" || badRuns[2].Run != "killed" {
+		t.Fatalf("ListRunsChecked: got %v and bad %v, want 3 runs and a_directory, dangling, killed bad", runs, badRuns)
 	}
 	for _, b := range badRuns {
 		var ce *statstore.CorruptError
@@ -119,8 +122,9 @@ func TestBadRunAmongGood(t *testing.T) {
 			t.Errorf("bad run %v: want a *statstore.CorruptError naming its file", b)
 		}
 	}
-	if !strings.Contains(badRuns[0].Error(), "a directory, not a regular file") || !strings.Contains(badRuns[1].Error(), "empty file") {
-		t.Errorf("bad runs: %v; want a directory and an empty file named as such", badRuns)
+	if !strings.Contains(badRuns[0].Error(), "a directory, not a regular file") || !strings.Contains(badRuns[1].Error(), "symbolic link to nothing") ||
+		!strings.Contains(badRuns[2].Error(), "empty file") {
+		t.Errorf("bad runs: %v; want a directory, a dangling link and an empty file named as such", badRuns)
 	}
 	listed, err := s.ListRuns(ctx)
 	if err != nil || len(listed) != 3 {
