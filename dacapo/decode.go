@@ -2,6 +2,7 @@ package dacapo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -38,9 +39,12 @@ func malformed(format string, args ...any) error {
 }
 
 // decodeValue checks data with the scanner and decodes it with og-rek.
-func decodeValue(data []byte) (any, error) {
-	norm, _, err := scanPickle(data)
+func decodeValue(ctx context.Context, data []byte) (any, error) {
+	norm, _, err := scanPickle(ctx, data)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
 		var se *scanError
 		if errors.As(err, &se) {
 			return nil, &decodeError{Offset: se.Offset, Reason: se.Reason}
@@ -68,8 +72,8 @@ type validationDoc struct {
 
 // decodeTraining decodes a training_stats pickle: a list of
 // {"iteration", "loss", "time", "run_name"} documents.
-func decodeTraining(data []byte) ([]trainingDoc, error) {
-	docs, err := decodeDocuments(data)
+func decodeTraining(ctx context.Context, data []byte) ([]trainingDoc, error) {
+	docs, err := decodeDocuments(ctx, data)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +103,8 @@ func decodeTraining(data []byte) ([]trainingDoc, error) {
 // decodeValidation decodes a validation_scores pickle: a list of
 // {"iteration", "scores", "run_name"} documents, scores nested
 // [dataset][parameter set][criterion].
-func decodeValidation(data []byte) ([]validationDoc, error) {
-	docs, err := decodeDocuments(data)
+func decodeValidation(ctx context.Context, data []byte) ([]validationDoc, error) {
+	docs, err := decodeDocuments(ctx, data)
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +137,8 @@ func entryError(i int, err error) error {
 }
 
 // decodeDocuments decodes data into a list of dicts with str keys.
-func decodeDocuments(data []byte) ([]map[string]any, error) {
-	v, err := decodeValue(data)
+func decodeDocuments(ctx context.Context, data []byte) ([]map[string]any, error) {
+	v, err := decodeValue(ctx, data)
 	if err != nil {
 		return nil, err
 	}

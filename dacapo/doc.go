@@ -18,11 +18,15 @@
 // Pickles are decoded with github.com/kisielk/og-rek, which never executes
 // code: globals and calls come back as Class and Call values. Before og-rek
 // sees a file, a scanner walks its opcodes once and rejects anything a DaCapo
-// file does not hold: protocols other than 2 to 5, opcodes DaCapo's data never
+// file does not hold: protocols other than 0 to 5, opcodes DaCapo's data never
 // needs, globals other than numpy's float64 scalar reconstructors (named in
 // the error: "forbidden global os.system"), length prefixes longer than the
-// rest of the file, nesting deeper than a few levels, and files whose decoded
-// form would need far more memory than their size suggests. Files larger than
+// rest of the file, nesting deeper than a few levels, memo entries stored
+// out of order or one value stored twice (a pickler stores each value once,
+// numbering entries 0, 1, 2, ...: a memo bomb fails at its second opcode),
+// and files whose decoded form would need far more memory than their size
+// suggests. Memo entries no GET reads are not passed on to og-rek, so the
+// memory a file costs stays proportional to its size. Files larger than
 // Options.MaxFileSize (DefaultMaxFileSize) are refused before being read. The
 // scanner also normalises the stream for og-rek, which does not implement
 // BUILD: numpy.dtype's BUILD becomes a tuple (dtype call, state) whose state
@@ -36,9 +40,25 @@
 // expected. Anything else is a *statstore.CorruptError naming the file and,
 // where it helps, the byte offset or the entry.
 //
+// # Telling a DaCapo directory, and its bad runs
+//
+// DaCapo's directory and statstore's file store use the same two
+// sub-directories. Detect tells them apart file by file, from each file's
+// first bytes: an empty file (what DaCapo leaves when killed mid-dump), a
+// damaged one or a FIFO counts for neither, so it never turns a DaCapo
+// directory into something else. Such a run is one bad run: its reads fail
+// with a *statstore.CorruptError naming the file, ListRuns leaves it out with
+// a warning, ListRunsChecked and Import name it. Files are opened without
+// blocking and anything but a regular file is refused by name; reads stop
+// when their context is done. statstore never changes a DaCapo directory.
+//
 // # Writing
 //
 // Export writes protocol 4 pickles (DaCapo's default) that Python's
 // pickle.load reads back as the documents DaCapo writes: the same keys, ints
-// as ints, floats as floats, NaN as NaN.
+// as ints, floats as floats, NaN as NaN. It never replaces or removes an
+// existing file silently: without ExportOptions.Force it fails with
+// ErrExists, naming the files, before writing anything; with Force it
+// first copies each to a backup directory (DIR/.backup/<UTC time>/ by
+// default).
 package dacapo

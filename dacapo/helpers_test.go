@@ -17,7 +17,7 @@ import (
 const sharedDir = "../../shared/dacapo"
 
 // protoDirs are the DaCapo directories make_pickles.py writes.
-var protoDirs = []string{"proto2", "proto3", "proto4", "proto5"}
+var protoDirs = []string{"proto0", "proto1", "proto2", "proto3", "proto4", "proto5"}
 
 // expectedTestdata is testdata/expected.json: every document, floats as
 // Python's float.hex().

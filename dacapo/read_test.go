@@ -115,8 +115,17 @@ func TestHostilePickles(t *testing.T) {
 			if !strings.Contains(err.Error(), filepath.Join(sub, "r")) {
 				t.Errorf("error %q does not name the file", err)
 			}
-			if _, err := s.ListRuns(ctx); err == nil {
-				t.Errorf("ListRuns: got no error for a hostile file")
+			// One bad file is one bad run: ListRunsChecked reports it with the
+			// same error, ListRuns leaves it out, and neither fails.
+			runs, bad, err := s.ListRunsChecked(ctx)
+			if err != nil {
+				t.Fatalf("ListRunsChecked: %v", err)
+			}
+			if len(runs) != 0 || len(bad) != 1 || bad[0].Run != "r" || !errors.Is(bad[0], statstore.ErrCorrupt) {
+				t.Errorf("ListRunsChecked: got runs %v, bad %v; want no run and run r bad (corrupt)", runs, bad)
+			}
+			if runs, err := s.ListRuns(ctx); err != nil || len(runs) != 0 {
+				t.Errorf("ListRuns: got %v, %v; want no run and no error", runs, err)
 			}
 		})
 	}

@@ -2,10 +2,13 @@ package dacapo
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits of the scanner. A DaCapo pickle needs a stack of about a thousand
@@ -15,11 +18,15 @@ const (
 	maxMarks     = 32
 	maxGlobalLen = 256
 	maxIntLen    = 24 // an int64 in decimal, with room to spare
+	maxFloatLen  = 32 // Python's repr of a float, with room to spare
 	// memBudgetPerByte and memBudgetBase bound the memory og-rek may need for
 	// a file, as estimated by the scanner: a DaCapo file needs about 20
 	// estimated bytes per file byte.
 	memBudgetPerByte = 64
 	memBudgetBase    = 1 << 20
+	// ctxEvery is how many opcodes the scanner reads between checks of its
+	// context.
+	ctxEvery = 1 << 16
 )
 
 // Estimated memory, in bytes, og-rek allocates for each kind of value.
@@ -28,7 +35,8 @@ const (
 	costString    = 32
 	costContainer = 64
 	costItem      = 48
-	costMemo      = 64
+	costMemo      = 64  // the scanner's memo slot and the put it writes
+	costMemoRead  = 160 // og-rek's memo entry, for an index a GET reads
 	costCall      = 96
 	costStackSlot = 16
 )
@@ -71,6 +79,12 @@ const (
 	kindList                    // a list: og-rek cannot share lists through the memo
 )
 
+// memoSlot is a memo entry: the value and whether a GET reads it.
+type memoSlot struct {
+	e    *entry
+	read bool
+}
+
 type entry struct {
 	kind entryKind
 	text string // the str of kindString, the module.name of kindGlobal
@@ -83,30 +97,48 @@ type entry struct {
 // og-rek: FRAMEs dropped, every memo put and get made explicit with
 // LONG_BINPUT / LONG_BINGET, and numpy.dtype's BUILD turned into TUPLE2.
 type scanner struct {
-	in     []byte
-	pos    int
-	out    []byte
-	stack  []*entry
+	ctx   context.Context // checked every ctxEvery opcodes
+	in    []byte
+	pos   int
+	out   []byte
+	stack []*entry
+	// inMemo parallels stack: whether the value is already in the memo (put
+	// there, or pushed from it by a GET). A pickler stores each value once.
+	inMemo []bool
 	marks  []int // stack indices of the MARKs
-	memo   map[uint32]*entry
+	// memo is indexed by memo index: Python's pickler numbers memo entries
+	// 0, 1, 2, ... in the order it stores them (put rejects other orders).
+	memo []memoSlot
+	// putAt holds the offset in out of every LONG_BINPUT written. Puts of
+	// indices no GET reads are dropped from out at the end (dropUnread), so
+	// og-rek's memo, which costs far more per entry than the scanner's,
+	// holds only what the pickle reads back.
+	putAt  []int
 	budget int64
 	proto  int
 	plain  *entry // shared by every kindValue: such entries are never changed
 }
 
 // scanPickle checks data and returns the normalised pickle and its protocol.
-func scanPickle(data []byte) ([]byte, int, error) {
-	s := &scanner{
-		in:     data,
-		out:    make([]byte, 0, len(data)+len(data)/4+16),
-		memo:   map[uint32]*entry{},
-		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
-		plain:  &entry{},
-	}
+func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
+	s := newScanner(ctx, data)
 	if err := s.run(); err != nil {
 		return nil, 0, err
 	}
+	s.dropUnread()
 	return s.out, s.proto, nil
+}
+
+// newScanner returns a scanner of data with the memory budget data's size
+// allows.
+func newScanner(ctx context.Context, data []byte) *scanner {
+	return &scanner{
+		ctx:    ctx,
+		in:     data,
+		out:    make([]byte, 0, len(data)+len(data)/4+16),
+		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
+		plain:  &entry{},
+	}
 }
 
 func (s *scanner) fail(at int, format string, args ...any) error {
@@ -117,15 +149,20 @@ func (s *scanner) run() error {
 	if len(s.in) == 0 {
 		return s.fail(0, "empty file, want a pickle")
 	}
-	for {
+	for n := 0; ; n++ {
+		if n%ctxEvery == 0 {
+			if err := s.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		at := s.pos
 		if at >= len(s.in) {
 			return s.fail(at, "file ends without the STOP opcode (truncated?)")
 		}
 		op := s.in[at]
 		s.pos++
-		if at == 0 && op != opProto {
-			return s.fail(0, "no PROTO opcode: pickle protocol 0 or 1 (or not a pickle), want protocol 2 to 5")
+		if at == 0 && op != opProto && op != opMark && op != opEmptyList {
+			return s.notPickle()
 		}
 		done, err := s.step(at, op)
 		if err != nil {
@@ -138,6 +175,17 @@ func (s *scanner) run() error {
 			return nil
 		}
 	}
+}
+
+// notPickle is the error for a file whose first byte starts no DaCapo
+// pickle: protocols 2 to 5 start with PROTO, protocols 0 and 1 (which have
+// no PROTO opcode) with the MARK or EMPTY_LIST of the list of documents.
+func (s *scanner) notPickle() error {
+	if bytes.HasPrefix(s.in, []byte(nativeMagic)) {
+		return s.fail(0, "not a pickle: the file starts with %q, statstore's own file format", nativeMagic)
+	}
+	head := s.in[:min(len(s.in), 8)]
+	return s.fail(0, "not a pickle: the file starts with %q, want the PROTO opcode (pickle protocols 2 to 5) or a list (protocols 0 and 1)", head)
 }
 
 // step handles one opcode; done is true after STOP.
@@ -199,6 +247,12 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 		return false, s.sized(at, op, 1, s.plain, costScalar)
 	case opInt:
 		return false, s.textInt(at)
+	case opLong:
+		return false, s.textLong(at)
+	case opFloat:
+		return false, s.textFloat(at)
+	case opUnicode:
+		return false, s.textUnicode(at)
 	case opShortBinunicod, opShortBinbytes:
 		return false, s.sized(at, op, 1, &entry{kind: kindString}, costString)
 	case opBinunicode, opBinbytes:
@@ -330,6 +384,59 @@ func (s *scanner) textInt(at int) error {
 	return s.push(at, s.plain, costScalar)
 }
 
+// textLong handles LONG, the text int of protocols 0 and 1 for ints beyond
+// 32 bits: a short decimal number followed by "L".
+func (s *scanner) textLong(at int) error {
+	l, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	digits, ok := strings.CutSuffix(l, "L")
+	digits = strings.TrimPrefix(digits, "-")
+	if !ok || len(l) > maxIntLen+1 || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return s.fail(at, "LONG argument %q is not a decimal number of at most %d characters followed by L", l, maxIntLen)
+	}
+	s.emit(opLong)
+	s.emit([]byte(l + "\n")...)
+	return s.push(at, s.plain, costScalar)
+}
+
+// textFloat handles FLOAT, the text float of protocol 0 (Python's repr:
+// "0.5", "1e-05", "nan", "inf", "-inf").
+func (s *scanner) textFloat(at int) error {
+	l, err := s.line(at)
+	if err != nil {
+		return err
+	}
+	if len(l) > maxFloatLen || strings.Trim(l, "0123456789.eE+-naifNAIF") != "" {
+		return s.fail(at, "FLOAT argument %q is not a decimal float of at most %d characters", l, maxFloatLen)
+	}
+	if _, err := strconv.ParseFloat(l, 64); err != nil {
+		return s.fail(at, "FLOAT argument %q is not a float", l)
+	}
+	s.emit(opFloat)
+	s.emit([]byte(l + "\n")...)
+	return s.push(at, s.plain, costScalar)
+}
+
+// textUnicode handles UNICODE, the str of protocol 0: a line of
+// raw-unicode-escape text, as long as the rest of the file allows.
+func (s *scanner) textUnicode(at int) error {
+	rest := s.in[s.pos:]
+	i := bytes.IndexByte(rest, '\n')
+	if i < 0 {
+		return s.fail(at, "UNICODE argument does not end with a newline (truncated?)")
+	}
+	s.pos += i + 1
+	e := &entry{kind: kindString}
+	if i <= maxGlobalLen && utf8.Valid(rest[:i]) && bytes.IndexByte(rest[:i], '\\') < 0 {
+		e.text = string(rest[:i])
+	}
+	s.emit(opUnicode)
+	s.emit(rest[:i+1]...)
+	return s.push(at, e, costString+int64(i))
+}
+
 func (s *scanner) global(at int) error {
 	module, err := s.line(at)
 	if err != nil {
@@ -402,8 +509,8 @@ func (s *scanner) build(at int) error {
 		return err
 	}
 	for _, idx := range v[0].pending {
-		s.memo[idx] = built
-		s.emitIndex(opLongBinput, idx)
+		s.memo[idx].e = built
+		s.emitPut(idx)
 	}
 	return nil
 }
@@ -435,18 +542,38 @@ func (s *scanner) put(at int, op byte) error {
 	if len(s.stack) == 0 || s.stack[len(s.stack)-1].kind == kindMark {
 		return s.fail(at, "%s with no value on the stack", opName(op))
 	}
+	if idx > uint32(len(s.memo)) {
+		return s.fail(at, "%s of memo index %d while the memo holds %d entries: Python's pickler numbers them in order (memo bomb?)", opName(op), idx, len(s.memo))
+	}
 	top := s.stack[len(s.stack)-1]
+	if s.inMemo[len(s.inMemo)-1] {
+		// Python's pickler memoizes each value once, right after making it;
+		// storing one value again and again only grows the memo.
+		return s.fail(at, "%s of a value already in the memo: a pickler stores each value once (memo bomb?)", opName(op))
+	}
+	s.inMemo[len(s.inMemo)-1] = true
 	if err := s.spend(at, costMemo); err != nil {
 		return err
 	}
 	if top.kind == kindDtype {
 		top.pending = append(top.pending, idx)
-		s.memo[idx] = top
+		s.store(idx, top)
 		return nil
 	}
-	s.memo[idx] = top
-	s.emitIndex(opLongBinput, idx)
+	s.store(idx, top)
+	s.emitPut(idx)
 	return nil
+}
+
+// store sets memo entry idx, which is at most len(s.memo). Replacing an
+// entry keeps its read mark: dropUnread decides by index, so every put of
+// an index some GET reads stays.
+func (s *scanner) store(idx uint32, e *entry) {
+	if idx == uint32(len(s.memo)) {
+		s.memo = append(doubling(s.memo), memoSlot{e: e})
+		return
+	}
+	s.memo[idx].e = e
 }
 
 func (s *scanner) get(at int, op byte) error {
@@ -471,10 +598,11 @@ func (s *scanner) get(at int, op byte) error {
 		}
 		idx = n
 	}
-	e, ok := s.memo[idx]
-	if !ok {
+	if idx >= uint32(len(s.memo)) {
 		return s.fail(at, "%s of memo index %d, which was never stored", opName(op), idx)
 	}
+	slot := &s.memo[idx]
+	e := slot.e
 	switch e.kind {
 	case kindDtype:
 		return s.fail(at, "%s of a numpy.dtype before its state is set", opName(op))
@@ -483,8 +611,19 @@ func (s *scanner) get(at int, op byte) error {
 		// items appended later, so a shared list would decode wrong.
 		return s.fail(at, "%s of a shared list: DaCapo documents never share lists (memo bomb?)", opName(op))
 	}
+	if !slot.read {
+		// og-rek will keep this entry in its memo (see dropUnread).
+		if err := s.spend(at, costMemoRead); err != nil {
+			return err
+		}
+		slot.read = true
+	}
 	s.emitIndex(opLongBinget, idx)
-	return s.push(at, e, 0)
+	if err := s.push(at, e, 0); err != nil {
+		return err
+	}
+	s.inMemo[len(s.inMemo)-1] = true
+	return nil
 }
 
 func (s *scanner) lineIndex(at int) (uint32, error) {
@@ -505,6 +644,7 @@ func (s *scanner) push(at int, e *entry, cost int64) error {
 		return s.fail(at, "more than %d values on the pickle stack, want a DaCapo list of documents", maxStack)
 	}
 	s.stack = append(s.stack, e)
+	s.inMemo = append(s.inMemo, false)
 	return s.spend(at, cost+costStackSlot)
 }
 
@@ -524,6 +664,7 @@ func (s *scanner) pop(at, n int) ([]*entry, error) {
 	}
 	v := append([]*entry(nil), s.stack[base:]...) // a copy: pushes reuse the stack's storage
 	s.stack = s.stack[:base]
+	s.inMemo = s.inMemo[:base]
 	return v, nil
 }
 
@@ -537,6 +678,7 @@ func (s *scanner) popMark(at int, op byte) (int, error) {
 	s.marks = s.marks[:len(s.marks)-1]
 	n := len(s.stack) - m - 1
 	s.stack = s.stack[:m]
+	s.inMemo = s.inMemo[:m]
 	return n, nil
 }
 
@@ -549,6 +691,31 @@ func (s *scanner) needTop(at int, op byte) error {
 }
 
 func (s *scanner) emit(b ...byte) { s.out = append(s.out, b...) }
+
+// emitPut writes a LONG_BINPUT of idx and records where.
+func (s *scanner) emitPut(idx uint32) {
+	s.putAt = append(doubling(s.putAt), len(s.out))
+	s.emitIndex(opLongBinput, idx)
+}
+
+// dropUnread removes from out, in place, the puts of memo indices that no
+// GET reads: og-rek then stores only the entries the pickle uses.
+func (s *scanner) dropUnread() {
+	w, r := 0, 0
+	for _, at := range s.putAt {
+		idx := binary.LittleEndian.Uint32(s.out[at+1:])
+		if s.memo[idx].read {
+			continue
+		}
+		w += copy(s.out[w:], s.out[r:at])
+		r = at + 5
+	}
+	if r == 0 {
+		return // every put is read
+	}
+	w += copy(s.out[w:], s.out[r:])
+	s.out = s.out[:w]
+}
 
 func (s *scanner) emitIndex(op byte, idx uint32) {
 	s.out = append(s.out, op)
@@ -566,4 +733,14 @@ func fixedArgLen(op byte) int {
 		return 4
 	}
 	return 8 // opBinfloat
+}
+
+// doubling makes room for one more element, doubling the capacity when the
+// slice is full: append's own growth of 1.25 for large slices allocates
+// about five times the final size in all, doubling about twice.
+func doubling[T any](s []T) []T {
+	if len(s) < cap(s) {
+		return s
+	}
+	return slices.Grow(s, max(len(s), 16))
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,45 +40,14 @@ type Store struct {
 
 var _ statstore.StatsStore = (*Store)(nil)
 
-// IsStatsDir reports whether dir looks like a stats directory DaCapo wrote:
-// it has a training_stats or validation_scores sub-directory holding at
-// least one file, and the files it samples there are pickles (protocol 2 or
-// later, starting with the PROTO opcode), not statstore's own format.
+// IsStatsDir reports whether Detect finds dir to be a DaCapo stats
+// directory: pickles in training_stats/ or validation_scores/ and no file
+// of statstore's own format. An empty, truncated or foreign file among the
+// pickles does not change the answer: it is one bad run (see
+// ListRunsChecked), not a reason to take the directory for something else.
 func IsStatsDir(dir string) bool {
-	found := false
-	for _, sub := range []string{TrainingDir, ValidationDir} {
-		entries, err := os.ReadDir(filepath.Join(dir, sub))
-		if err != nil {
-			continue
-		}
-		checked := 0
-		for _, e := range entries {
-			if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
-				continue
-			}
-			if !isPickleFile(filepath.Join(dir, sub, e.Name())) {
-				return false
-			}
-			found = true
-			if checked++; checked == 4 {
-				break
-			}
-		}
-	}
-	return found
-}
-
-func isPickleFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var b [2]byte
-	if _, err := io.ReadFull(f, b[:]); err != nil {
-		return false
-	}
-	return b[0] == opProto && b[1] >= 2 && b[1] <= 5
+	d, err := Detect(context.Background(), dir)
+	return err == nil && d.Kind == DirDaCapo
 }
 
 // Open returns a read-only store over the DaCapo stats directory dir. It
@@ -151,24 +121,26 @@ func (s *Store) warnOnce(msg, run string, args ...any) {
 	}
 }
 
+// readChunk is how much readFile reads between checks of its context.
+const readChunk = 1 << 20
+
 // readFile returns the pickle of run in sub, or nil when there is none.
-func (s *Store) readFile(sub, run string) ([]byte, string, error) {
+// Anything but a regular file (a FIFO, socket, device or directory) is a
+// *statstore.CorruptError naming it, found without blocking on it.
+func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, error) {
 	path := filepath.Join(s.dir, sub, run)
-	f, err := os.Open(path)
+	f, fi, err := openRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, path, nil
+	}
+	var nr *notRegularError
+	if errors.As(err, &nr) {
+		return nil, path, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("a %s, not a regular file: want a pickle", modeName(nr.mode))}
 	}
 	if err != nil {
 		return nil, path, fmt.Errorf("dacapo: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, path, fmt.Errorf("dacapo: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, path, &statstore.CorruptError{Path: path, Offset: -1, Reason: "not a regular file, want a pickle"}
-	}
 	tooBig := func(size int64) error {
 		return fmt.Errorf("dacapo: %s is %d bytes, more than the limit of %d (raise Options.MaxFileSize to read it): %w",
 			path, size, s.maxSize, statstore.ErrInvalidArgument)
@@ -176,18 +148,35 @@ func (s *Store) readFile(sub, run string) ([]byte, string, error) {
 	if fi.Size() > s.maxSize {
 		return nil, path, tooBig(fi.Size())
 	}
-	data, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
-	if err != nil {
-		return nil, path, fmt.Errorf("dacapo: read %s: %w", path, err)
-	}
-	if int64(len(data)) > s.maxSize {
-		return nil, path, tooBig(int64(len(data)))
+	data := make([]byte, 0, fi.Size()+1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, path, fmt.Errorf("dacapo: read %s: %w", path, err)
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow: the file is growing
+		}
+		n, err := f.Read(data[len(data):min(cap(data), len(data)+readChunk)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > s.maxSize {
+			return nil, path, tooBig(int64(len(data)))
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, path, fmt.Errorf("dacapo: read %s: %w", path, err)
+		}
 	}
 	return data, path, nil
 }
 
 // corrupt turns a decoding error into a *statstore.CorruptError for path.
+// A done context is no damage: it is returned as it is.
 func corrupt(path string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("dacapo: read %s: %w", path, err)
+	}
 	var de *decodeError
 	if errors.As(err, &de) {
 		return &statstore.CorruptError{Path: path, Offset: de.Offset, Reason: de.Reason}
@@ -197,12 +186,12 @@ func corrupt(path string, err error) error {
 
 // training reads and checks the run's training stats (empty when the run
 // has none).
-func (s *Store) training(run string) (*statstore.TrainingStats, error) {
-	data, path, err := s.readFile(TrainingDir, run)
+func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	data, path, err := s.readFile(ctx, TrainingDir, run)
 	if err != nil || data == nil {
 		return &statstore.TrainingStats{}, err
 	}
-	docs, err := decodeTraining(data)
+	docs, err := decodeTraining(ctx, data)
 	if err != nil {
 		return nil, corrupt(path, err)
 	}
@@ -217,12 +206,12 @@ func (s *Store) training(run string) (*statstore.TrainingStats, error) {
 }
 
 // validationDocs reads the run's validation documents, in file order.
-func (s *Store) validationDocs(run string) ([]validationDoc, string, error) {
-	data, path, err := s.readFile(ValidationDir, run)
+func (s *Store) validationDocs(ctx context.Context, run string) ([]validationDoc, string, error) {
+	data, path, err := s.readFile(ctx, ValidationDir, run)
 	if err != nil || data == nil {
 		return nil, path, err
 	}
-	docs, err := decodeValidation(data)
+	docs, err := decodeValidation(ctx, data)
 	if err != nil {
 		return nil, path, corrupt(path, err)
 	}
@@ -233,8 +222,8 @@ func (s *Store) validationDocs(run string) ([]validationDoc, string, error) {
 }
 
 // validation reads the run's validation scores and names their axes.
-func (s *Store) validation(run string) (*statstore.ValidationScores, error) {
-	docs, path, err := s.validationDocs(run)
+func (s *Store) validation(ctx context.Context, run string) (*statstore.ValidationScores, error) {
+	docs, path, err := s.validationDocs(ctx, run)
 	if err != nil || len(docs) == 0 {
 		return &statstore.ValidationScores{}, err
 	}
@@ -250,13 +239,38 @@ func (s *Store) validation(run string) (*statstore.ValidationScores, error) {
 		s.warnOnce("DaCapo stores no names for validation axes; using generic names (give a preset, dataset and parameter names to name them)", run,
 			"generic", strings.Join(generic, ", "))
 	}
-	scores := &statstore.ValidationScores{Metadata: meta, Scores: make([]statstore.ValidationIterationScores, 0, len(docs))}
-	for i, d := range docs {
-		if err := scores.AddIterationScores(d.scores); err != nil {
-			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d (iteration %d)", i, d.scores.Iteration), Err: err}
+	entries, dups := mergeValidation(docs)
+	if len(dups) > 0 {
+		s.warnOnce("DaCapo validation file holds an iteration more than once (DaCapo appends in call order); the last entry wins", run,
+			"file", path, "iterations", fmt.Sprint(dups))
+	}
+	scores := &statstore.ValidationScores{Metadata: meta, Scores: make([]statstore.ValidationIterationScores, 0, len(entries))}
+	for _, e := range entries {
+		if err := scores.AddIterationScores(docs[e].scores); err != nil {
+			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d (iteration %d)", e, docs[e].scores.Iteration), Err: err}
 		}
 	}
 	return scores, nil
+}
+
+// mergeValidation applies the store's merge to a DaCapo validation file,
+// which may hold an iteration twice (DaCapo appends in call order): for
+// each iteration the last entry wins. It returns the indices of the
+// entries kept, in file order, and the iterations found more than once.
+func mergeValidation(docs []validationDoc) (keep []int, dups []int) {
+	last := make(map[int]int, len(docs))
+	for i, d := range docs {
+		if _, seen := last[d.scores.Iteration]; seen && !slices.Contains(dups, d.scores.Iteration) {
+			dups = append(dups, d.scores.Iteration)
+		}
+		last[d.scores.Iteration] = i
+	}
+	for i, d := range docs {
+		if last[d.scores.Iteration] == i {
+			keep = append(keep, i)
+		}
+	}
+	return keep, dups
 }
 
 func (s *Store) checkRunName(path, run, stored string) {
@@ -271,7 +285,7 @@ func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statsto
 	if err := s.check(ctx, "retrieve training stats", run); err != nil {
 		return nil, err
 	}
-	return s.training(run)
+	return s.training(ctx, run)
 }
 
 // RetrieveTrainingRange returns the training entries with iteration in r.
@@ -282,7 +296,7 @@ func (s *Store) RetrieveTrainingRange(ctx context.Context, run string, r statsto
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("dacapo: retrieve training range: %w", err)
 	}
-	stats, err := s.training(run)
+	stats, err := s.training(ctx, run)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +318,7 @@ func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstor
 	if _, err := opts.Normalize(); err != nil {
 		return nil, fmt.Errorf("dacapo: subsample training: %w", err)
 	}
-	stats, err := s.training(run)
+	stats, err := s.training(ctx, run)
 	if err != nil {
 		return nil, err
 	}
@@ -328,15 +342,48 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 	if err := s.check(ctx, "retrieve validation scores", run); err != nil {
 		return nil, err
 	}
-	return s.validation(run)
+	return s.validation(ctx, run)
 }
+
+// RunError is a run of a DaCapo directory that cannot be read: an empty
+// pickle (what DaCapo leaves when killed mid-dump), a truncated or damaged
+// one, a FIFO or other special file, a file too large to read.
+type RunError struct {
+	// Run is the run's name.
+	Run string
+	// Err is why: usually a *statstore.CorruptError naming the file.
+	Err error
+}
+
+// Error names the run and the reason.
+func (e *RunError) Error() string { return fmt.Sprintf("run %q: %v", e.Run, e.Err) }
+
+// Unwrap returns the reason.
+func (e *RunError) Unwrap() error { return e.Err }
 
 // ListRuns returns every run with a training_stats or validation_scores
 // file, sorted by name. Files whose names are not valid run names are
-// skipped with a warning.
+// skipped with a warning, and so are runs whose files cannot be read
+// (ListRunsChecked returns them): one bad pickle does not hide the others.
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
-	if err := s.check(ctx, "list runs", ""); err != nil {
+	runs, bad, err := s.ListRunsChecked(ctx)
+	if err != nil {
 		return nil, err
+	}
+	for _, b := range bad {
+		s.logger.Warn("skipping a DaCapo run that cannot be read (statstore never changes a DaCapo directory: re-create the file with DaCapo, or move it away)",
+			"dir", s.dir, "run", b.Run, "error", b.Err)
+	}
+	return runs, nil
+}
+
+// ListRunsChecked returns, sorted by name, the runs with a training_stats or
+// validation_scores file that read correctly and, apart, the runs whose
+// files cannot be read, each with its error. Its own error is for failures
+// to list the directory, a done ctx and a closed store.
+func (s *Store) ListRunsChecked(ctx context.Context) ([]statstore.RunInfo, []*RunError, error) {
+	if err := s.check(ctx, "list runs", ""); err != nil {
+		return nil, nil, err
 	}
 	names := map[string]bool{}
 	for _, sub := range []string{TrainingDir, ValidationDir} {
@@ -345,11 +392,11 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("dacapo: list runs: %w", err)
+			return nil, nil, fmt.Errorf("dacapo: list runs: %w", err)
 		}
 		for _, e := range entries {
-			if e.IsDir() {
-				continue
+			if isTempName(e.Name()) {
+				continue // a temporary file of an interrupted Export
 			}
 			if err := statstore.ValidateRunName(e.Name()); err != nil {
 				s.warnOnce("skipping a file whose name is not a valid run name", e.Name(), "error", err)
@@ -364,25 +411,37 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 	}
 	sort.Strings(runs)
 	out := make([]statstore.RunInfo, 0, len(runs))
+	var bad []*RunError
 	for _, run := range runs {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("dacapo: list runs: %w", err)
+		info, err := s.runInfo(ctx, run)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, fmt.Errorf("dacapo: list runs: %w", ctxErr)
 		}
-		info := statstore.RunInfo{Run: run}
-		stats, err := s.training(run)
 		if err != nil {
-			return nil, err
-		}
-		info.TrainedUntil, info.TrainingIterations = stats.TrainedUntil(), stats.Len()
-		docs, _, err := s.validationDocs(run)
-		if err != nil {
-			return nil, err
-		}
-		info.ValidationIterations = len(docs)
-		for _, d := range docs {
-			info.ValidatedUntil = max(info.ValidatedUntil, d.scores.Iteration+1)
+			bad = append(bad, &RunError{Run: run, Err: err})
+			continue
 		}
 		out = append(out, info)
 	}
-	return out, nil
+	return out, bad, nil
+}
+
+// runInfo reads both files of a run and summarises them.
+func (s *Store) runInfo(ctx context.Context, run string) (statstore.RunInfo, error) {
+	info := statstore.RunInfo{Run: run}
+	stats, err := s.training(ctx, run)
+	if err != nil {
+		return info, err
+	}
+	info.TrainedUntil, info.TrainingIterations = stats.TrainedUntil(), stats.Len()
+	docs, _, err := s.validationDocs(ctx, run)
+	if err != nil {
+		return info, err
+	}
+	keep, _ := mergeValidation(docs)
+	info.ValidationIterations = len(keep)
+	for _, d := range docs {
+		info.ValidatedUntil = max(info.ValidatedUntil, d.scores.Iteration+1)
+	}
+	return info, nil
 }

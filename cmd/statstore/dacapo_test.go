@@ -370,3 +370,240 @@ func TestDaCapoRoundTrip(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(string(msg)))
 }
+
+// snapshotDir returns every file under dir (relative path → contents).
+func snapshotDir(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[rel] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// checkUnchanged fails unless dir holds exactly the files of before.
+func checkUnchanged(t testing.TB, dir string, before map[string]string) {
+	t.Helper()
+	after := snapshotDir(t, dir)
+	for name, data := range before {
+		if got, ok := after[name]; !ok {
+			t.Errorf("%s was removed", name)
+		} else if got != data {
+			t.Errorf("%s was changed", name)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			t.Errorf("%s was created", name)
+		}
+	}
+}
+
+// dacapoWithBadRun copies package dacapo's protocol 4 directory and adds
+// the run "bad" whose training pickle is data; it returns the directory.
+func dacapoWithBadRun(t *testing.T, data []byte) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "dacapo")
+	copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), dir)
+	if err := os.WriteFile(filepath.Join(dir, "training_stats", "bad"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDaCapoBadPickleIsOneBadRun: an empty pickle (what DaCapo leaves when
+// killed mid-dump), a truncated one or a foreign file among DaCapo pickles
+// is one bad run, reported by name; the directory stays a DaCapo
+// directory, which fsck and repair refuse to touch (issue 10, D3: it used
+// to read as a corrupt file store, and repair moved every pickle away).
+func TestDaCapoBadPickleIsOneBadRun(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", "proto4", "training_stats", "plain_run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want string // part of the error for the bad run
+	}{
+		{"empty", nil, "empty file"},
+		{"truncated", good[:len(good)/2], "truncated"},
+		{"zeros", make([]byte, 100), "not a pickle"},
+		{"statstore-like garbage", []byte("STATSTO\x00garbage"), "not a pickle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := dacapoWithBadRun(t, tt.data)
+			badPath := filepath.Join(dir, "training_stats", "bad")
+			before := snapshotDir(t, dir)
+
+			r := run(t, "--store", dir, "runs", "--json")
+			var runs []runSummary
+			if r.code != 0 {
+				t.Errorf("runs: exit %d, want 0 (the other runs listed)\nstderr: %s", r.code, r.stderr)
+			} else {
+				decodeJSON(t, r, &runs)
+			}
+			var names []string
+			for _, s := range runs {
+				names = append(names, s.Run)
+			}
+			if got, want := strings.Join(names, ","), "numpy2_ünet,numpy_v1_run,plain_run"; got != want {
+				t.Errorf("runs lists %s, want %s", got, want)
+			}
+			if !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "WARN") {
+				t.Errorf("runs: stderr %q, want a warning naming %s and %q", r.stderr, badPath, tt.want)
+			}
+
+			r = run(t, "--store", dir, "show", "bad")
+			if r.code != exitCorrupt || !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("show bad: exit %d, stderr %q; want exit %d naming %s and %q", r.code, r.stderr, exitCorrupt, badPath, tt.want)
+			}
+			if strings.Contains(r.stderr, "repair") && !strings.Contains(r.stderr, "never repairs") {
+				t.Errorf("show bad: stderr %q suggests a repair of a DaCapo directory", r.stderr)
+			}
+			if r := run(t, "--store", dir, "show", "plain_run"); r.code != 0 {
+				t.Errorf("show plain_run: exit %d, want 0; stderr %q", r.code, r.stderr)
+			}
+
+			for _, cmd := range []string{"fsck", "repair"} {
+				r = run(t, "--store", dir, cmd)
+				if r.code != exitUsage || !strings.Contains(r.stderr, "is a DaCapo directory") || !strings.Contains(r.stderr, "import dacapo") {
+					t.Errorf("%s: exit %d, stderr %q; want exit %d saying it is a DaCapo directory and how to import it", cmd, r.code, r.stderr, exitUsage)
+				}
+			}
+
+			store := filepath.Join(t.TempDir(), "stats")
+			r = run(t, "--store", store, "import", "dacapo", dir)
+			if r.code != exitCorrupt || !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stdout, "imported 3 run(s)") {
+				t.Errorf("import: exit %d, stdout %q, stderr %q; want 3 runs imported, then exit %d naming %s", r.code, r.stdout, r.stderr, exitCorrupt, badPath)
+			}
+			var imported []runSummary
+			decodeJSON(t, mustRun(t, "--store", store, "runs", "--json"), &imported)
+			if len(imported) != 3 {
+				t.Errorf("the import holds %d runs, want 3", len(imported))
+			}
+			checkUnchanged(t, dir, before)
+		})
+	}
+}
+
+// TestExportDaCapoRefusesOverwrite: export dacapo into a directory that
+// already holds the run refuses without --force and writes nothing; with
+// --force it backs up every file it replaces or removes and says where
+// (issue 10, D2: a run was replaced and its validation file deleted
+// without a warning).
+func TestExportDaCapoRefusesOverwrite(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "dacapo")
+	copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), dst)
+	before := snapshotDir(t, dst)
+	store := filepath.Join(t.TempDir(), "stats")
+	mustRunIn(t, trainingDocs(iterations(0)...), "--store", store, "put", "training", "plain_run")
+
+	r := run(t, "--store", store, "export", "dacapo", dst)
+	trainingFile := filepath.Join(dst, "training_stats", "plain_run")
+	validationFile := filepath.Join(dst, "validation_scores", "plain_run")
+	if r.code != exitError || !strings.Contains(r.stderr, trainingFile) || !strings.Contains(r.stderr, validationFile) || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("export dacapo over a run: exit %d, stderr %q; want exit %d naming both files and --force", r.code, r.stderr, exitError)
+	}
+	checkUnchanged(t, dst, before)
+
+	r = mustRun(t, "--store", store, "export", "dacapo", dst, "--force")
+	backupRoot := filepath.Join(dst, ".backup")
+	entries, err := os.ReadDir(backupRoot)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("backups: %v, %v; want one backup directory in %s", entries, err, backupRoot)
+	}
+	backup := filepath.Join(backupRoot, entries[0].Name())
+	if !strings.Contains(r.stdout, "replaced 2 existing file(s); the old ones are in "+backup) {
+		t.Errorf("export --force printed %q, want it to say that 2 files were replaced and where the backup is (%s)", r.stdout, backup)
+	}
+	for _, name := range []string{filepath.Join("training_stats", "plain_run"), filepath.Join("validation_scores", "plain_run")} {
+		got, err := os.ReadFile(filepath.Join(backup, name))
+		if err != nil || string(got) != before[name] {
+			t.Errorf("backup of %s: %v; want the old file's bytes", name, err)
+		}
+	}
+	if _, err := os.Stat(validationFile); err == nil {
+		t.Errorf("%s is still there, want it removed (the exported run has no validation scores)", validationFile)
+	}
+	after := snapshotDir(t, dst)
+	for name, data := range before {
+		if !strings.Contains(name, "plain_run") && after[name] != data {
+			t.Errorf("%s, of a run not exported, changed", name)
+		}
+	}
+	var d runDetails
+	decodeJSON(t, mustRun(t, "--store", dst, "show", "plain_run", "--json"), &d)
+	if d.TrainingIterations != 1 || d.ValidationIterations != 0 {
+		t.Errorf("plain_run after export --force: %+v, want 1 training entry and no validation", d)
+	}
+}
+
+// TestDaCapoProtocol0 reads DaCapo files pickled with protocols 0 and 1
+// among protocol 4 ones (issue 10, D3: one protocol 0 pickle made the whole
+// directory look like a corrupt file store).
+func TestDaCapoProtocol0(t *testing.T) {
+	for _, proto := range []string{"proto0", "proto1"} {
+		t.Run(proto, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "dacapo")
+			copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), dir)
+			for _, sub := range []string{"training_stats", "validation_scores"} {
+				data, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", proto, sub, "plain_run"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, sub, "plain_run"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, args := range [][]string{{"show", "plain_run", "--json"}, {"best", "plain_run", "--json"}, {"export", "plain_run", "--format", "jsonl"}} {
+				want := mustRun(t, append([]string{"--store", filepath.Join("..", "..", "dacapo", "testdata", "proto4")}, args...)...).stdout
+				got := mustRun(t, append([]string{"--store", dir}, args...)...).stdout
+				if got != want {
+					t.Errorf("%s from %s:\n%s\nwant what protocol 4 gives:\n%s", strings.Join(args, " "), proto, got, want)
+				}
+			}
+			var runs []runSummary
+			decodeJSON(t, mustRun(t, "--store", dir, "runs", "--json"), &runs)
+			if len(runs) != 3 {
+				t.Errorf("runs: %+v, want 3 runs", runs)
+			}
+		})
+	}
+}
+
+// TestMixedDirectory: a directory holding both statstore files and DaCapo
+// pickles is neither read, checked nor repaired: statstore does not guess
+// (a repair would move the pickles away as corrupt files).
+func TestMixedDirectory(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "stats")
+	mustRunIn(t, trainingDocs(iterations(0, 1, 2)...), "--store", store, "put", "training", "native_run")
+	pickle, err := os.ReadFile(filepath.Join("..", "..", "dacapo", "testdata", "proto4", "training_stats", "plain_run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(store, "training_stats", "plain_run"), pickle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotDir(t, store)
+	for _, args := range [][]string{{"fsck"}, {"repair"}, {"runs"}, {"show", "native_run"}} {
+		r := run(t, append([]string{"--store", store}, args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "holds both statstore files") || !strings.Contains(r.stderr, filepath.Join(store, "training_stats", "plain_run")) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d saying the directory mixes both kinds, naming the pickle", strings.Join(args, " "), r.code, r.stderr, exitUsage)
+		}
+	}
+	checkUnchanged(t, store, before)
+}

@@ -112,8 +112,9 @@ func (a *App) fileStoreDir() (string, error) {
 	switch classify(spec) {
 	case kindPostgres:
 		return "", &userError{msg: "fsck and repair check a file store directory, not a PostgreSQL database", hint: "pass --store DIR", code: exitUsage}
-	case kindDaCapo:
-		return "", &userError{msg: spec + " is a DaCapo directory, which statstore never writes: there is nothing of statstore's to check", hint: "import it with statstore --store NEW_DIR import dacapo " + spec, code: exitUsage}
+	}
+	if err := refuseCheck(spec); err != nil { // DaCapo or mixed directory: see store.go
+		return "", err
 	}
 	if st, err := os.Stat(spec); errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
 		return "", &userError{msg: "no store directory at " + spec, hint: "pass --store DIR (or set $" + envStore + ")", err: statstore.ErrNotFound}

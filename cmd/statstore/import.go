@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/statstore/statstore/dacapo"
 )
 
 func newImportCmd(app *App) *cobra.Command {
@@ -28,28 +32,81 @@ func newImportDaCapoCmd(app *App) *cobra.Command {
 holding training_stats/ and validation_scores/) into the store named by
 --store. DaCapo stores no names for the score axes: give them with
 --preset, --datasets and --parameters, or --meta FILE; otherwise they are
-named dataset_0, parameters_0, criterion_0, ... with a warning.`,
+named dataset_0, parameters_0, criterion_0, ... with a warning.
+
+SRC is only read. A run whose pickle cannot be read (an empty file, as
+DaCapo leaves one when killed mid-dump, a truncated or damaged pickle, a
+FIFO) is not imported: the others are, and the command then fails naming
+each bad file (exit status 3).`,
 		Example: `  statstore --store ./stats import dacapo /data/dacapo/stats \
       --preset binary_segmentation --datasets crop_a,crop_b --parameters threshold=0.3,0.5,0.7`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src := args[0]
-			if classify(src) != kindDaCapo {
-				return &userError{
-					msg:  fmt.Sprintf("%s is not a DaCapo stats directory (want training_stats/ and validation_scores/ holding pickle files)", src),
-					hint: "point at the stats directory DaCapo wrote, e.g. <runs_base_dir>/stats",
-					code: exitUsage,
-				}
-			}
-			dst := app.storeSpec()
-			n, err := app.copyRuns(cmd.Context(), src, dst, runs, "importing")
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Stdout, "imported %d run(s) from %s into %s\n", n, src, redactURL(dst))
-			return nil
+			return app.importDaCapo(cmd.Context(), args[0], runs)
 		},
 	}
 	cmd.Flags().StringSliceVar(&runs, "run", nil, "only these runs (repeat or comma-separate; default all)")
 	return cmd
+}
+
+// importDaCapo imports runs (all when none are named) of the DaCapo
+// directory src into the --store store. Without named runs, the runs whose
+// pickles cannot be read are left out, the others imported, and the error
+// names each bad run and file.
+func (a *App) importDaCapo(ctx context.Context, src string, runs []string) error {
+	switch classify(src) {
+	case kindDaCapo:
+	case kindMixed:
+		return mixedError(src)
+	default:
+		return &userError{
+			msg:  fmt.Sprintf("%s is not a DaCapo stats directory (want training_stats/ and validation_scores/ holding pickle files)", src),
+			hint: "point at the stats directory DaCapo wrote, e.g. <runs_base_dir>/stats",
+			code: exitUsage,
+		}
+	}
+	var bad []*dacapo.RunError
+	if len(runs) == 0 {
+		opts, err := a.dacapoOptions()
+		if err != nil {
+			return err
+		}
+		s, err := dacapo.Open(src, opts)
+		if err != nil {
+			return fmt.Errorf("open DaCapo directory %s: %w", src, err)
+		}
+		infos, b, err := s.ListRunsChecked(ctx)
+		_ = s.Close() // a dacapo.Store holds nothing open
+		if err != nil {
+			return err
+		}
+		bad = b
+		for _, i := range infos {
+			runs = append(runs, i.Run)
+		}
+	}
+	dst := a.storeSpec()
+	n := 0
+	if len(runs) > 0 {
+		var err error
+		if n, err = a.copyRuns(ctx, src, dst, runs, "importing"); err != nil {
+			return dacapoError(src, err)
+		}
+	}
+	fmt.Fprintf(a.Stdout, "imported %d run(s) from %s into %s\n", n, src, redactURL(dst))
+	if len(bad) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(bad))
+	errs := make([]error, len(bad))
+	for i, b := range bad {
+		msgs[i] = b.Error()
+		errs[i] = b
+	}
+	return &userError{
+		msg:  fmt.Sprintf("%d run(s) of %s could not be read and were not imported:\n  %s", len(bad), src, strings.Join(msgs, "\n  ")),
+		hint: fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then import again (runs already imported are kept)", src),
+		code: exitCorrupt,
+		err:  errors.Join(errs...),
+	}
 }

@@ -29,18 +29,89 @@ const (
 	kindFile storeKind = iota
 	kindDaCapo
 	kindPostgres
+	kindMixed // a directory holding both DaCapo pickles and statstore files
 )
 
-// classify tells what spec names: a postgres URL, a DaCapo stats directory
-// or (anything else) a statstore file store directory.
+// classifySample is how many pickles or statstore files classify reads per
+// sub-directory: enough to tell, few enough to keep every command fast on
+// directories of many runs. fsck and repair read every file (refuseCheck).
+const classifySample = 64
+
+// classify tells what spec names: a postgres URL, a DaCapo stats directory,
+// a directory mixing DaCapo pickles and statstore files, or (anything else)
+// a statstore file store directory. Directories are told apart file by file
+// (dacapo.Detect): an empty, truncated or foreign file among DaCapo pickles
+// is one bad run, not a reason to take the directory for a file store.
 func classify(spec string) storeKind {
-	switch {
-	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
 		return kindPostgres
-	case dacapo.IsStatsDir(spec):
+	}
+	d, err := dacapo.DetectSample(context.Background(), spec, classifySample)
+	if err != nil {
+		return kindFile // unreadable: the file store reports why
+	}
+	switch d.Kind {
+	case dacapo.DirDaCapo:
 		return kindDaCapo
+	case dacapo.DirMixed:
+		return kindMixed
 	}
 	return kindFile
+}
+
+// mixedError is the error for a directory holding both DaCapo pickles and
+// statstore files: statstore does not guess which of them to read or check.
+func mixedError(spec string) error {
+	d, _ := dacapo.Detect(context.Background(), spec)
+	return &userError{
+		msg: fmt.Sprintf("%s holds both statstore files (e.g. %s) and DaCapo pickles (e.g. %s): statstore will not guess which it is, nor check, repair or write it",
+			spec, d.Native, d.Pickle),
+		hint: "move the DaCapo pickles (training_stats/<run>, validation_scores/<run>) to a directory of their own, then read that with --store DIR or import it with statstore import dacapo DIR",
+		code: exitUsage,
+		err:  statstore.ErrInvalidArgument,
+	}
+}
+
+// refuseCheck is fsck's and repair's answer for a directory that is not
+// statstore's own file store: a DaCapo directory, or one mixing DaCapo
+// pickles and statstore files. It returns nil for anything else. A DaCapo
+// directory is read in place and never checked, changed or repaired: a
+// repair there would move DaCapo's pickles aside as "corrupt".
+func refuseCheck(spec string) error {
+	d, err := dacapo.Detect(context.Background(), spec)
+	if err != nil {
+		return &userError{
+			msg:  fmt.Sprintf("cannot tell whether %s is a statstore file store or a DaCapo directory, so it is left alone: %v", spec, err),
+			hint: "make its training_stats/ and validation_scores/ readable, then try again",
+			err:  err,
+		}
+	}
+	switch d.Kind {
+	case dacapo.DirDaCapo:
+		return &userError{
+			msg:  fmt.Sprintf("%s is a DaCapo directory; statstore reads it in place and never checks or repairs it (its pickles are DaCapo's, not statstore's)", spec),
+			hint: fmt.Sprintf("import it with `statstore --store NEW_DIR import dacapo %s`; `statstore --store %s runs` lists its runs and names any pickle it cannot read", spec, spec),
+			code: exitUsage,
+		}
+	case dacapo.DirMixed:
+		return mixedError(spec)
+	}
+	return nil
+}
+
+// dacapoError adds to an error met reading a DaCapo directory the hint that
+// fits it: the generic hint for corrupt data suggests fsck and repair,
+// which never touch a DaCapo directory.
+func dacapoError(spec string, err error) error {
+	if err == nil || !errors.Is(err, statstore.ErrCorrupt) {
+		return err
+	}
+	return &userError{
+		msg:  err.Error(),
+		hint: fmt.Sprintf("%s is a DaCapo directory, which statstore reads in place and never repairs: re-create the damaged pickle with DaCapo or move it out of the directory; `statstore --store %s runs` lists the runs it can read", spec, spec),
+		code: exitCorrupt,
+		err:  err,
+	}
 }
 
 // openStore opens the store spec names. A DaCapo directory is opened
@@ -55,6 +126,8 @@ func (a *App) openStore(ctx context.Context, spec string, acc access) (statstore
 			return nil, fmt.Errorf("open PostgreSQL store %s: %w", redactURL(spec), err)
 		}
 		return s, nil
+	case kindMixed:
+		return nil, mixedError(spec)
 	case kindDaCapo:
 		if acc == readWrite {
 			return nil, &userError{
@@ -92,7 +165,8 @@ func (a *App) openStore(ctx context.Context, spec string, acc access) (statstore
 // withStore opens the current store, runs f and closes the store, keeping
 // the first error.
 func (a *App) withStore(ctx context.Context, acc access, f func(statstore.StatsStore) error) (err error) {
-	s, err := a.openStore(ctx, a.storeSpec(), acc)
+	spec := a.storeSpec()
+	s, err := a.openStore(ctx, spec, acc)
 	if err != nil {
 		return err
 	}
@@ -101,6 +175,9 @@ func (a *App) withStore(ctx context.Context, acc access, f func(statstore.StatsS
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
+	if _, ok := s.(*dacapo.Store); ok {
+		return dacapoError(spec, f(s))
+	}
 	return f(s)
 }
 

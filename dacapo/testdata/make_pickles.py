@@ -5,7 +5,7 @@
 
 Writes, next to this script:
 
-  proto2/ proto3/ proto4/ proto5/   DaCapo stats directories (training_stats/<run>,
+  proto0/ ... proto5/               DaCapo stats directories (training_stats/<run>,
                                     validation_scores/<run>) pickled with that protocol,
                                     holding NaN losses, ints where floats are expected,
                                     big ints (LONG1) and numpy.float64 scalars pickled
@@ -161,7 +161,7 @@ def expected_run(train, val):
 
 def write_dirs():
     expected = {}
-    for proto in (2, 3, 4, 5):
+    for proto in (0, 1, 2, 3, 4, 5):
         name = "proto%d" % proto
         root = os.path.join(HERE, name)
         shutil.rmtree(root, ignore_errors=True)
@@ -221,7 +221,12 @@ def hostile():
         "truncated": (good[: len(good) // 2], "truncated"),
         "truncated_after_proto": (b"\x80\x04", "STOP"),
         "empty": (b"", "empty file"),
-        "protocol0": (pickle.dumps(training("r", [(0, 0.5, 0.25)]), protocol=0), "protocol 0 or 1"),
+        "os_system_proto0": (pickle.dumps([Evil(os.system, "echo pwned")], protocol=0), "forbidden global \"posix.system\""),
+        "os_system_proto1": (pickle.dumps([Evil(os.system, "echo pwned")], protocol=1), "forbidden global \"posix.system\""),
+        "python2_string": (b"(lp0\n(dp1\nS'iteration'\np2\nI0\nsa.", "STRING"),
+        "float_text_garbage": (b"(lp0\n(dp1\nViteration\np2\nI0\nsVloss\np3\nF0.5x\ns.", "FLOAT argument"),
+        "unicode_unterminated": (b"(lp0\n(dp1\nViteration", "does not end with a newline"),
+        "not_a_pickle": (b"hello, world\n", "not a pickle"),
         "protocol9": (b"\x80\x09N.", "pickle protocol 9"),
         "trailing_garbage": (good + b"garbage", "after the STOP opcode"),
         "top_dict": (pickle.dumps(doc, protocol=4), "top-level value has type dict, want a list"),
