@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -124,5 +125,53 @@ func TestDeleteRemovesLock(t *testing.T) {
 	storeHistory(t, s, "r", history(0, 1, 10), 10) // a new lock file
 	if _, err := os.Stat(lock); err != nil {
 		t.Fatalf("no lock file after writing the run again: %v", err)
+	}
+}
+
+// TestRepairRefusesForeignFiles: a directory holding another tool's files
+// where run files must be (DaCapo's pickles, an empty file a killed
+// pickler left) is not repaired at all: Repair changes nothing and says
+// why. A statstore file with one damaged magic byte is still repaired.
+func TestRepairRefusesForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
+	storeHistory(t, s, "ours", history(0, 1, 10), 10)
+	tdir := filepath.Join(dir, kindTraining.dirName())
+	pickle := []byte("\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00]\x94.")
+	for name, data := range map[string][]byte{"pickled": pickle, "empty": nil} {
+		if err := os.WriteFile(filepath.Join(tdir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Repair(t.Context(), dir, nil)
+	if !errors.Is(err, statstore.ErrInvalidArgument) || !strings.Contains(err.Error(), "not a statstore file") {
+		t.Fatalf("Repair error %v, want a refusal naming a foreign file", err)
+	}
+	if rep == nil {
+		t.Fatal("no report")
+	}
+	for _, name := range []string{"pickled", "empty"} {
+		if _, err := os.Stat(filepath.Join(tdir, name)); err != nil {
+			t.Errorf("%s after the refused repair: %v", name, err)
+		}
+	}
+	if b, _ := filepath.Glob(filepath.Join(dir, ".backup", "*", "*")); len(b) != 0 {
+		t.Errorf("backups %v after a refused repair", b)
+	}
+	for _, name := range []string{"pickled", "empty"} {
+		if err := os.Remove(filepath.Join(tdir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One flipped bit in the magic: damage to our own file.
+	path := filepath.Join(tdir, "ours")
+	f, _ := os.ReadFile(path)
+	f[2] ^= 0x20
+	if err := os.WriteFile(path, f, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Repair(t.Context(), dir, nil)
+	if err != nil || len(rep.Files) != 1 || rep.Files[0].Foreign || rep.Files[0].Backup == "" {
+		t.Fatalf("Repair of a damaged magic: %+v, %v; want it backed up and removed", rep, err)
 	}
 }

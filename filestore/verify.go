@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"math/bits"
 	"os"
 	"path/filepath"
 
@@ -41,6 +43,11 @@ type FileReport struct {
 	NotRegular bool
 	// Backup is where Repair copied the file before changing it.
 	Backup string
+	// Foreign reports a file that does not start like a statstore file at
+	// all (more than two bits away from the magic, or empty): another
+	// tool's file, such as a DaCapo pickle. Repair refuses to work on a
+	// store that holds one.
+	Foreign bool
 }
 
 // OK reports whether no file is corrupt (torn tails are not corruption).
@@ -118,7 +125,8 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 	if err != nil {
 		if errors.As(err, &ce) {
 			fr.Err = err
-			return fr, nil
+			fr.Foreign, err = isForeign(f, size)
+			return fr, err
 		}
 		return fr, err
 	}
@@ -132,6 +140,27 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 		fr.Err = corrupt(path, res.Err.Offset, errors.New(res.Err.Reason))
 	}
 	return fr, nil
+}
+
+// isForeign reports whether the file f of the given size, whose header
+// does not check, is not a statstore file at all rather than a damaged one:
+// empty (statstore writes no empty file), or its first bytes more than two
+// bits away from the magic (damage flips bits; another tool's file differs
+// in many).
+func isForeign(f fsutil.File, size int64) (bool, error) {
+	if size == 0 {
+		return true, nil
+	}
+	b := make([]byte, len(magic))
+	n, err := f.ReadAt(b, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("filestore: verify %s: %w", f.Name(), err)
+	}
+	diff := 8 * (len(magic) - n)
+	for i := range n {
+		diff += bits.OnesCount8(b[i] ^ magic[i])
+	}
+	return diff > 2, nil
 }
 
 // decoderFor returns a record checker for files of kind k: it decodes
@@ -176,6 +205,12 @@ func repair(ctx context.Context, fsys fsutil.FS, dir string, logger *slog.Logger
 	rep, err := verify(ctx, fsys, dir)
 	if err != nil {
 		return nil, err
+	}
+	for _, fr := range rep.Files {
+		if fr.Foreign {
+			return rep, fmt.Errorf("filestore: repair %s: %s is not a statstore file (%v): the directory holds another tool's files (a DaCapo directory?); nothing was changed: %w",
+				dir, fr.Path, fr.Err, statstore.ErrInvalidArgument)
+		}
 	}
 	for i, fr := range rep.Files {
 		if fr.Err == nil && !fr.TornTail {

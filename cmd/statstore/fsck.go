@@ -28,6 +28,9 @@ type fileCheck struct {
 	NotRegular bool `json:"not_regular,omitempty"`
 	// Backup is where repair copied the file before changing it.
 	Backup string `json:"backup,omitempty"`
+	// Foreign: not a statstore file at all (another tool's); repair
+	// refuses to run while one is there.
+	Foreign bool `json:"foreign,omitempty"`
 }
 
 // checkReport is an fsck or repair report in JSON.
@@ -137,7 +140,7 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 	cr := checkReport{Store: dir, OK: rep.OK(), Files: []fileCheck{}}
 	for _, f := range rep.Files {
 		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail,
-			NotRegular: f.NotRegular, Backup: f.Backup}
+			NotRegular: f.NotRegular, Backup: f.Backup, Foreign: f.Foreign}
 		if f.Err != nil {
 			fc.Error = f.Err.Error()
 			var ce *statstore.CorruptError
@@ -159,6 +162,8 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 	for _, f := range cr.Files {
 		status := "ok"
 		switch {
+		case f.Foreign:
+			status = "NOT A STATSTORE FILE (another tool's; repair refuses to run): " + f.Error
 		case f.NotRegular:
 			status = "NOT A FILE (left alone: move it away by hand): " + f.Error
 		case f.Error != "" && repaired && f.Backup != "":
