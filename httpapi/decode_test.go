@@ -208,7 +208,9 @@ func FuzzServer(f *testing.F) {
 				body = strings.NewReader("")
 			}
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, httptest.NewRequest(method, "/api/v1/runs/r/"+route, body))
+			req := httptest.NewRequest(method, "http://127.0.0.1/api/v1/runs/r/"+route, body)
+			req.Header.Set("Content-Type", "application/json")
+			s.ServeHTTP(rec, req)
 			if rec.Code >= 500 {
 				t.Fatalf("%s %s: answered %d %s", method, route, rec.Code, rec.Body)
 			}
