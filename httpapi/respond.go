@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/statstore/statstore"
@@ -83,25 +82,6 @@ func runName(r *http.Request) (string, error) {
 		return "", err
 	}
 	return run, nil
-}
-
-// readBody reads the whole (size-limited) request body.
-func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, newRequestError(codeMalformedJSON, "the request has no body, want JSON")
-	}
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, err
-		}
-		return nil, newRequestError(codeMalformedJSON, "reading the request body: %v", err)
-	}
-	if len(data) == 0 {
-		return nil, newRequestError(codeMalformedJSON, "the request body is empty, want JSON")
-	}
-	return data, nil
 }
 
 // wantsExact reports whether the request asks for exact NaNs (nan=exact).
