@@ -470,9 +470,18 @@ func TestEventStreamsPerClient(t *testing.T) {
 	ts := startServer(t, ServerOptions{MaxStreamsPerClient: 2})
 	_, first := follow(t, ts, "r")
 	follow(t, ts, "other")
-	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/events", "", ""))
-	if status != http.StatusTooManyRequests || errorCodeOf(body) != codeTooManyRequests {
-		t.Fatalf("third stream of one client: got %d %s, want 429 %s", status, body, codeTooManyRequests)
+	resp, err := ts.http.Client().Do(ts.request(t, "GET", "/api/v1/runs/r/events", "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusTooManyRequests {
+		resp.Body.Close() // a stream: do not read it to its end
+		t.Fatalf("third stream of one client: got %d, want 429", resp.StatusCode)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if errorCodeOf(string(body)) != codeTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("third stream of one client: got %s (Retry-After %q), want %s with Retry-After", body, resp.Header.Get("Retry-After"), codeTooManyRequests)
 	}
 	first.Body.Close()
 	// The server notices the client left and frees its slot.
