@@ -150,8 +150,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.writeError(rec, r, err)
 	} else {
-		s.mux.ServeHTTP(rec, r)
-		release()
+		func() {
+			defer release() // also when a handler panics
+			s.mux.ServeHTTP(rec, r)
+		}()
 	}
 	if route == "" {
 		route = "unmatched"
