@@ -705,3 +705,32 @@ func TestRetryableStatuses(t *testing.T) {
 		})
 	}
 }
+
+// TestChunkedBodyBudget checks that a body of unknown length reserves its
+// bytes as they arrive, stops at the client's cap, and gives them back.
+func TestChunkedBodyBudget(t *testing.T) {
+	b := newBodyBudget(1<<20, 2*chunkReservation)
+	rb := &reservingBody{ReadCloser: io.NopCloser(strings.NewReader(strings.Repeat("x", 3*chunkReservation))), budget: b, client: "a"}
+	n, err := io.Copy(io.Discard, rb)
+	if codeOf(err).code != codeTooManyRequests || n != 2*chunkReservation {
+		t.Errorf("reading 3 chunks with a cap of 2: read %d bytes, err %v; want %d bytes and %s", n, err, 2*chunkReservation, codeTooManyRequests)
+	}
+	rb.releaseAll()
+	if got := b.inFlight(); got != 0 {
+		t.Errorf("after release %d bytes in flight, want 0", got)
+	}
+
+	ts := startServer(t, ServerOptions{})
+	body := `{"iteration_stats": [{"iteration": 0, "loss": 1, "time": 1}]}`
+	req := ts.request(t, "POST", "/api/v1/runs/chunked/training", "", "")
+	req.Body = io.NopCloser(strings.NewReader(body)) // no length: sent chunked
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
+	if status, got := ts.do(t, req); status != 204 {
+		t.Fatalf("chunked POST: got %d %s, want 204", status, got)
+	}
+	waitBodyBytes(t, ts, 0)
+	if runs, _ := ts.store.ListRuns(context.Background()); len(runs) != 1 {
+		t.Errorf("store holds %v, want run chunked", runs)
+	}
+}
