@@ -308,3 +308,56 @@ func TestNaNReader(t *testing.T) {
 		t.Errorf("nanReader of %d bytes differs from jsonnan.Sanitize (err %v)", len(big), err)
 	}
 }
+
+// countingReader yields prefix, then entries without end, counting the
+// bytes read.
+type countingReader struct {
+	prefix string
+	entry  string
+	read   int64
+	buf    []byte
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if len(c.buf) == 0 {
+		if c.prefix != "" {
+			c.buf, c.prefix = []byte(c.prefix), ""
+		} else {
+			c.buf = []byte(c.entry)
+		}
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+	c.read += int64(n)
+	return n, nil
+}
+
+// TestDecodeStreams checks that bodies are decoded as they are read, not
+// read whole first: an error near the start of an endless body is reported
+// after a bounded prefix (a body read whole would take the memory of its
+// whole size before any check).
+func TestDecodeStreams(t *testing.T) {
+	const bound = 1 << 20
+	for _, tt := range []struct {
+		name          string
+		decode        func(io.Reader) error
+		prefix, entry string
+	}{
+		{"training", func(r io.Reader) error { _, err := decodeTrainingFrom(r); return err },
+			`{"iteration_stats": [{"iteration": "0", "loss": 1, "time": 1}`, `, {"iteration": 1, "loss": NaN, "time": 1}`},
+		{"training, after many entries", func(r io.Reader) error { _, err := decodeTrainingFrom(r); return err },
+			`{"iteration_stats": [{"iteration": 0, "loss": 1, "time": 1}`, strings.Repeat(`, {"iteration": 1, "loss": 1, "time": 1}`, 1000) + `, {"bad": 1}`},
+		{"validation", func(r io.Reader) error { _, err := decodeValidationFrom(r); return err },
+			`{"datasets": ["a"], "extra": 1, "scores": [{"iteration": 0, "scores": [[[1]]]}`, `, {"iteration": 1, "scores": [[[NaN]]]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &countingReader{prefix: tt.prefix, entry: tt.entry}
+			if err := tt.decode(r); codeOf(err).code != codeMalformedJSON {
+				t.Fatalf("got %v, want a malformed_json error", err)
+			}
+			if r.read > bound {
+				t.Errorf("read %d bytes before the error, want at most %d", r.read, bound)
+			}
+		})
+	}
+}
