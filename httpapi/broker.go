@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"fmt"
 	"sync"
-
-	"github.com/statstore/statstore"
 )
 
 // Limits of the event stream.
@@ -27,8 +24,9 @@ type event struct {
 
 // subscriber receives the events of one run on a bounded channel.
 type subscriber struct {
-	run string
-	ch  chan event
+	run    string
+	client string // the remote IP address, for the per-client limit
+	ch     chan event
 	// overflow is set, before ch is closed, when the subscriber fell more
 	// than subscriberBuffer events behind.
 	overflow bool
@@ -38,33 +36,42 @@ type subscriber struct {
 // goroutines: each subscriber is served by its request's goroutine, which
 // returns when the channel is closed (overflow or close) or its client leaves.
 type broker struct {
-	mu     sync.Mutex
-	subs   map[string]map[*subscriber]struct{}
-	count  int
-	nextID uint64
-	closed bool
+	mu        sync.Mutex
+	subs      map[string]map[*subscriber]struct{}
+	count     int
+	clients   map[string]int // open streams per client
+	perClient int            // limit of one client
+	total     int            // limit of all clients
+	nextID    uint64
+	closed    bool
 }
 
-func newBroker() *broker {
-	return &broker{subs: map[string]map[*subscriber]struct{}{}}
+// newBroker returns a broker that accepts perClient streams of one client
+// and total streams in all.
+func newBroker(perClient, total int) *broker {
+	return &broker{subs: map[string]map[*subscriber]struct{}{}, clients: map[string]int{}, perClient: perClient, total: total}
 }
 
-// subscribe registers a subscriber for run's events.
-func (b *broker) subscribe(run string) (*subscriber, error) {
+// subscribe registers a subscriber of client for run's events.
+func (b *broker) subscribe(run, client string) (*subscriber, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, fmt.Errorf("httpapi: server is shutting down, no new event streams: %w", statstore.ErrClosed)
+		return nil, newRequestError(codeUnavailable, "the server is shutting down and opens no new event streams; reconnect to the restarted server")
 	}
-	if b.count >= maxSubscribers {
-		return nil, fmt.Errorf("httpapi: %d event streams are open, the limit: %w", b.count, statstore.ErrClosed)
+	if b.clients[client] >= b.perClient {
+		return nil, newRequestError(codeTooManyRequests, "this client already follows %d event streams, its limit: close one (a browser tab) first", b.clients[client])
 	}
-	s := &subscriber{run: run, ch: make(chan event, subscriberBuffer)}
+	if b.count >= b.total {
+		return nil, newRequestError(codeUnavailable, "%d event streams are open, the server's limit; retry later", b.count)
+	}
+	s := &subscriber{run: run, client: client, ch: make(chan event, subscriberBuffer)}
 	if b.subs[run] == nil {
 		b.subs[run] = map[*subscriber]struct{}{}
 	}
 	b.subs[run][s] = struct{}{}
 	b.count++
+	b.clients[client]++
 	return s, nil
 }
 
@@ -88,6 +95,9 @@ func (b *broker) removeLocked(s *subscriber) {
 		delete(b.subs, s.run)
 	}
 	b.count--
+	if b.clients[s.client]--; b.clients[s.client] <= 0 {
+		delete(b.clients, s.client)
+	}
 	close(s.ch)
 }
 

@@ -1,14 +1,19 @@
 package httpapi
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/jsonnan"
 )
 
 // The decoders of request bodies (also used by the client for the matching
@@ -23,66 +28,369 @@ const (
 	validationShape = `{"datasets": [...], "parameters": [...], "criteria": "preset" or [...], "scores": [{"iteration": 0, "scores": [[[...]]]}, ...]}`
 )
 
-// unmarshalBody decodes data (JSON, with Python's bare NaN/Infinity tokens
-// allowed) into v, or returns a malformed_json error naming the expected shape.
-func unmarshalBody(data []byte, v any, shape string) error {
-	if err := jsonnan.Unmarshal(data, v); err != nil {
-		return newRequestError(codeMalformedJSON, "malformed JSON request body: %s; want %s", jsonMessage(err), shape)
+// decodeTraining decodes a training body into the stats of one
+// StoreTrainingStats call.
+func decodeTraining(data []byte) (*statstore.TrainingStats, error) {
+	return decodeTrainingFrom(bytes.NewReader(data))
+}
+
+// decodeTrainingFrom decodes a training body as it is read: the body is not
+// held in memory, only the entries decoded from it. Keys are matched
+// exactly; unknown and duplicate keys, numbers written as strings and
+// trailing data are errors.
+func decodeTrainingFrom(rd io.Reader) (*statstore.TrainingStats, error) {
+	d := jsontext.NewDecoder(newNaNReader(rd))
+	stats := &statstore.TrainingStats{}
+	err := readObject(d, "the body", trainingShape, func(name string) error {
+		switch name {
+		case "iteration_stats":
+			return readArray(d, "iteration_stats", trainingShape, func(i int) error {
+				e, err := readTrainingEntry(d, i)
+				if err == nil {
+					stats.IterationStats = append(stats.IterationStats, e)
+				}
+				return err
+			})
+		case "run": // in the server's answers, which the client decodes
+			_, err := readString(d, "run")
+			return err
+		}
+		return unknownKey(name, "the body", `"iteration_stats"`)
+	})
+	if err == nil {
+		err = readEnd(d)
+	}
+	if err != nil {
+		return nil, bodyError(err, trainingShape)
+	}
+	return stats, nil
+}
+
+// readTrainingEntry reads iteration_stats[i].
+func readTrainingEntry(d *jsontext.Decoder, i int) (statstore.TrainingIterationStats, error) {
+	var e statstore.TrainingIterationStats
+	var hasIter, hasLoss, hasTime bool
+	where := fmt.Sprintf("iteration_stats[%d]", i)
+	err := readObject(d, where, `{"iteration": 0, "loss": 0.5, "time": 0.1}`, func(name string) error {
+		var err error
+		switch name {
+		case "iteration":
+			e.Iteration, err = readIteration(d, where+".iteration")
+			hasIter = true
+		case "loss":
+			e.Loss, err = readFloat(d, where+".loss")
+			hasLoss = true
+		case "time":
+			e.Time, err = readFloat(d, where+".time")
+			hasTime = true
+		case "run_name": // DaCapo's document shape
+			_, err = readString(d, where+".run_name")
+		default:
+			err = unknownKey(name, where, `"iteration", "loss", "time" (and "run_name")`)
+		}
+		return err
+	})
+	if err != nil {
+		return e, err
+	}
+	var missing []string
+	if !hasIter {
+		missing = append(missing, `"iteration"`)
+	}
+	if !hasLoss {
+		missing = append(missing, `"loss"`)
+	}
+	if !hasTime {
+		missing = append(missing, `"time"`)
+	}
+	if len(missing) > 0 {
+		return e, fmt.Errorf("%s has no %s, want %s: %w", where, strings.Join(missing, " or "), trainingShape, statstore.ErrInvalidArgument)
+	}
+	return e, nil
+}
+
+// shapeError is a decoding error in the API's words; bodyError turns it
+// into a malformed_json request error.
+type shapeError struct{ msg string }
+
+func (e *shapeError) Error() string { return e.msg }
+
+func decodeErrorf(format string, args ...any) error {
+	return &shapeError{msg: fmt.Sprintf(format, args...)}
+}
+
+// bodyError maps an error of the decoders to the error the server answers:
+// limits and the store's sentinels as they are, the rest malformed_json
+// naming what was wrong and the expected shape.
+func bodyError(err error, shape string) error {
+	var tooLarge *http.MaxBytesError
+	var req *requestError
+	var dec *shapeError
+	var sem *json.SemanticError
+	switch {
+	case errors.As(err, &tooLarge), errors.As(err, &req):
+		return err
+	case errors.As(err, &sem):
+	case errors.As(err, &dec):
+		return newRequestError(codeMalformedJSON, "malformed JSON request body: %s; want %s", dec.msg, shape)
+	case errors.Is(err, statstore.ErrInvalidArgument):
+		return err
+	}
+	return newRequestError(codeMalformedJSON, "malformed JSON request body: %s; want %s", jsonMessage(err), shape)
+}
+
+// jsonMessage makes an error of the JSON packages readable: what was wrong,
+// where (as a path like iteration_stats[3].loss) and at which byte offset,
+// without Go type names.
+func jsonMessage(err error) string { return jsonMessageAt(err, "") }
+
+// jsonMessageAt is jsonMessage for a value decoded on its own at path root
+// ("criteria"; "" for the body).
+func jsonMessageAt(err error, root string) string {
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body ends in the middle of a JSON value (truncated?)"
+	case errors.As(err, &syn):
+		where := jsonPath(root, syn.JSONPointer)
+		if errors.Is(err, jsontext.ErrDuplicateName) {
+			return fmt.Sprintf("duplicate key %q in %s (at byte offset %d)", syn.JSONPointer.LastToken(), jsonPath(root, syn.JSONPointer.Parent()), syn.ByteOffset)
+		}
+		msg := strings.TrimPrefix(fmt.Sprint(syn.Err), "jsontext: ")
+		if where != "the body" {
+			msg += " in " + where
+		}
+		return fmt.Sprintf("%s (at byte offset %d)", msg, syn.ByteOffset)
+	case errors.As(err, &sem):
+		where := jsonPath(root, sem.JSONPointer)
+		if errors.Is(err, json.ErrUnknownName) {
+			return fmt.Sprintf("unknown key %q in %s", sem.JSONPointer.LastToken(), jsonPath(root, sem.JSONPointer.Parent()))
+		}
+		if sem.Err != nil { // from a value's own decoder, or a number out of range
+			msg := sem.Err.Error()
+			for _, prefix := range []string{"json: ", "jsonnan: ", "strconv.ParseInt: "} {
+				msg = strings.TrimPrefix(msg, prefix)
+			}
+			return where + ": " + msg
+		}
+		if sem.JSONKind != 0 {
+			return fmt.Sprintf("%s is %s, want %s", where, kindName(sem.JSONKind), goTypeName(sem.GoType))
+		}
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "jsontext: ")
+}
+
+// jsonPath writes a JSON pointer under root as a path: /scores/0/iteration
+// is scores[0].iteration; the empty pointer is root, or "the body".
+func jsonPath(root string, p jsontext.Pointer) string {
+	var b strings.Builder
+	b.WriteString(root)
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	if b.Len() == 0 {
+		return "the body"
+	}
+	return b.String()
+}
+
+// kindName names a JSON kind for a message.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	}
+	return "a JSON value"
+}
+
+// goTypeName names what a Go type expects, in JSON's words.
+func goTypeName(t reflect.Type) string {
+	if t == nil {
+		return "another JSON value"
+	}
+	switch t {
+	case reflect.TypeFor[wireFloat](), reflect.TypeFor[*wireFloat]():
+		return `a number (or "NaN", "Infinity", "-Infinity")`
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64:
+		return "an integer"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another JSON value"
+}
+
+// unknownKey is the error of a key the shape does not have.
+func unknownKey(name, where, want string) error {
+	return decodeErrorf("unknown key %q in %s, want %s", truncateString(name, 100), where, want)
+}
+
+// readObject reads an object, calling member for each key with the decoder
+// before the key's value; member must read the value.
+func readObject(d *jsontext.Decoder, where, shape string, member func(name string) error) error {
+	tok, err := d.ReadToken()
+	if err != nil {
+		if err == io.EOF {
+			return decodeErrorf("the request body is empty")
+		}
+		return err
+	}
+	if tok.Kind() != '{' {
+		return decodeErrorf("%s is %s, want an object %s", where, kindName(tok.Kind()), shape)
+	}
+	for {
+		switch d.PeekKind() {
+		case '}':
+			_, err := d.ReadToken()
+			return err
+		case 0: // an error
+			_, err := d.ReadToken()
+			return err
+		}
+		name, err := d.ReadToken()
+		if err != nil {
+			return err
+		}
+		if err := member(name.String()); err != nil {
+			return err
+		}
+	}
+}
+
+// readArray reads a list, calling elem for each element.
+func readArray(d *jsontext.Decoder, where, shape string, elem func(i int) error) error {
+	tok, err := d.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() == 'n' {
+		return nil // null: no entries
+	}
+	if tok.Kind() != '[' {
+		return decodeErrorf("%s is %s, want a list", where, kindName(tok.Kind()))
+	}
+	for i := 0; ; i++ {
+		switch d.PeekKind() {
+		case ']':
+			_, err := d.ReadToken()
+			return err
+		case 0:
+			_, err := d.ReadToken()
+			return err
+		}
+		if err := elem(i); err != nil {
+			return err
+		}
+	}
+}
+
+// readEnd checks that nothing follows the body's value.
+func readEnd(d *jsontext.Decoder) error {
+	if _, err := d.ReadToken(); err != io.EOF {
+		if err != nil {
+			return err
+		}
+		return decodeErrorf("unexpected data after the JSON value (at byte offset %d)", d.InputOffset())
 	}
 	return nil
 }
 
-// jsonMessage makes a decoding error readable: it names the byte offset of a
-// syntax error and the field of a type error.
-func jsonMessage(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("%v (at byte offset %d)", syn, syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Sprintf("field %q holds a JSON %s, want %s", typ.Field, typ.Value, typ.Type)
-		}
-		return fmt.Sprintf("a JSON %s where %s was expected", typ.Value, typ.Type)
+// readIteration reads a non-negative integer (negative ones are left to the
+// store, which names them).
+func readIteration(d *jsontext.Decoder, where string) (int, error) {
+	v, err := d.ReadValue()
+	if err != nil {
+		return 0, err
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	if v.Kind() != '0' {
+		return 0, decodeErrorf("%s is %s (%s), want an integer", where, kindName(v.Kind()), truncateString(string(v), 40))
+	}
+	n, err := strconv.ParseInt(string(v), 10, 0)
+	if err != nil {
+		return 0, decodeErrorf("%s is %s, want an integer from 0 to %d", where, truncateString(string(v), 40), math.MaxInt)
+	}
+	return int(n), nil
 }
 
-// decodeTraining decodes a training body into the stats of one
-// StoreTrainingStats call.
-func decodeTraining(data []byte) (*statstore.TrainingStats, error) {
-	var body trainingBody
-	if err := unmarshalBody(data, &body, trainingShape); err != nil {
-		return nil, err
+// readFloat reads a number or one of the non-finite strings.
+func readFloat(d *jsontext.Decoder, where string) (float64, error) {
+	v, err := d.ReadValue()
+	if err != nil {
+		return 0, err
 	}
-	stats := &statstore.TrainingStats{IterationStats: make([]statstore.TrainingIterationStats, len(body.IterationStats))}
-	for i, e := range body.IterationStats {
-		var missing []string
-		if e.Iteration == nil {
-			missing = append(missing, `"iteration"`)
-		}
-		if e.Loss == nil {
-			missing = append(missing, `"loss"`)
-		}
-		if e.Time == nil {
-			missing = append(missing, `"time"`)
-		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("iteration_stats[%d] has no %s, want %s: %w", i, strings.Join(missing, " or "), trainingShape, statstore.ErrInvalidArgument)
-		}
-		stats.IterationStats[i] = statstore.TrainingIterationStats{Iteration: *e.Iteration, Loss: float64(*e.Loss), Time: float64(*e.Time)}
+	if k := v.Kind(); k != '0' && k != '"' {
+		return 0, decodeErrorf("%s is %s, want a number (or \"NaN\", \"Infinity\", \"-Infinity\")", where, kindName(k))
 	}
-	return stats, nil
+	var f wireFloat
+	if err := f.UnmarshalJSON(v); err != nil {
+		return 0, decodeErrorf("%s: %s", where, strings.TrimPrefix(err.Error(), "jsonnan: "))
+	}
+	return float64(f), nil
+}
+
+// readString reads a string.
+func readString(d *jsontext.Decoder, where string) (string, error) {
+	tok, err := d.ReadToken()
+	if err != nil {
+		return "", err
+	}
+	if tok.Kind() != '"' {
+		return "", decodeErrorf("%s is %s, want a string", where, kindName(tok.Kind()))
+	}
+	return tok.String(), nil
+}
+
+// strict are the options of the validation decoder: exact key names, no
+// unknown keys (duplicate keys and invalid UTF-8 are refused by default).
+func strict() json.Options {
+	return json.RejectUnknownMembers(true)
 }
 
 // decodeValidation decodes a validation body into the scores of one
 // StoreValidationIterationScores call. The metadata is validated; the scores
 // are checked by the store.
 func decodeValidation(data []byte) (*statstore.ValidationScores, error) {
+	return decodeValidationFrom(bytes.NewReader(data))
+}
+
+// decodeValidationFrom decodes a validation body as it is read.
+func decodeValidationFrom(rd io.Reader) (*statstore.ValidationScores, error) {
 	var body validationBody
-	if err := unmarshalBody(data, &body, validationShape); err != nil {
-		return nil, err
+	if err := json.UnmarshalRead(newNaNReader(rd), &body, strict()); err != nil {
+		if errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			err = decodeErrorf("the request body is empty")
+		}
+		return nil, bodyError(err, validationShape)
 	}
 	crit, err := decodeCriteria(body.Criteria)
 	if err != nil {
@@ -103,7 +411,7 @@ func decodeValidation(data []byte) (*statstore.ValidationScores, error) {
 }
 
 // decodeCriteria reads "criteria": a preset name or a list of criteria.
-func decodeCriteria(raw json.RawMessage) ([]statstore.Criterion, error) {
+func decodeCriteria(raw []byte) ([]statstore.Criterion, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, fmt.Errorf("\"criteria\" is missing: want a preset name (%s) or a list of {\"name\", \"higher_is_better\", \"bounds\", \"store_best\"}: %w",
 			strings.Join(statstore.PresetNames(), ", "), statstore.ErrInvalidArgument)
@@ -117,8 +425,8 @@ func decodeCriteria(raw json.RawMessage) ([]statstore.Criterion, error) {
 		return c, nil
 	}
 	var list []criterionWire
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, newRequestError(codeMalformedJSON, "malformed JSON request body: criteria: %s; want a preset name or a list of {\"name\", \"higher_is_better\", \"bounds\": [lower, upper], \"store_best\"}", jsonMessage(err))
+	if err := json.Unmarshal(raw, &list, strict()); err != nil {
+		return nil, newRequestError(codeMalformedJSON, "malformed JSON request body: %s; want a preset name or a list of {\"name\", \"higher_is_better\", \"bounds\": [lower, upper], \"store_best\"}", jsonMessageAt(err, "criteria"))
 	}
 	out := make([]statstore.Criterion, len(list))
 	for i, c := range list {

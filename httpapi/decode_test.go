@@ -1,17 +1,22 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/jsonnan"
 	"github.com/statstore/statstore/memstore"
 )
 
@@ -208,7 +213,9 @@ func FuzzServer(f *testing.F) {
 				body = strings.NewReader("")
 			}
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, httptest.NewRequest(method, "/api/v1/runs/r/"+route, body))
+			req := httptest.NewRequest(method, "http://127.0.0.1/api/v1/runs/r/"+route, body)
+			req.Header.Set("Content-Type", "application/json")
+			s.ServeHTTP(rec, req)
 			if rec.Code >= 500 {
 				t.Fatalf("%s %s: answered %d %s", method, route, rec.Code, rec.Body)
 			}
@@ -226,5 +233,131 @@ func TestDecodeErrorsAreSentinels(t *testing.T) {
 		if _, err := decodeTraining([]byte(body)); !errors.Is(err, statstore.ErrInvalidArgument) {
 			t.Errorf("decodeTraining(%q) = %v, want ErrInvalidArgument", body, err)
 		}
+	}
+}
+
+// TestStrictBodies checks that the API refuses what the CLI refuses: unknown
+// keys, duplicate keys and numbers written as strings, with messages in the
+// API's words (no Go type names).
+func TestStrictBodies(t *testing.T) {
+	meta := `"datasets": ["a"], "parameters": [{"id": 0, "values": {"threshold": 0.5}}], "criteria": "dummy"`
+	tests := []struct {
+		name, route, body string
+		want              string // in the message
+	}{
+		{"unknown top-level key", "training", `{"iteration_stats": [], "iteration_statz": []}`, `"iteration_statz"`},
+		{"unknown entry key", "training", `{"iteration_stats": [{"iteration": 0, "loss": 1, "time": 1, "los": 2}]}`, `"los"`},
+		{"duplicate entry key", "training", `{"iteration_stats": [{"iteration": 0, "loss": 1, "loss": 2, "time": 1}]}`, `"loss"`},
+		{"duplicate top-level key", "training", `{"iteration_stats": [], "iteration_stats": [{"iteration": 0, "loss": 1, "time": 1}]}`, `"iteration_stats"`},
+		{"string iteration", "training", `{"iteration_stats": [{"iteration": "3", "loss": 1, "time": 1}]}`, `iteration`},
+		{"fractional iteration", "training", `{"iteration_stats": [{"iteration": 3.5, "loss": 1, "time": 1}]}`, `iteration`},
+		{"case-folded key", "training", `{"Iteration_Stats": [{"iteration": 0, "loss": 1, "time": 1}]}`, `"Iteration_Stats"`},
+		{"string loss", "training", `{"iteration_stats": [{"iteration": 0, "loss": "1", "time": 1}]}`, `loss`},
+		{"validation unknown key", "validation", `{` + meta + `, "scores": [], "extra": 1}`, `"extra"`},
+		{"validation duplicate key", "validation", `{` + meta + `, "datasets": ["b"], "scores": []}`, `"datasets"`},
+		{"validation string iteration", "validation", `{` + meta + `, "scores": [{"iteration": "3", "scores": [[[1, 2]]]}]}`, `iteration`},
+		{"validation unknown entry key", "validation", `{` + meta + `, "scores": [{"iteration": 3, "scores": [[[1, 2]]], "score": 1}]}`, `"score"`},
+		{"validation string score", "validation", `{` + meta + `, "scores": [{"iteration": 3, "scores": [[["x", 1]]]}]}`, `scores`},
+	}
+	ts := startServer(t, ServerOptions{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := ts.do(t, ts.request(t, "POST", "/api/v1/runs/r/"+tt.route, tt.body, ""))
+			if status != 400 || errorCodeOf(body) != codeMalformedJSON {
+				t.Fatalf("got %d %s, want 400 %s", status, body, codeMalformedJSON)
+			}
+			var eb errorBody
+			json.Unmarshal([]byte(body), &eb)
+			if !strings.Contains(eb.Error.Message, tt.want) {
+				t.Errorf("message %q does not name %s", eb.Error.Message, tt.want)
+			}
+			for _, leak := range []string{"jsonnan", "wireFloat", "httpapi.", "[]", "Go ", "*int", "float64"} {
+				if strings.Contains(eb.Error.Message, leak) {
+					t.Errorf("message %q shows Go internals (%s)", eb.Error.Message, leak)
+				}
+			}
+		})
+	}
+	if runs, _ := ts.store.ListRuns(context.Background()); len(runs) != 0 {
+		t.Errorf("store holds %v, want nothing", runs)
+	}
+}
+
+// TestNaNReader checks that the streaming rewrite of Python's bare tokens
+// gives what jsonnan.Sanitize gives, however the input is split.
+func TestNaNReader(t *testing.T) {
+	parts := []string{"NaN", "Infinity", "-Infinity", "-1.5", `"`, `\\`, `\"`, `"NaN"`, "NaNa", "Infinity_", "x", " ", ",", "[", "]", "{", "}", ":", "1", "e", "N", "I", "-"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		in := b.String()
+		want := string(jsonnan.Sanitize([]byte(in)))
+		for _, rd := range []io.Reader{strings.NewReader(in), iotest.OneByteReader(strings.NewReader(in)), iotest.HalfReader(strings.NewReader(in))} {
+			got, err := io.ReadAll(newNaNReader(rd))
+			if err != nil || string(got) != want {
+				t.Fatalf("nanReader(%q) = %q, %v, want %q", in, got, err, want)
+			}
+		}
+	}
+	big := strings.Repeat(`{"loss": NaN, "time": -Infinity, "s": "NaN Infinity"}, `, 5000)
+	got, err := io.ReadAll(iotest.HalfReader(newNaNReader(strings.NewReader(big))))
+	if err != nil || string(got) != string(jsonnan.Sanitize([]byte(big))) {
+		t.Errorf("nanReader of %d bytes differs from jsonnan.Sanitize (err %v)", len(big), err)
+	}
+}
+
+// countingReader yields prefix, then entries without end, counting the
+// bytes read.
+type countingReader struct {
+	prefix string
+	entry  string
+	read   int64
+	buf    []byte
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if len(c.buf) == 0 {
+		if c.prefix != "" {
+			c.buf, c.prefix = []byte(c.prefix), ""
+		} else {
+			c.buf = []byte(c.entry)
+		}
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+	c.read += int64(n)
+	return n, nil
+}
+
+// TestDecodeStreams checks that bodies are decoded as they are read, not
+// read whole first: an error near the start of an endless body is reported
+// after a bounded prefix (a body read whole would take the memory of its
+// whole size before any check).
+func TestDecodeStreams(t *testing.T) {
+	const bound = 1 << 20
+	for _, tt := range []struct {
+		name          string
+		decode        func(io.Reader) error
+		prefix, entry string
+	}{
+		{"training", func(r io.Reader) error { _, err := decodeTrainingFrom(r); return err },
+			`{"iteration_stats": [{"iteration": "0", "loss": 1, "time": 1}`, `, {"iteration": 1, "loss": NaN, "time": 1}`},
+		{"training, after many entries", func(r io.Reader) error { _, err := decodeTrainingFrom(r); return err },
+			`{"iteration_stats": [{"iteration": 0, "loss": 1, "time": 1}`, strings.Repeat(`, {"iteration": 1, "loss": 1, "time": 1}`, 1000) + `, {"bad": 1}`},
+		{"validation", func(r io.Reader) error { _, err := decodeValidationFrom(r); return err },
+			`{"datasets": ["a"], "extra": 1, "scores": [{"iteration": 0, "scores": [[[1]]]}`, `, {"iteration": 1, "scores": [[[NaN]]]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &countingReader{prefix: tt.prefix, entry: tt.entry}
+			if err := tt.decode(r); codeOf(err).code != codeMalformedJSON {
+				t.Fatalf("got %v, want a malformed_json error", err)
+			}
+			if r.read > bound {
+				t.Errorf("read %d bytes before the error, want at most %d", r.read, bound)
+			}
+		})
 	}
 }

@@ -22,10 +22,18 @@
 // carry Python's bare NaN/Infinity/-Infinity tokens. Errors are
 // {"error": {"code", "message"}} with a status from one table that maps the
 // root sentinel errors to HTTP statuses, and the Client maps them back, so
-// errors.Is works through HTTP. With a token configured every write needs
-// "Authorization: Bearer <token>" (reads too with TokenForReads); bodies are
-// size-limited (413); NewHTTPServer sets timeouts against slow clients, and
-// its Shutdown ends the event streams and lets writes in flight finish.
+// errors.Is works through HTTP; 5xx answers carry a request id and a generic
+// message, the details going to the log. Before a body is read, every request
+// is checked: its Host name (421 for names that are not the server's, which
+// stops DNS rebinding), its origin (403 for what a browser sends for another
+// site), the token when one is configured ("Authorization: Bearer <token>"
+// on every write, on reads too with TokenForReads; 401), the media type of a
+// write (application/json; 415) and its size (413) and share of the body
+// bytes in flight per client and in total (429, 503). Bodies are decoded
+// strictly and as they arrive. Event streams are limited per client.
+// NewHTTPServer sets timeouts against slow clients, and its Shutdown ends the
+// event streams and lets writes in flight finish. docs/api.md's Security
+// section says what is protected and what is not.
 //
 // The Client (NewClient) implements statstore.StatsStore over the API, and
 // passes the storetest conformance suite against a real server.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"syscall"
 
 	"github.com/statstore/statstore"
 )
@@ -28,26 +29,33 @@ type errorCode struct {
 
 // The codes of the API's error bodies.
 const (
-	codeInvalidRunName     = "invalid_run_name"
-	codeOutOfOrder         = "out_of_order"
-	codeDuplicateIteration = "duplicate_iteration"
-	codeShapeMismatch      = "shape_mismatch"
-	codeMetadataMismatch   = "metadata_mismatch"
-	codeInvalidArgument    = "invalid_argument"
-	codeMalformedJSON      = "malformed_json"
-	codeBodyTooLarge       = "body_too_large"
-	codeNotFound           = "not_found"
-	codeMethodNotAllowed   = "method_not_allowed"
-	codeReadOnly           = "read_only"
-	codeUnauthorized       = "unauthorized"
-	codeCorrupt            = "corrupt"
-	codeClosed             = "unavailable"
-	codeInternal           = "internal"
+	codeInvalidRunName       = "invalid_run_name"
+	codeOutOfOrder           = "out_of_order"
+	codeDuplicateIteration   = "duplicate_iteration"
+	codeShapeMismatch        = "shape_mismatch"
+	codeMetadataMismatch     = "metadata_mismatch"
+	codeInvalidArgument      = "invalid_argument"
+	codeMalformedJSON        = "malformed_json"
+	codeBodyTooLarge         = "body_too_large"
+	codeUnsupportedMediaType = "unsupported_media_type"
+	codeNotFound             = "not_found"
+	codeMethodNotAllowed     = "method_not_allowed"
+	codeReadOnly             = "read_only"
+	codeUnauthorized         = "unauthorized"
+	codeCrossOrigin          = "cross_origin"
+	codeMisdirected          = "misdirected_request"
+	codeTooManyRequests      = "too_many_requests"
+	codeCorrupt              = "corrupt"
+	codeUnavailable          = "unavailable"
+	codeStorageFull          = "storage_full"
+	codeInternal             = "internal"
 )
 
 // errorTable is the one mapping between errors and HTTP statuses, used by the
 // server to answer and by the client to map answers back. fromError takes the
-// first line whose sentinel the error matches, so the most specific come first.
+// first line whose sentinel the error matches, so the most specific come
+// first; the client maps a code to the sentinel of its first line (a closed
+// store on the server is "unavailable" to its clients: retry later).
 func errorTable() []errorCode {
 	return []errorCode{
 		{codeInvalidRunName, http.StatusBadRequest, statstore.ErrInvalidRunName},
@@ -59,12 +67,18 @@ func errorTable() []errorCode {
 		{codeReadOnly, http.StatusForbidden, statstore.ErrReadOnly},
 		{codeUnauthorized, http.StatusUnauthorized, ErrUnauthorized},
 		{codeCorrupt, http.StatusInternalServerError, statstore.ErrCorrupt},
-		{codeClosed, http.StatusServiceUnavailable, statstore.ErrClosed},
+		{codeUnavailable, http.StatusServiceUnavailable, statstore.ErrUnavailable},
+		{codeUnavailable, http.StatusServiceUnavailable, statstore.ErrClosed},
+		{codeStorageFull, http.StatusInsufficientStorage, statstore.ErrStorageFull},
 		{codeInvalidArgument, http.StatusBadRequest, statstore.ErrInvalidArgument},
-		// Codes the server chooses itself; they map back to ErrInvalidArgument.
+		// Codes the server chooses itself.
 		{codeMalformedJSON, http.StatusBadRequest, statstore.ErrInvalidArgument},
 		{codeBodyTooLarge, http.StatusRequestEntityTooLarge, statstore.ErrInvalidArgument},
+		{codeUnsupportedMediaType, http.StatusUnsupportedMediaType, statstore.ErrInvalidArgument},
 		{codeMethodNotAllowed, http.StatusMethodNotAllowed, statstore.ErrInvalidArgument},
+		{codeTooManyRequests, http.StatusTooManyRequests, statstore.ErrUnavailable},
+		{codeCrossOrigin, http.StatusForbidden, nil},
+		{codeMisdirected, http.StatusMisdirectedRequest, nil},
 		{codeInternal, http.StatusInternalServerError, nil},
 	}
 }
@@ -88,7 +102,11 @@ func fromError(err error) errorCode {
 		return c
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		c, _ := lookupCode(codeClosed)
+		c, _ := lookupCode(codeUnavailable)
+		return c
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		c, _ := lookupCode(codeStorageFull)
 		return c
 	}
 	for _, e := range errorTable() {

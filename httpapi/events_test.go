@@ -173,12 +173,12 @@ func TestEvents(t *testing.T) {
 // TestBrokerOverflow checks that a subscriber that falls behind is dropped
 // and told so, while others keep receiving.
 func TestBrokerOverflow(t *testing.T) {
-	b := newBroker()
-	slow, err := b.subscribe("r")
+	b := newBroker(maxSubscribers, maxSubscribers)
+	slow, err := b.subscribe("r", "c")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, err := b.subscribe("r")
+	fast, err := b.subscribe("r", "c")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestBrokerOverflow(t *testing.T) {
 	if _, ok := <-fast.ch; ok {
 		t.Errorf("close left a subscriber open")
 	}
-	if _, err := b.subscribe("r"); err == nil {
+	if _, err := b.subscribe("r", "c"); err == nil {
 		t.Errorf("subscribe after close succeeded")
 	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -48,14 +49,19 @@ type wireFloat float64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *wireFloat) UnmarshalJSON(data []byte) error {
-	if len(data) > 0 && (data[0] == '-' || data[0] >= '0' && data[0] <= '9') {
-		// The fast path: the decoder has checked the number's syntax.
-		if v, err := strconv.ParseFloat(string(data), 64); err == nil {
-			*f = wireFloat(v)
-			return nil
-		}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return errors.New("no value, want a number")
 	}
-	if len(data) > 0 && data[0] == '"' {
+	switch c := data[0]; {
+	case c == '-' || c >= '0' && c <= '9':
+		v, err := strconv.ParseFloat(string(data), 64)
+		if err != nil {
+			return fmt.Errorf("%s is beyond the range of 64-bit floats (±1.8e308): write a smaller number, or \"Infinity\"", truncate(data))
+		}
+		*f = wireFloat(v)
+		return nil
+	case c == '"':
 		if hex, ok := bytes.CutPrefix(data[1:], []byte(exactNaNPrefix)); ok {
 			v, err := parseExactNaN(strings.TrimSuffix(string(hex), `"`))
 			if err != nil {
@@ -64,13 +70,22 @@ func (f *wireFloat) UnmarshalJSON(data []byte) error {
 			*f = wireFloat(v)
 			return nil
 		}
+		v, err := jsonnan.ParseFloat(data)
+		if err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "jsonnan: "))
+		}
+		*f = wireFloat(v)
+		return nil
 	}
-	v, err := jsonnan.ParseFloat(data)
-	if err != nil {
-		return err
+	return fmt.Errorf("%s is not a number, want a number or \"NaN\", \"Infinity\", \"-Infinity\"", truncate(data))
+}
+
+// truncate shortens a value for a message.
+func truncate(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
 	}
-	*f = wireFloat(v)
-	return nil
+	return string(b)
 }
 
 // MarshalJSON implements json.Marshaler.

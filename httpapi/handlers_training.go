@@ -125,11 +125,7 @@ func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []stat
 // handlePostTraining applies the body as one StoreTrainingStats.
 func (s *Server) handlePostTraining(w http.ResponseWriter, r *http.Request) {
 	s.handleChange(w, r, func(ctx context.Context, run string) error {
-		data, err := readBody(r)
-		if err != nil {
-			return err
-		}
-		stats, err := decodeTraining(data)
+		stats, err := decodeTrainingFrom(r.Body)
 		if err != nil {
 			return err
 		}

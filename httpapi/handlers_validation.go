@@ -39,11 +39,7 @@ func (s *Server) handleGetValidation(w http.ResponseWriter, r *http.Request) {
 // handlePostValidation applies the body as one StoreValidationIterationScores.
 func (s *Server) handlePostValidation(w http.ResponseWriter, r *http.Request) {
 	s.handleChange(w, r, func(ctx context.Context, run string) error {
-		data, err := readBody(r)
-		if err != nil {
-			return err
-		}
-		scores, err := decodeValidation(data)
+		scores, err := decodeValidationFrom(r.Body)
 		if err != nil {
 			return err
 		}

@@ -83,6 +83,9 @@ func (ts *testServer) request(tb testing.TB, method, path, body, token string) *
 	if err != nil {
 		tb.Fatalf("NewRequest(%s %s): %v", method, path, err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json") // what every proper client sends
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

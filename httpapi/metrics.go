@@ -44,10 +44,11 @@ type metrics struct {
 	trainingEntries   atomic.Uint64
 	validationEntries atomic.Uint64
 	streams           func() int
+	bodyBytes         func() int64
 }
 
-func newMetrics(streams func() int) *metrics {
-	return &metrics{buckets: latencyBuckets(), requests: map[requestKey]uint64{}, latencies: map[string]*histogram{}, streams: streams}
+func newMetrics(streams func() int, bodyBytes func() int64) *metrics {
+	return &metrics{buckets: latencyBuckets(), requests: map[requestKey]uint64{}, latencies: map[string]*histogram{}, streams: streams, bodyBytes: bodyBytes}
 }
 
 // observe records one answered request.
@@ -116,6 +117,8 @@ func (m *metrics) write(w io.Writer) error {
 	fmt.Fprintf(bw, "statstore_stored_validation_iterations_total %d\n", m.validationEntries.Load())
 	header(bw, "statstore_event_streams", "gauge", "Open server-sent event streams.")
 	fmt.Fprintf(bw, "statstore_event_streams %d\n", m.streams())
+	header(bw, "statstore_http_body_bytes_in_flight", "gauge", "Request body bytes reserved by requests being received (the cap of ServerOptions.MaxTotalBodyBytes).")
+	fmt.Fprintf(bw, "statstore_http_body_bytes_in_flight %d\n", m.bodyBytes())
 	return bw.Flush()
 }
 

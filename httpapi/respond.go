@@ -4,30 +4,56 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/statstore/statstore"
 )
 
 // writeError answers err in the API's error shape with the status of its code.
+// A 5xx answer carries a generic message and the request id; the error
+// itself, which may name server paths or database details, goes to the log
+// under that id.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	c := codeOf(err)
+	msg := err.Error()
 	if c.status >= 500 {
-		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		id := requestID(r)
+		s.logger.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "code", c.code, "err", err)
+		var own *requestError
+		if !errors.As(err, &own) {
+			msg = publicMessage(c.code)
+		}
+		msg += " (request id " + id + ")"
 	}
-	if c.status == http.StatusUnauthorized {
+	switch c.status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="statstore"`)
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", retryAfter())
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		err = fmt.Errorf("request body is larger than the limit of %d bytes; send fewer entries per request", tooLarge.Limit)
+		msg = fmt.Sprintf("request body is larger than the limit of %d bytes; send fewer entries per request", tooLarge.Limit)
+		w.Header().Set("Connection", "close") // the rest of the body is not read
 	}
-	body, _ := json.Marshal(errorBody{Error: errorDetail{Code: c.code, Message: err.Error()}}) // strings always marshal
+	body, _ := json.Marshal(errorBody{Error: errorDetail{Code: c.code, Message: msg}}) // strings always marshal
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(c.status)
 	w.Write(append(body, '\n'))
+}
+
+// publicMessage is what a 5xx answer says instead of the error's own words.
+func publicMessage(code string) string {
+	switch code {
+	case codeCorrupt:
+		return "stored data of this run is corrupt; the server's log names the file and offset (statstore fsck on the server reports the damage, statstore repair keeps the valid prefix after a backup)"
+	case codeUnavailable:
+		return "the store is unavailable right now (nothing was written); retry later"
+	case codeStorageFull:
+		return "the store has no room left (nothing was written); retry once space is freed"
+	}
+	return "internal server error; the server's log has the details"
 }
 
 // writeJSON answers v as JSON with status 200.
@@ -56,25 +82,6 @@ func runName(r *http.Request) (string, error) {
 		return "", err
 	}
 	return run, nil
-}
-
-// readBody reads the whole (size-limited) request body.
-func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, newRequestError(codeMalformedJSON, "the request has no body, want JSON")
-	}
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, err
-		}
-		return nil, newRequestError(codeMalformedJSON, "reading the request body: %v", err)
-	}
-	if len(data) == 0 {
-		return nil, newRequestError(codeMalformedJSON, "the request body is empty, want JSON")
-	}
-	return data, nil
 }
 
 // wantsExact reports whether the request asks for exact NaNs (nan=exact).

@@ -31,7 +31,11 @@ type ServerOptions struct {
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// UI, when set, is served at / (the dashboard).
-	UI http.Handler
+	UI                  http.Handler
+	AllowedHosts        []string
+	MaxStreamsPerClient int
+	MaxClientBodyBytes  int64
+	MaxTotalBodyBytes   int64
 }
 
 // Server answers the JSON API under /api/v1 (see docs/api.md), /metrics and,
@@ -40,12 +44,15 @@ type ServerOptions struct {
 // (writes with a context that the client leaving does not cancel, so a write
 // that started completes); the store is not closed by the server.
 type Server struct {
-	store   *publishingStore
-	opts    ServerOptions
-	logger  *slog.Logger
-	broker  *broker
-	metrics *metrics
-	mux     *http.ServeMux
+	store        *publishingStore
+	opts         ServerOptions
+	logger       *slog.Logger
+	broker       *broker
+	budget       *bodyBudget
+	metrics      *metrics
+	mux          *http.ServeMux
+	allowedHosts []string // lower case, without ports
+	anyHost      bool     // AllowedHosts holds "*"
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -59,14 +66,32 @@ func NewServer(store statstore.StatsStore, opts ServerOptions) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	b := newBroker()
+	if opts.MaxStreamsPerClient <= 0 {
+		opts.MaxStreamsPerClient = DefaultMaxStreamsPerClient
+	}
+	if opts.MaxClientBodyBytes <= 0 {
+		opts.MaxClientBodyBytes = opts.MaxBodyBytes
+	}
+	if opts.MaxTotalBodyBytes <= 0 {
+		opts.MaxTotalBodyBytes = totalBodyFactor * opts.MaxBodyBytes
+	}
+	b := newBroker(opts.MaxStreamsPerClient, maxSubscribers)
+	budget := newBodyBudget(opts.MaxTotalBodyBytes, opts.MaxClientBodyBytes)
 	s := &Server{
 		store:   &publishingStore{StatsStore: store, broker: b, logger: logger},
 		opts:    opts,
 		logger:  logger,
 		broker:  b,
-		metrics: newMetrics(b.subscribers),
+		budget:  budget,
+		metrics: newMetrics(b.subscribers, budget.inFlight),
 		mux:     http.NewServeMux(),
+	}
+	for _, h := range opts.AllowedHosts {
+		if h = strings.TrimSpace(h); h == "*" {
+			s.anyHost = true
+		} else if h != "" {
+			s.allowedHosts = append(s.allowedHosts, hostName(h))
+		}
 	}
 	s.routes()
 	return s
@@ -104,22 +129,32 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// ServeHTTP implements http.Handler: it authenticates, limits the body, and
-// records metrics and a log line for each request.
+// ServeHTTP implements http.Handler: it gives the request an id (the
+// X-Request-Id header of the answer), checks it (Host, origin, token, media
+// type, body limits; see admit) before any of its body is read, and records
+// metrics and a log line for each request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s.metrics.inFlight.Add(1)
 	defer s.metrics.inFlight.Add(-1)
+	id := newRequestID()
+	w.Header().Set("X-Request-Id", id)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if r.Body != nil {
-		r.Body = http.MaxBytesReader(rec, r.Body, s.opts.MaxBodyBytes)
-	}
-	if err := s.authorize(r); err != nil {
+	r = withRequestID(r, id)
+	_, route := s.mux.Handler(r) // the route label, also of refused requests
+	if release, err := s.admit(rec, r, route); err != nil {
+		if r.ContentLength != 0 {
+			// The body is not read: close the connection rather than
+			// wait for it, or take it for the next request.
+			rec.Header().Set("Connection", "close")
+		}
 		s.writeError(rec, r, err)
 	} else {
-		s.mux.ServeHTTP(rec, r)
+		func() {
+			defer release() // also when a handler panics
+			s.mux.ServeHTTP(rec, r)
+		}()
 	}
-	route := r.Pattern
 	if route == "" {
 		route = "unmatched"
 	}
@@ -131,7 +166,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status >= 500 {
 		level = slog.LevelError
 	}
-	s.logger.Log(r.Context(), level, "http request",
+	s.logger.Log(r.Context(), level, "http request", "request_id", id,
 		"method", r.Method, "path", r.URL.Path, "route", route, "status", rec.status,
 		"bytes", rec.bytes, "duration", d, "remote", r.RemoteAddr)
 }
@@ -145,7 +180,7 @@ func (s *Server) authorize(r *http.Request) error {
 	if read && (!s.opts.TokenForReads || s.isUI(r)) {
 		return nil
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	got, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok && read {
 		got, ok = r.URL.Query().Get("access_token"), r.URL.Query().Has("access_token")
 	}
@@ -156,6 +191,16 @@ func (s *Server) authorize(r *http.Request) error {
 		return newRequestError(codeUnauthorized, "the bearer token is not this server's token")
 	}
 	return nil
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header; the scheme is case-insensitive (RFC 7235 §2.1).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 // isUI reports whether r asks for the UI's static files rather than the API

@@ -30,7 +30,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sub, err := s.broker.subscribe(run)
+	sub, err := s.broker.subscribe(run, clientOf(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -18,12 +18,6 @@ type trainingEntry struct {
 	Time      *wireFloat `json:"time"`
 }
 
-// trainingBody is the body of POST and the answer of GET
-// /api/v1/runs/{run}/training.
-type trainingBody struct {
-	IterationStats []trainingEntry `json:"iteration_stats"`
-}
-
 // appendTrainingJSON appends {"run": run, "iteration_stats": [...]} to dst,
 // with exact NaNs when exact is set. It is written by hand because a full
 // history can hold millions of entries.
@@ -66,6 +60,7 @@ type criterionWire struct {
 type scoreEntry struct {
 	Iteration *int            `json:"iteration"`
 	Scores    [][][]wireFloat `json:"scores"`
+	RunName   string          `json:"run_name"` // DaCapo's document shape; ignored
 }
 
 // scoreEntryOut is one validated checkpoint as written.
@@ -77,6 +72,7 @@ type scoreEntryOut struct {
 // validationBody is the body of POST /api/v1/runs/{run}/validation: the
 // metadata-file fields plus the scores. "criteria" is a preset name or a list.
 type validationBody struct {
+	Run        string                   `json:"run"` // in answers; ignored
 	Datasets   []string                 `json:"datasets"`
 	Parameters []statstore.ParameterSet `json:"parameters"`
 	Criteria   json.RawMessage          `json:"criteria"`

@@ -39,11 +39,13 @@ const (
 
 // serveFlags are the options of statstore serve.
 type serveFlags struct {
-	addr          string
-	tokenFile     string
-	tokenForReads bool
-	maxBodyBytes  int64
-	demo          bool
+	addr                string
+	tokenFile           string
+	tokenForReads       bool
+	maxBodyBytes        int64
+	allowedHosts        []string
+	maxStreamsPerClient int
+	demo                bool
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -62,12 +64,20 @@ every write needs "Authorization: Bearer <token>" (and every read too with
 server stops accepting requests, ends the event streams, lets the writes in
 flight finish (up to a minute) and closes the store.
 
+Writes need Content-Type: application/json, and requests a browser sends for
+another site are refused, so a web page cannot write to the store. A server
+on a loopback address answers only the Host names localhost, 127.0.0.1 and
+[::1]; one on another address also answers IP addresses and this machine's
+host name. --allowed-hosts adds names (a reverse proxy's public name), which
+stops DNS rebinding: see the Security section of docs/api.md.
+
 A DaCapo stats directory is served read-only (writes answer 403). With
 --demo the server holds an in-memory store filled with the simulated runs of
 statstore demo (nothing is saved; it cannot be combined with --store).`,
 		Example: `  statstore serve
   statstore --store /data/stats serve --addr 0.0.0.0:8080 --token-file ~/.statstore-token
   statstore --store postgres://stats@db/stats serve --addr :9000
+  statstore serve --allowed-hosts stats.example.org   # behind a reverse proxy that forwards Host
   statstore serve --demo                 # try the dashboard on simulated runs, in memory`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,6 +89,8 @@ statstore demo (nothing is saved; it cannot be combined with --store).`,
 	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token required for writes")
 	fl.BoolVar(&f.tokenForReads, "token-for-reads", false, "require the token for reads too (needs --token-file)")
 	fl.Int64Var(&f.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted, in bytes (413 beyond it)")
+	fl.StringSliceVar(&f.allowedHosts, "allowed-hosts", nil, "more Host names to answer, comma-separated: name, *.domain, or * for any (behind a proxy that checks Host)")
+	fl.IntVar(&f.maxStreamsPerClient, "max-streams-per-client", httpapi.DefaultMaxStreamsPerClient, "event streams one client (IP address) may hold open")
 	fl.BoolVar(&f.demo, "demo", false, "serve an in-memory store holding the demo runs (nothing is saved)")
 	_ = cmd.MarkFlagFilename("token-file")
 	return cmd
@@ -86,9 +98,20 @@ statstore demo (nothing is saved; it cannot be combined with --store).`,
 
 // serverOptions checks the flags and reads the token.
 func (f serveFlags) serverOptions(logger *slog.Logger) (httpapi.ServerOptions, error) {
-	opts := httpapi.ServerOptions{Logger: logger, TokenForReads: f.tokenForReads, MaxBodyBytes: f.maxBodyBytes, UI: ui.Handler()}
+	opts := httpapi.ServerOptions{Logger: logger, TokenForReads: f.tokenForReads, MaxBodyBytes: f.maxBodyBytes, UI: ui.Handler(),
+		MaxStreamsPerClient: f.maxStreamsPerClient}
 	if f.maxBodyBytes <= 0 {
 		return opts, usageError{fmt.Errorf("--max-body-bytes %d: want a positive number of bytes", f.maxBodyBytes)}
+	}
+	if f.maxStreamsPerClient <= 0 {
+		return opts, usageError{fmt.Errorf("--max-streams-per-client %d: want at least 1", f.maxStreamsPerClient)}
+	}
+	for _, h := range f.allowedHosts {
+		h = strings.TrimSpace(h)
+		if h == "" || strings.ContainsAny(h, "/ \t@?#") {
+			return opts, usageError{fmt.Errorf("--allowed-hosts %q: want host names (stats.example, *.example or *), without scheme or path", h)}
+		}
+		opts.AllowedHosts = append(opts.AllowedHosts, h)
 	}
 	if f.tokenForReads && f.tokenFile == "" {
 		return opts, usageError{errors.New("--token-for-reads needs --token-file: there is no token to require")}
@@ -177,6 +200,12 @@ func (a *App) serveStore(ctx context.Context, what string, store statstore.Stats
 		return &userError{msg: fmt.Sprintf("cannot listen on %s: %v", addr, err),
 			hint: "choose another address with --addr HOST:PORT (port 0 picks a free one)"}
 	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		// Reachable from other machines, which name it by its host name.
+		if name, err := os.Hostname(); err == nil && name != "" {
+			opts.AllowedHosts = append(opts.AllowedHosts, name)
+		}
+	}
 	api := httpapi.NewServer(store, opts)
 	srv := httpapi.NewHTTPServer(ln.Addr().String(), api)
 	srv.ErrorLog = slog.NewLogLogger(a.log().Handler(), slog.LevelWarn)
@@ -218,6 +247,14 @@ func (a *App) printServing(what string, addr net.Addr, opts httpapi.ServerOption
 		}
 		fmt.Fprintf(a.Stdout, "  token:     required for %s\n", what)
 	}
+	hosts := "localhost, 127.0.0.1, [::1]"
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		hosts = "IP addresses, localhost"
+	}
+	if len(opts.AllowedHosts) > 0 {
+		hosts += ", " + strings.Join(opts.AllowedHosts, ", ")
+	}
+	fmt.Fprintf(a.Stdout, "  hosts:     %s (more with --allowed-hosts)\n", hosts)
 	fmt.Fprintln(a.Stdout, "Press Ctrl+C to stop.")
 	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && opts.Token == "" {
 		fmt.Fprintf(a.Stderr, "statstore: warning: %s is reachable from other machines and anyone there can write and delete runs; set a token with --token-file\n", addr)

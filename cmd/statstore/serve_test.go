@@ -153,6 +153,9 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		{"arguments", []string{"serve", "extra"}, exitUsage, "extra"},
 		{"address in use", []string{"--store", t.TempDir(), "serve", "--addr", busy.Addr().String()}, exitError, "cannot listen on " + busy.Addr().String()},
 		{"bad address", []string{"--store", t.TempDir(), "serve", "--addr", "nonsense"}, exitError, "cannot listen on nonsense"},
+		{"allowed host with a scheme", []string{"serve", "--allowed-hosts", "http://stats.example/"}, exitUsage, "--allowed-hosts"},
+		{"allowed host with a space", []string{"serve", "--allowed-hosts", "a b"}, exitUsage, "--allowed-hosts"},
+		{"no stream limit", []string{"serve", "--max-streams-per-client", "0"}, exitUsage, "--max-streams-per-client"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,6 +226,7 @@ func TestServeFinishesWritesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.ContentLength = int64(body.Len())
+	req.Header.Set("Content-Type", "application/json")
 	answer := make(chan error, 1)
 	go func() {
 		resp, err := http.DefaultClient.Do(req)
@@ -324,6 +328,65 @@ func TestServeToken(t *testing.T) {
 				t.Errorf("write with the token: %v", err)
 			}
 		})
+	}
+}
+
+// TestServeAllowedHosts checks that a loopback server answers loopback
+// names and the --allowed-hosts names only (DNS rebinding), and refuses
+// cross-site writes.
+func TestServeAllowedHosts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stats")
+	s := startServe(t, []string{"--store", dir}, "--allowed-hosts", "stats.example,*.lab.example")
+	port := s.url[strings.LastIndex(s.url, ":")+1:]
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:     http.StatusOK,
+		"localhost:" + port:     http.StatusOK,
+		"stats.example:" + port: http.StatusOK,
+		"gpu1.lab.example":      http.StatusOK,
+		"evil.example:" + port:  http.StatusMisdirectedRequest,
+	} {
+		req, err := http.NewRequest(http.MethodGet, s.url+"/api/v1/runs", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: got %d %s, want %d", host, resp.StatusCode, body, want)
+		}
+	}
+	post := func(ctype, origin string) int {
+		req, err := http.NewRequest(http.MethodPost, s.url+"/api/v1/runs/r/training", strings.NewReader(`{"iteration_stats": [{"iteration": 0, "loss": 1, "time": 1}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ctype)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post("text/plain", ""); got != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain POST: got %d, want 415", got)
+	}
+	if got := post("application/json", "http://evil.example"); got != http.StatusForbidden {
+		t.Errorf("POST from a foreign origin: got %d, want 403", got)
+	}
+	if code, body := s.get(t, "/api/v1/runs", ""); code != http.StatusOK || strings.Contains(body, `"r"`) {
+		t.Errorf("after the refused writes: %d %s, want no runs", code, body)
+	}
+	if got := post("application/json", s.url); got != http.StatusNoContent {
+		t.Errorf("POST from the server's own origin: got %d, want 204", got)
 	}
 }
 
