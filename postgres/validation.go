@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/statstore/statstore"
 )
 
@@ -42,7 +43,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 		if err != nil {
 			return err
 		}
-		iterations, err := storedIterations(ctx, tx, r.ID)
+		iterations, err := storedIterations(ctx, tx, run, r)
 		if err != nil {
 			return err
 		}
@@ -66,9 +67,11 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 		for _, e := range plan.Entries {
 			until = max(until, int64(e.Iteration)+1)
 		}
+		r.ValidationCount, r.ValidatedUntil = count, until
 		_, err = tx.Exec(ctx, `UPDATE statstore_runs
-			SET validation_count = $2, validated_until = $3, validation_metadata = $4 WHERE id = $1`,
-			r.ID, count, until, string(metaDoc))
+			SET validation_count = $2, validated_until = $3, validation_metadata = $4,
+				counters_crc32c = $5, validation_metadata_crc32c = $6 WHERE id = $1`,
+			r.ID, count, until, string(metaDoc), countersCRC(run, r), metadataCRC(metaDoc))
 		return err
 	})
 	if err != nil {
@@ -110,21 +113,25 @@ func corruptRun(run, reason string, err error) error {
 	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_runs, run %q", run), Offset: -1, Reason: reason, Err: err}
 }
 
-func storedIterations(ctx context.Context, tx pgx.Tx, runID int64) ([]int, error) {
-	rows, err := tx.Query(ctx, "SELECT iteration FROM statstore_validation WHERE run_id = $1", runID)
+// storedIterations returns the run's stored validation iterations, checked
+// against its counters (validation_count of them, the largest at
+// validated_until-1).
+func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow) ([]int, error) {
+	rows, err := tx.Query(ctx, "SELECT iteration FROM statstore_validation WHERE run_id = $1", r.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []int
-	var it int64
+	var it, until int64
 	_, err = pgx.ForEachRow(rows, []any{&it}, func() error {
 		out = append(out, int(it))
+		until = max(until, it+1)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read stored validation iterations: %w", err)
 	}
-	return out, nil
+	return out, checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, int64(len(out)), until, true)
 }
 
 // copyValidation sends entries with COPY, each scores array flattened.
@@ -161,6 +168,22 @@ func unflatten(flat []float64, shape [3]int) ([][][]float64, error) {
 	return out, nil
 }
 
+// scoresArray checks a stored scores array (one dimension, no NULL) and
+// reshapes it to shape.
+func scoresArray(arr pgtype.Array[pgtype.Float8], shape [3]int) ([][][]float64, error) {
+	if len(arr.Dims) > 1 {
+		return nil, fmt.Errorf("scores array of %d dimensions, want 1", len(arr.Dims))
+	}
+	flat := make([]float64, len(arr.Elements))
+	for i, e := range arr.Elements {
+		if !e.Valid {
+			return nil, fmt.Errorf("score %d of %d is NULL", i, len(arr.Elements))
+		}
+		flat[i] = e.Float64
+	}
+	return unflatten(flat, shape)
+}
+
 // RetrieveValidationScores returns the run's validation scores with their
 // metadata, read in one snapshot (zero metadata and no scores for an
 // unknown run).
@@ -184,17 +207,24 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 			return err
 		}
 		var it int64
-		var flat []float64
-		_, err = pgx.ForEachRow(rows, []any{&it, &flat}, func() error {
-			scores, err := unflatten(flat, out.Shape())
+		var arr pgtype.Array[pgtype.Float8]
+		_, err = pgx.ForEachRow(rows, []any{&it, &arr}, func() error {
+			scores, err := scoresArray(arr, out.Shape())
 			if err != nil {
 				return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, it), Offset: -1, Err: err}
 			}
 			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores})
-			flat = nil
+			arr = pgtype.Array[pgtype.Float8]{}
 			return nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		n, until := int64(len(out.Scores)), int64(0)
+		if n > 0 {
+			until = int64(out.Scores[n-1].Iteration) + 1
+		}
+		return checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, n, until, true)
 	})
 	if err != nil {
 		return nil, err
@@ -215,6 +245,7 @@ func (s *Store) RetrieveValidationIterationScores(ctx context.Context, run strin
 // DeleteValidationScores removes the run's validation scores and metadata
 // (nothing happens for an unknown run).
 func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
-	return s.deletePart(ctx, run, "validation", "validation_count = 0, validated_until = 0, validation_metadata = NULL",
-		func(r runRow) int64 { return r.ValidationCount })
+	return s.deletePart(ctx, run, "validation", func(r *runRow) {
+		r.ValidationCount, r.ValidatedUntil, r.Metadata, r.MetadataCRC = 0, 0, nil, nil
+	})
 }
