@@ -46,10 +46,9 @@ func metadataCRC(doc []byte) *int64 {
 	return &c
 }
 
-// verifyRow checks the run's row against its checksums: the counters
-// always (when the row has a checksum), the metadata document's bytes when
-// it has one. A mismatch is a *statstore.CorruptError naming the table and
-// run.
+// verifyRow checks the run's counters against their checksum (when the
+// row has one): every read and write of the row does. A mismatch is a
+// *statstore.CorruptError naming the table and run.
 func verifyRow(run string, r runRow) error {
 	if r.CountersCRC != nil {
 		if got := countersCRC(run, r); got != *r.CountersCRC {
@@ -58,6 +57,14 @@ func verifyRow(run string, r runRow) error {
 				r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, got, *r.CountersCRC), nil)
 		}
 	}
+	return nil
+}
+
+// verifyMetadata checks the metadata document's bytes against their
+// checksum (when the row has one): every read and write of validation
+// scores does, before decoding it. Training reads and writes do not need
+// the document, and a damaged one does not stop them.
+func verifyMetadata(run string, r runRow) error {
 	switch {
 	case r.MetadataCRC == nil:
 	case r.Metadata == nil:

@@ -66,6 +66,13 @@ func TestMetadataChecksum(t *testing.T) {
 			if got := queryString(t, url, "SELECT validation_metadata::text FROM statstore_runs"); got != doc {
 				t.Errorf("a refused write changed the document to %s", got)
 			}
+			// Training does not need the document: its reads and writes go on.
+			if err := s.StoreTrainingStats(ctx, "run", storetest.Training(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)); err != nil {
+				t.Errorf("StoreTrainingStats on a run whose metadata are damaged: %v", err)
+			}
+			if got, err := s.RetrieveTrainingStats(ctx, "run"); err != nil || got.Len() != 11 {
+				t.Errorf("RetrieveTrainingStats: got %v, %v, want 11 entries", got, err)
+			}
 		})
 	}
 }

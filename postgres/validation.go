@@ -94,8 +94,12 @@ func (s *Store) logValidationPlan(run string, storedUntil int64, plan statstore.
 	}
 }
 
-// storedMetadata decodes the run's stored metadata (zero when none).
+// storedMetadata checks the run's stored metadata document against its
+// checksum and decodes it (zero metadata when none).
 func storedMetadata(run string, r runRow) (statstore.Metadata, error) {
+	if err := verifyMetadata(run, r); err != nil {
+		return statstore.Metadata{}, err
+	}
 	if r.Metadata == nil {
 		if r.ValidationCount > 0 {
 			return statstore.Metadata{}, corruptRun(run, "validation scores without metadata", nil)
