@@ -193,8 +193,8 @@ func TestCounterChecks(t *testing.T) {
 	}
 }
 
-// TestScoresArrayChecks damages one stored scores array: the readers and
-// the next write report the table, run and iteration.
+// TestScoresArrayChecks damages one stored scores array: the reader and the
+// next write report the table, run and iteration.
 func TestScoresArrayChecks(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct{ name, set string }{
@@ -212,6 +212,13 @@ func TestScoresArrayChecks(t *testing.T) {
 			_, err := s.RetrieveValidationScores(ctx, "run")
 			wantCorrupt(t, "RetrieveValidationScores", err, "statstore_validation", "run")
 			var ce *statstore.CorruptError
+			if errors.As(err, &ce) && !strings.Contains(ce.Path, "iteration 20") {
+				t.Errorf("got %v, want it to name iteration 20", err)
+			}
+			// The next write is not acknowledged on top of scores that do
+			// not read back.
+			err = s.StoreValidationIterationScores(ctx, "run", storetest.Scores(storetest.Metadata(), 10, 20, 30))
+			wantCorrupt(t, "StoreValidationIterationScores", err, "statstore_validation", "run")
 			if errors.As(err, &ce) && !strings.Contains(ce.Path, "iteration 20") {
 				t.Errorf("got %v, want it to name iteration 20", err)
 			}

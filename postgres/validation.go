@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -43,7 +44,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 		if err != nil {
 			return err
 		}
-		iterations, err := storedIterations(ctx, tx, run, r)
+		iterations, err := storedIterations(ctx, tx, run, r, stored.Shape())
 		if err != nil {
 			return err
 		}
@@ -119,23 +120,50 @@ func corruptRun(run, reason string, err error) error {
 
 // storedIterations returns the run's stored validation iterations, checked
 // against its counters (validation_count of them, the largest at
-// validated_until-1).
-func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow) ([]int, error) {
-	rows, err := tx.Query(ctx, "SELECT iteration FROM statstore_validation WHERE run_id = $1", r.ID)
+// validated_until-1), and checks that each stored scores array reads back
+// with the stored metadata's shape: a write is not acknowledged on top of
+// scores that no reader can read.
+func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow, shape [3]int) ([]int, error) {
+	rows, err := tx.Query(ctx, `SELECT iteration, cardinality(scores), coalesce(array_ndims(scores), 1),
+		CASE WHEN array_ndims(scores) > 1 THEN false ELSE array_position(scores, NULL) IS NOT NULL END
+		FROM statstore_validation WHERE run_id = $1`, r.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []int
-	var it, until int64
-	_, err = pgx.ForEachRow(rows, []any{&it}, func() error {
+	var it, until, n, ndims int64
+	var hasNull bool
+	_, err = pgx.ForEachRow(rows, []any{&it, &n, &ndims, &hasNull}, func() error {
+		var err error
+		switch {
+		case ndims != 1:
+			err = fmt.Errorf("scores array of %d dimensions, want 1", ndims)
+		case hasNull:
+			err = fmt.Errorf("a score is NULL")
+		case n != int64(shape[0]*shape[1]*shape[2]):
+			err = fmt.Errorf("%d scores, want %d×%d×%d = %d (datasets × parameters × criteria)",
+				n, shape[0], shape[1], shape[2], shape[0]*shape[1]*shape[2])
+		}
+		if err != nil {
+			return corruptScores(run, it, err)
+		}
 		out = append(out, int(it))
 		until = max(until, it+1)
 		return nil
 	})
 	if err != nil {
+		var ce *statstore.CorruptError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("read stored validation iterations: %w", err)
 	}
 	return out, checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, int64(len(out)), until, true)
+}
+
+// corruptScores reports a stored scores array that does not read back.
+func corruptScores(run string, iteration int64, err error) error {
+	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, iteration), Offset: -1, Err: err}
 }
 
 // copyValidation sends entries with COPY, each scores array flattened.
@@ -215,7 +243,7 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 		_, err = pgx.ForEachRow(rows, []any{&it, &arr}, func() error {
 			scores, err := scoresArray(arr, out.Shape())
 			if err != nil {
-				return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, it), Offset: -1, Err: err}
+				return corruptScores(run, it, err)
 			}
 			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores})
 			arr = pgtype.Array[pgtype.Float8]{}
