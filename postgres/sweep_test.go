@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func sweepReaders() []sweepReader {
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("%+v\nbest %+v", *v, v.BestReport()), nil
+			return renderScores(v) + fmt.Sprintf("best %+v", v.BestReport()), nil
 		}},
 		{"RetrieveValidationIterationScores", "validation", func(ctx context.Context, s *Store) (string, error) {
 			v, err := s.RetrieveValidationIterationScores(ctx, run)
@@ -86,6 +87,31 @@ func sweepReaders() []sweepReader {
 			return fmt.Sprintf("%+v", runs), err
 		}},
 	}
+}
+
+// renderScores renders validation scores with their metadata for
+// comparison (%v would print the bounds' pointers).
+func renderScores(v *statstore.ValidationScores) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "datasets %q\n", v.Datasets)
+	for _, p := range v.Parameters {
+		fmt.Fprintf(&b, "parameters %d %q %q:", p.ID, p.Name, p.DisplayName())
+		for _, x := range p.Values {
+			fmt.Fprintf(&b, " %q=%#v", x.Name, x.Value)
+		}
+		b.WriteString("\n")
+	}
+	bound := func(x *float64) string {
+		if x == nil {
+			return "open"
+		}
+		return strconv.FormatFloat(*x, 'g', -1, 64)
+	}
+	for _, c := range v.EvaluationScores {
+		fmt.Fprintf(&b, "criterion %q higher %v [%s, %s] store_best %v\n", c.Name, c.HigherIsBetter, bound(c.Bounds.Lower), bound(c.Bounds.Upper), c.StoreBest)
+	}
+	fmt.Fprintf(&b, "scores %v\n", v.Scores)
+	return b.String()
 }
 
 // sweepWrite is one next write of the run and the part it writes.
@@ -201,6 +227,13 @@ func TestDamageSweep(t *testing.T) {
 		}
 	}
 	rebuild()
+	// The readers' answers are deterministic: the sweep can tell a
+	// different answer from the same one.
+	for _, r := range readers {
+		if got, err := r.read(ctx, s); err != nil || got != want[r.name] {
+			t.Fatalf("%s of the rebuilt run: got %s (error %v), want %s", r.name, got, err, want[r.name])
+		}
+	}
 
 	var counts sweepCounts
 	for _, d := range sweepDamages(t, conn, full) {
