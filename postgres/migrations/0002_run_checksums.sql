@@ -8,8 +8,8 @@
 -- Rows written before this migration get NULL: SQL has no CRC-32C to fill
 -- them in here. Such a row reads as before (counters and document
 -- unchecked) until the run's next write, which first checks the counters
--- against the run's rows (once, counting them) and then writes both
--- checksums of what it stores.
+-- against the run's rows (once, counting them) and then stores their
+-- checksum; the next validation write stores the document's checksum.
 ALTER TABLE statstore_runs
     ADD COLUMN counters_crc32c bigint
         CHECK (counters_crc32c BETWEEN 0 AND 4294967295),
