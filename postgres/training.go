@@ -143,7 +143,10 @@ func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.I
 	if err != nil {
 		return nil, err
 	}
-	return out, checkTrainingRead(run, row, r, out)
+	if err := checkTrainingRead(run, row, r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // checkTrainingRead cross-checks the entries read of range r with the run's

@@ -158,7 +158,10 @@ func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow, shap
 		}
 		return nil, fmt.Errorf("read stored validation iterations: %w", err)
 	}
-	return out, checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, int64(len(out)), until, true)
+	if err := checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, int64(len(out)), until, true); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // corruptScores reports a stored scores array that does not read back.
