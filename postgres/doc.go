@@ -76,4 +76,23 @@
 // Iterations above statstore.MaxIteration are refused by the domain's
 // check before anything is sent (the bigint columns would hold them, but
 // trained-until, last iteration + 1, could overflow).
+//
+// Damage to what the store decodes is a *statstore.CorruptError naming the
+// table and run, never a different answer (see checksum.go and the damage
+// sweep in sweep_test.go). statstore_runs keeps the CRC-32C of the run's
+// name and counters, checked by every read and write of the row (ListRuns
+// included), and the CRC-32C of the metadata document's exact bytes,
+// checked before every decode (a damaged document stops validation reads
+// and writes, not training); reads cross-check the counters with the rows
+// they read anyway (a whole training history, the stride subsample's last
+// entry, the validation entries), and a validation write refuses when a
+// stored scores array does not fit the metadata's shape. Rows written
+// before migration 0002 have no checksums (SQL has no CRC-32C to fill them
+// in): they read unchecked until the run's next write, which first checks
+// its counters against its rows (one count, once) and then stores the
+// counters' checksum (the document's with the next validation write). A
+// flipped bit inside a stored float8 (loss, time, a score) or in a
+// training row's iteration is PostgreSQL's to detect: run the cluster with
+// page checksums (initdb --data-checksums, as internal/pgtest does), and a
+// damaged page is an error of the server.
 package postgres

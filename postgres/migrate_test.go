@@ -2,12 +2,17 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/storetest"
 )
 
 func TestLoadMigrations(t *testing.T) {
@@ -143,5 +148,89 @@ func TestNewerSchema(t *testing.T) {
 	_, err := Open(ctx, url, Options{})
 	if err == nil || !strings.Contains(err.Error(), "newer than this statstore knows") {
 		t.Fatalf("open a database of schema version 999: got %v, want an error asking to upgrade statstore", err)
+	}
+}
+
+// TestUpgradeToChecksums opens a database whose schema is at version 1
+// (no checksums) and holds a run: migration 0002 applies, the run reads
+// as before, and its next writes store the checksums, which then catch
+// damage.
+func TestUpgradeToChecksums(t *testing.T) {
+	ctx := context.Background()
+	url := testServer.Schema(t)
+	conn := connect(t, url)
+	all, err := loadMigrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		_, err := migrate(ctx, tx, all[:1])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The run as version 1 stored it: training 0 and 1, validation of 10.
+	meta := storetest.Metadata()
+	doc, err := encodeMetadata(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := storetest.Scores(meta, 10)
+	var id int64
+	if err := conn.QueryRow(ctx, `INSERT INTO statstore_runs (name, training_count, trained_until, validation_count, validated_until, validation_metadata)
+		VALUES ('run', 2, 2, 1, 11, $1) RETURNING id`, string(doc)).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	training := storetest.Training(0, 1)
+	for _, e := range training.IterationStats {
+		if _, err := conn.Exec(ctx, "INSERT INTO statstore_training VALUES ($1, $2, $3, $4)", id, e.Iteration, e.Loss, e.Time); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "INSERT INTO statstore_validation VALUES ($1, 10, $2)", id, flatten(want.Scores[0].Scores)); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wantAllMigrations(t, url)
+	got, err := s.RetrieveValidationScores(ctx, "run")
+	if err != nil || !got.Metadata.Equal(meta) || len(got.Scores) != 1 || !reflect.DeepEqual(got.Scores, want.Scores) {
+		t.Fatalf("validation scores stored before the upgrade: got %v, %v, want %v", got, err, want)
+	}
+	if st, err := s.RetrieveTrainingStats(ctx, "run"); err != nil || !st.Equal(training) {
+		t.Fatalf("training stats stored before the upgrade: got %v, %v", st, err)
+	}
+	checksums := func() string {
+		var c, m *int64
+		if err := conn.QueryRow(ctx, "SELECT counters_crc32c, validation_metadata_crc32c FROM statstore_runs WHERE id = $1", id).Scan(&c, &m); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("counters %v, metadata %v", c != nil, m != nil)
+	}
+	if got := checksums(); got != "counters false, metadata false" {
+		t.Fatalf("before any write: %s, want neither", got)
+	}
+	if err := s.StoreTrainingStats(ctx, "run", storetest.Training(0, 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if got := checksums(); got != "counters true, metadata false" {
+		t.Fatalf("after a training write: %s, want the counters' only", got)
+	}
+	if err := s.StoreValidationIterationScores(ctx, "run", storetest.Scores(meta, 10, 20)); err != nil {
+		t.Fatal(err)
+	}
+	if got := checksums(); got != "counters true, metadata true" {
+		t.Fatalf("after a validation write: %s, want both", got)
+	}
+	if _, err := conn.Exec(ctx, "UPDATE statstore_runs SET validated_until = 19 WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListRuns(ctx); !errors.Is(err, statstore.ErrCorrupt) {
+		t.Errorf("ListRuns with a damaged counter after the upgrade: got %v, want ErrCorrupt", err)
 	}
 }

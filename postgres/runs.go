@@ -17,32 +17,43 @@ type runRow struct {
 	ValidationCount int64
 	ValidatedUntil  int64
 	Metadata        []byte // nil without validation scores
+	// The row's checksums (see checksum.go); nil in rows written before
+	// they existed.
+	CountersCRC, MetadataCRC *int64
 }
 
-const runColumns = "id, training_count, trained_until, validation_count, validated_until, validation_metadata"
+const runColumns = "id, training_count, trained_until, validation_count, validated_until, validation_metadata, " +
+	"counters_crc32c, validation_metadata_crc32c"
 
 func scanRun(row pgx.Row) (runRow, error) {
 	var r runRow
-	err := row.Scan(&r.ID, &r.TrainingCount, &r.TrainedUntil, &r.ValidationCount, &r.ValidatedUntil, &r.Metadata)
+	err := row.Scan(&r.ID, &r.TrainingCount, &r.TrainedUntil, &r.ValidationCount, &r.ValidatedUntil, &r.Metadata,
+		&r.CountersCRC, &r.MetadataCRC)
 	return r, err
 }
 
 // lockRunForWrite creates the run's row if needed and locks it until the
 // transaction ends: the per-run lock that serialises writers of one run
 // (the upsert's DO UPDATE takes the row lock atomically, even when another
-// transaction creates or deletes the row at the same moment).
+// transaction creates or deletes the row at the same moment). A row that
+// does not match its checksums is a *statstore.CorruptError, and so are the
+// counters of a row without checksums that do not match the run's rows:
+// a write never builds on damaged counters.
 func lockRunForWrite(ctx context.Context, tx pgx.Tx, run string) (runRow, error) {
-	r, err := scanRun(tx.QueryRow(ctx, `INSERT INTO statstore_runs (name) VALUES ($1)
+	r, err := scanRun(tx.QueryRow(ctx, `INSERT INTO statstore_runs (name, counters_crc32c) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
-		RETURNING `+runColumns, run))
+		RETURNING `+runColumns, run, countersCRC(run, runRow{})))
 	if err != nil {
 		return r, fmt.Errorf("lock run: %w", err)
 	}
-	return r, nil
+	if err := verifyRow(run, r); err != nil {
+		return r, err
+	}
+	return r, checkLegacyCounters(ctx, tx, run, r)
 }
 
-// lockExistingRun locks the run's row until the transaction ends; ok is
-// false when the run has no row.
+// lockExistingRun locks the run's row until the transaction ends and checks
+// it as lockRunForWrite does; ok is false when the run has no row.
 func lockExistingRun(ctx context.Context, tx pgx.Tx, run string) (r runRow, ok bool, err error) {
 	r, err = scanRun(tx.QueryRow(ctx, "SELECT "+runColumns+" FROM statstore_runs WHERE name = $1 FOR UPDATE", run))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -51,10 +62,14 @@ func lockExistingRun(ctx context.Context, tx pgx.Tx, run string) (r runRow, ok b
 	if err != nil {
 		return r, false, fmt.Errorf("lock run: %w", err)
 	}
-	return r, true, nil
+	if err := verifyRow(run, r); err != nil {
+		return r, false, err
+	}
+	return r, true, checkLegacyCounters(ctx, tx, run, r)
 }
 
-// readRun reads the run's row; ok is false when the run has none.
+// readRun reads the run's row and checks it against its checksums; ok is
+// false when the run has none.
 func readRun(ctx context.Context, q pgx.Tx, run string) (r runRow, ok bool, err error) {
 	r, err = scanRun(q.QueryRow(ctx, "SELECT "+runColumns+" FROM statstore_runs WHERE name = $1", run))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -62,6 +77,9 @@ func readRun(ctx context.Context, q pgx.Tx, run string) (r runRow, ok bool, err 
 	}
 	if err != nil {
 		return r, false, fmt.Errorf("read run: %w", err)
+	}
+	if err := verifyRow(run, r); err != nil {
+		return r, false, err
 	}
 	return r, true, nil
 }
@@ -100,10 +118,10 @@ func copyEntries[T any](ctx context.Context, tx pgx.Tx, part string, columns []s
 
 // deletePart removes a part of the run ("training" or "validation") in one
 // transaction holding the run's lock: the rows of its table
-// statstore_<part>, then the run's columns as reset (an SQL SET list) says;
-// the run's row goes when nothing is left. count tells how many entries
-// the part had, for the log. An unknown run is not an error.
-func (s *Store) deletePart(ctx context.Context, run, part, reset string, count func(runRow) int64) error {
+// statstore_<part>, then the part's counters, which reset sets to zero
+// (with the validation metadata for "validation"); the run's row goes when
+// nothing is left. An unknown run is not an error.
+func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*runRow)) error {
 	what := fmt.Sprintf("delete %s of run %q", partName(part), run)
 	if err := checkRun(what, run); err != nil {
 		return err
@@ -114,11 +132,19 @@ func (s *Store) deletePart(ctx context.Context, run, part, reset string, count f
 		if err != nil || !ok {
 			return err
 		}
-		deleted = count(r)
+		deleted = r.TrainingCount
+		if part == "validation" {
+			deleted = r.ValidationCount
+		}
 		if _, err := tx.Exec(ctx, "DELETE FROM statstore_"+part+" WHERE run_id = $1", r.ID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE statstore_runs SET "+reset+" WHERE id = $1", r.ID); err != nil {
+		reset(&r)
+		if _, err := tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3,
+			validation_count = $4, validated_until = $5, counters_crc32c = $6,
+			validation_metadata = $7, validation_metadata_crc32c = $8 WHERE id = $1`,
+			r.ID, r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, countersCRC(run, r),
+			metadataText(r.Metadata), r.MetadataCRC); err != nil {
 			return err
 		}
 		return dropIfEmpty(ctx, tx, r.ID)
@@ -130,21 +156,30 @@ func (s *Store) deletePart(ctx context.Context, run, part, reset string, count f
 }
 
 // ListRuns returns every run with stored training stats or validation
-// scores, sorted by name (byte order).
+// scores, sorted by name (byte order). A run whose counters do not match
+// their checksum is a *statstore.CorruptError naming it.
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 	out := []statstore.RunInfo{}
 	err := s.do(ctx, "list runs", func(c *pgxConn) error {
 		out = out[:0]
-		rows, err := c.Query(ctx, `SELECT name, trained_until, training_count, validated_until, validation_count
-			FROM statstore_runs WHERE training_count > 0 OR validation_count > 0
-			ORDER BY name COLLATE "C"`)
+		// Every row is read and checked: a damaged counter must not hide a
+		// run by reading as zero.
+		rows, err := c.Query(ctx, `SELECT name, training_count, trained_until, validation_count, validated_until, counters_crc32c
+			FROM statstore_runs ORDER BY name COLLATE "C"`)
 		if err != nil {
 			return err
 		}
-		var info statstore.RunInfo
-		_, err = pgx.ForEachRow(rows, []any{&info.Run, &info.TrainedUntil, &info.TrainingIterations,
-			&info.ValidatedUntil, &info.ValidationIterations}, func() error {
-			out = append(out, info)
+		var name string
+		var r runRow
+		_, err = pgx.ForEachRow(rows, []any{&name, &r.TrainingCount, &r.TrainedUntil,
+			&r.ValidationCount, &r.ValidatedUntil, &r.CountersCRC}, func() error {
+			if err := verifyRow(name, r); err != nil {
+				return err
+			}
+			if r.TrainingCount > 0 || r.ValidationCount > 0 {
+				out = append(out, statstore.RunInfo{Run: name, TrainedUntil: int(r.TrainedUntil), TrainingIterations: int(r.TrainingCount),
+					ValidatedUntil: int(r.ValidatedUntil), ValidationIterations: int(r.ValidationCount)})
+			}
 			return nil
 		})
 		return err

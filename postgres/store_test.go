@@ -70,13 +70,14 @@ func TestCorruptRows(t *testing.T) {
 	tests := []struct {
 		name   string
 		damage string
-		// appendFails: an append needs the stored metadata, so it fails
-		// when they are damaged.
+		// appendFails: an append needs the stored metadata, and checks
+		// that the stored scores read back, so it fails when either is
+		// damaged.
 		appendFails bool
 	}{
 		{"metadata does not decode", `UPDATE statstore_runs SET validation_metadata = '{"version": 9}'`, true},
 		{"metadata missing", `UPDATE statstore_runs SET validation_metadata = NULL`, true},
-		{"scores of the wrong length", `UPDATE statstore_validation SET scores = '{1,2,3}' WHERE iteration = 20`, false},
+		{"scores of the wrong length", `UPDATE statstore_validation SET scores = '{1,2,3}' WHERE iteration = 20`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

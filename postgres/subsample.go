@@ -74,6 +74,9 @@ func strideSubsample(ctx context.Context, tx pgx.Tx, run string, opts statstore.
 	if err != nil {
 		return nil, fmt.Errorf("find the first and last iteration: %w", err)
 	}
+	if err := checkStrideBounds(run, r, opts.Range, last); err != nil {
+		return nil, err
+	}
 	if first == nil || last == nil {
 		return out, nil
 	}
@@ -94,4 +97,30 @@ func strideSubsample(ctx context.Context, tx pgx.Tx, run string, opts statstore.
 		}
 	}
 	return out, nil
+}
+
+// checkStrideBounds cross-checks the last iteration found in range rng
+// (nil for none) with the run's counters: it must be before trained_until,
+// and when rng covers the whole history it must be trained_until-1 (none
+// exactly when training_count is 0). A mismatch is a
+// *statstore.CorruptError.
+func checkStrideBounds(run string, r runRow, rng statstore.IterationRange, last *int64) error {
+	until := int64(0)
+	if last != nil {
+		until = *last + 1
+	}
+	whole := rng.From == 0 && (rng.To == 0 || int64(rng.To) >= r.TrainedUntil)
+	if until > r.TrainedUntil || whole && (until != r.TrainedUntil || (last == nil) != (r.TrainingCount == 0)) {
+		found := "none"
+		if last != nil {
+			found = fmt.Sprint(*last)
+		}
+		in := fmt.Sprintf("iterations %d to %d", rng.From, rng.To-1)
+		if rng.To == 0 {
+			in = fmt.Sprintf("iterations from %d", rng.From)
+		}
+		return corruptRun(run, fmt.Sprintf("training_count is %d and trained_until %d, but the last entry of table statstore_training in %s is %s",
+			r.TrainingCount, r.TrainedUntil, in, found), nil)
+	}
+	return nil
 }

@@ -56,9 +56,10 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		if err := copyTraining(ctx, tx, r.ID, plan.Entries); err != nil {
 			return err
 		}
-		count += int64(len(plan.Entries))
-		until := plan.Entries[len(plan.Entries)-1].Iteration + 1
-		_, err = tx.Exec(ctx, "UPDATE statstore_runs SET training_count = $2, trained_until = $3 WHERE id = $1", r.ID, count, until)
+		r.TrainingCount = count + int64(len(plan.Entries))
+		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
+		_, err = tx.Exec(ctx, "UPDATE statstore_runs SET training_count = $2, trained_until = $3, counters_crc32c = $4 WHERE id = $1",
+			r.ID, r.TrainingCount, r.TrainedUntil, countersCRC(run, r))
 		return err
 	})
 	if err != nil {
@@ -136,9 +137,30 @@ func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.I
 	if _, err := tx.Exec(ctx, indexOrder); err != nil {
 		return nil, err
 	}
-	return queryTraining(ctx, tx, run, `SELECT iteration, loss, time FROM statstore_training
+	out, err := queryTraining(ctx, tx, run, `SELECT iteration, loss, time FROM statstore_training
 		WHERE run_id = $1 AND iteration >= $2 AND iteration < $3
 		ORDER BY iteration`, row.ID, int64(r.From), rangeEnd(r))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTrainingRead(run, row, r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkTrainingRead cross-checks the entries read of range r with the run's
+// counters, which ListRuns and the next write trust: when r covers the
+// whole history, exactly training_count entries, the last at
+// trained_until-1; otherwise no more entries than that and none at or
+// after trained_until. A mismatch is a *statstore.CorruptError.
+func checkTrainingRead(run string, row runRow, r statstore.IterationRange, out []statstore.TrainingIterationStats) error {
+	n, until := int64(len(out)), int64(0)
+	if n > 0 {
+		until = int64(out[n-1].Iteration) + 1
+	}
+	whole := r.From == 0 && (r.To == 0 || int64(r.To) >= row.TrainedUntil)
+	return checkCounters(run, "statstore_training", row.TrainingCount, row.TrainedUntil, n, until, whole)
 }
 
 // rangeEnd returns r's exclusive upper bound for SQL.
@@ -207,6 +229,5 @@ func decodeTrainingRow(vals [][]byte) (statstore.TrainingIterationStats, error) 
 // DeleteTrainingStats removes the run's training stats (nothing happens for
 // an unknown run).
 func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
-	return s.deletePart(ctx, run, "training", "training_count = 0, trained_until = 0",
-		func(r runRow) int64 { return r.TrainingCount })
+	return s.deletePart(ctx, run, "training", func(r *runRow) { r.TrainingCount, r.TrainedUntil = 0, 0 })
 }

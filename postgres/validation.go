@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/statstore/statstore"
 )
 
@@ -42,7 +44,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 		if err != nil {
 			return err
 		}
-		iterations, err := storedIterations(ctx, tx, r.ID)
+		iterations, err := storedIterations(ctx, tx, run, r, stored.Shape())
 		if err != nil {
 			return err
 		}
@@ -66,9 +68,11 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 		for _, e := range plan.Entries {
 			until = max(until, int64(e.Iteration)+1)
 		}
+		r.ValidationCount, r.ValidatedUntil = count, until
 		_, err = tx.Exec(ctx, `UPDATE statstore_runs
-			SET validation_count = $2, validated_until = $3, validation_metadata = $4 WHERE id = $1`,
-			r.ID, count, until, string(metaDoc))
+			SET validation_count = $2, validated_until = $3, validation_metadata = $4,
+				counters_crc32c = $5, validation_metadata_crc32c = $6 WHERE id = $1`,
+			r.ID, count, until, string(metaDoc), countersCRC(run, r), metadataCRC(metaDoc))
 		return err
 	})
 	if err != nil {
@@ -91,8 +95,12 @@ func (s *Store) logValidationPlan(run string, storedUntil int64, plan statstore.
 	}
 }
 
-// storedMetadata decodes the run's stored metadata (zero when none).
+// storedMetadata checks the run's stored metadata document against its
+// checksum and decodes it (zero metadata when none).
 func storedMetadata(run string, r runRow) (statstore.Metadata, error) {
+	if err := verifyMetadata(run, r); err != nil {
+		return statstore.Metadata{}, err
+	}
 	if r.Metadata == nil {
 		if r.ValidationCount > 0 {
 			return statstore.Metadata{}, corruptRun(run, "validation scores without metadata", nil)
@@ -110,21 +118,55 @@ func corruptRun(run, reason string, err error) error {
 	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_runs, run %q", run), Offset: -1, Reason: reason, Err: err}
 }
 
-func storedIterations(ctx context.Context, tx pgx.Tx, runID int64) ([]int, error) {
-	rows, err := tx.Query(ctx, "SELECT iteration FROM statstore_validation WHERE run_id = $1", runID)
+// storedIterations returns the run's stored validation iterations, checked
+// against its counters (validation_count of them, the largest at
+// validated_until-1), and checks that each stored scores array reads back
+// with the stored metadata's shape: a write is not acknowledged on top of
+// scores that no reader can read.
+func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow, shape [3]int) ([]int, error) {
+	rows, err := tx.Query(ctx, `SELECT iteration, cardinality(scores), coalesce(array_ndims(scores), 1),
+		CASE WHEN array_ndims(scores) > 1 THEN false ELSE array_position(scores, NULL) IS NOT NULL END
+		FROM statstore_validation WHERE run_id = $1`, r.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []int
-	var it int64
-	_, err = pgx.ForEachRow(rows, []any{&it}, func() error {
+	var it, until, n, ndims int64
+	var hasNull bool
+	_, err = pgx.ForEachRow(rows, []any{&it, &n, &ndims, &hasNull}, func() error {
+		var err error
+		switch {
+		case ndims != 1:
+			err = fmt.Errorf("scores array of %d dimensions, want 1", ndims)
+		case hasNull:
+			err = fmt.Errorf("a score is NULL")
+		case n != int64(shape[0]*shape[1]*shape[2]):
+			err = fmt.Errorf("%d scores, want %d×%d×%d = %d (datasets × parameters × criteria)",
+				n, shape[0], shape[1], shape[2], shape[0]*shape[1]*shape[2])
+		}
+		if err != nil {
+			return corruptScores(run, it, err)
+		}
 		out = append(out, int(it))
+		until = max(until, it+1)
 		return nil
 	})
 	if err != nil {
+		var ce *statstore.CorruptError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("read stored validation iterations: %w", err)
 	}
+	if err := checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, int64(len(out)), until, true); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// corruptScores reports a stored scores array that does not read back.
+func corruptScores(run string, iteration int64, err error) error {
+	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, iteration), Offset: -1, Err: err}
 }
 
 // copyValidation sends entries with COPY, each scores array flattened.
@@ -161,6 +203,22 @@ func unflatten(flat []float64, shape [3]int) ([][][]float64, error) {
 	return out, nil
 }
 
+// scoresArray checks a stored scores array (one dimension, no NULL) and
+// reshapes it to shape.
+func scoresArray(arr pgtype.Array[pgtype.Float8], shape [3]int) ([][][]float64, error) {
+	if len(arr.Dims) > 1 {
+		return nil, fmt.Errorf("scores array of %d dimensions, want 1", len(arr.Dims))
+	}
+	flat := make([]float64, len(arr.Elements))
+	for i, e := range arr.Elements {
+		if !e.Valid {
+			return nil, fmt.Errorf("score %d of %d is NULL", i, len(arr.Elements))
+		}
+		flat[i] = e.Float64
+	}
+	return unflatten(flat, shape)
+}
+
 // RetrieveValidationScores returns the run's validation scores with their
 // metadata, read in one snapshot (zero metadata and no scores for an
 // unknown run).
@@ -184,17 +242,24 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 			return err
 		}
 		var it int64
-		var flat []float64
-		_, err = pgx.ForEachRow(rows, []any{&it, &flat}, func() error {
-			scores, err := unflatten(flat, out.Shape())
+		var arr pgtype.Array[pgtype.Float8]
+		_, err = pgx.ForEachRow(rows, []any{&it, &arr}, func() error {
+			scores, err := scoresArray(arr, out.Shape())
 			if err != nil {
-				return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, it), Offset: -1, Err: err}
+				return corruptScores(run, it, err)
 			}
 			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores})
-			flat = nil
+			arr = pgtype.Array[pgtype.Float8]{}
 			return nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		n, until := int64(len(out.Scores)), int64(0)
+		if n > 0 {
+			until = int64(out.Scores[n-1].Iteration) + 1
+		}
+		return checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, n, until, true)
 	})
 	if err != nil {
 		return nil, err
@@ -215,6 +280,7 @@ func (s *Store) RetrieveValidationIterationScores(ctx context.Context, run strin
 // DeleteValidationScores removes the run's validation scores and metadata
 // (nothing happens for an unknown run).
 func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
-	return s.deletePart(ctx, run, "validation", "validation_count = 0, validated_until = 0, validation_metadata = NULL",
-		func(r runRow) int64 { return r.ValidationCount })
+	return s.deletePart(ctx, run, "validation", func(r *runRow) {
+		r.ValidationCount, r.ValidatedUntil, r.Metadata, r.MetadataCRC = 0, 0, nil, nil
+	})
 }

@@ -56,6 +56,9 @@ func TestServerLifecycle(t *testing.T) {
 	if got := queryInt(t, a, "SELECT setting::int FROM pg_settings WHERE name = 'server_version_num'") / 10000; got != 15 {
 		t.Errorf("server major version %d, want 15", got)
 	}
+	if got := queryInt(t, a, "SELECT count(*) FROM pg_settings WHERE name = 'data_checksums' AND setting = 'on'"); got != 1 {
+		t.Errorf("data_checksums is off: initdb must enable page checksums (a flipped bit in a stored float8 is PostgreSQL's to detect)")
+	}
 	if got := queryInt(t, a, "SELECT count(*) FROM pg_settings WHERE name = 'listen_addresses' AND setting = ''"); got != 1 {
 		t.Errorf("listen_addresses is not empty: the server must listen on its Unix socket only")
 	}

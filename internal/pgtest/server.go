@@ -124,8 +124,11 @@ func (s *Server) initdb(ctx context.Context) error {
 			return fmt.Errorf("pgtest: give %s to the postgres user: %w", s.dir, err)
 		}
 	}
+	// --data-checksums: PostgreSQL checks every page it reads, so a
+	// flipped bit in stored data is an error there too, as in production
+	// clusters that should run with checksums on.
 	cmd := s.command(ctx, "initdb", "--pgdata="+s.dataDir(), "--username=postgres", "--auth=trust",
-		"--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions")
+		"--encoding=UTF8", "--locale=C.UTF-8", "--data-checksums", "--no-sync", "--no-instructions")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("pgtest: initdb %s: %w\n%s", s.dataDir(), err, out)
 	}
