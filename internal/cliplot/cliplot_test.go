@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"image/png"
+	"io"
 	"math"
 	"testing"
+	"time"
 )
 
 func sampleFigure() Figure {
@@ -89,5 +91,24 @@ func TestFormatOfPath(t *testing.T) {
 		if got != tt.want || (err == nil) != tt.ok {
 			t.Errorf("FormatOfPath(%q) = %q, %v; want %q, ok %v", tt.path, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestRenderHugeRange draws values whose range overflows a float64 (losses
+// of ±1e308, a run at the largest iteration): it must finish, not spin in
+// the tick generator.
+func TestRenderHugeRange(t *testing.T) {
+	f := Figure{Panels: []Panel{{Title: "loss", Series: []Series{
+		{Name: "a", X: []float64{0, 1, 2, 9007199254740991}, Y: []float64{1e308, -1e308, math.NaN(), 0}},
+	}}}}
+	done := make(chan error, 1)
+	go func() { done <- Render(io.Discard, PNG, f, 400, 300) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Render does not finish on a range of ±1e308")
 	}
 }

@@ -74,6 +74,7 @@ func buildPlot(p Panel) (*plot.Plot, error) {
 	pl.Y.Label.Text = p.YLabel
 	pl.Legend.Top = !p.LegendBottom
 	pl.X.Tick.Marker = plainTicks{}
+	pl.Y.Tick.Marker = plainTicks{}
 	pl.Add(plotter.NewGrid())
 	top := math.Inf(-1)
 	for _, s := range p.Series {
@@ -123,8 +124,13 @@ func buildPlot(p Panel) (*plot.Plot, error) {
 // ("2500", not "2500.00").
 type plainTicks struct{}
 
-// Ticks implements plot.Ticker.
+// Ticks implements plot.Ticker. A range whose width overflows a float64
+// (losses of ±1e308) gets its two ends as ticks: gonum's default ticker
+// would not finish on it.
 func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !finite(hi - lo) {
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 3, 64)}, {Value: hi, Label: strconv.FormatFloat(hi, 'g', 3, 64)}}
+	}
 	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
 	for i, t := range ticks {
 		if t.Label != "" {
