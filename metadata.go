@@ -201,7 +201,7 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 func (m *Metadata) UnmarshalJSON(data []byte) error {
 	var raw metadataJSON
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return invalid("metadata: %v (want {\"datasets\": [...], \"parameters\": [...], \"criteria\": \"preset\" or [...]})", err)
+		return invalid("metadata: %s (want {\"datasets\": [...], \"parameters\": [...], \"criteria\": \"preset\" or [...]})", describeJSONError(err))
 	}
 	var out Metadata
 	out.Datasets = raw.Datasets
@@ -218,7 +218,7 @@ func (m *Metadata) UnmarshalJSON(data []byte) error {
 		out.EvaluationScores = c
 	default:
 		if err := json.Unmarshal(raw.Criteria, &out.EvaluationScores); err != nil {
-			return invalid("metadata: criteria: %v (want a preset name or a list of {\"name\", \"higher_is_better\", \"bounds\", \"store_best\"})", err)
+			return invalid("metadata: criteria: %s (want a preset name or a list of {\"name\", \"higher_is_better\", \"bounds\", \"store_best\"})", describeJSONError(err))
 		}
 	}
 	if err := out.Validate(); err != nil {
