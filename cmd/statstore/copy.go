@@ -28,6 +28,10 @@ only) a DaCapo directory read with the metadata flags. --from defaults to
 			if from == to {
 				return usageError{fmt.Errorf("--from and --to are both %s: copy needs two different stores", from)}
 			}
+			if classify(from) == kindDaCapo {
+				// Bad pickles are reported (exit 3), not skipped silently.
+				return app.importDaCapo(cmd.Context(), from, to, runs, "copied")
+			}
 			n, err := app.copyRuns(cmd.Context(), from, to, runs, "copying")
 			if err != nil {
 				return err

@@ -495,6 +495,12 @@ func TestDaCapoBadPickleIsOneBadRun(t *testing.T) {
 			if len(imported) != 3 {
 				t.Errorf("the import holds %d runs, want 3", len(imported))
 			}
+			// copy from a DaCapo directory reports the bad run as import does.
+			copied := filepath.Join(t.TempDir(), "copied")
+			r = run(t, "copy", "--from", dir, "--to", copied)
+			if r.code != exitCorrupt || !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stdout, "copied 3 run(s)") {
+				t.Errorf("copy: exit %d, stdout %q, stderr %q; want 3 runs copied, then exit %d naming %s", r.code, r.stdout, r.stderr, exitCorrupt, badPath)
+			}
 			checkUnchanged(t, dir, before)
 		})
 	}

@@ -42,7 +42,7 @@ each bad file (exit status 3).`,
       --preset binary_segmentation --datasets crop_a,crop_b --parameters threshold=0.3,0.5,0.7`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.importDaCapo(cmd.Context(), args[0], runs)
+			return app.importDaCapo(cmd.Context(), args[0], app.storeSpec(), runs, "imported")
 		},
 	}
 	cmd.Flags().StringSliceVar(&runs, "run", nil, "only these runs (repeat or comma-separate; default all)")
@@ -53,7 +53,10 @@ each bad file (exit status 3).`,
 // directory src into the --store store. Without named runs, the runs whose
 // pickles cannot be read are left out, the others imported, and the error
 // names each bad run and file.
-func (a *App) importDaCapo(ctx context.Context, src string, runs []string) error {
+// importDaCapo copies the runs of the DaCapo directory src (all readable
+// ones when runs is empty) into the store dst; runs whose pickles cannot be
+// read are reported after the others are copied, with exit status 3.
+func (a *App) importDaCapo(ctx context.Context, src, dst string, runs []string, verb string) error {
 	switch classify(src) {
 	case kindDaCapo:
 	case kindMixed:
@@ -85,15 +88,14 @@ func (a *App) importDaCapo(ctx context.Context, src string, runs []string) error
 			runs = append(runs, i.Run)
 		}
 	}
-	dst := a.storeSpec()
 	n := 0
 	if len(runs) > 0 {
 		var err error
-		if n, err = a.copyRuns(ctx, src, dst, runs, "importing"); err != nil {
+		if n, err = a.copyRuns(ctx, src, dst, runs, strings.TrimSuffix(verb, "ed")+"ing"); err != nil {
 			return dacapoError(src, err)
 		}
 	}
-	fmt.Fprintf(a.Stdout, "imported %d run(s) from %s into %s\n", n, src, redactURL(dst))
+	fmt.Fprintf(a.Stdout, "%s %d run(s) from %s into %s\n", verb, n, src, redactURL(dst))
 	if len(bad) == 0 {
 		return nil
 	}
@@ -104,8 +106,8 @@ func (a *App) importDaCapo(ctx context.Context, src string, runs []string) error
 		errs[i] = b
 	}
 	return &userError{
-		msg:  fmt.Sprintf("%d run(s) of %s could not be read and were not imported:\n  %s", len(bad), src, strings.Join(msgs, "\n  ")),
-		hint: fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then import again (runs already imported are kept)", src),
+		msg:  fmt.Sprintf("%d run(s) of %s could not be read and were not %s:\n  %s", len(bad), src, verb, strings.Join(msgs, "\n  ")),
+		hint: fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then run again (runs already %s are kept)", src, verb),
 		code: exitCorrupt,
 		err:  errors.Join(errs...),
 	}
