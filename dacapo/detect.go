@@ -3,13 +3,14 @@ package dacapo
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/statstore/statstore/internal/fsutil"
 )
 
 // nativeMagic starts every file of statstore's own file store (see
@@ -165,71 +166,9 @@ func sniffBytes(b []byte) fileKind {
 	return fileOther
 }
 
-// openRegular opens path for reading and returns it with its FileInfo,
-// failing with a *notRegularError for anything but a regular file (FIFO,
-// socket, device, directory). It checks the mode before opening, opens
-// without blocking (a FIFO without a writer would block open and read
-// forever) and checks the opened file's mode again, so a file swapped in
-// between is caught too.
-func openRegular(path string) (*os.File, fs.FileInfo, error) {
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		if li, lerr := os.Lstat(path); lerr == nil {
-			return nil, nil, &notRegularError{path: path, mode: li.Mode()} // a dangling symbolic link
-		}
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, &notRegularError{path: path, mode: fi.Mode()}
-	}
-	f, err := openNonBlocking(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	fi, err = f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, &notRegularError{path: path, mode: fi.Mode()}
-	}
-	return f, fi, nil
-}
-
-// notRegularError is a path that is not a regular file.
-type notRegularError struct {
-	path string
-	mode fs.FileMode
-}
-
-func (e *notRegularError) Error() string {
-	return fmt.Sprintf("%s is a %s, not a regular file: want a pickle", e.path, modeName(e.mode))
-}
-
-// modeName names the type of a non-regular file.
-func modeName(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "FIFO (named pipe)"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link to nothing"
-	case m&fs.ModeIrregular != 0:
-		return "irregular file"
-	}
-	return "special file"
-}
+// openRegular opens path for reading (see fsutil.OpenRegular): anything
+// but a regular file is a *fsutil.NotRegularError, and opening never blocks.
+func openRegular(path string) (*os.File, fs.FileInfo, error) { return fsutil.OpenRegular(path) }
 
 // isTempName reports a temporary file of Export (".<run>.tmp…"), which is
 // no run.

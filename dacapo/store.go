@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/statstore/statstore"
+
+	"github.com/statstore/statstore/internal/fsutil"
 )
 
 // The sub-directories of a DaCapo stats directory.
@@ -133,9 +135,9 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, path, nil
 	}
-	var nr *notRegularError
+	var nr *fsutil.NotRegularError
 	if errors.As(err, &nr) {
-		return nil, path, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("a %s, not a regular file: want a pickle", modeName(nr.mode))}
+		return nil, path, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("a %s, not a regular file: want a pickle", fsutil.ModeName(nr.Mode))}
 	}
 	if err != nil {
 		return nil, path, fmt.Errorf("dacapo: %w", err)

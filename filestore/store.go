@@ -208,7 +208,7 @@ func openData(fsys fsutil.FS, path string, write bool) (fsutil.File, error) {
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
-		err = &statstore.CorruptError{Path: path, Offset: 0, Reason: fmt.Sprintf("a %s stands where a run's data file must be", describeMode(fi.Mode()))}
+		err = &statstore.CorruptError{Path: path, Offset: 0, Reason: fmt.Sprintf("a %s stands where a run's data file must be", fsutil.ModeName(fi.Mode()))}
 	}
 	if err != nil {
 		_ = f.Close() // the error is what matters
@@ -219,23 +219,6 @@ func openData(fsys fsutil.FS, path string, write bool) (fsutil.File, error) {
 		return nil, fmt.Errorf("filestore: stat %s: %w", path, err)
 	}
 	return f, nil
-}
-
-// describeMode names the type of a file that is not a regular one.
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	}
-	return "non-regular file (" + m.Type().String() + ")"
 }
 
 // readHeader reads and checks the header of f, returning it and the
