@@ -175,3 +175,17 @@ func TestRepairRefusesForeignFiles(t *testing.T) {
 		t.Fatalf("Repair of a damaged magic: %+v, %v; want it backed up and removed", rep, err)
 	}
 }
+
+// TestErrorsNamePathOnce: an error about a path names it once, not once
+// per layer that wrapped it.
+func TestErrorsNamePathOnce(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(file, "stats")
+	_, err := Open(dir, Options{})
+	if err == nil || strings.Count(err.Error(), dir) != 1 {
+		t.Fatalf("Open error %q, want %s named once", err, dir)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -104,7 +105,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	} else {
 		for _, d := range []string{kindTraining.dirName(), kindValidation.dirName(), locksDir, tmpDir} {
 			if err := fsys.MkdirAll(filepath.Join(dir, d), dirPerm); err != nil {
-				return nil, fmt.Errorf("filestore: open %s: %w", dir, err)
+				return nil, pathError("open", dir, err)
 			}
 		}
 	}
@@ -204,7 +205,7 @@ func openData(fsys fsutil.FS, path string, write bool) (fsutil.File, error) {
 		return nil, &statstore.CorruptError{Path: path, Offset: 0, Reason: "a directory stands where a run's data file must be"}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("filestore: open %s: %w", path, err)
+		return nil, pathError("open", path, err)
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
@@ -216,7 +217,7 @@ func openData(fsys fsutil.FS, path string, write bool) (fsutil.File, error) {
 		if errors.As(err, &ce) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("filestore: stat %s: %w", path, err)
+		return nil, pathError("stat", path, err)
 	}
 	return f, nil
 }
@@ -245,6 +246,15 @@ func closeFile(f fsutil.File, err *error) {
 	if cerr := f.Close(); cerr != nil && *err == nil {
 		*err = fmt.Errorf("filestore: close %s: %w", f.Name(), cerr)
 	}
+}
+
+// pathError wraps err of an operation op on path, naming the path once:
+// an *fs.PathError (or an error of a layer that named it) already does.
+func pathError(op, path string, err error) error {
+	if strings.Contains(err.Error(), path) {
+		return fmt.Errorf("filestore: %s: %w", op, err)
+	}
+	return fmt.Errorf("filestore: %s %s: %w", op, path, err)
 }
 
 // corrupt turns a framing or decoding error at off in f into a

@@ -43,7 +43,7 @@ func frameErr(path string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	return fmt.Errorf("filestore: read %s: %w", path, err)
+	return pathError("read", path, err)
 }
 
 // loadTrain returns the state of the open training file f of run, from the

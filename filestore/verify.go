@@ -77,11 +77,11 @@ func verify(ctx context.Context, fsys fsutil.FS, dir string) (*Report, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("filestore: verify %s: %w", dir, err)
+			return nil, pathError("verify", dir, err)
 		}
 		for _, e := range entries {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("filestore: verify %s: %w", dir, err)
+				return nil, pathError("verify", dir, err)
 			}
 			fr, err := verifyFile(fsys, filepath.Join(dir, k.dirName(), e.Name()), k)
 			if err != nil {
@@ -106,7 +106,7 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 		fr.Err, fr.NotRegular = err, true // a directory or a named pipe where a run's file must be
 		return fr, nil
 	case err != nil:
-		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
+		return fr, pathError("verify", path, err)
 	case f == nil:
 		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			fr.Err = &statstore.CorruptError{Path: path, Offset: 0, Reason: "a symbolic link to nothing stands where a run's data file must be"}
@@ -133,7 +133,7 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 	check := decoderFor(k)
 	res, err := h.layout().Check(f, size, check)
 	if err != nil {
-		return fr, fmt.Errorf("filestore: verify %s: %w", path, err)
+		return fr, pathError("verify", path, err)
 	}
 	fr.ValidBytes, fr.Records, fr.TornTail = res.ValidEnd, res.Records, res.Torn
 	if res.Err != nil {
@@ -280,12 +280,12 @@ func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr FileR
 func readAll(fsys fsutil.FS, path string, size int64) (_ []byte, err error) {
 	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
-		return nil, fmt.Errorf("filestore: repair %s: %w", path, err)
+		return nil, pathError("repair", path, err)
 	}
 	defer closeFile(f, &err)
 	data := make([]byte, size)
 	if _, err := f.ReadAt(data, 0); err != nil {
-		return nil, fmt.Errorf("filestore: repair %s: %w", path, err)
+		return nil, pathError("repair", path, err)
 	}
 	return data, nil
 }
