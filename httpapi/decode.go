@@ -14,6 +14,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/jsonnan"
 )
 
 // The decoders of request bodies (also used by the client for the matching
@@ -39,7 +40,7 @@ func decodeTraining(data []byte) (*statstore.TrainingStats, error) {
 // exactly; unknown and duplicate keys, numbers written as strings and
 // trailing data are errors.
 func decodeTrainingFrom(rd io.Reader) (*statstore.TrainingStats, error) {
-	d := jsontext.NewDecoder(newNaNReader(rd))
+	d := jsontext.NewDecoder(jsonnan.NewReader(rd))
 	stats := &statstore.TrainingStats{}
 	err := readObject(d, "the body", trainingShape, func(name string) error {
 		switch name {
@@ -386,7 +387,7 @@ func decodeValidation(data []byte) (*statstore.ValidationScores, error) {
 // decodeValidationFrom decodes a validation body as it is read.
 func decodeValidationFrom(rd io.Reader) (*statstore.ValidationScores, error) {
 	var body validationBody
-	if err := json.UnmarshalRead(newNaNReader(rd), &body, strict()); err != nil {
+	if err := json.UnmarshalRead(jsonnan.NewReader(rd), &body, strict()); err != nil {
 		if errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			err = decodeErrorf("the request body is empty")
 		}

@@ -6,17 +6,14 @@ import (
 	"errors"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/jsonnan"
 	"github.com/statstore/statstore/memstore"
 )
 
@@ -280,32 +277,6 @@ func TestStrictBodies(t *testing.T) {
 	}
 	if runs, _ := ts.store.ListRuns(context.Background()); len(runs) != 0 {
 		t.Errorf("store holds %v, want nothing", runs)
-	}
-}
-
-// TestNaNReader checks that the streaming rewrite of Python's bare tokens
-// gives what jsonnan.Sanitize gives, however the input is split.
-func TestNaNReader(t *testing.T) {
-	parts := []string{"NaN", "Infinity", "-Infinity", "-1.5", `"`, `\\`, `\"`, `"NaN"`, "NaNa", "Infinity_", "x", " ", ",", "[", "]", "{", "}", ":", "1", "e", "N", "I", "-"}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 2000; i++ {
-		var b strings.Builder
-		for n := rng.IntN(40); n > 0; n-- {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		in := b.String()
-		want := string(jsonnan.Sanitize([]byte(in)))
-		for _, rd := range []io.Reader{strings.NewReader(in), iotest.OneByteReader(strings.NewReader(in)), iotest.HalfReader(strings.NewReader(in))} {
-			got, err := io.ReadAll(newNaNReader(rd))
-			if err != nil || string(got) != want {
-				t.Fatalf("nanReader(%q) = %q, %v, want %q", in, got, err, want)
-			}
-		}
-	}
-	big := strings.Repeat(`{"loss": NaN, "time": -Infinity, "s": "NaN Infinity"}, `, 5000)
-	got, err := io.ReadAll(iotest.HalfReader(newNaNReader(strings.NewReader(big))))
-	if err != nil || string(got) != string(jsonnan.Sanitize([]byte(big))) {
-		t.Errorf("nanReader of %d bytes differs from jsonnan.Sanitize (err %v)", len(big), err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -135,39 +136,7 @@ func Sanitize(data []byte) []byte {
 	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
 		return data
 	}
-	out := make([]byte, 0, len(data)+16)
-	inString, escaped := false, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch {
-		case c == '"':
-			inString = true
-			out = append(out, c)
-		case bytes.HasPrefix(data[i:], []byte("NaN")) && boundary(data, i+3):
-			out = append(out, `"NaN"`...)
-			i += 2
-		case bytes.HasPrefix(data[i:], []byte("-Infinity")) && boundary(data, i+9):
-			out = append(out, `"-Infinity"`...)
-			i += 8
-		case bytes.HasPrefix(data[i:], []byte("Infinity")) && boundary(data, i+8):
-			out = append(out, `"Infinity"`...)
-			i += 7
-		default:
-			out = append(out, c)
-		}
-	}
+	out, _ := io.ReadAll(NewReader(bytes.NewReader(data))) // a bytes.Reader does not fail
 	return out
 }
 

@@ -1,11 +1,8 @@
-package httpapi
+package jsonnan
 
 import "io"
 
-// nanReader is jsonnan.Sanitize as a stream: it rewrites the bare tokens
-// NaN, Infinity and -Infinity outside strings (what Python's json.dumps
-// writes) into the quoted strings the decoders read, without holding the
-// whole body in memory. Everything else passes unchanged.
+// nanReader rewrites a stream as Sanitize rewrites a slice (see NewReader).
 type nanReader struct {
 	src      io.Reader
 	buf      []byte // backing array of in
@@ -21,7 +18,12 @@ type nanReader struct {
 // and the byte after it.
 const nanLookahead = len("-Infinity") + 1
 
-func newNaNReader(src io.Reader) *nanReader {
+// NewReader returns a reader of src with the bare tokens NaN, Infinity and
+// -Infinity outside strings (what Python's json.dumps writes) rewritten
+// into the quoted strings Float reads, as Sanitize does, without holding
+// the whole input in memory: a request body is decoded as it arrives.
+// Everything else passes unchanged.
+func NewReader(src io.Reader) io.Reader {
 	return &nanReader{src: src, buf: make([]byte, 32<<10)}
 }
 
@@ -103,14 +105,7 @@ func (n *nanReader) process() {
 }
 
 // hasToken reports whether data starts with tok not followed by more of a
-// word (jsonnan.Sanitize's rule).
+// word.
 func hasToken(data []byte, tok string) bool {
-	if len(data) < len(tok) || string(data[:len(tok)]) != tok {
-		return false
-	}
-	if len(data) == len(tok) {
-		return true
-	}
-	c := data[len(tok)]
-	return !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
+	return len(data) >= len(tok) && string(data[:len(tok)]) == tok && boundary(data, len(tok))
 }
