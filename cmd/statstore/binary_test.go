@@ -13,9 +13,9 @@ import (
 	"github.com/statstore/statstore"
 )
 
-// TestBinary builds the statstore binary and runs it as a user would: the
-// demo, then best, then errors with their exit statuses.
-func TestBinary(t *testing.T) {
+// buildBinary builds the statstore command into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go tool is needed to build the binary: %v", err)
@@ -24,6 +24,13 @@ func TestBinary(t *testing.T) {
 	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestBinary builds the statstore binary and runs it as a user would: the
+// demo, then best, then errors with their exit statuses.
+func TestBinary(t *testing.T) {
+	bin := buildBinary(t)
 	store := filepath.Join(t.TempDir(), "stats")
 	exe := func(env []string, args ...string) (string, string, int) {
 		cmd := exec.Command(bin, args...)

@@ -24,20 +24,6 @@ import (
 // signal reaches it.
 const hangDetector = 10 * time.Second
 
-// buildBinary builds the statstore command into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go tool is needed to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "statstore")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // lineWatcher copies what a process writes to a pipe into a buffer and
 // tells when a line containing a given text has appeared.
 type lineWatcher struct {
