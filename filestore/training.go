@@ -130,7 +130,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 			return err
 		}
 		if snap.size > snap.end {
-			if err := s.truncateTorn(f, snap.l, kindTraining, run, snap.size, snap.end); err != nil {
+			if err := s.truncateTorn(f, kindTraining, run, snap.size, snap.end); err != nil {
 				return err
 			}
 			next := *snap
@@ -275,14 +275,11 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 	return nil
 }
 
-// truncateTorn handles the bytes in [end, size) after the last committed
-// record of f, about to be written under the run's lock: a torn tail is
-// backed up and truncated with a warning; damage is a
-// *statstore.CorruptError and nothing is written.
-func (s *Store) truncateTorn(f fsutil.File, l record.Layout, k fileKind, run string, size, end int64) error {
-	if err := s.classifyTail(f, l, end, size); err != nil {
-		return err
-	}
+// truncateTorn backs up and truncates, with a warning, the torn tail in
+// [end, size) after the last committed record of f. The caller holds the
+// run's lock and loaded the file's state under it: that load (probe)
+// classified the bytes as a torn tail, or failed on damage.
+func (s *Store) truncateTorn(f fsutil.File, k fileKind, run string, size, end int64) error {
 	torn := make([]byte, size-end)
 	if _, err := f.ReadAt(torn, end); err != nil {
 		return fmt.Errorf("filestore: read the torn tail of %s: %w", f.Name(), err)

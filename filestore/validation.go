@@ -216,7 +216,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 			return err
 		}
 		if snap.size > snap.end {
-			if err := s.truncateTorn(f, snap.l, kindValidation, run, snap.size, snap.end); err != nil {
+			if err := s.truncateTorn(f, kindValidation, run, snap.size, snap.end); err != nil {
 				return err
 			}
 			next := *snap
