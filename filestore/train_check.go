@@ -37,7 +37,7 @@ func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSn
 		_, err := tr.all(snap.count)
 		unmap()
 		if err != nil {
-			return nil, fmt.Errorf("filestore: refusing to write training stats of run %q on top of damage (run `statstore repair`, which backs the file up first): %w", run, err)
+			return nil, refuseDamaged(run, err)
 		}
 		c = trainChecked{end: snap.end, count: snap.count, last: snap.last.Iteration}
 	}
@@ -55,7 +55,7 @@ func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSn
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("filestore: refusing to write training stats of run %q on top of damage (run `statstore repair`, which backs the file up first): %w", run, frameErr(f.Name(), err))
+		return nil, refuseDamaged(run, frameErr(f.Name(), err))
 	}
 	if c.count != snap.count || (c.count > 0 && c.last != snap.last.Iteration) {
 		return nil, corrupt(f.Name(), snap.end, fmt.Errorf("the records hold %d entries up to iteration %d, the last record says %d up to %d",
@@ -65,4 +65,10 @@ func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSn
 	next.checked = c
 	s.cacheTrain(run, &next)
 	return &next, nil
+}
+
+// refuseDamaged is a writer's error for a training file whose check failed
+// with err.
+func refuseDamaged(run string, err error) error {
+	return fmt.Errorf("filestore: refusing to write training stats of run %q on top of damage (run `statstore repair`, which backs the file up first): %w", run, err)
 }
