@@ -99,16 +99,25 @@ type Best struct {
 // BestReport answers which checkpoint, with which post-processing parameters,
 // is best: per dataset and criterion (PerDataset, dataset-major in axis
 // order), and per criterion for the mean over datasets, NaN skipped
-// (OverDatasets).
+// (OverDatasets). Superseded counts the superseded entries left out.
 type BestReport struct {
 	PerDataset   []Best
 	OverDatasets []Best
+	Superseded   int
 }
 
-// BestReport computes the best report of v in one pass over the scores.
-// Ties go to the earliest iteration, then the first parameter set. Entries
-// whose shape does not fit the metadata are skipped.
+// BestReport computes the best report of v in one pass over the scores,
+// leaving superseded entries out (their weights were overwritten by a
+// resumed training; Superseded says how many). Ties go to the earliest
+// iteration, then the first parameter set. Entries whose shape does not fit
+// the metadata are skipped.
 func (v *ValidationScores) BestReport() BestReport {
+	return v.BestReportIncluding(false)
+}
+
+// BestReportIncluding is BestReport, with superseded entries taken into
+// account when superseded is true (Superseded is then 0).
+func (v *ValidationScores) BestReportIncluding(superseded bool) BestReport {
 	sh := v.Shape()
 	nd, np, nc := sh[0], sh[1], sh[2]
 	names := v.ParameterDisplayNames()
@@ -132,6 +141,10 @@ func (v *ValidationScores) BestReport() BestReport {
 	}
 	sums, counts := make([]float64, nc), make([]int, nc)
 	for _, s := range v.Scores {
+		if s.Superseded && !superseded {
+			r.Superseded++
+			continue
+		}
 		if nd == 0 || v.checkShape(s) != nil {
 			continue
 		}

@@ -5,8 +5,10 @@
 // store of DaCapo (dacapo.store.file_stats_store).
 //
 // This root package is the domain: the values (TrainingStats,
-// ValidationScores and their metadata), their rules (extend or overwrite,
-// see PlanTraining and PlanValidation), the best report, the StatsStore
+// ValidationScores and their metadata), their rules (training extend or
+// overwrite, validation merge by iteration, superseded validations after a
+// training rewind: see PlanTraining, PlanValidation and RewindPoint), the
+// best report, the StatsStore
 // interface every backend implements and the errors they return. It imports
 // only the standard library and the project's standard-library-only leaf
 // package labeled (labeled N-d arrays, DaCapo's use of xarray).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/statstore/statstore"
 )
@@ -223,10 +224,12 @@ func ExampleValidationScores_AddIterationScores() {
 		fmt.Print(s.Iteration, ";")
 	}
 	fmt.Println()
-	fmt.Println(scores.AddIterationScores(late))
+	// Validated again: the latest result replaces the earlier one.
+	again := statstore.ValidationIterationScores{Iteration: 1500, Scores: scores.Scores[3].Scores}
+	fmt.Println(scores.AddIterationScores(again), len(scores.Scores), scores.Scores[1].SameScores(again))
 	// Output:
 	// 1000;1500;2000;3000;
-	// validation scores already hold iteration 1500: duplicate iteration
+	// <nil> 4 true
 }
 
 // What a store does with new training stats.
@@ -251,24 +254,51 @@ func ExamplePlanTraining() {
 	// nothing new: nothing
 }
 
-// What a store does with new validation scores.
+// What a store does with new validation scores: merge them by iteration.
 func ExamplePlanValidation() {
 	scores := exampleValidationScores() // iterations 1000, 2000, 3000
+	stored := scores.Scores[:1]         // 1000 is stored
 
-	plan, _ := statstore.PlanValidation(scores.Metadata, []int{1000}, scores)
-	fmt.Println("stored 1000:", plan.Action, len(plan.Entries))
+	plan, _ := statstore.PlanValidation(scores.Metadata, stored, scores)
+	fmt.Println("stored 1000:", plan.Action, plan.Result)
 
-	plan, _ = statstore.PlanValidation(scores.Metadata, []int{1000, 5000}, scores)
-	fmt.Println("stored up to 5000:", plan.Action, plan.Overwrite)
+	// DaCapo re-validated 1000 (other scores) and validated 0 late.
+	late := &statstore.ValidationScores{Metadata: scores.Metadata, Scores: []statstore.ValidationIterationScores{
+		scores.Scores[1], {Iteration: 1000, Scores: scores.Scores[2].Scores}, {Iteration: 0, Scores: scores.Scores[0].Scores},
+	}}
+	plan, _ = statstore.PlanValidation(scores.Metadata, stored, late)
+	fmt.Println("re-validated:", plan.Action, plan.Result, "replaced", plan.Result.Replaced, "irregular", plan.Irregular)
 
 	other := scores.Metadata
 	other.Datasets = []string{"crop_a", "crop_c"}
-	_, err := statstore.PlanValidation(other, []int{1000}, scores)
+	_, err := statstore.PlanValidation(other, stored, scores)
 	fmt.Println(err)
 	// Output:
-	// stored 1000: append 2
-	// stored up to 5000: replace true
-	// cannot append validation scores: stored and new metadata differ: datasets [crop_a, crop_c] vs [crop_a, crop_b]: metadata mismatch
+	// stored 1000: append 2 inserted, 0 replaced, 1 unchanged
+	// re-validated: append 2 inserted, 1 replaced, 0 unchanged replaced [1000] irregular [0 1000]
+	// cannot merge validation scores: stored and new metadata differ: datasets [crop_a, crop_c] vs [crop_a, crop_b]: metadata mismatch
+}
+
+// A training resumed from checkpoint 2000 supersedes the validation of 3000.
+func ExampleRewindPoint() {
+	var stored, resumed statstore.TrainingStats
+	for it := range 3456 {
+		_ = stored.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: 1, Time: 0.1})
+	}
+	resumed.IterationStats = slices.Clone(stored.IterationStats[:2000])
+	for it := 2000; it < 2500; it++ {
+		_ = resumed.AddIterationStats(statstore.TrainingIterationStats{Iteration: it, Loss: 0.5, Time: 0.2})
+	}
+	rewind := statstore.RewindPoint(stored.IterationStats, resumed.IterationStats)
+	fmt.Println("rewind point:", rewind)
+	for _, checkpoint := range []int{1000, 2000, 3000} {
+		fmt.Println(checkpoint, "superseded:", statstore.Supersedes(rewind, checkpoint))
+	}
+	// Output:
+	// rewind point: 2000
+	// 1000 superseded: false
+	// 2000 superseded: false
+	// 3000 superseded: true
 }
 
 // The criteria of DaCapo's multi-channel binary segmentation evaluator:

@@ -87,7 +87,7 @@ func TestIterationTooLarge(t *testing.T) {
 				t.Errorf("AddIterationScores changed the scores on error: %v, want [0]", got)
 			}
 			rawScores := &statstore.ValidationScores{Metadata: testMetadata(), Scores: []statstore.ValidationIterationScores{entry(0, 1), ve}}
-			for _, stored := range [][]int{nil, {0}, {10, 20}} {
+			for _, stored := range [][]statstore.ValidationIterationScores{nil, {entry(0, 1)}, {entry(10, 1), entry(20, 1)}} {
 				meta := statstore.Metadata{}
 				if stored != nil {
 					meta = testMetadata()

@@ -3,7 +3,6 @@ package statstore
 import (
 	"fmt"
 	"math"
-	"sort"
 )
 
 // WriteAction is what a Store call does to the stored data.
@@ -105,81 +104,4 @@ func newTail(all []TrainingIterationStats, from int) ([]TrainingIterationStats, 
 		}
 	}
 	return all[i:], nil
-}
-
-// ValidationPlan is the decision of PlanValidation.
-type ValidationPlan struct {
-	Action WriteAction
-	// Metadata to store with the entries (the new scores' metadata).
-	Metadata Metadata
-	// Entries to append, or all the new scores to replace with, in
-	// iteration order.
-	Entries []ValidationIterationScores
-	// Overwrite is true when stored scores are replaced: stores log it as a
-	// warning.
-	Overwrite bool
-	// Late lists iterations below the stored validated-until that were not
-	// stored and are added (checkpoints validated late).
-	Late []int
-}
-
-// PlanValidation applies the validation extend-or-overwrite rule. stored is
-// the stored metadata and storedIterations the stored iterations (any order;
-// none when nothing is stored). Scores that Validate rejects are an error,
-// and so is an append whose metadata differ from the stored metadata
-// (ErrMetadataMismatch). Every store implements
-// StoreValidationIterationScores with it.
-func PlanValidation(stored Metadata, storedIterations []int, scores *ValidationScores) (ValidationPlan, error) {
-	if scores == nil {
-		return ValidationPlan{}, invalid("validation scores are nil")
-	}
-	if err := scores.Validate(); err != nil {
-		return ValidationPlan{}, err
-	}
-	if len(scores.Scores) == 0 {
-		return ValidationPlan{Action: WriteNothing}, nil
-	}
-	if sh := scores.Shape(); sh[0] == 0 || sh[1] == 0 || sh[2] == 0 {
-		return ValidationPlan{}, invalid("validation scores need at least one dataset, parameter set and criterion, got %d×%d×%d", sh[0], sh[1], sh[2])
-	}
-	if len(storedIterations) == 0 {
-		return ValidationPlan{Action: WriteReplace, Metadata: scores.Metadata, Entries: scores.Scores}, nil
-	}
-	existingUntil := 0
-	have := make(map[int]bool, len(storedIterations))
-	for _, it := range storedIterations {
-		have[it] = true
-		if it+1 > existingUntil {
-			existingUntil = it + 1
-		}
-	}
-	if existingUntil > scores.ValidatedUntil() {
-		return ValidationPlan{Action: WriteReplace, Metadata: scores.Metadata, Entries: scores.Scores, Overwrite: true}, nil
-	}
-	if !stored.Equal(scores.Metadata) {
-		return ValidationPlan{}, fmt.Errorf("cannot append validation scores: stored and new metadata differ: %s: %w",
-			stored.Diff(scores.Metadata), ErrMetadataMismatch)
-	}
-	plan := ValidationPlan{Action: WriteAppend, Metadata: scores.Metadata}
-	for _, s := range scores.Scores {
-		switch {
-		case s.Iteration >= existingUntil:
-			plan.Entries = append(plan.Entries, s)
-		case !have[s.Iteration]:
-			plan.Entries = append(plan.Entries, s)
-			plan.Late = append(plan.Late, s.Iteration)
-		}
-	}
-	if len(plan.Entries) == 0 {
-		return ValidationPlan{Action: WriteNothing}, nil
-	}
-	return plan, nil
-}
-
-// MergeValidation merges appended entries into stored ones: the result is
-// sorted by iteration. A store whose appends may arrive out of iteration
-// order (late validations) sorts with it when reading.
-func MergeValidation(entries []ValidationIterationScores) []ValidationIterationScores {
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Iteration < entries[j].Iteration })
-	return entries
 }

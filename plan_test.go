@@ -1,7 +1,9 @@
 package statstore_test
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,92 +82,146 @@ func TestPlanTraining(t *testing.T) {
 
 func TestPlanValidation(t *testing.T) {
 	meta := testMetadata()
-	scores := func(iterations ...int) *statstore.ValidationScores {
-		var entries []statstore.ValidationIterationScores
-		for _, it := range iterations {
-			entries = append(entries, entry(it, float64(it)))
-		}
-		return validationScores(t, entries...)
+	// e(it) scores it/1000; e2(it) other scores for the same iteration.
+	e := func(it int) statstore.ValidationIterationScores { return entry(it, float64(it)/1000) }
+	e2 := func(it int) statstore.ValidationIterationScores { return entry(it, float64(it)/1000+0.5) }
+	sup := func(s statstore.ValidationIterationScores) statstore.ValidationIterationScores {
+		s.Superseded = true
+		return s
 	}
+	list := func(entries ...statstore.ValidationIterationScores) []statstore.ValidationIterationScores { return entries }
 	otherDatasets := testMetadata()
 	otherDatasets.Datasets = []string{"crop_a", "crop_z"}
 	tests := []struct {
 		name          string
-		stored        statstore.Metadata
-		storedIters   []int
-		scores        *statstore.ValidationScores
+		storedMeta    statstore.Metadata
+		stored        []statstore.ValidationIterationScores
+		scores        []statstore.ValidationIterationScores
+		scoresMeta    *statstore.Metadata
 		wantAction    statstore.WriteAction
-		wantEntries   []int
-		wantOverwrite bool
-		wantLate      []int
+		wantEntries   []statstore.ValidationIterationScores
+		wantResult    statstore.ValidationMerge
+		wantIrregular []int
 		wantErr       error
 	}{
-		{name: "nothing stored: store all", stored: statstore.Metadata{}, scores: scores(0, 1000),
-			wantAction: statstore.WriteReplace, wantEntries: []int{0, 1000}},
-		{name: "nothing stored, other stored metadata: store all", stored: otherDatasets, scores: scores(0, 1000),
-			wantAction: statstore.WriteReplace, wantEntries: []int{0, 1000}},
-		{name: "new empty: nothing", stored: meta, storedIters: []int{0}, scores: scores(),
-			wantAction: statstore.WriteNothing},
-		{name: "new empty, metadata differ: nothing", stored: otherDatasets, storedIters: []int{0}, scores: scores(),
-			wantAction: statstore.WriteNothing},
-		{name: "stored behind: append from the stored validated-until", stored: meta, storedIters: []int{0, 1000}, scores: scores(0, 1000, 2000, 3000),
-			wantAction: statstore.WriteAppend, wantEntries: []int{2000, 3000}},
-		{name: "stored behind, only new entries given", stored: meta, storedIters: []int{0, 1000}, scores: scores(2000),
-			wantAction: statstore.WriteAppend, wantEntries: []int{2000}},
-		{name: "stored equal: nothing", stored: meta, storedIters: []int{0, 1000}, scores: scores(0, 1000),
-			wantAction: statstore.WriteNothing},
-		{name: "stored further: replace with a warning", stored: meta, storedIters: []int{0, 1000, 5000}, scores: scores(0, 1000, 2000),
-			wantAction: statstore.WriteReplace, wantEntries: []int{0, 1000, 2000}, wantOverwrite: true},
-		{name: "stored further, other metadata: replace", stored: otherDatasets, storedIters: []int{0, 5000}, scores: scores(0, 1000),
-			wantAction: statstore.WriteReplace, wantEntries: []int{0, 1000}, wantOverwrite: true},
-		{name: "stored iterations in any order", stored: meta, storedIters: []int{1000, 0}, scores: scores(0, 1000, 2000),
-			wantAction: statstore.WriteAppend, wantEntries: []int{2000}},
-		{name: "late checkpoint with new ones", stored: meta, storedIters: []int{0, 2000}, scores: scores(0, 1000, 2000, 3000),
-			wantAction: statstore.WriteAppend, wantEntries: []int{1000, 3000}, wantLate: []int{1000}},
-		{name: "late checkpoint only", stored: meta, storedIters: []int{0, 2000}, scores: scores(0, 1000, 2000),
-			wantAction: statstore.WriteAppend, wantEntries: []int{1000}, wantLate: []int{1000}},
-		{name: "late checkpoints before the first stored", stored: meta, storedIters: []int{2000}, scores: scores(0, 500, 2000),
-			wantAction: statstore.WriteAppend, wantEntries: []int{0, 500}, wantLate: []int{0, 500}},
-		{name: "append with other datasets", stored: otherDatasets, storedIters: []int{0}, scores: scores(0, 1000),
+		{name: "nothing stored: store all", scores: list(e(0), e(1000)),
+			wantAction: statstore.WriteReplace, wantEntries: list(e(0), e(1000)), wantResult: statstore.ValidationMerge{Inserted: []int{0, 1000}}},
+		{name: "nothing stored, other stored metadata: store all", storedMeta: otherDatasets, scores: list(e(0), e(1000)),
+			wantAction: statstore.WriteReplace, wantEntries: list(e(0), e(1000)), wantResult: statstore.ValidationMerge{Inserted: []int{0, 1000}}},
+		{name: "nothing stored, unsorted and repeated: sorted, last wins", scores: list(e(400), e(800), e(0), e2(800)),
+			wantAction: statstore.WriteReplace, wantEntries: list(e(0), e(400), e2(800)),
+			wantResult: statstore.ValidationMerge{Inserted: []int{0, 400, 800}}, wantIrregular: []int{0, 800}},
+		{name: "new empty: nothing", storedMeta: meta, stored: list(e(0)), wantAction: statstore.WriteNothing},
+		{name: "new empty, metadata differ: nothing", storedMeta: otherDatasets, stored: list(e(0)), wantAction: statstore.WriteNothing},
+		{name: "whole list again with new ones: only the new are written", storedMeta: meta, stored: list(e(0), e(1000)),
+			scores: list(e(0), e(1000), e(2000), e(3000)), wantAction: statstore.WriteAppend, wantEntries: list(e(2000), e(3000)),
+			wantResult: statstore.ValidationMerge{Inserted: []int{2000, 3000}, Unchanged: []int{0, 1000}}},
+		{name: "stored equal: nothing", storedMeta: meta, stored: list(e(0), e(1000)), scores: list(e(0), e(1000)),
+			wantAction: statstore.WriteNothing, wantResult: statstore.ValidationMerge{Unchanged: []int{0, 1000}}},
+		{name: "stored further: nothing is lost", storedMeta: meta, stored: list(e(0), e(1000), e(5000)), scores: list(e(0), e(1000), e(2000)),
+			wantAction: statstore.WriteAppend, wantEntries: list(e(2000)),
+			wantResult: statstore.ValidationMerge{Inserted: []int{2000}, Unchanged: []int{0, 1000}}},
+		{name: "stored in any order", storedMeta: meta, stored: list(e(1000), e(0)), scores: list(e(0), e(1000), e(2000)),
+			wantAction: statstore.WriteAppend, wantEntries: list(e(2000)),
+			wantResult: statstore.ValidationMerge{Inserted: []int{2000}, Unchanged: []int{0, 1000}}},
+		{name: "late checkpoint sent last (DaCapo [400, 800, 0])", storedMeta: meta, stored: list(e(400), e(800)), scores: list(e(400), e(800), e(0)),
+			wantAction: statstore.WriteAppend, wantEntries: list(e(0)),
+			wantResult: statstore.ValidationMerge{Inserted: []int{0}, Unchanged: []int{400, 800}}, wantIrregular: []int{0}},
+		{name: "re-validated with equal scores (DaCapo [400, 800, 1200, 800])", storedMeta: meta, stored: list(e(400), e(800), e(1200)),
+			scores: list(e(400), e(800), e(1200), e(800)), wantAction: statstore.WriteNothing,
+			wantResult: statstore.ValidationMerge{Unchanged: []int{400, 800, 1200}}, wantIrregular: []int{800}},
+		{name: "re-validated with other scores: the latest wins", storedMeta: meta, stored: list(e(400), e(800), e(1200)),
+			scores: list(e(400), e(800), e(1200), e2(800)), wantAction: statstore.WriteAppend, wantEntries: list(e2(800)),
+			wantResult: statstore.ValidationMerge{Replaced: []int{800}, Unchanged: []int{400, 1200}}, wantIrregular: []int{800}},
+		{name: "re-validated alone", storedMeta: meta, stored: list(e(400), e(800)), scores: list(e2(400)),
+			wantAction: statstore.WriteAppend, wantEntries: list(e2(400)), wantResult: statstore.ValidationMerge{Replaced: []int{400}}},
+		{name: "superseded, validated again with equal scores: current again", storedMeta: meta, stored: list(e(2000), sup(e(3000))),
+			scores: list(e(3000)), wantAction: statstore.WriteAppend, wantEntries: list(e(3000)),
+			wantResult: statstore.ValidationMerge{Replaced: []int{3000}}},
+		{name: "superseded in the call: stored current", scores: list(sup(e(3000))),
+			wantAction: statstore.WriteReplace, wantEntries: list(e(3000)), wantResult: statstore.ValidationMerge{Inserted: []int{3000}}},
+		{name: "late checkpoints before the first stored", storedMeta: meta, stored: list(e(2000)), scores: list(e(0), e(500), e(2000)),
+			wantAction: statstore.WriteAppend, wantEntries: list(e(0), e(500)),
+			wantResult: statstore.ValidationMerge{Inserted: []int{0, 500}, Unchanged: []int{2000}}},
+		{name: "merge with other datasets", storedMeta: otherDatasets, stored: list(e(0)), scores: list(e(0), e(1000)),
 			wantErr: statstore.ErrMetadataMismatch},
-		{name: "nil scores", stored: meta, scores: nil, wantErr: statstore.ErrInvalidArgument},
-		{name: "invalid scores", stored: meta, scores: &statstore.ValidationScores{Metadata: meta, Scores: []statstore.ValidationIterationScores{entry(1, 1), entry(1, 1)}},
-			wantErr: statstore.ErrDuplicateIteration},
-		{name: "scores of the wrong shape", stored: meta,
-			scores:  &statstore.ValidationScores{Metadata: meta, Scores: []statstore.ValidationIterationScores{{Iteration: 1, Scores: filled(1, 1, 1, func(int, int, int) float64 { return 0 })}}},
+		{name: "merge with other datasets, stored further", storedMeta: otherDatasets, stored: list(e(0), e(5000)), scores: list(e(1000)),
+			wantErr: statstore.ErrMetadataMismatch},
+		{name: "negative iteration", storedMeta: meta, scores: list(e(0), entry(-1, 0)), wantErr: statstore.ErrInvalidArgument},
+		{name: "scores of the wrong shape", storedMeta: meta,
+			scores:  list(statstore.ValidationIterationScores{Iteration: 1, Scores: filled(1, 1, 1, func(int, int, int) float64 { return 0 })}),
 			wantErr: statstore.ErrShapeMismatch},
-		{name: "scores without criteria", stored: meta,
-			scores:  &statstore.ValidationScores{Metadata: statstore.GenericMetadata(1, 1, 0), Scores: []statstore.ValidationIterationScores{{Iteration: 1, Scores: [][][]float64{{{}}}}}},
-			wantErr: statstore.ErrInvalidArgument},
+		{name: "scores without criteria", scoresMeta: ptr(statstore.GenericMetadata(1, 1, 0)),
+			scores: list(statstore.ValidationIterationScores{Iteration: 1, Scores: [][][]float64{{{}}}}), wantErr: statstore.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, err := statstore.PlanValidation(tt.stored, tt.storedIters, tt.scores)
+			scores := &statstore.ValidationScores{Metadata: meta, Scores: tt.scores}
+			if tt.scoresMeta != nil {
+				scores.Metadata = *tt.scoresMeta
+			}
+			sent := slices.Clone(tt.scores)
+			plan, err := statstore.PlanValidation(tt.storedMeta, tt.stored, scores)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("PlanValidation = %v, want %v", err, tt.wantErr)
 			}
+			if !slices.EqualFunc(sent, scores.Scores, statstore.ValidationIterationScores.Equal) {
+				t.Errorf("PlanValidation modified the scores it was given")
+			}
 			if err != nil {
+				if plan.Action != statstore.WriteNothing || len(plan.Entries) != 0 {
+					t.Errorf("plan with an error = %+v, want nothing to write", plan)
+				}
 				return
 			}
 			if plan.Action != tt.wantAction {
 				t.Errorf("action = %v, want %v", plan.Action, tt.wantAction)
 			}
-			if got := validationIterations(plan.Entries); !equalInts(got, tt.wantEntries) && !(len(got) == 0 && len(tt.wantEntries) == 0) {
-				t.Errorf("entries = %v, want %v", got, tt.wantEntries)
+			if !slices.EqualFunc(plan.Entries, tt.wantEntries, statstore.ValidationIterationScores.Equal) {
+				t.Errorf("entries = %v, want %v", plan.Entries, tt.wantEntries)
 			}
-			if plan.Overwrite != tt.wantOverwrite {
-				t.Errorf("overwrite = %v, want %v", plan.Overwrite, tt.wantOverwrite)
+			gotJSON, _ := json.Marshal(plan.Result)
+			wantJSON, _ := json.Marshal(tt.wantResult)
+			if string(gotJSON) != string(wantJSON) {
+				t.Errorf("result = %s, want %s", gotJSON, wantJSON)
 			}
-			if !equalInts(plan.Late, tt.wantLate) && !(len(plan.Late) == 0 && len(tt.wantLate) == 0) {
-				t.Errorf("late = %v, want %v", plan.Late, tt.wantLate)
+			if !slices.Equal(plan.Irregular, tt.wantIrregular) {
+				t.Errorf("irregular = %v, want %v", plan.Irregular, tt.wantIrregular)
 			}
-			if plan.Action != statstore.WriteNothing && !plan.Metadata.Equal(tt.scores.Metadata) {
+			if plan.Action != statstore.WriteNothing && !plan.Metadata.Equal(scores.Metadata) {
 				t.Errorf("plan metadata = %+v, want the new scores' metadata", plan.Metadata)
 			}
-			for _, e := range plan.Entries {
-				if e.Scores[0][0][0] != float64(e.Iteration) {
-					t.Errorf("entry %d carries the scores of another iteration", e.Iteration)
-				}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestSortValidationEntries(t *testing.T) {
+	e := func(it int, v float64) statstore.ValidationIterationScores { return entry(it, v) }
+	tests := []struct {
+		name          string
+		in            []statstore.ValidationIterationScores
+		want          []statstore.ValidationIterationScores
+		wantIrregular []int
+	}{
+		{name: "empty"},
+		{name: "sorted", in: []statstore.ValidationIterationScores{e(0, 1), e(5, 2)}, want: []statstore.ValidationIterationScores{e(0, 1), e(5, 2)}},
+		{name: "late", in: []statstore.ValidationIterationScores{e(400, 1), e(800, 2), e(0, 3)},
+			want: []statstore.ValidationIterationScores{e(0, 3), e(400, 1), e(800, 2)}, wantIrregular: []int{0}},
+		{name: "repeated, the last wins", in: []statstore.ValidationIterationScores{e(400, 1), e(800, 2), e(1200, 3), e(800, 4)},
+			want: []statstore.ValidationIterationScores{e(400, 1), e(800, 4), e(1200, 3)}, wantIrregular: []int{800}},
+		{name: "three times in a row", in: []statstore.ValidationIterationScores{e(7, 1), e(7, 2), e(7, 3)},
+			want: []statstore.ValidationIterationScores{e(7, 3)}, wantIrregular: []int{7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, irregular := statstore.SortValidationEntries(tt.in)
+			if !slices.EqualFunc(got, tt.want, statstore.ValidationIterationScores.Equal) {
+				t.Errorf("sorted = %v, want %v", got, tt.want)
+			}
+			if !slices.Equal(irregular, tt.wantIrregular) {
+				t.Errorf("irregular = %v, want %v", irregular, tt.wantIrregular)
 			}
 		})
 	}
@@ -201,7 +257,7 @@ func TestPlanValidationMetadataMismatch(t *testing.T) {
 			if err := v.AddIterationScores(entry(2000, 1)); err != nil {
 				t.Fatal(err)
 			}
-			plan, err := statstore.PlanValidation(testMetadata(), []int{0, 1000}, v)
+			plan, err := statstore.PlanValidation(testMetadata(), []statstore.ValidationIterationScores{entry(0, 0), entry(1000, 1)}, v)
 			if !errors.Is(err, statstore.ErrMetadataMismatch) {
 				t.Fatalf("PlanValidation = %+v, %v; want ErrMetadataMismatch", plan, err)
 			}

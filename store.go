@@ -15,13 +15,18 @@ import (
 // TrainedUntil; otherwise (resumed from an earlier checkpoint) → replace the
 // stored stats atomically and log a warning.
 //
-// Validation, extend or overwrite (see PlanValidation): with (replace, from)
-// = new.Compare(stored): replace → the stored scores become the new ones,
-// atomically; else the new entries with iteration ≥ from are appended (and
-// entries of checkpoints validated late, missing from the store, are added).
-// Stored entries are never lost on an append. Appending scores whose
-// metadata differ from the stored metadata fails with ErrMetadataMismatch and
-// writes nothing.
+// Validation, merge by iteration (see PlanValidation): the new entries, in
+// any order, are merged into the stored ones by iteration; within one call
+// the last entry for an iteration wins; an iteration not stored is inserted,
+// a stored one whose scores differ (or that is superseded) is replaced, an
+// equal one is left unchanged, and stored iterations the call does not
+// mention are kept. Only DeleteValidationScores and DeleteValidationAfter
+// remove scores. Scores whose metadata differ from the stored metadata fail
+// with ErrMetadataMismatch and write nothing.
+//
+// Training rewind: when StoreTrainingStats replaces the stored history, the
+// stored validations of checkpoints after the rewind point (RewindPoint) are
+// marked Superseded, in the same atomic step, until validated again.
 //
 // Unknown runs: retrieving gives empty results, not an error; deleting is
 // not an error. Run names are checked with ValidateRunName
@@ -33,7 +38,8 @@ type StatsStore interface {
 	StoreTrainingStats(ctx context.Context, run string, stats *TrainingStats) error
 	// RetrieveTrainingStats returns the run's whole training history.
 	RetrieveTrainingStats(ctx context.Context, run string) (*TrainingStats, error)
-	// StoreValidationIterationScores extends or overwrites the run's validation scores.
+	// StoreValidationIterationScores merges scores into the run's
+	// validation scores (MergeValidationScores without its report).
 	StoreValidationIterationScores(ctx context.Context, run string, scores *ValidationScores) error
 	// RetrieveValidationIterationScores returns the run's validation entries in iteration order.
 	RetrieveValidationIterationScores(ctx context.Context, run string) ([]ValidationIterationScores, error)
@@ -48,6 +54,13 @@ type StatsStore interface {
 	RetrieveValidationScores(ctx context.Context, run string) (*ValidationScores, error)
 	// DeleteValidationScores removes the run's validation scores and metadata.
 	DeleteValidationScores(ctx context.Context, run string) error
+	// MergeValidationScores merges scores into the run's validation scores
+	// by iteration and reports what it did.
+	MergeValidationScores(ctx context.Context, run string, scores *ValidationScores) (ValidationMerge, error)
+	// DeleteValidationAfter removes the run's validation entries with
+	// iteration >= iteration (DaCapo's delete_after); when none is left,
+	// the metadata go too.
+	DeleteValidationAfter(ctx context.Context, run string, iteration int) error
 	// DeleteRun removes everything stored for the run.
 	DeleteRun(ctx context.Context, run string) error
 	// RetrieveTrainingRange returns the training entries with iteration in r.

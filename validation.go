@@ -19,10 +19,14 @@ const (
 // ValidationIterationScores are the scores of one validated checkpoint:
 // Iteration is the number of training iterations done (0 = untrained
 // weights) and Scores is nested [dataset][parameter set][criterion]. NaN is a
-// legal score.
+// legal score. Superseded marks the scores of a checkpoint whose weights a
+// resumed training overwrote (see RewindPoint): they are kept, left out of
+// best reports by default, and cleared when the iteration is validated
+// again.
 type ValidationIterationScores struct {
-	Iteration int
-	Scores    [][][]float64
+	Iteration  int
+	Scores     [][][]float64
+	Superseded bool
 }
 
 // Validate reports a negative iteration or one above MaxIteration.
@@ -52,8 +56,16 @@ func (s ValidationIterationScores) Shape() ([3]int, bool) {
 	return sh, true
 }
 
-// Equal reports whether s and o have the same iteration and bit-identical scores.
+// Equal reports whether s and o have the same iteration, bit-identical
+// scores and the same Superseded mark.
 func (s ValidationIterationScores) Equal(o ValidationIterationScores) bool {
+	return s.Superseded == o.Superseded && s.SameScores(o)
+}
+
+// SameScores reports whether s and o have the same iteration and
+// bit-identical scores (NaN equals the same NaN), whatever their Superseded
+// marks: the merge rule leaves such an entry unchanged.
+func (s ValidationIterationScores) SameScores(o ValidationIterationScores) bool {
 	if s.Iteration != o.Iteration || len(s.Scores) != len(o.Scores) {
 		return false
 	}
@@ -159,9 +171,10 @@ func (v *ValidationScores) search(n int) int {
 }
 
 // AddIterationScores inserts s in iteration order (an old checkpoint may be
-// validated late). A second entry for the same iteration wraps
-// ErrDuplicateIteration; scores whose shape is not datasets × parameters ×
-// criteria wrap ErrShapeMismatch; v is unchanged on error.
+// validated late), or replaces the entry v holds for s's iteration (the
+// merge rule: the latest validation wins). Scores whose shape is not
+// datasets × parameters × criteria wrap ErrShapeMismatch; v is unchanged on
+// error.
 func (v *ValidationScores) AddIterationScores(s ValidationIterationScores) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -171,7 +184,8 @@ func (v *ValidationScores) AddIterationScores(s ValidationIterationScores) error
 	}
 	i := v.search(s.Iteration)
 	if i < len(v.Scores) && v.Scores[i].Iteration == s.Iteration {
-		return fmt.Errorf("validation scores already hold iteration %d: %w", s.Iteration, ErrDuplicateIteration)
+		v.Scores[i] = s
+		return nil
 	}
 	v.Scores = append(v.Scores, ValidationIterationScores{})
 	copy(v.Scores[i+1:], v.Scores[i:])

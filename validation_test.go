@@ -23,8 +23,7 @@ func TestValidationScoresAddIterationScores(t *testing.T) {
 		{name: "late checkpoint in the middle", have: []int{0, 1000, 3000}, add: entry(2000, 0.5), want: []int{0, 1000, 2000, 3000}},
 		{name: "late checkpoint first", have: []int{1000, 2000}, add: entry(0, 0.5), want: []int{0, 1000, 2000}},
 		{name: "NaN scores are legal", have: []int{0}, add: entry(1000, math.NaN()), want: []int{0, 1000}},
-		{name: "duplicate", have: []int{0, 1000}, add: entry(1000, 0.9), wantErr: statstore.ErrDuplicateIteration,
-			wantInMsg: "iteration 1000", want: []int{0, 1000}},
+		{name: "re-validated: the latest wins", have: []int{0, 1000}, add: entry(1000, 0.9), want: []int{0, 1000}},
 		{name: "negative iteration", have: []int{0}, add: entry(-1, 0.5), wantErr: statstore.ErrInvalidArgument,
 			wantInMsg: "-1", want: []int{0}},
 		{name: "too few datasets", have: []int{0},
@@ -158,7 +157,7 @@ func TestValidationScoresSubscores(t *testing.T) {
 		{name: "foreign iteration", entries: []statstore.ValidationIterationScores{entry(500, 0.2)}, wantErr: statstore.ErrNotFound},
 		{name: "iteration past the end", entries: []statstore.ValidationIterationScores{entry(5000, 0.2)}, wantErr: statstore.ErrNotFound},
 		{name: "same iteration, other scores", entries: []statstore.ValidationIterationScores{entry(1000, 0.9)}, wantErr: statstore.ErrNotFound},
-		{name: "repeated entry", entries: []statstore.ValidationIterationScores{v.Scores[1], v.Scores[1]}, wantErr: statstore.ErrDuplicateIteration},
+		{name: "repeated entry", entries: []statstore.ValidationIterationScores{v.Scores[1], v.Scores[1]}, want: []int{1000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,6 +28,16 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 	return s.readOnly(ctx, "store validation scores", run)
 }
 
+// MergeValidationScores fails with statstore.ErrReadOnly.
+func (s *Store) MergeValidationScores(ctx context.Context, run string, _ *statstore.ValidationScores) (statstore.ValidationMerge, error) {
+	return statstore.ValidationMerge{}, s.readOnly(ctx, "store validation scores", run)
+}
+
+// DeleteValidationAfter fails with statstore.ErrReadOnly.
+func (s *Store) DeleteValidationAfter(ctx context.Context, run string, _ int) error {
+	return s.readOnly(ctx, "delete validation scores", run)
+}
+
 // DeleteTrainingStats fails with statstore.ErrReadOnly.
 func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
 	return s.readOnly(ctx, "delete training stats", run)

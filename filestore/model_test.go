@@ -121,6 +121,15 @@ func (ts *turnStore) RetrieveValidationScores(ctx context.Context, run string) (
 	return out, err
 }
 
+func (ts *turnStore) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (out statstore.ValidationMerge, err error) {
+	err = ts.do(func(s *Store) error { out, err = s.MergeValidationScores(ctx, run, scores); return err })
+	return out, err
+}
+
+func (ts *turnStore) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	return ts.do(func(s *Store) error { return s.DeleteValidationAfter(ctx, run, iteration) })
+}
+
 func (ts *turnStore) DeleteValidationScores(ctx context.Context, run string) error {
 	return ts.do(func(s *Store) error { return s.DeleteValidationScores(ctx, run) })
 }

@@ -2,6 +2,7 @@ package filestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -31,6 +32,14 @@ func (v *valSnap) iterations() []int {
 		out[i] = e.Iteration
 	}
 	return out
+}
+
+// entriesOrNil returns the stored entries in file order.
+func (v *valSnap) entriesOrNil() []statstore.ValidationIterationScores {
+	if v == nil {
+		return nil
+	}
+	return v.entries
 }
 
 // validatedUntil returns the largest iteration + 1, 0 when empty.
@@ -196,7 +205,24 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 // with the new entries (late checkpoints included) at the end of the file;
 // the first store and an overwrite write a new file (metadata record, then
 // scores) and rename it over the old one.
-func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (err error) {
+func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	_, err := s.MergeValidationScores(ctx, run, scores)
+	return err
+}
+
+// MergeValidationScores merges scores into the run's validation scores and
+// reports what it did.
+func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (result statstore.ValidationMerge, err error) {
+	err = s.storeValidation(ctx, run, scores, &result)
+	return result, err
+}
+
+// DeleteValidationAfter removes the run's validation entries with iteration >= iteration.
+func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	return fmt.Errorf("filestore: delete validation scores after %d: %w", iteration, errors.ErrUnsupported) // TODO(issue 11)
+}
+
+func (s *Store) storeValidation(ctx context.Context, run string, scores *statstore.ValidationScores, result *statstore.ValidationMerge) (err error) {
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
 	}
@@ -229,10 +255,11 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 	if snap != nil {
 		stored = snap.meta
 	}
-	plan, err := statstore.PlanValidation(stored, snap.iterations(), scores)
+	plan, err := statstore.PlanValidation(stored, snap.entriesOrNil(), scores)
 	if err != nil {
 		return fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
 	}
+	*result = plan.Result
 	switch {
 	case plan.Action == statstore.WriteNothing:
 		return nil
@@ -259,7 +286,7 @@ func (s *Store) appendVal(f fsutil.File, run string, snap *valSnap, plan statsto
 	next.size, next.end, next.mark = end, end, markOf(buf, snap.end, last)
 	s.cacheVal(run, &next)
 	s.log.Info("extending validation scores", "run", run, "entries", len(plan.Entries),
-		"from", plan.Entries[0].Iteration, "late", plan.Late, "validated_until", next.validatedUntil())
+		"from", plan.Entries[0].Iteration, "validated_until", next.validatedUntil())
 	return nil
 }
 
@@ -282,7 +309,7 @@ func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan
 	buf, end, _ := l.Append(h.encode(), headerSize, meta)
 	buf, end, last := l.Append(buf, end, encodeScores(plan.Metadata.Shape(), plan.Entries))
 	var backup string
-	if plan.Overwrite && old != nil {
+	if false && old != nil { // TODO(issue 11): no overwrite any more
 		if backup, err = s.backupFile(kindValidation, run); err != nil {
 			return fmt.Errorf("filestore: not overwriting the validation scores of run %q without a backup: %w", run, err)
 		}
@@ -298,7 +325,7 @@ func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan
 		snap.have[e.Iteration] = true
 	}
 	s.cacheVal(run, snap)
-	if plan.Overwrite {
+	if false {
 		s.log.Warn("overwriting validation scores: stored scores reach further than the new ones",
 			"run", run, "backup", backup, "stored_entries", len(old.entries), "entries", len(plan.Entries),
 			"validated_until", plan.Entries[len(plan.Entries)-1].Iteration+1)

@@ -207,20 +207,50 @@ func (c *Client) DeleteTrainingStats(ctx context.Context, run string) error {
 }
 
 // StoreValidationIterationScores sends scores with their metadata as one
-// POST .../validation.
+// POST .../validation (MergeValidationScores without its report).
 func (c *Client) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	_, err := c.MergeValidationScores(ctx, run, scores)
+	return err
+}
+
+// MergeValidationScores sends scores with their metadata as one POST
+// .../validation, in the order given (the server merges them by iteration),
+// and returns the server's report of what it did.
+func (c *Client) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
+	var result statstore.ValidationMerge
 	if scores == nil {
-		return fmt.Errorf("httpapi: store validation scores of run %q: scores are nil: %w", run, statstore.ErrInvalidArgument)
+		return result, fmt.Errorf("httpapi: store validation scores of run %q: scores are nil: %w", run, statstore.ErrInvalidArgument)
 	}
 	u, err := c.runURL(run, "validation", nil)
 	if err != nil {
-		return err
+		return result, err
 	}
 	body, err := json.Marshal(toWireValidation(run, scores, true))
 	if err != nil {
-		return fmt.Errorf("httpapi: store validation scores of run %q: %v: %w", run, err, statstore.ErrInvalidArgument)
+		return result, fmt.Errorf("httpapi: store validation scores of run %q: %v: %w", run, err, statstore.ErrInvalidArgument)
 	}
-	_, err = c.do(ctx, http.MethodPost, u, body)
+	answer, err := c.do(ctx, http.MethodPost, u, body)
+	if err != nil {
+		return result, err
+	}
+	if err := json.Unmarshal(answer, &result); err != nil {
+		return result, fmt.Errorf("httpapi: store validation scores of run %q: the scores were stored but the answer does not read: %v: %w",
+			run, err, statstore.ErrUnavailable)
+	}
+	return result, nil
+}
+
+// DeleteValidationAfter removes the run's validation entries with
+// iteration >= iteration (DELETE .../validation?from=N).
+func (c *Client) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	if iteration < 0 {
+		return fmt.Errorf("httpapi: delete validation scores of run %q from iteration %d: %w", run, iteration, statstore.ErrInvalidArgument)
+	}
+	u, err := c.runURL(run, "validation", url.Values{"from": {strconv.Itoa(iteration)}})
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, http.MethodDelete, u, nil)
 	return err
 }
 

@@ -406,7 +406,7 @@ func decodeValidationFrom(rd io.Reader) (*statstore.ValidationScores, error) {
 		if e.Iteration == nil {
 			return nil, fmt.Errorf("scores[%d] has no \"iteration\", want {\"iteration\": 0, \"scores\": [[[...]]]}: %w", i, statstore.ErrInvalidArgument)
 		}
-		out.Scores[i] = statstore.ValidationIterationScores{Iteration: *e.Iteration, Scores: fromWireScores(e.Scores)}
+		out.Scores[i] = statstore.ValidationIterationScores{Iteration: *e.Iteration, Scores: fromWireScores(e.Scores), Superseded: e.Superseded}
 	}
 	return out, nil
 }

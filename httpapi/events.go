@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -108,35 +109,54 @@ type validationEvent struct {
 
 // StoreValidationIterationScores stores and publishes a "validation" event.
 func (p *publishingStore) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	_, err := p.MergeValidationScores(ctx, run, scores)
+	return err
+}
+
+// MergeValidationScores merges and publishes a "validation" event with the
+// entries the merge inserted or replaced (action "merge"; later entries of
+// an iteration replace earlier ones).
+func (p *publishingStore) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
 	if !p.broker.hasSubscribers(run) {
-		return p.StatsStore.StoreValidationIterationScores(ctx, run, scores)
+		return p.StatsStore.MergeValidationScores(ctx, run, scores)
 	}
+	// One merge at a time per run, so that followers see them in the
+	// order the store applied them.
 	mu := p.lock(run)
 	mu.Lock()
 	defer mu.Unlock()
-	stored, readErr := p.StatsStore.RetrieveValidationScores(ctx, run)
-	if err := p.StatsStore.StoreValidationIterationScores(ctx, run, scores); err != nil {
-		return err
+	result, err := p.StatsStore.MergeValidationScores(ctx, run, scores)
+	if err != nil || !result.Changed() {
+		return result, err
 	}
-	if readErr != nil {
-		p.logger.Warn("cannot tell followers what was stored", "run", run, "err", readErr)
-		return nil
+	sorted, _ := statstore.SortValidationEntries(scores.Scores)
+	changed := make(map[int]bool, len(result.Inserted)+len(result.Replaced))
+	for _, it := range slices.Concat(result.Inserted, result.Replaced) {
+		changed[it] = true
 	}
-	iters := make([]int, len(stored.Scores))
-	for i, s := range stored.Scores {
-		iters[i] = s.Iteration
+	v := &statstore.ValidationScores{Metadata: scores.Metadata}
+	for _, s := range sorted {
+		if changed[s.Iteration] {
+			s.Superseded = false
+			v.Scores = append(v.Scores, s)
+		}
 	}
-	plan, err := statstore.PlanValidation(stored.Metadata, iters, scores)
-	if err != nil || plan.Action == statstore.WriteNothing {
-		return nil
-	}
-	v := &statstore.ValidationScores{Metadata: plan.Metadata, Scores: plan.Entries}
-	data, err := json.Marshal(validationEvent{Action: plan.Action.String(), validationResponse: toWireValidation(run, v, false)})
+	data, err := json.Marshal(validationEvent{Action: "merge", validationResponse: toWireValidation(run, v, false)})
 	if err != nil {
 		p.logger.Warn("cannot encode validation event", "run", run, "err", err)
-		return nil
+		return result, nil
 	}
 	p.broker.publish(run, "validation", data)
+	return result, nil
+}
+
+// DeleteValidationAfter deletes and publishes a "delete" event (what
+// "validation": followers read the run's validation scores again).
+func (p *publishingStore) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	if err := p.StatsStore.DeleteValidationAfter(ctx, run, iteration); err != nil {
+		return err
+	}
+	p.publishDelete(run, "validation")
 	return nil
 }
 

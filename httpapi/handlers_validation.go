@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/statstore/statstore"
 )
@@ -36,30 +37,54 @@ func (s *Server) handleGetValidation(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, toWireValidation(run, v, wantsExact(r)))
 }
 
-// handlePostValidation applies the body as one StoreValidationIterationScores.
+// handlePostValidation merges the body into the run's validation scores
+// (MergeValidationScores) and answers what it did:
+// {"inserted": [...], "replaced": [...], "unchanged": [...]}.
 func (s *Server) handlePostValidation(w http.ResponseWriter, r *http.Request) {
-	s.handleChange(w, r, func(ctx context.Context, run string) error {
-		scores, err := decodeValidationFrom(r.Body)
-		if err != nil {
-			return err
-		}
-		if err := s.store.StoreValidationIterationScores(ctx, run, scores); err != nil {
-			return err
-		}
-		s.metrics.validationEntries.Add(uint64(len(scores.Scores)))
-		return nil
-	})
+	run, err := runName(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	scores, err := decodeValidationFrom(r.Body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	result, err := s.store.MergeValidationScores(context.WithoutCancel(r.Context()), run, scores)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.metrics.validationEntries.Add(uint64(len(result.Inserted) + len(result.Replaced)))
+	s.writeJSON(w, r, result)
 }
 
-// handleDeleteValidation removes the run's validation scores and metadata.
+// handleDeleteValidation removes the run's validation scores and metadata,
+// or with ?from=N only the entries with iteration >= N
+// (DeleteValidationAfter).
 func (s *Server) handleDeleteValidation(w http.ResponseWriter, r *http.Request) {
-	s.handleChange(w, r, s.store.DeleteValidationScores)
+	from := r.URL.Query().Get("from")
+	if from == "" {
+		s.handleChange(w, r, s.store.DeleteValidationScores)
+		return
+	}
+	n, err := strconv.Atoi(from)
+	if err != nil || n < 0 {
+		s.writeError(w, r, fmt.Errorf("query parameter from=%q: want an iteration, a non-negative integer: %w", from, statstore.ErrInvalidArgument))
+		return
+	}
+	s.handleChange(w, r, func(ctx context.Context, run string) error {
+		return s.store.DeleteValidationAfter(ctx, run, n)
+	})
 }
 
 // handleBest answers the run's best report, per-dataset lines first, each
 // line in statstore.Best's JSON form, optionally restricted with ?criterion=
 // and ?dataset= (which leaves out the mean over datasets); a run without
-// validation scores is 404.
+// validation scores is 404. Superseded entries are left out unless
+// ?include_superseded=true; the header Statstore-Superseded-Left-Out says
+// how many were.
 func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 	run, v, err := s.runValidation(r)
 	if err != nil {
@@ -80,7 +105,13 @@ func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("run %q has no dataset %q, want one of %v: %w", run, ds, v.Datasets, statstore.ErrNotFound))
 		return
 	}
-	report := v.BestReport()
+	include, err := boolQuery(r, "include_superseded")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	report := v.BestReportIncluding(include)
+	w.Header().Set("Statstore-Superseded-Left-Out", strconv.Itoa(report.Superseded))
 	all := report.PerDataset
 	if ds == "" {
 		all = append(all, report.OverDatasets...)

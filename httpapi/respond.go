@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/statstore/statstore"
 )
@@ -87,4 +88,19 @@ func runName(r *http.Request) (string, error) {
 // wantsExact reports whether the request asks for exact NaNs (nan=exact).
 func wantsExact(r *http.Request) bool {
 	return r.URL.Query().Get(queryExactNaN) == "exact"
+}
+
+// boolQuery reads the query parameter name as a boolean ("true", "1",
+// "false", "0"; false when absent); another value wraps
+// statstore.ErrInvalidArgument.
+func boolQuery(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("query parameter %s=%q: want true or false: %w", name, v, statstore.ErrInvalidArgument)
+	}
+	return b, nil
 }

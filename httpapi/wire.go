@@ -58,15 +58,17 @@ type criterionWire struct {
 // scoreEntry is one validated checkpoint as read: DaCapo's document shape
 // without the run name.
 type scoreEntry struct {
-	Iteration *int            `json:"iteration"`
-	Scores    [][][]wireFloat `json:"scores"`
-	RunName   string          `json:"run_name"` // DaCapo's document shape; ignored
+	Iteration  *int            `json:"iteration"`
+	Scores     [][][]wireFloat `json:"scores"`
+	RunName    string          `json:"run_name"`   // DaCapo's document shape; ignored
+	Superseded bool            `json:"superseded"` // in answers; a store call clears it
 }
 
 // scoreEntryOut is one validated checkpoint as written.
 type scoreEntryOut struct {
-	Iteration int        `json:"iteration"`
-	Scores    scoresJSON `json:"scores"`
+	Iteration  int        `json:"iteration"`
+	Scores     scoresJSON `json:"scores"`
+	Superseded bool       `json:"superseded,omitempty"`
 }
 
 // validationBody is the body of POST /api/v1/runs/{run}/validation: the
@@ -126,7 +128,7 @@ func floatPtr(p *float64) *wireFloat {
 func toWireScores(scores []statstore.ValidationIterationScores, exact bool) []scoreEntryOut {
 	out := make([]scoreEntryOut, len(scores))
 	for i, s := range scores {
-		out[i] = scoreEntryOut{Iteration: s.Iteration, Scores: scoresJSON{v: s.Scores, exact: exact}}
+		out[i] = scoreEntryOut{Iteration: s.Iteration, Scores: scoresJSON{v: s.Scores, exact: exact}, Superseded: s.Superseded}
 	}
 	return out
 }

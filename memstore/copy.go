@@ -7,7 +7,7 @@ import "github.com/statstore/statstore"
 func copyScores(entries []statstore.ValidationIterationScores) []statstore.ValidationIterationScores {
 	out := make([]statstore.ValidationIterationScores, len(entries))
 	for i, e := range entries {
-		out[i] = statstore.ValidationIterationScores{Iteration: e.Iteration, Scores: copyArray(e.Scores)}
+		out[i] = statstore.ValidationIterationScores{Iteration: e.Iteration, Scores: copyArray(e.Scores), Superseded: e.Superseded}
 	}
 	return out
 }

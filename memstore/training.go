@@ -9,7 +9,9 @@ import (
 
 // StoreTrainingStats extends or overwrites the run's training stats as
 // statstore.PlanTraining decides: an append is logged at Info, an overwrite
-// at Warn. Invalid stats change nothing.
+// at Warn; an overwrite marks the validations of the checkpoints after its
+// rewind point superseded (statstore.RewindPoint). Invalid stats change
+// nothing.
 func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -34,9 +36,11 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 			"entries", len(plan.Entries), "from", plan.Entries[0].Iteration, "trained_until", stats.TrainedUntil())
 	case statstore.WriteReplace:
 		r := s.run(run, true)
+		rewind := statstore.RewindPoint(r.training, plan.Entries)
 		r.training = append([]statstore.TrainingIterationStats(nil), plan.Entries...)
 		s.logger.Warn("training stats: overwriting stored stats (training resumed from an earlier checkpoint?)",
 			"run", run, "stored_until", storedUntil, "new_until", stats.TrainedUntil(), "entries", len(plan.Entries))
+		statstore.LogSuperseded(ctx, s.logger, run, rewind, statstore.MarkSuperseded(r.scores, rewind))
 	}
 	return nil
 }

@@ -7,54 +7,45 @@ import (
 	"github.com/statstore/statstore"
 )
 
-// StoreValidationIterationScores extends or overwrites the run's validation
-// scores as statstore.PlanValidation decides: an append (late checkpoints
-// included) is logged at Info, an overwrite at Warn. Invalid scores, and an
-// append whose metadata differ from the stored metadata
-// (statstore.ErrMetadataMismatch), change nothing.
+// StoreValidationIterationScores merges scores into the run's validation
+// scores (MergeValidationScores without its report).
 func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	_, err := s.MergeValidationScores(ctx, run, scores)
+	return err
+}
+
+// MergeValidationScores merges scores into the run's validation scores by
+// iteration, as statstore.PlanValidation decides, and reports what it did.
+// Invalid scores, and scores whose metadata differ from the stored metadata
+// (statstore.ErrMetadataMismatch), change nothing.
+func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(ctx, "store validation scores", run); err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
 	}
 	var (
-		meta  statstore.Metadata
-		iters []int
+		meta   statstore.Metadata
+		stored []statstore.ValidationIterationScores
 	)
 	if r := s.run(run, false); r != nil {
-		meta = r.meta
-		iters = make([]int, len(r.scores))
-		for i, e := range r.scores {
-			iters[i] = e.Iteration
-		}
+		meta, stored = r.meta, r.scores
 	}
-	plan, err := statstore.PlanValidation(meta, iters, scores)
+	plan, err := statstore.PlanValidation(meta, stored, scores)
 	if err != nil {
-		return fmt.Errorf("memstore: store validation scores of run %q: %w", run, err)
+		return statstore.ValidationMerge{}, fmt.Errorf("memstore: store validation scores of run %q: %w", run, err)
 	}
 	switch plan.Action {
-	case statstore.WriteNothing:
-		s.logger.Debug("validation scores: nothing new to store", "run", run, "stored_entries", len(iters))
 	case statstore.WriteAppend:
 		r := s.run(run, true)
 		r.scores = statstore.MergeValidation(append(r.scores, copyScores(plan.Entries)...))
-		s.logger.Info("validation scores: appended", "run", run,
-			"entries", len(plan.Entries), "late", plan.Late, "validated_until", r.scores[len(r.scores)-1].Iteration+1)
 	case statstore.WriteReplace:
 		r := s.run(run, true)
 		r.meta = copyMetadata(plan.Metadata)
 		r.scores = copyScores(plan.Entries)
-		if plan.Overwrite {
-			s.logger.Warn("validation scores: overwriting stored scores that reach further than the new ones",
-				"run", run, "stored_entries", len(iters), "new_entries", len(plan.Entries),
-				"new_validated_until", scores.ValidatedUntil())
-		} else {
-			s.logger.Info("validation scores: stored", "run", run,
-				"entries", len(plan.Entries), "validated_until", scores.ValidatedUntil())
-		}
 	}
-	return nil
+	plan.Log(ctx, s.logger, run)
+	return plan.Result, nil
 }
 
 // RetrieveValidationIterationScores returns a copy of the run's validation
@@ -101,5 +92,39 @@ func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
 		s.dropIfEmpty(run)
 		s.logger.Info("validation scores: deleted", "run", run)
 	}
+	return nil
+}
+
+// DeleteValidationAfter removes the run's validation entries with iteration
+// >= iteration, and the metadata when none is left; an unknown run is not
+// an error. A negative iteration wraps statstore.ErrInvalidArgument.
+func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "delete validation scores after an iteration", run); err != nil {
+		return err
+	}
+	if iteration < 0 {
+		return fmt.Errorf("memstore: delete validation scores of run %q from iteration %d: %w", run, iteration,
+			statstore.ErrInvalidArgument)
+	}
+	r := s.run(run, false)
+	if r == nil {
+		return nil
+	}
+	keep := 0
+	for keep < len(r.scores) && r.scores[keep].Iteration < iteration {
+		keep++
+	}
+	if keep == len(r.scores) {
+		return nil
+	}
+	removed := len(r.scores) - keep
+	r.scores = r.scores[:keep:keep]
+	if keep == 0 {
+		r.scores, r.meta = nil, statstore.Metadata{}
+		s.dropIfEmpty(run)
+	}
+	s.logger.Info("validation scores: deleted from an iteration on", "run", run, "from", iteration, "entries", removed)
 	return nil
 }

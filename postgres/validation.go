@@ -18,6 +18,24 @@ var validationColumns = []string{"run_id", "iteration", "scores"}
 // whose metadata differ fails with statstore.ErrMetadataMismatch and writes
 // nothing.
 func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	_, err := s.MergeValidationScores(ctx, run, scores)
+	return err
+}
+
+// DeleteValidationAfter removes the run's validation entries with iteration >= iteration.
+func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	return fmt.Errorf("postgres: delete validation scores after %d: %w", iteration, errors.ErrUnsupported) // TODO(issue 11)
+}
+
+// MergeValidationScores merges scores into the run's validation scores and
+// reports what it did.
+func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
+	var result statstore.ValidationMerge
+	err := s.storeValidation(ctx, run, scores, &result)
+	return result, err
+}
+
+func (s *Store) storeValidation(ctx context.Context, run string, scores *statstore.ValidationScores, result *statstore.ValidationMerge) error {
 	what := fmt.Sprintf("store validation scores of run %q", run)
 	if err := checkRun(what, run); err != nil {
 		return err
@@ -48,7 +66,12 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 		if err != nil {
 			return err
 		}
-		if plan, err = statstore.PlanValidation(stored, iterations, scores); err != nil {
+		// TODO(issue 11): pass the stored entries (scores and superseded marks).
+		entries := make([]statstore.ValidationIterationScores, len(iterations))
+		for i, it := range iterations {
+			entries[i].Iteration = it
+		}
+		if plan, err = statstore.PlanValidation(stored, entries, scores); err != nil {
 			return err
 		}
 		count, until := r.ValidationCount, r.ValidatedUntil
@@ -78,6 +101,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 	if err != nil {
 		return err
 	}
+	*result = plan.Result
 	s.logValidationPlan(run, storedUntil, plan)
 	return nil
 }
@@ -86,12 +110,9 @@ func (s *Store) logValidationPlan(run string, storedUntil int64, plan statstore.
 	switch {
 	case plan.Action == statstore.WriteNothing:
 		s.log.Info("validation scores already stored, nothing to add", "run", run, "stored_until", storedUntil)
-	case plan.Overwrite:
-		s.log.Warn("overwriting validation scores: stored scores reach further than the new ones",
-			"run", run, "stored_until", storedUntil, "entries", len(plan.Entries))
 	default:
 		s.log.Info("extending validation scores", "run", run, "stored_until", storedUntil,
-			"entries", len(plan.Entries), "late", plan.Late)
+			"entries", len(plan.Entries))
 	}
 }
 

@@ -13,14 +13,15 @@ import (
 type putResult struct {
 	Run    string `json:"run"`
 	What   string `json:"what"`
-	Action string `json:"action"` // nothing, append or replace
-	// Entries is how many entries were appended or written in place of
-	// the stored ones.
-	Entries     int   `json:"entries"`
-	Overwrite   bool  `json:"overwrite"`
-	Late        []int `json:"late_iterations,omitempty"`
-	UntilBefore int   `json:"until_before"`
-	UntilAfter  int   `json:"until_after"`
+	Action string `json:"action"` // nothing, append or replace (training); nothing or merge (validation)
+	// Entries is how many entries were appended, written in place of the
+	// stored ones, or (validation) inserted or replaced.
+	Entries   int  `json:"entries"`
+	Overwrite bool `json:"overwrite"`
+	// Merge is what a validation put did, iteration by iteration.
+	Merge       *statstore.ValidationMerge `json:"merge,omitempty"`
+	UntilBefore int                        `json:"until_before"`
+	UntilAfter  int                        `json:"until_after"`
 	// ReadBackError is set when the write was committed but reading the
 	// run back afterwards failed: UntilAfter is then what the write gives,
 	// computed from the plan, not read from the store.
@@ -193,34 +194,27 @@ func readBackFailed(res putResult, err error) putResult {
 	return res
 }
 
-// putValidation stores scores with one StoreValidationIterationScores call
-// and reports what the extend-or-overwrite rule did.
+// putValidation merges scores with one MergeValidationScores call and
+// reports what the merge did.
 func putValidation(ctx context.Context, s statstore.StatsStore, run string, scores *statstore.ValidationScores) (putResult, error) {
 	stored, err := s.RetrieveValidationScores(ctx, run)
 	if err != nil {
 		return putResult{}, err
 	}
-	its := make([]int, stored.Len())
-	for i, e := range stored.Scores {
-		its[i] = e.Iteration
-	}
-	plan, err := statstore.PlanValidation(stored.Metadata, its, scores)
+	merge, err := s.MergeValidationScores(ctx, run, scores)
 	if err != nil {
 		return putResult{}, err
 	}
-	if err := s.StoreValidationIterationScores(ctx, run, scores); err != nil {
-		return putResult{}, err
+	res := putResult{Run: run, What: "validation", Action: "nothing", Entries: len(merge.Inserted) + len(merge.Replaced),
+		Merge: &merge, UntilBefore: stored.ValidatedUntil()}
+	if merge.Changed() {
+		res.Action = "merge"
 	}
-	res := putResult{Run: run, What: "validation", Action: plan.Action.String(), Entries: len(plan.Entries),
-		Overwrite: plan.Overwrite, Late: plan.Late, UntilBefore: stored.ValidatedUntil()}
 	after, err := s.RetrieveValidationScores(ctx, run)
 	if err != nil {
 		res.UntilAfter = res.UntilBefore
-		if plan.Action == statstore.WriteReplace {
-			res.UntilAfter = 0
-		}
-		for _, e := range plan.Entries {
-			res.UntilAfter = max(res.UntilAfter, e.Iteration+1)
+		for _, it := range merge.Inserted {
+			res.UntilAfter = max(res.UntilAfter, it+1)
 		}
 		return readBackFailed(res, err), nil
 	}
@@ -255,8 +249,10 @@ func (a *App) printPut(out outputFlags, r putResult) error {
 		msg = fmt.Sprintf("%s %s: nothing new to store (%s %d)", r.Run, r.What, until, r.UntilAfter)
 	case "append":
 		msg = fmt.Sprintf("%s %s: appended %d entries; %s %d (was %d)", r.Run, r.What, r.Entries, until, r.UntilAfter, r.UntilBefore)
-		if len(r.Late) > 0 {
-			msg += fmt.Sprintf("; added late-validated checkpoints %v", r.Late)
+	case "merge":
+		msg = fmt.Sprintf("%s %s: merged by iteration: %s; %s %d (was %d)", r.Run, r.What, r.Merge, until, r.UntilAfter, r.UntilBefore)
+		if len(r.Merge.Replaced) > 0 {
+			msg += fmt.Sprintf("; re-validated iterations %v replace their stored scores", r.Merge.Replaced)
 		}
 	default:
 		msg = fmt.Sprintf("%s %s: stored %d entries; %s %d", r.Run, r.What, r.Entries, until, r.UntilAfter)
