@@ -89,7 +89,9 @@ func TestPlanValidation(t *testing.T) {
 		s.Superseded = true
 		return s
 	}
-	list := func(entries ...statstore.ValidationIterationScores) []statstore.ValidationIterationScores { return entries }
+	list := func(entries ...statstore.ValidationIterationScores) []statstore.ValidationIterationScores {
+		return entries
+	}
 	otherDatasets := testMetadata()
 	otherDatasets.Datasets = []string{"crop_a", "crop_z"}
 	tests := []struct {
