@@ -13,15 +13,16 @@ import (
 const backupDir = ".backup"
 
 // backupFile keeps the current file of run's data of kind k, about to be
-// replaced by an overwrite, as DIR/.backup/<kind>/<run>.<unix-nanos>.replaced:
+// replaced, as DIR/.backup/<kind>/<run>.<unix-nanos><suffix> (".replaced"
+// for an overwrite, ".upgraded" for a rewrite in a newer format version):
 // a hard link (no copy) where the file system has them, else a copy. It
 // returns the backup's path.
-func (s *Store) backupFile(k fileKind, run string) (string, error) {
+func (s *Store) backupFile(k fileKind, run, suffix string) (string, error) {
 	dir := filepath.Join(s.dir, backupDir, k.dirName())
 	if err := s.fs.MkdirAll(dir, dirPerm); err != nil {
 		return "", fmt.Errorf("filestore: back up %s stats of run %q: %w", k, run, err)
 	}
-	path := filepath.Join(dir, run+"."+strconv.FormatInt(s.opts.now().UnixNano(), 10)+".replaced")
+	path := filepath.Join(dir, run+"."+strconv.FormatInt(s.opts.now().UnixNano(), 10)+suffix)
 	if err := s.fs.Link(s.path(k, run), path); err == nil {
 		if s.opts.NoSync {
 			return path, nil
@@ -35,7 +36,7 @@ func (s *Store) backupFile(k fileKind, run string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("filestore: back up %s stats of run %q: %w", k, run, err)
 	}
-	return s.backup(k, run, ".replaced", data)
+	return s.backup(k, run, suffix, data)
 }
 
 // backup durably writes data, bytes of run's file of kind k about to be

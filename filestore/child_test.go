@@ -219,13 +219,13 @@ func emit(out io.Writer, format string, args ...any) error {
 func parseLine(line string) []string { return strings.Fields(line) }
 
 // sameScores reports whether two validation score lists are equal, the
-// floats bit for bit.
+// floats bit for bit, superseded marks included.
 func sameScores(a, b []statstore.ValidationIterationScores) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].Iteration != b[i].Iteration || len(a[i].Scores) != len(b[i].Scores) {
+		if a[i].Iteration != b[i].Iteration || a[i].Superseded != b[i].Superseded || len(a[i].Scores) != len(b[i].Scores) {
 			return false
 		}
 		for d := range a[i].Scores {

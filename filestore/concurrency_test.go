@@ -326,6 +326,14 @@ func checkSharedScores(val []statstore.ValidationIterationScores, complete int) 
 		return nil
 	}
 	iters := iterationsOf(val)
+	// A writer that read the history before the other one extended it
+	// stores a shorter one: a replace, which supersedes the validations
+	// after it (the sentinel among them) until they are stored again. The
+	// marks are not checked here: the values are.
+	val = slices.Clone(val)
+	for i := range val {
+		val[i].Superseded = false
+	}
 	if !sameScores(val, scores(iters...).Scores) || iters[len(iters)-1] != concSentinel {
 		return fmt.Errorf("validation iterations %v: wrong values or no sentinel %d", iters, concSentinel)
 	}

@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -159,6 +160,10 @@ type faultScenario struct {
 	call   cutCall
 	// points are where the call can fail: the first op matching each.
 	points []faultPoint
+	// marksFirst: the call replaces the training stats after marking
+	// validations superseded, which may have taken effect when the
+	// training replace failed.
+	marksFirst bool
 }
 
 // faultPoint is one injection point: the faults to arm and whether the
@@ -224,10 +229,22 @@ func faultScenarios() []faultScenario {
 				{faults: []fault{{op: opTruncate, where: inTraining, err: syscall.EIO}}},
 				{faults: []fault{{op: opSync, where: inTraining, err: syscall.EIO}}},
 			}},
-		{name: "training replace", setup: base, call: trainCall("replace", storetest.TrainingVersion(2, 0, 5, 10)), points: replacePoints(inTraining)},
+		{name: "training replace", setup: base, call: trainCall("replace", storetest.TrainingVersion(2, 0, 5, 10)), points: replacePoints(inTraining), marksFirst: true},
 		{name: "validation first store", call: valCall("store", scores(0, 10)), points: replacePoints(inValidation)},
 		{name: "validation append", setup: base, call: valCall("append", scores(0, 3, 10, 20)), points: appendPoints(inValidation)},
-		{name: "validation replace", setup: base, call: valCall("replace", scores(0, 5)), points: replacePoints(inValidation)},
+		{name: "validation re-validated", setup: base, call: valCall("re-validate", storetest.ScoresVersion(storetest.Metadata(), 2, 10, 0)),
+			points: appendPoints(inValidation)},
+		{name: "validation delete after", setup: append(base, valCall("append", scores(20, 30))), call: deleteValCall(20),
+			points: appendPoints(inValidation)},
+		// A training replace marks the validations after its rewind point
+		// (0) superseded first: when that fails, the training stats are
+		// not replaced (the marks may count when they cannot be cut back).
+		{name: "training replace marking validations", setup: base, call: trainCall("replace", storetest.TrainingVersion(2, 0, 5, 10)),
+			points: appendPoints(inValidation), marksFirst: true},
+		// Re-validating iteration 10 in a format version 2 file rewrites it
+		// in version 3.
+		{name: "validation upgrade", setup: seedCalls(), damage: putSeed("validation-v2.seed"),
+			call: valCall("re-validate", storetest.ScoresVersion(storetest.Metadata(), 2, 10)), points: replacePoints(inValidation)},
 	}
 }
 
@@ -283,7 +300,8 @@ func TestFaults(t *testing.T) {
 				check := func(what string, r statstore.StatsStore) {
 					t.Helper()
 					got := readState(t, r)
-					if !sameState(got, before) && !(p.either && sameState(got, after)) {
+					marked := sc.marksFirst && sameHistory(got.train, before.train) && sameScores(got.val, after.val)
+					if !sameState(got, before) && !(p.either && sameState(got, after)) && !marked {
 						t.Fatalf("%s after the failed call: %d training entries, validation iterations %v; want the state before: %d entries, %v",
 							what, len(got.train), iterationsOf(got.val), len(before.train), iterationsOf(before.val))
 					}
@@ -308,6 +326,39 @@ func TestFaults(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// deleteValCall deletes run "r"'s validation scores from iteration on.
+func deleteValCall(iteration int) cutCall {
+	return cutCall{fmt.Sprintf("delete validation after %d", iteration), func(ctx context.Context, s statstore.StatsStore) error {
+		return s.DeleteValidationAfter(ctx, "r", iteration)
+	}}
+}
+
+// seedCalls are the calls that store what the seed files under testdata/
+// hold (see TestSeedFiles).
+func seedCalls() []cutCall {
+	var calls []cutCall
+	for n := 700; n <= 1400; n += 700 {
+		calls = append(calls, trainCall("store", &statstore.TrainingStats{IterationStats: history(0, 3, n)}))
+	}
+	return append(calls, valCall("store", scores(0, 10)), valCall("append", scores(0, 5, 10, 20)))
+}
+
+// putSeed returns a damage function that puts the validation seed file
+// name (which holds what seedCalls store) in place of run "r"'s
+// validation file.
+func putSeed(name string) func(tb testing.TB, dir string) {
+	return func(tb testing.TB, dir string) {
+		tb.Helper()
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(validationFile(dir, "r"), b, 0o644); err != nil {
+			tb.Fatal(err)
 		}
 	}
 }
@@ -360,7 +411,7 @@ func TestFailedAppendSeenThenReplaced(t *testing.T) {
 	if err := w.StoreValidationIterationScores(ctx, "r", acked); err != nil {
 		t.Fatal(err)
 	}
-	want := append(scores(0, 10).Scores, acked.Scores[2])
+	want := acked.Scores // 0 and 10 re-validated, 20 inserted: the latest result wins
 	for what, s := range map[string]*Store{"the writer": w, "the reader": r, "a new store": mustOpenDir(t, dir, Options{ReadOnly: true})} {
 		got, err := s.RetrieveValidationIterationScores(ctx, "r")
 		if err != nil || !sameScores(got, want) {

@@ -13,12 +13,13 @@ import (
 // fileState is what a Store remembers of a data file it has read, to tell
 // on the next look whether the file is the same one, grown or unchanged.
 type fileState struct {
-	id   uint64        // file id from the header: changes when the file is replaced
-	fi   fs.FileInfo   // the file's identity (inode), for os.SameFile
-	l    record.Layout // of the file's format version
-	size int64         // file size when looked at
-	end  int64         // end of the last committed record
-	mark fileMark      // the last committed chunk, to tell a rewritten file
+	id      uint64        // file id from the header: changes when the file is replaced
+	version uint16        // format version from the header
+	fi      fs.FileInfo   // the file's identity (inode), for os.SameFile
+	l       record.Layout // of the file's format version
+	size    int64         // file size when looked at
+	end     int64         // end of the last committed record
+	mark    fileMark      // the last committed chunk, to tell a rewritten file
 }
 
 // look is what probe finds of an open data file.
@@ -70,7 +71,7 @@ func (s *Store) probe(f fsutil.File, k fileKind, cached *fileState) (lk look, cu
 	if err != nil {
 		return look{}, false, err
 	}
-	return look{cur: fileState{id: h.id, fi: fi, l: l, size: size, end: tail.End, mark: mark}, tail: tail, same: same, torn: torn}, false, nil
+	return look{cur: fileState{id: h.id, version: h.version, fi: fi, l: l, size: size, end: tail.End, mark: mark}, tail: tail, same: same, torn: torn}, false, nil
 }
 
 // classifyTail checks the bytes in [end, size) after the committed records

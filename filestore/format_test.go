@@ -15,7 +15,20 @@ import (
 )
 
 func TestHeader(t *testing.T) {
-	good := header{kind: kindTraining, version: formatVersion, id: 0x0123456789abcdef}.encode()
+	good := header{kind: kindTraining, version: kindTraining.version(), id: 0x0123456789abcdef}.encode()
+	withVersion := func(v uint16) func([]byte) []byte {
+		return func(b []byte) []byte {
+			binary.LittleEndian.PutUint16(b[8:], v)
+			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
+			return b
+		}
+	}
+	validation := func(v uint16) func([]byte) []byte {
+		return func(b []byte) []byte {
+			b[10] = byte(kindValidation)
+			return withVersion(v)(b)
+		}
+	}
 	tests := []struct {
 		name    string
 		damage  func([]byte) []byte
@@ -27,11 +40,13 @@ func TestHeader(t *testing.T) {
 		{"foreign file", func(b []byte) []byte { copy(b, "PK\x03\x04zip!"); return b }, kindTraining, "not a statstore file"},
 		{"flipped bit", func(b []byte) []byte { b[17] ^= 1; return b }, kindTraining, "checksum"},
 		{"wrong kind", func(b []byte) []byte { return b }, kindValidation, "file kind"},
-		{"future version", func(b []byte) []byte {
-			binary.LittleEndian.PutUint16(b[8:], formatVersion+1)
-			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))
-			return b
-		}, kindTraining, fmt.Sprintf("format version %d", formatVersion+1)},
+		{"future version", withVersion(newestVersion + 1), kindTraining, fmt.Sprintf("format version %d", newestVersion+1)},
+		// Version 3 exists for validation files only: training files
+		// have not changed since version 2.
+		{"training file of version 3", withVersion(formatV3), kindTraining, "reads training files of versions 1 to 2"},
+		{"validation file of version 3", validation(formatV3), kindValidation, ""},
+		{"validation file of version 2", validation(formatV2), kindValidation, ""},
+		{"future validation version", validation(formatV3 + 1), kindValidation, fmt.Sprintf("format version %d", formatV3+1)},
 		{"version 1 with the current block size", func(b []byte) []byte {
 			binary.LittleEndian.PutUint16(b[8:], formatV1)
 			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))

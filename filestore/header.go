@@ -13,14 +13,30 @@ import (
 const (
 	headerSize = 32
 	magic      = "STATSTOR"
-	// formatVersion is the version new files are written in: blocks of
-	// record.BlockSize bytes.
-	formatVersion = 2
 	// formatV1 files have 32 KiB blocks; they are read and appended to as
 	// they are.
 	formatV1    = 1
 	blockSizeV1 = 32 * 1024
+	// formatV2 files have blocks of record.BlockSize bytes (and small
+	// training chunks): the version training files are written in.
+	formatV2 = 2
+	// formatV3 is version 2's layout for validation files whose records
+	// merge by iteration: a later entry for an iteration replaces the
+	// earlier one, and supersede and delete records exist. Validation
+	// files only: the version they are written in.
+	formatV3 = 3
+	// newestVersion is the newest version of any kind.
+	newestVersion = formatV3
 )
+
+// version returns the format version new files of kind k are written in,
+// which is also the newest version of k that this program reads.
+func (k fileKind) version() uint16 {
+	if k == kindValidation {
+		return formatV3
+	}
+	return formatV2
+}
 
 // blockSizeOf returns the block size of files of a format version, 0 for
 // a version this program does not read.
@@ -28,7 +44,7 @@ func blockSizeOf(version uint16) int64 {
 	switch version {
 	case formatV1:
 		return blockSizeV1
-	case formatVersion:
+	case formatV2, formatV3:
 		return record.BlockSize
 	}
 	return 0
@@ -84,14 +100,14 @@ type header struct {
 	id      uint64 // random, new for every file written: tells a replaced file apart
 }
 
-// newHeader returns a header of kind k in the current format version with
-// a fresh random id.
+// newHeader returns a header of kind k in the format version new files of
+// kind k are written in, with a fresh random id.
 func newHeader(k fileKind) (header, error) {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return header{}, fmt.Errorf("filestore: random file id: %w", err)
 	}
-	return header{kind: k, version: formatVersion, id: binary.LittleEndian.Uint64(b[:])}, nil
+	return header{kind: k, version: k.version(), id: binary.LittleEndian.Uint64(b[:])}, nil
 }
 
 // layout returns the record layout of the file h heads.
@@ -124,9 +140,11 @@ func decodeHeader(b []byte, want fileKind) (header, error) {
 	bs := blockSizeOf(version)
 	switch {
 	case bs == 0:
-		return header{}, fmt.Errorf("format version %d, this program reads versions %d to %d", version, formatV1, formatVersion)
+		return header{}, fmt.Errorf("format version %d, this program reads versions %d to %d", version, formatV1, newestVersion)
 	case fileKind(b[10]) != want:
 		return header{}, fmt.Errorf("file kind %d, want %d (%s)", b[10], want, want)
+	case version > want.version():
+		return header{}, fmt.Errorf("format version %d, this program reads %s files of versions %d to %d", version, want, formatV1, want.version())
 	case int64(binary.LittleEndian.Uint32(b[12:])) != bs:
 		return header{}, fmt.Errorf("block size %d, want %d for format version %d", binary.LittleEndian.Uint32(b[12:]), bs, version)
 	}

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,13 +122,65 @@ func killWriter(ctx context.Context, a childArgs, out io.Writer) error {
 	return nil
 }
 
-// killState is what the store must hold: the history's length and the
-// last validation call's n (see killCheckpoints), each as of the last
-// acknowledged call, and the call in flight when the writer died (-1 for
+// killState is what the store must hold as of the last acknowledged call:
+// the history's length and the validated checkpoints (each with its
+// superseded mark), and the calls in flight when the writer died (-1 for
 // none).
 type killState struct {
 	train, trainFlight int
-	val, valFlight     int
+	val                map[int]bool // checkpoint → superseded
+	valFlight          int
+}
+
+// clone returns a copy of st that can be changed without changing st.
+func (st killState) clone() killState {
+	st.val = maps.Clone(st.val)
+	return st
+}
+
+// storeTraining applies a training call storing the first n iterations:
+// an append, or a replace (resumed from an earlier checkpoint) that marks
+// the checkpoints after its rewind point superseded.
+func (st *killState) storeTraining(n int) {
+	if n <= st.train {
+		rewind := statstore.RewindPoint(killHistory(st.train), killHistory(n))
+		for it := range st.val {
+			if statstore.Supersedes(rewind, it) {
+				st.val[it] = true
+			}
+		}
+	}
+	st.train = n
+}
+
+// storeValidation applies a validation call storing killCheckpoints(n):
+// merged by iteration, each of them current.
+func (st *killState) storeValidation(n int) {
+	if st.val == nil {
+		st.val = map[int]bool{}
+	}
+	for _, it := range killCheckpoints(n) {
+		st.val[it] = false
+	}
+}
+
+// validatedUntil returns the largest validated checkpoint + 1, 0 for none.
+func (st *killState) validatedUntil() int {
+	until := 0
+	for it := range st.val {
+		until = max(until, it+1)
+	}
+	return until
+}
+
+// wantScores returns the validation entries st holds.
+func (st *killState) wantScores() []statstore.ValidationIterationScores {
+	its := slices.Sorted(maps.Keys(st.val))
+	out := scores(its...).Scores
+	for i := range out {
+		out[i].Superseded = st.val[its[i]]
+	}
+	return out
 }
 
 // apply follows a writer's report lines from its "ready" line on.
@@ -135,12 +189,8 @@ func (st *killState) apply(lines []string) error {
 		return nil // killed before it printed anything
 	}
 	f := parseLine(lines[0])
-	wantVal := 0
-	if c := killCheckpoints(st.val); len(c) > 0 {
-		wantVal = c[len(c)-1] + 1
-	}
-	if len(f) != 3 || f[0] != "ready" || f[1] != strconv.Itoa(st.train) || f[2] != strconv.Itoa(wantVal) {
-		return fmt.Errorf("writer started with %q, want \"ready %d %d\" (what the store held)", lines[0], st.train, wantVal)
+	if len(f) != 3 || f[0] != "ready" || f[1] != strconv.Itoa(st.train) || f[2] != strconv.Itoa(st.validatedUntil()) {
+		return fmt.Errorf("writer started with %q, want \"ready %d %d\" (what the store held)", lines[0], st.train, st.validatedUntil())
 	}
 	for _, line := range lines[1:] {
 		f := parseLine(line)
@@ -151,15 +201,16 @@ func (st *killState) apply(lines []string) error {
 		if err != nil {
 			return fmt.Errorf("bad report line %q: %v", line, err)
 		}
-		acked, flight := &st.train, &st.trainFlight
+		flight, store := &st.trainFlight, st.storeTraining
 		if f[0] == "V" {
-			acked, flight = &st.val, &st.valFlight
+			flight, store = &st.valFlight, st.storeValidation
 		}
 		switch {
 		case f[1] == "begin" && *flight == -1:
 			*flight = n
 		case f[1] == "ack" && *flight == n:
-			*acked, *flight = n, -1
+			store(n)
+			*flight = -1
 		default:
 			return fmt.Errorf("report line %q out of order (in flight: training %d, validation %d)", line, st.trainFlight, st.valFlight)
 		}
@@ -168,8 +219,10 @@ func (st *killState) apply(lines []string) error {
 }
 
 // check compares what dir holds with the acknowledged state, or the state
-// after the call in flight, and makes that the state. It returns the
-// number of files Verify found with a torn tail.
+// after the call in flight (for a training replace, also the state where
+// only its first step, marking validations superseded, took effect), and
+// makes that the state. It returns the number of files Verify found with
+// a torn tail.
 func (st *killState) check(ctx context.Context, dir, run string) (torn int, err error) {
 	r, err := Open(dir, Options{ReadOnly: true})
 	if err != nil {
@@ -180,27 +233,37 @@ func (st *killState) check(ctx context.Context, dir, run string) (torn int, err 
 	if err != nil {
 		return 0, fmt.Errorf("RetrieveTrainingStats: %w", err)
 	}
-	switch all := killHistory(killMaxUntil); {
-	case sameHistory(got.IterationStats, all[:st.train]):
-	case st.trainFlight >= 0 && sameHistory(got.IterationStats, all[:st.trainFlight]):
-		st.train = st.trainFlight
-	default:
-		return 0, fmt.Errorf("training stats: %d entries, last %v; want the first %d iterations (acknowledged) or %d (in flight)",
-			got.Len(), lastEntry(got), st.train, st.trainFlight)
-	}
 	val, err := r.RetrieveValidationIterationScores(ctx, run)
 	if err != nil {
 		return 0, fmt.Errorf("RetrieveValidationIterationScores: %w", err)
 	}
-	switch {
-	case sameScores(val, scores(killCheckpoints(st.val)...).Scores):
-	case st.valFlight >= 0 && sameScores(val, scores(killCheckpoints(st.valFlight)...).Scores):
-		st.val = st.valFlight
-	default:
-		return 0, fmt.Errorf("validation iterations %v; want %v (acknowledged) or %v (in flight)",
-			iterationsOf(val), killCheckpoints(st.val), killCheckpoints(st.valFlight))
+	before := st.clone()
+	before.trainFlight, before.valFlight = -1, -1
+	candidates := []killState{before}
+	if st.trainFlight >= 0 {
+		after := before.clone()
+		after.storeTraining(st.trainFlight)
+		marksOnly := after.clone()
+		marksOnly.train = before.train
+		candidates = append(candidates, after, marksOnly)
 	}
-	st.trainFlight, st.valFlight = -1, -1
+	if st.valFlight >= 0 {
+		after := before.clone()
+		after.storeValidation(st.valFlight)
+		candidates = append(candidates, after)
+	}
+	all := killHistory(killMaxUntil)
+	found := false
+	for _, c := range candidates {
+		if sameHistory(got.IterationStats, all[:c.train]) && sameScores(val, c.wantScores()) {
+			*st, found = c, true
+			break
+		}
+	}
+	if !found {
+		return 0, fmt.Errorf("training stats: %d entries, last %v; validation iterations %v (superseded %v); want the first %d iterations and validations %v (acknowledged), or the state after the call in flight (training %d, validation %d)",
+			got.Len(), lastEntry(got), iterationsOf(val), supersededOf(val), st.train, before.wantScores(), st.trainFlight, st.valFlight)
+	}
 	rep, err := Verify(ctx, dir)
 	if err != nil {
 		return 0, fmt.Errorf("Verify: %w", err)
@@ -214,6 +277,17 @@ func (st *killState) check(ctx context.Context, dir, run string) (torn int, err 
 		}
 	}
 	return torn, nil
+}
+
+// supersededOf returns the superseded iterations of validation entries.
+func supersededOf(entries []statstore.ValidationIterationScores) []int {
+	var out []int
+	for _, e := range entries {
+		if e.Superseded {
+			out = append(out, e.Iteration)
+		}
+	}
+	return out
 }
 
 // killedBySignal reports whether a child's exit error says SIGKILL ended it.
@@ -248,7 +322,7 @@ func TestKill(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	const run = "killed"
-	st := killState{trainFlight: -1, valFlight: -1}
+	st := killState{trainFlight: -1, valFlight: -1, val: map[int]bool{}}
 	kills, torn, midCall := 0, 0, 0
 	// Writers start (a slow exec under the race detector) ahead of their
 	// turn and wait for a line on stdin.
@@ -286,8 +360,8 @@ func TestKill(t *testing.T) {
 		}
 		torn += n
 	}
-	t.Logf("%d kills (%d inside a call, %d torn tails seen); history at %d iterations, validated to %d",
-		kills, midCall, torn, st.train, st.val)
+	t.Logf("%d kills (%d inside a call, %d torn tails seen); history at %d iterations, validated %v",
+		kills, midCall, torn, st.train, st.wantScores())
 
 	// The store opens and accepts more writes; the writer truncates the
 	// torn tails with a warning, after which Verify finds nothing.
@@ -305,8 +379,7 @@ func TestKill(t *testing.T) {
 	if err := s.StoreTrainingStats(ctx, run, &statstore.TrainingStats{IterationStats: all}); err != nil {
 		t.Fatalf("store after the kills: %v", err)
 	}
-	final := append(killCheckpoints(st.val), killFinalCheckpoint)
-	if err := s.StoreValidationIterationScores(ctx, run, scores(final...)); err != nil {
+	if err := s.StoreValidationIterationScores(ctx, run, scores(killFinalCheckpoint)); err != nil {
 		t.Fatalf("store validation after the kills: %v", err)
 	}
 	got, err := s.RetrieveTrainingStats(ctx, run)
@@ -314,8 +387,9 @@ func TestKill(t *testing.T) {
 		t.Fatalf("after the last write: %d entries (%v), want %d", got.Len(), err, len(all))
 	}
 	val, err := s.RetrieveValidationIterationScores(ctx, run)
-	if err != nil || !sameScores(val, scores(final...).Scores) {
-		t.Fatalf("after the last write: validation iterations %v (%v), want %v", iterationsOf(val), err, final)
+	st.val[killFinalCheckpoint] = false
+	if err != nil || !sameScores(val, st.wantScores()) {
+		t.Fatalf("after the last write: validation iterations %v (%v), want %v", iterationsOf(val), err, iterationsOf(st.wantScores()))
 	}
 	after, err := Verify(ctx, dir)
 	if err != nil {

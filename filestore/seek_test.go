@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/storetest"
 	"github.com/statstore/statstore/internal/fsutil"
 	"github.com/statstore/statstore/internal/record"
 )
@@ -273,11 +274,16 @@ func TestOverwriteLogsWarning(t *testing.T) {
 			return s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: history(0, 1, 20)})
 		}, "level=INFO msg=\"extending training stats\""},
 		{"training overwrite", func() error {
-			return s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: history(0, 1, 5)})
+			return s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: history(0, 1, 15)})
 		}, "level=WARN msg=\"overwriting training stats"},
-		{"validation first store", func() error { return s.StoreValidationIterationScores(ctx, "r", scores(0, 10)) }, "level=INFO msg=\"storing validation scores\""},
-		{"validation append", func() error { return s.StoreValidationIterationScores(ctx, "r", scores(0, 5, 10, 20)) }, "level=INFO msg=\"extending validation scores\""},
-		{"validation overwrite", func() error { return s.StoreValidationIterationScores(ctx, "r", scores(0)) }, "level=WARN msg=\"overwriting validation scores"},
+		{"validation first store", func() error { return s.StoreValidationIterationScores(ctx, "r", scores(0, 10)) }, "level=INFO msg=\"validation scores: merged\""},
+		{"validation append", func() error { return s.StoreValidationIterationScores(ctx, "r", scores(0, 5, 10, 20)) }, "level=INFO msg=\"validation scores: merged\""},
+		{"validation re-validated", func() error {
+			return s.StoreValidationIterationScores(ctx, "r", storetest.ScoresVersion(storetest.Metadata(), 2, 10))
+		}, "level=WARN msg=\"validation scores: re-validated iterations replace their stored scores\""},
+		{"training overwrite supersedes validations", func() error {
+			return s.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: history(0, 1, 7)})
+		}, "superseded=\"[10 20]\""},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

@@ -109,7 +109,9 @@ func (s *Store) cacheTrain(run string, snap *trainSnap) {
 // StoreTrainingStats extends or overwrites the run's training stats as
 // statstore.PlanTraining decides. An append writes one record holding only
 // the new entries at the end of the file and fsyncs it; an overwrite writes
-// a new file and renames it over the old one.
+// a new file and renames it over the old one, after marking the run's
+// validations of the checkpoints after its rewind point
+// (statstore.RewindPoint) superseded in the validation file.
 func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) (err error) {
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
@@ -154,33 +156,39 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case plan.Action == statstore.WriteAppend && f != nil:
 		return s.appendTraining(f, run, snap, plan.Entries)
 	}
-	if plan.Overwrite && f != nil {
-		same, err := s.storesSame(f, run, snap, plan.Entries)
-		if err != nil || same {
-			return err
-		}
+	if !plan.Overwrite || f == nil {
+		return s.writeTraining(run, snap, plan)
 	}
+	stored, err := s.storedHistory(f, run, snap)
+	if err != nil {
+		return err
+	}
+	if (&statstore.TrainingStats{IterationStats: stored}).Equal(&statstore.TrainingStats{IterationStats: plan.Entries}) {
+		// The same history again (a retried call): not an overwrite, and
+		// no backup left behind.
+		s.log.Info("training stats already stored: nothing to write", "run", run, "entries", len(plan.Entries))
+		return nil
+	}
+	// The validations of the checkpoints after the rewind point are marked
+	// superseded first, then the training stats replaced: a crash in
+	// between leaves them marked (left out of best reports until validated
+	// again), never current next to a history that overwrote their
+	// weights; and the retried call, still a replace, marks nothing more.
+	rewind := statstore.RewindPoint(stored, plan.Entries)
+	marked, err := s.supersedeVal(run, rewind)
+	if err != nil {
+		return fmt.Errorf("filestore: not replacing the training stats of run %q: its validations after the rewind point %d cannot be marked superseded: %w", run, rewind, err)
+	}
+	statstore.LogSuperseded(ctx, s.log, run, rewind, marked)
 	return s.writeTraining(run, snap, plan)
 }
 
-// storesSame reports whether the training file f already holds exactly
-// entries (bit for bit): storing the same history again (a retried call) is
-// then not an overwrite, and leaves no backup behind.
-func (s *Store) storesSame(f fsutil.File, run string, snap *trainSnap, entries []statstore.TrainingIterationStats) (bool, error) {
-	if snap.count != len(entries) || snap.last != entries[len(entries)-1] || snap.first != entries[0] {
-		return false, nil
-	}
+// storedHistory returns the whole history the training file f holds.
+func (s *Store) storedHistory(f fsutil.File, run string, snap *trainSnap) (_ []statstore.TrainingIterationStats, err error) {
+	defer catchFault(f.Name(), &err)()
 	tr, unmap := s.trainReaderFor(f, run, snap)
 	defer unmap()
-	stored, err := tr.all(snap.count)
-	if err != nil {
-		return false, err
-	}
-	if !(&statstore.TrainingStats{IterationStats: stored}).Equal(&statstore.TrainingStats{IterationStats: entries}) {
-		return false, nil
-	}
-	s.log.Info("training stats already stored: nothing to write", "run", run, "entries", len(entries))
-	return true, nil
+	return tr.all(snap.count)
 }
 
 // appendTraining appends one record with entries to the file f.
@@ -252,7 +260,7 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 	buf, end, last := l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)
 	var backup string
 	if plan.Overwrite && old != nil {
-		if backup, err = s.backupFile(kindTraining, run); err != nil {
+		if backup, err = s.backupFile(kindTraining, run, ".replaced"); err != nil {
 			return fmt.Errorf("filestore: not overwriting the training stats of run %q without a backup: %w", run, err)
 		}
 	}
@@ -261,7 +269,7 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
 	}
 	// The new file's inode is not known: the next look reads its tail.
-	snap := &trainSnap{fileState: fileState{id: h.id, l: l, size: end, end: end, mark: markOf(buf, 0, last)}, count: len(plan.Entries),
+	snap := &trainSnap{fileState: fileState{id: h.id, version: h.version, l: l, size: end, end: end, mark: markOf(buf, 0, last)}, count: len(plan.Entries),
 		first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
 	snap.checked = trainChecked{end: end, count: snap.count, last: snap.last.Iteration}
 	s.cacheTrain(run, snap)

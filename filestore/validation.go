@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,29 +13,39 @@ import (
 	"github.com/statstore/statstore/internal/record"
 )
 
-// valSnap is the decoded content of a validation file as of one look.
+// valSnap is the decoded content of a validation file as of one look: the
+// state its records leave, in order.
 type valSnap struct {
 	fileState
 	hasMeta bool
-	meta    statstore.Metadata                    // never handed out: callers get copies
-	metaRec []byte                                // the metadata record's payload, decoded for copies
-	entries []statstore.ValidationIterationScores // in file order
-	have    map[int]bool
+	meta    statstore.Metadata // never handed out: callers get copies
+	metaRec []byte             // the metadata record's payload, decoded for copies
+	// entries are the current entries, one per iteration, in the order
+	// their iterations were first stored, with their Superseded marks.
+	// A snapshot is never changed once cached: clone it first.
+	entries []statstore.ValidationIterationScores
+	pos     map[int]int // iteration → index in entries
 }
 
-// iterations returns the stored iterations in file order.
-func (v *valSnap) iterations() []int {
-	if v == nil {
-		return nil
-	}
-	out := make([]int, len(v.entries))
-	for i, e := range v.entries {
-		out[i] = e.Iteration
-	}
-	return out
+// newValSnap returns the state of an empty validation file of a format
+// version.
+func newValSnap(fst fileState) *valSnap {
+	return &valSnap{fileState: fst, pos: map[int]int{}}
 }
 
-// entriesOrNil returns the stored entries in file order.
+// clone returns a copy of v that can be changed without changing v (the
+// scores arrays, never changed, are shared).
+func (v *valSnap) clone() *valSnap {
+	c := *v
+	c.entries = slices.Clone(v.entries)
+	c.pos = make(map[int]int, len(v.pos))
+	for it, i := range v.pos {
+		c.pos[it] = i
+	}
+	return &c
+}
+
+// entriesOrNil returns the current entries (in no particular order).
 func (v *valSnap) entriesOrNil() []statstore.ValidationIterationScores {
 	if v == nil {
 		return nil
@@ -58,15 +69,59 @@ func (v *valSnap) sorted() []statstore.ValidationIterationScores {
 	if v == nil {
 		return []statstore.ValidationIterationScores{}
 	}
-	return statstore.MergeValidation(cloneScores(v.entries))
+	out := cloneScores(v.entries)
+	slices.SortFunc(out, func(a, b statstore.ValidationIterationScores) int { return cmp.Compare(a.Iteration, b.Iteration) })
+	return out
 }
 
-// metadata returns a copy of the stored metadata.
+// metadata returns a copy of the stored metadata (zero metadata when no
+// entry is stored).
 func (v *valSnap) metadata() (statstore.Metadata, error) {
-	if v == nil || !v.hasMeta {
+	if v == nil || !v.hasMeta || len(v.entries) == 0 {
 		return statstore.Metadata{}, nil
 	}
 	return decodeMetadata(v.metaRec)
+}
+
+// put stores e as the current entry of its iteration: in format version 3
+// it replaces an earlier one (the last entry wins) and clears its
+// superseded mark; before, an iteration stored twice is an error.
+func (v *valSnap) put(e statstore.ValidationIterationScores) error {
+	e.Superseded = false
+	i, ok := v.pos[e.Iteration]
+	switch {
+	case !ok:
+		v.pos[e.Iteration] = len(v.entries)
+		v.entries = append(v.entries, e)
+	case v.version < formatV3:
+		return fmt.Errorf("iteration %d is stored twice (format version %d stores each iteration once)", e.Iteration, v.version)
+	default:
+		v.entries[i] = e
+	}
+	return nil
+}
+
+// supersede marks the entries with an iteration after the rewind point
+// superseded and returns the iterations it newly marked, sorted.
+func (v *valSnap) supersede(rewind int) []int {
+	marked := statstore.MarkSuperseded(v.entries, rewind)
+	slices.Sort(marked)
+	return marked
+}
+
+// deleteFrom removes the entries with iteration >= from and returns how
+// many it removed.
+func (v *valSnap) deleteFrom(from int) int {
+	n := len(v.entries)
+	v.entries = slices.DeleteFunc(v.entries, func(e statstore.ValidationIterationScores) bool { return e.Iteration >= from })
+	if len(v.entries) == n {
+		return 0
+	}
+	clear(v.pos)
+	for i, e := range v.entries {
+		v.pos[e.Iteration] = i
+	}
+	return n - len(v.entries)
 }
 
 // cloneScores returns a deep copy of entries.
@@ -80,7 +135,7 @@ func cloneScores(entries []statstore.ValidationIterationScores) []statstore.Vali
 				sc[d][p] = slices.Clone(e.Scores[d][p])
 			}
 		}
-		out[i] = statstore.ValidationIterationScores{Iteration: e.Iteration, Scores: sc}
+		out[i] = statstore.ValidationIterationScores{Iteration: e.Iteration, Scores: sc, Superseded: e.Superseded}
 	}
 	return out
 }
@@ -104,24 +159,19 @@ func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
 		return c, nil
 	}
 	same, tail, l := lk.same, lk.tail, lk.cur.l
-	var snap valSnap
+	var snap *valSnap
 	if same && c.end <= tail.End {
-		snap = *c
-		snap.entries = slices.Clone(c.entries)
-		snap.have = make(map[int]bool, len(c.have))
-		for k := range c.have {
-			snap.have[k] = true
-		}
+		snap = c.clone()
 	} else {
-		snap = valSnap{fileState: fileState{id: lk.cur.id, l: l, end: headerSize}, have: map[int]bool{}}
+		snap = newValSnap(fileState{id: lk.cur.id, version: lk.cur.version, l: l, end: headerSize})
 	}
 	snap.fi, snap.size, snap.mark = lk.cur.fi, lk.cur.size, lk.cur.mark
 	if err := l.Scan(f, snap.end, tail.End, snap.add); err != nil {
 		return nil, frameErr(f.Name(), err)
 	}
 	snap.end = tail.End
-	s.cacheVal(run, &snap)
-	return &snap, nil
+	s.cacheVal(run, snap)
+	return snap, nil
 }
 
 // add decodes one record of the file into v.
@@ -135,17 +185,38 @@ func (v *valSnap) add(rec record.Record) error {
 		v.meta, v.hasMeta, v.metaRec = m, true, slices.Clone(rec.Payload)
 		return nil
 	}
-	entries, err := decodeScores(rec.Payload, v.meta.Shape())
+	if len(rec.Payload) == 0 {
+		return bad(errors.New("empty record"))
+	}
+	kind := rec.Payload[0]
+	switch {
+	case kind == valRecordMetadata:
+		return bad(errors.New("a second metadata record"))
+	case kind == valRecordScores:
+		entries, err := decodeScores(rec.Payload, v.meta.Shape())
+		if err != nil {
+			return bad(err)
+		}
+		for _, e := range entries {
+			if err := v.put(e); err != nil {
+				return bad(err)
+			}
+		}
+		return nil
+	case kind != valRecordSupersede && kind != valRecordDelete:
+		return bad(fmt.Errorf("unknown validation record kind %d", kind))
+	case v.version < formatV3:
+		return bad(fmt.Errorf("a %s record in a file of format version %d (they exist from version %d on)", valRecordName(kind), v.version, formatV3))
+	}
+	it, err := decodeMark(rec.Payload)
 	if err != nil {
 		return bad(err)
 	}
-	for _, e := range entries {
-		if v.have[e.Iteration] {
-			return bad(fmt.Errorf("iteration %d is stored twice", e.Iteration))
-		}
-		v.have[e.Iteration] = true
+	if kind == valRecordSupersede {
+		v.supersede(it)
+	} else {
+		v.deleteFrom(it)
 	}
-	v.entries = append(v.entries, entries...)
 	return nil
 }
 
@@ -200,56 +271,48 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 	return &statstore.ValidationScores{Metadata: meta, Scores: v.sorted()}, nil
 }
 
-// StoreValidationIterationScores extends or overwrites the run's validation
-// scores as statstore.PlanValidation decides. An append writes one record
-// with the new entries (late checkpoints included) at the end of the file;
-// the first store and an overwrite write a new file (metadata record, then
-// scores) and rename it over the old one.
+// StoreValidationIterationScores merges scores into the run's validation
+// scores (MergeValidationScores without its report).
 func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
 	_, err := s.MergeValidationScores(ctx, run, scores)
 	return err
 }
 
-// MergeValidationScores merges scores into the run's validation scores and
-// reports what it did.
-func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (result statstore.ValidationMerge, err error) {
-	err = s.storeValidation(ctx, run, scores, &result)
-	return result, err
-}
-
-// DeleteValidationAfter removes the run's validation entries with iteration >= iteration.
-func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
-	return fmt.Errorf("filestore: delete validation scores after %d: %w", iteration, errors.ErrUnsupported) // TODO(issue 11)
-}
-
-func (s *Store) storeValidation(ctx context.Context, run string, scores *statstore.ValidationScores, result *statstore.ValidationMerge) (err error) {
+// MergeValidationScores merges scores into the run's validation scores by
+// iteration, as statstore.PlanValidation decides, and reports what it did.
+// The first store writes a new file (metadata record, then scores); a
+// merge appends one scores record holding the inserted and replaced
+// entries, which readers apply in order (the last entry of an iteration
+// wins). A file of format version 1 or 2, which stores each iteration
+// once, is still appended to when nothing is replaced; a merge that
+// replaces an iteration of such a file rewrites it atomically in version 3
+// holding the merged scores, after keeping the old file as
+// DIR/.backup/validation_scores/<run>.<ns>.upgraded.
+func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
 	if err := s.checkWrite(ctx, run); err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
 	}
 	unlock, err := s.lockRun(ctx, run)
 	if err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
 	}
 	defer unlock()
-	f, err := s.openFile(kindValidation, run, true)
+	plan, err := s.mergeValidation(run, scores)
 	if err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
 	}
-	var snap *valSnap
+	plan.Log(ctx, s.log, run)
+	return plan.Result, nil
+}
+
+// mergeValidation plans and writes a merge; the caller holds the run's lock.
+func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) (_ statstore.ValidationPlan, err error) {
+	f, snap, err := s.openValForWrite(run)
+	if err != nil {
+		return statstore.ValidationPlan{}, err
+	}
 	if f != nil {
 		defer closeFile(f, &err)
-		if snap, err = s.loadVal(f, run); err != nil {
-			return err
-		}
-		if snap.size > snap.end {
-			if err := s.truncateTorn(f, kindValidation, run, snap.size, snap.end); err != nil {
-				return err
-			}
-			next := *snap
-			next.size = snap.end
-			snap = &next
-			s.cacheVal(run, snap)
-		}
 	}
 	var stored statstore.Metadata
 	if snap != nil {
@@ -257,81 +320,226 @@ func (s *Store) storeValidation(ctx context.Context, run string, scores *statsto
 	}
 	plan, err := statstore.PlanValidation(stored, snap.entriesOrNil(), scores)
 	if err != nil {
-		return fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
+		return plan, fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
 	}
-	*result = plan.Result
-	switch {
-	case plan.Action == statstore.WriteNothing:
-		return nil
-	case plan.Action == statstore.WriteAppend && f != nil && snap.hasMeta:
-		return s.appendVal(f, run, snap, plan)
-	default:
-		return s.writeVal(run, snap, plan)
-	}
-}
-
-// appendVal appends one scores record to the file f.
-func (s *Store) appendVal(f fsutil.File, run string, snap *valSnap, plan statstore.ValidationPlan) error {
-	buf, end, last := snap.l.Append(nil, snap.end, encodeScores(snap.meta.Shape(), plan.Entries))
-	if err := s.writeRecord(f, snap.end, buf); err != nil {
-		s.cacheVal(run, nil)
-		return fmt.Errorf("filestore: append validation scores of run %q: %w", run, err)
-	}
-	next := *snap
-	next.entries = append(slices.Clone(snap.entries), cloneScores(plan.Entries)...)
-	next.have = make(map[int]bool, len(next.entries))
-	for _, e := range next.entries {
-		next.have[e.Iteration] = true
-	}
-	next.size, next.end, next.mark = end, end, markOf(buf, snap.end, last)
-	s.cacheVal(run, &next)
-	s.log.Info("extending validation scores", "run", run, "entries", len(plan.Entries),
-		"from", plan.Entries[0].Iteration, "validated_until", next.validatedUntil())
-	return nil
-}
-
-// writeVal writes a new validation file (metadata, then the plan's
-// entries) and renames it over the run's file.
-func (s *Store) writeVal(run string, old *valSnap, plan statstore.ValidationPlan) error {
-	h, err := newHeader(kindValidation)
-	if err != nil {
-		return err
+	switch plan.Action {
+	case statstore.WriteNothing:
+		return plan, nil
+	case statstore.WriteAppend:
+		// A file of format version 1 or 2 stores each iteration once: a
+		// merge that replaces one rewrites it in version 3.
+		upgrade := snap.version < formatV3 && len(plan.Result.Replaced) > 0
+		next := snap.clone()
+		if upgrade {
+			next.version = formatV3
+		}
+		for _, e := range cloneScores(plan.Entries) { // the caller keeps its arrays
+			if err := next.put(e); err != nil {
+				return plan, fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
+			}
+		}
+		if upgrade {
+			return plan, s.upgradeVal(run, snap, next, "re-validated iterations")
+		}
+		err = s.appendValRecord(f, run, snap, next, encodeScores(snap.meta.Shape(), plan.Entries))
+		if err != nil {
+			return plan, fmt.Errorf("filestore: append validation scores of run %q: %w", run, err)
+		}
+		return plan, nil
 	}
 	meta, err := encodeMetadata(plan.Metadata)
 	if err != nil {
-		return fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
+		return plan, fmt.Errorf("filestore: store validation scores of run %q: %w", run, err)
 	}
-	cached, err := decodeMetadata(meta)
+	if _, err := s.writeValFile(run, meta, plan.Entries, ""); err != nil {
+		return plan, fmt.Errorf("filestore: write validation scores of run %q: %w", run, err)
+	}
+	return plan, nil
+}
+
+// openValForWrite opens the run's validation file for writing and loads
+// it, truncating a torn tail (backed up, with a warning); nil, nil when
+// the run has none. The caller holds the run's lock and closes the file.
+func (s *Store) openValForWrite(run string) (fsutil.File, *valSnap, error) {
+	f, err := s.openFile(kindValidation, run, true)
+	if err != nil || f == nil {
+		return nil, nil, err
+	}
+	snap, err := s.loadVal(f, run)
+	if err == nil && snap.size > snap.end {
+		if err = s.truncateTorn(f, kindValidation, run, snap.size, snap.end); err == nil {
+			next := *snap
+			next.size = snap.end
+			snap = &next
+			s.cacheVal(run, snap)
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("filestore: metadata of run %q does not read back after encoding: %v: %w", run, err, statstore.ErrInvalidArgument)
+		_ = f.Close() // the error is what matters
+		return nil, nil, err
+	}
+	return f, snap, nil
+}
+
+// appendValRecord appends one record with payload to the validation file
+// f, whose state is snap, and caches next, the state after it.
+func (s *Store) appendValRecord(f fsutil.File, run string, snap, next *valSnap, payload []byte) error {
+	buf, end, last := snap.l.Append(nil, snap.end, payload)
+	if err := s.writeRecord(f, snap.end, buf); err != nil {
+		s.cacheVal(run, nil)
+		return err
+	}
+	next.size, next.end, next.mark = end, end, markOf(buf, snap.end, last)
+	s.cacheVal(run, next)
+	return nil
+}
+
+// upgradeVal rewrites the run's validation file of format version 1 or 2,
+// whose state is old, in version 3 holding next, the state after a call
+// (why) that version 1 and 2 cannot express, after keeping the old file as
+// a backup.
+func (s *Store) upgradeVal(run string, old, next *valSnap, why string) error {
+	backup, err := s.writeValFile(run, old.metaRec, next.entries, ".upgraded")
+	if err != nil {
+		return fmt.Errorf("filestore: upgrade the validation scores of run %q to format version %d: %w", run, formatV3, err)
+	}
+	s.log.Warn("validation scores: file rewritten in a newer format version, which older statstore versions do not read",
+		"run", run, "path", s.path(kindValidation, run), "from_version", old.version, "to_version", formatV3, "for", why, "backup", backup)
+	return nil
+}
+
+// writeValFile writes a new validation file in the current format version
+// holding the metadata record meta and entries (with their superseded
+// marks) and renames it over the run's file. With a backupSuffix it first
+// keeps the run's file as a backup and returns its path. Superseded entries
+// are written first, followed by a supersede record that marks every entry
+// before it, then the current entries.
+func (s *Store) writeValFile(run string, meta []byte, entries []statstore.ValidationIterationScores, backupSuffix string) (backup string, err error) {
+	h, err := newHeader(kindValidation)
+	if err != nil {
+		return "", err
+	}
+	m, err := decodeMetadata(meta)
+	if err != nil {
+		return "", fmt.Errorf("metadata does not read back after encoding: %v: %w", err, statstore.ErrInvalidArgument)
 	}
 	l := h.layout()
-	buf, end, _ := l.Append(h.encode(), headerSize, meta)
-	buf, end, last := l.Append(buf, end, encodeScores(plan.Metadata.Shape(), plan.Entries))
-	var backup string
-	if false && old != nil { // TODO(issue 11): no overwrite any more
-		if backup, err = s.backupFile(kindValidation, run); err != nil {
-			return fmt.Errorf("filestore: not overwriting the validation scores of run %q without a backup: %w", run, err)
+	buf, end, last := l.Append(h.encode(), headerSize, meta)
+	var superseded, current []statstore.ValidationIterationScores
+	for _, e := range cloneScores(entries) { // the caller keeps its arrays
+		if e.Superseded {
+			superseded = append(superseded, e)
+		} else {
+			current = append(current, e)
+		}
+	}
+	byIteration := func(a, b statstore.ValidationIterationScores) int { return cmp.Compare(a.Iteration, b.Iteration) }
+	slices.SortFunc(superseded, byIteration)
+	slices.SortFunc(current, byIteration)
+	if len(superseded) > 0 {
+		buf, end, _ = l.Append(buf, end, encodeScores(m.Shape(), superseded))
+		buf, end, last = l.Append(buf, end, encodeMark(valRecordSupersede, -1))
+	}
+	if len(current) > 0 {
+		buf, end, last = l.Append(buf, end, encodeScores(m.Shape(), current))
+	}
+	if backupSuffix != "" {
+		if backup, err = s.backupFile(kindValidation, run, backupSuffix); err != nil {
+			return "", fmt.Errorf("not rewriting the file without a backup: %w", err)
 		}
 	}
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindValidation, run), buf, filePerm, s.opts.NoSync); err != nil {
 		s.cacheVal(run, nil)
-		return fmt.Errorf("filestore: write validation scores of run %q: %w", run, err)
+		return "", err
 	}
 	// The new file's inode is not known: the next look reads its tail.
-	snap := &valSnap{fileState: fileState{id: h.id, l: l, mark: markOf(buf, 0, last), size: end, end: end}, hasMeta: true, meta: cached, metaRec: meta,
-		entries: cloneScores(plan.Entries), have: map[int]bool{}}
-	for _, e := range plan.Entries {
-		snap.have[e.Iteration] = true
+	snap := newValSnap(fileState{id: h.id, version: h.version, l: l, mark: markOf(buf, 0, last), size: end, end: end})
+	snap.hasMeta, snap.meta, snap.metaRec = true, m, meta
+	for _, e := range append(superseded, current...) {
+		snap.pos[e.Iteration] = len(snap.entries)
+		snap.entries = append(snap.entries, e)
 	}
 	s.cacheVal(run, snap)
-	if false {
-		s.log.Warn("overwriting validation scores: stored scores reach further than the new ones",
-			"run", run, "backup", backup, "stored_entries", len(old.entries), "entries", len(plan.Entries),
-			"validated_until", plan.Entries[len(plan.Entries)-1].Iteration+1)
-	} else {
-		s.log.Info("storing validation scores", "run", run, "entries", len(plan.Entries),
-			"validated_until", plan.Entries[len(plan.Entries)-1].Iteration+1)
+	return backup, nil
+}
+
+// supersedeVal marks the run's validations of the checkpoints after the
+// rewind point of a training replace superseded, and returns the
+// iterations it newly marked: in format version 3 by appending a supersede
+// record, in version 1 or 2 by rewriting the file in version 3 (after a
+// backup). The caller holds the run's lock and replaces the training stats
+// after it returns without an error: a crash in between leaves the
+// validations marked and the training stats as they were, the safe side
+// (see docs/format.md).
+func (s *Store) supersedeVal(run string, rewind int) (_ []int, err error) {
+	f, snap, err := s.openValForWrite(run)
+	if err != nil || f == nil {
+		return nil, err
 	}
+	defer closeFile(f, &err)
+	next := snap.clone()
+	marked := next.supersede(rewind)
+	switch {
+	case len(marked) == 0:
+		return nil, nil
+	case snap.version < formatV3:
+		next.version = formatV3
+		return marked, s.upgradeVal(run, snap, next, "superseded validations")
+	}
+	if err := s.appendValRecord(f, run, snap, next, encodeMark(valRecordSupersede, rewind)); err != nil {
+		return nil, fmt.Errorf("filestore: mark the validation scores of run %q superseded: %w", run, err)
+	}
+	return marked, nil
+}
+
+// DeleteValidationAfter removes the run's validation entries with
+// iteration >= iteration; when none is left it removes the run's
+// validation file, as DeleteValidationScores does. In format version 3 it
+// appends a delete record; a file of version 1 or 2 is rewritten in
+// version 3 holding the entries left, after a backup. An unknown run, or
+// one with nothing to delete, is not an error. A negative iteration wraps
+// statstore.ErrInvalidArgument.
+func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) (err error) {
+	if err := s.checkWrite(ctx, run); err != nil {
+		return err
+	}
+	if iteration < 0 {
+		return fmt.Errorf("filestore: delete validation scores of run %q from iteration %d: iteration must be >= 0: %w",
+			run, iteration, statstore.ErrInvalidArgument)
+	}
+	unlock, err := s.lockRun(ctx, run)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, snap, err := s.openValForWrite(run)
+	if err != nil || f == nil {
+		return err
+	}
+	defer closeFile(f, &err)
+	next := snap.clone()
+	removed := next.deleteFrom(iteration)
+	switch {
+	case removed == 0:
+		return nil
+	case len(next.entries) == 0:
+		s.cacheVal(run, nil)
+		if err := fsutil.RemoveDurably(s.fs, s.path(kindValidation, run), s.opts.NoSync); err != nil {
+			return fmt.Errorf("filestore: delete validation stats of run %q: %w", run, err)
+		}
+		if err := s.removeLock(run); err != nil {
+			return err
+		}
+	case snap.version < formatV3:
+		next.version = formatV3
+		if err := s.upgradeVal(run, snap, next, "delete"); err != nil {
+			return err
+		}
+	default:
+		if err := s.appendValRecord(f, run, snap, next, encodeMark(valRecordDelete, iteration)); err != nil {
+			return fmt.Errorf("filestore: delete validation scores of run %q from iteration %d: %w", run, iteration, err)
+		}
+	}
+	s.log.Info("validation scores: deleted from an iteration on", "run", run, "from", iteration, "entries", removed, "left", len(next.entries))
 	return nil
 }

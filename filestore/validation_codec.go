@@ -10,10 +10,58 @@ import (
 )
 
 // Validation record kinds: the first byte of a validation record's payload.
+// Supersede and delete records exist from format version 3 on.
 const (
-	valRecordMetadata byte = 1
-	valRecordScores   byte = 2
+	valRecordMetadata  byte = 1
+	valRecordScores    byte = 2
+	valRecordSupersede byte = 3 // | 3 | rewind point i64 |
+	valRecordDelete    byte = 4 // | 4 | from iteration i64 |
 )
+
+// valMarkSize is the payload size of a supersede or delete record.
+const valMarkSize = 9
+
+// encodeMark returns the payload of a supersede record (kind
+// valRecordSupersede, at the rewind point: the entries stored before it
+// with a greater iteration are superseded) or of a delete record (kind
+// valRecordDelete, from an iteration: the entries stored before it with an
+// iteration >= it are deleted).
+func encodeMark(kind byte, it int) []byte {
+	return binary.LittleEndian.AppendUint64([]byte{kind}, uint64(int64(it)))
+}
+
+// decodeMark decodes the payload of a supersede or delete record. A
+// rewind point may be -1 (every entry before it superseded); a delete
+// starts at an iteration >= 0.
+func decodeMark(p []byte) (int, error) {
+	if len(p) != valMarkSize {
+		return 0, fmt.Errorf("%s record of %d bytes, want %d", valRecordName(p[0]), len(p), valMarkSize)
+	}
+	it := int64(binary.LittleEndian.Uint64(p[1:]))
+	lowest := int64(0)
+	if p[0] == valRecordSupersede {
+		lowest = -1
+	}
+	if it < lowest {
+		return 0, fmt.Errorf("%s record at iteration %d, want >= %d", valRecordName(p[0]), it, lowest)
+	}
+	return int(it), nil
+}
+
+// valRecordName names a validation record kind for errors.
+func valRecordName(kind byte) string {
+	switch kind {
+	case valRecordMetadata:
+		return "metadata"
+	case valRecordScores:
+		return "scores"
+	case valRecordSupersede:
+		return "supersede"
+	case valRecordDelete:
+		return "delete"
+	}
+	return fmt.Sprintf("unknown (kind %d)", kind)
+}
 
 // valScoresHeader: kind u8, entry count u32, values per entry u32.
 const valScoresHeader = 9

@@ -130,7 +130,7 @@ func verifyFile(fsys fsutil.FS, path string, k fileKind) (fr FileReport, err err
 		}
 		return fr, err
 	}
-	check := decoderFor(k)
+	check := decoderFor(k, h.version)
 	res, err := h.layout().Check(f, size, check)
 	if err != nil {
 		return fr, pathError("verify", path, err)
@@ -163,13 +163,13 @@ func isForeign(f fsutil.File, size int64) (bool, error) {
 	return diff > 2, nil
 }
 
-// decoderFor returns a record checker for files of kind k: it decodes
-// every record as readers do and reports what does not decode as an
-// *record.Error at the record's offset.
-func decoderFor(k fileKind) func(record.Record) error {
+// decoderFor returns a record checker for files of kind k in a format
+// version: it decodes every record as readers do (validation records
+// applied in order, as the version defines) and reports what does not
+// decode as an *record.Error at the record's offset.
+func decoderFor(k fileKind, version uint16) func(record.Record) error {
 	if k == kindValidation {
-		v := &valSnap{have: map[int]bool{}}
-		return v.add
+		return newValSnap(fileState{version: version}).add
 	}
 	count, prev := 0, -1
 	return func(rec record.Record) error {
