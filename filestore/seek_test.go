@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/storetest"
 	"github.com/statstore/statstore/internal/fsutil"
 	"github.com/statstore/statstore/internal/record"
+	"github.com/statstore/statstore/storetest"
 )
 
 // TestSubsampleMatchesReference checks that seeking stride subsamples and
