@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"encoding/binary"
 	"errors"
 	"flag"
 	"os"
@@ -9,26 +10,41 @@ import (
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/record"
+	"github.com/statstore/statstore/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the seed files under testdata/")
 
 // TestSeedFiles writes (with -update) and checks the seed store files the
-// recovery fuzzer starts from: a training and a validation file of this
-// format version.
+// recovery fuzzer starts from: a training file and a validation file of the
+// versions this program writes, the validation file holding every record
+// kind (scores, a re-validation, a supersede record, a delete record).
+// testdata/ also keeps files of older versions: training-v1.seed,
+// validation-v1.seed and validation-v2.seed, which hold what the first
+// four calls here store for run "r" (training) and "v" (validation scores
+// 0, 10, then 0, 5, 10, 20).
 func TestSeedFiles(t *testing.T) {
 	dir := t.TempDir()
+	ctx := t.Context()
 	s := mustOpenDir(t, dir, Options{NoSync: true})
 	storeHistory(t, s, "r", history(0, 3, 1400), 700)
-	if err := s.StoreValidationIterationScores(t.Context(), "r", scores(0, 10)); err != nil {
+	storeHistory(t, s, "v", history(0, 3, 1400), 700)
+	for _, sc := range []*statstore.ValidationScores{scores(0, 10), scores(0, 5, 10, 20, 30), storetest.ScoresVersion(storetest.Metadata(), 2, 10)} {
+		if err := s.StoreValidationIterationScores(ctx, "v", sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storeHistory(t, s, "v", history(0, 3, 5), 5) // resumed: 20 and 30 superseded
+	if err := s.DeleteValidationAfter(ctx, "v", 30); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StoreValidationIterationScores(t.Context(), "r", scores(0, 5, 10, 20)); err != nil {
-		t.Fatal(err)
-	}
+	wantVal := scores(0, 5, 10, 20).Scores
+	wantVal[2] = storetest.IterationScores(storetest.Metadata(), 2, 10)
+	wantVal[3].Superseded = true
 	for _, f := range []struct{ src, seed string }{
 		{trainingFile(dir, "r"), "training.seed"},
-		{validationFile(dir, "r"), "validation.seed"},
+		{validationFile(dir, "v"), "validation.seed"},
 	} {
 		t.Run(f.seed, func(t *testing.T) {
 			seed := filepath.Join("testdata", f.seed)
@@ -50,15 +66,26 @@ func TestSeedFiles(t *testing.T) {
 			if f.seed == "validation.seed" {
 				kind = kindValidation
 			}
+			if v := binary.LittleEndian.Uint16(b[8:]); v != kind.version() {
+				t.Fatalf("%s is format version %d, want %d (go test -update writes the seeds)", f.seed, v, kind.version())
+			}
 			if err := os.MkdirAll(filepath.Join(d, kind.dirName()), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(filepath.Join(d, kind.dirName(), "r"), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			runs, err := mustOpenDir(t, d, Options{ReadOnly: true}).ListRuns(t.Context())
+			r := mustOpenDir(t, d, Options{ReadOnly: true})
+			runs, err := r.ListRuns(ctx)
 			if err != nil || len(runs) != 1 || (runs[0].TrainedUntil != 4198 && runs[0].ValidatedUntil != 21) {
 				t.Fatalf("seed reads as %+v (%v)", runs, err)
+			}
+			if kind == kindValidation {
+				got, err := r.RetrieveValidationIterationScores(ctx, "r")
+				if err != nil || !sameScores(got, wantVal) {
+					t.Fatalf("seed reads as iterations %v, superseded %v (%v); want 0, 5, 10 (re-validated), 20 (superseded)",
+						iterationsOf(got), supersededOf(got), err)
+				}
 			}
 		})
 	}
@@ -71,7 +98,7 @@ func TestSeedFiles(t *testing.T) {
 // must leave a store that verifies, or refuse to touch a file that is not
 // a statstore file at all.
 func FuzzRecovery(f *testing.F) {
-	for _, name := range []string{"training.seed", "validation.seed", "training-v1.seed", "validation-v1.seed"} {
+	for _, name := range []string{"training.seed", "validation.seed", "training-v1.seed", "validation-v1.seed", "validation-v2.seed"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -152,6 +179,116 @@ func FuzzRecovery(f *testing.F) {
 		}
 		if rep, err := Verify(ctx, dir); err != nil || !rep.OK() {
 			t.Fatalf("Verify after Repair: %+v, %v", rep, err)
+		}
+	})
+}
+
+// FuzzValidationRecords applies a sequence of validation records, made
+// from the fuzzer's bytes, to a file state of format version 2 or 3 and
+// checks it against a model after each: scores records (last entry of an
+// iteration wins in version 3, an iteration stored twice is an error in
+// version 2), supersede and delete records (errors in version 2), and
+// arbitrary payloads, which must decode or fail, never panic.
+func FuzzValidationRecords(f *testing.F) {
+	f.Add(uint8(3), []byte{0, 2, 1, 5, 0, 1, 1, 1, 7, 2, 3, 0, 1, 5})
+	f.Add(uint8(2), []byte{0, 2, 1, 5, 0, 1, 5, 1, 2})
+	f.Add(uint8(3), []byte{3, 4, 2, 0, 0, 0, 0, 9})
+	f.Fuzz(func(t *testing.T, version uint8, ops []byte) {
+		meta := storetest.Metadata()
+		v := newValSnap(fileState{version: formatV2 + uint16(version%2)})
+		mp, err := encodeMetadata(meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.add(record.Record{Payload: mp}); err != nil {
+			t.Fatal(err)
+		}
+		type entry struct {
+			version    int
+			superseded bool
+		}
+		model := map[int]entry{}
+		next := func() int {
+			if len(ops) == 0 {
+				return 0
+			}
+			b := ops[0]
+			ops = ops[1:]
+			return int(b)
+		}
+		for len(ops) > 0 {
+			var payload []byte
+			var apply func() bool // changes the model; false: the record must fail
+			switch op := next() % 4; op {
+			case 0:
+				var entries []statstore.ValidationIterationScores
+				for range next() % 4 {
+					it, ver := next()%16, next()
+					entries = append(entries, storetest.IterationScores(meta, ver, it))
+				}
+				payload = encodeScores(meta.Shape(), entries)
+				apply = func() bool {
+					for _, e := range entries {
+						if _, ok := model[e.Iteration]; ok && v.version < formatV3 {
+							return false
+						}
+						model[e.Iteration] = entry{version: int(e.Scores[0][0][0] / 1e6)}
+					}
+					return true
+				}
+			case 1, 2:
+				kind, it := valRecordSupersede, next()-1
+				if op == 2 {
+					kind, it = valRecordDelete, it+1
+				}
+				payload = encodeMark(kind, it)
+				apply = func() bool {
+					if v.version < formatV3 {
+						return false
+					}
+					for k, e := range model {
+						switch {
+						case kind == valRecordDelete && k >= it:
+							delete(model, k)
+						case kind == valRecordSupersede && k > it:
+							e.superseded = true
+							model[k] = e
+						}
+					}
+					return true
+				}
+			default:
+				payload = make([]byte, next())
+				for i := range payload {
+					payload[i] = byte(next())
+				}
+			}
+			err := v.add(record.Record{Payload: payload})
+			if apply == nil {
+				if err != nil {
+					return // arbitrary bytes: an error is fine, and the state is then undefined
+				}
+				// Arbitrary bytes that decode: follow them in the model.
+				model = map[int]entry{}
+				for _, e := range v.entries {
+					model[e.Iteration] = entry{version: int(e.Scores[0][0][0] / 1e6), superseded: e.Superseded}
+				}
+			} else if ok := apply(); ok != (err == nil) {
+				t.Fatalf("version %d: record %x: error %v, want an error: %v", v.version, payload, err, !ok)
+			}
+			if err != nil {
+				return
+			}
+			if len(v.entries) != len(model) || len(v.pos) != len(model) {
+				t.Fatalf("%d entries, %d positions, want %d", len(v.entries), len(v.pos), len(model))
+			}
+			for i, e := range v.entries {
+				want, ok := model[e.Iteration]
+				if !ok || v.pos[e.Iteration] != i || e.Superseded != want.superseded || int(e.Scores[0][0][0]/1e6) != want.version {
+					t.Fatalf("entry %d: iteration %d (at %d), superseded %v, scores %v; want %+v (present: %v)",
+						i, e.Iteration, v.pos[e.Iteration], e.Superseded, e.Scores[0][0][0], want, ok)
+				}
+			}
 		}
 	})
 }
