@@ -119,16 +119,22 @@ func sizedTrainCall(name, dir string, next func(size int64) *statstore.TrainingS
 	}}
 }
 
-// cutValidationCalls store, append to and replace validation scores, then
-// append three records, one of them with a checkpoint validated late.
+// cutValidationCalls store, merge into (late, re-validated) and supersede
+// validation scores (a training replace), then make the three calls the
+// test cuts: a re-validation (a scores record replacing entries), a delete
+// after an iteration (a delete record) and an append of one entry.
 func cutValidationCalls() []cutCall {
 	return []cutCall{
+		trainCall("train", storetest.Training(storetest.Iters(0, 60, 1)...)),
 		valCall("first store", scores(0, 10)),
 		valCall("append", scores(0, 10, 20)),
-		valCall("replace", scores(0, 5)),
-		valCall("append", scores(0, 5, 10, 20, 30)),
-		valCall("append with a late checkpoint", scores(0, 3, 5, 10, 20, 30, 40)),
-		valCall("append one", scores(0, 3, 5, 10, 20, 30, 40, 50)),
+		valCall("late", scores(5)),
+		valCall("append", scores(0, 5, 10, 20, 30, 40)),
+		trainCall("resume: supersedes 30 and 40", storetest.Training(storetest.Iters(0, 25, 1)...)),
+		valCall("append with a late checkpoint", scores(3, 50)),
+		valCall("re-validate", storetest.ScoresVersion(storetest.Metadata(), 2, 10, 30)),
+		deleteValCall(40),
+		valCall("append one", scores(60)),
 	}
 }
 
@@ -199,7 +205,11 @@ func TestCutEveryOffset(t *testing.T) {
 				if err := c.do(ctx, m); err != nil {
 					t.Fatalf("model: %s: %v", c.name, err)
 				}
-				sizes = append(sizes, fileSize(t, path))
+				size := int64(0) // no file yet
+				if _, err := os.Stat(path); err == nil {
+					size = fileSize(t, path)
+				}
+				sizes = append(sizes, size)
 				states = append(states, modelState(t, m))
 			}
 			if kind.name == "training" {
@@ -338,8 +348,9 @@ func checkCut(t *testing.T, dir, path string, off int64, torn bool, want cutStat
 		}
 	} else {
 		meta := storetest.Metadata()
-		next.val = append(slices.Clone(want.val), storetest.IterationScores(meta, 0, 1000))
-		if err := w.StoreValidationIterationScores(ctx, "r", &statstore.ValidationScores{Metadata: meta, Scores: next.val}); err != nil {
+		add := storetest.IterationScores(meta, 0, 1000)
+		next.val = append(slices.Clone(want.val), add)
+		if err := w.StoreValidationIterationScores(ctx, "r", &statstore.ValidationScores{Metadata: meta, Scores: []statstore.ValidationIterationScores{add}}); err != nil {
 			t.Fatalf("cut at %d: validation append after the cut: %v", off, err)
 		}
 	}
