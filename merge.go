@@ -218,18 +218,18 @@ func MergeValidation(entries []ValidationIterationScores) []ValidationIterationS
 // than once or out of order (the last entry sent wins). Every store logs
 // its validation writes with it.
 func (p ValidationPlan) Log(ctx context.Context, logger *slog.Logger, run string) {
-	if len(p.Irregular) > 0 {
-		logger.WarnContext(ctx, "validation scores: iterations sent more than once or out of order; merged by iteration, the last entry sent wins",
-			"run", run, "iterations", p.Irregular)
-	}
-	if len(p.Result.Replaced) > 0 {
-		logger.WarnContext(ctx, "validation scores: re-validated iterations replace their stored scores",
-			"run", run, "iterations", p.Result.Replaced)
-	}
 	level := slog.LevelInfo
 	if !p.Result.Changed() {
 		level = slog.LevelDebug
 	}
 	logger.Log(ctx, level, "validation scores: merged", "run", run,
 		"inserted", len(p.Result.Inserted), "replaced", len(p.Result.Replaced), "unchanged", len(p.Result.Unchanged))
+	if len(p.Result.Replaced) > 0 {
+		logger.WarnContext(ctx, "validation scores: re-validated iterations replace their stored scores",
+			"run", run, "iterations", p.Result.Replaced)
+	}
+	if len(p.Irregular) > 0 {
+		logger.WarnContext(ctx, "validation scores: iterations sent more than once or out of order; merged by iteration, the last entry sent wins",
+			"run", run, "iterations", p.Irregular)
+	}
 }
