@@ -303,6 +303,41 @@ func TestDashboardSuperseded(t *testing.T) {
 		d.checkBestTableIncluding(resumedRun, false)
 	})
 
+	t.Run("mergeValidation", func(t *testing.T) {
+		d.t = t
+		// The page's merge of a validation event, on entries tagged by score.
+		var got map[string]string
+		eval(d, `import('./js/validation.js').then(m => {
+			const meta = { datasets: ['a'], parameters: [{ name: 'p' }], criteria: [{ name: 'dice' }] };
+			const e = (iteration, x, superseded = false) => ({ iteration, scores: [[[x]]], superseded });
+			const v = { ...meta, scores: [e(0, 1), e(1000, 2, true), e(2000, 3)] };
+			const show = (r) => r.scores.map(s => s.iteration + '=' + s.scores[0][0][0] + (s.superseded ? 's' : '')).join(' ');
+			const before = show(v);
+			const out = {
+				merge: show(m.mergeValidation(v, { action: 'merge', ...meta, scores: [e(3000, 5), e(1000, 4), e(500, 6)] })),
+				olderReplace: show(m.mergeValidation(v, { action: 'replace', ...meta, scores: [e(1000, 4), e(0, 7)] })),
+				olderAppend: show(m.mergeValidation(v, { action: 'append', ...meta, scores: [e(3000, 5)] })),
+				first: show(m.mergeValidation(null, { action: 'merge', ...meta, scores: [e(800, 8), e(400, 9)] })),
+				otherMetadata: show(m.mergeValidation(v, { action: 'merge', ...meta, datasets: ['b'], scores: [e(800, 8)] })),
+			};
+			out.unchanged = String(show(v) === before);
+			return out;
+		})`, &got, chromedp.EvalAwaitPromise)
+		want := map[string]string{
+			"merge":         "0=1 500=6 1000=4 2000=3 3000=5",
+			"olderReplace":  "0=7 1000=4",
+			"olderAppend":   "0=1 1000=2s 2000=3 3000=5",
+			"first":         "400=9 800=8",
+			"otherMetadata": "800=8",
+			"unchanged":     "true",
+		}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("mergeValidation %s: %q, want %q", k, got[k], w)
+			}
+		}
+	})
+
 	t.Run("training rewind marks checkpoints superseded", func(t *testing.T) {
 		d.t = t
 		stored, err := d.store.RetrieveTrainingStats(ctx, resumedRun)

@@ -133,17 +133,21 @@ export function renderRun(main, route, ctx) {
     for (const c of valCharts.splice(0)) c.destroy();
     const include = prefs.includeSuperseded;
     superseded.update(scores ? countSuperseded(scores) : 0, include);
-    const shown = scores && shownScores(scores, include);
-    if (!shown || shown.scores.length === 0) {
-      const what = scores && scores.scores.length ? 'Every validated checkpoint of this run is superseded: tick "include superseded" to see them.' : 'No validation scores stored for this run yet.';
-      valEl.replaceChildren(h('p', { class: 'empty' }, what));
+    if (!scores || scores.scores.length === 0) {
+      valEl.replaceChildren(h('p', { class: 'empty' }, 'No validation scores stored for this run yet.'));
       valEl.dataset.state = 'empty';
-      if (!scores || scores.scores.length === 0) criterionSelect.replaceChildren();
+      criterionSelect.replaceChildren();
       return;
     }
     const c = chosen();
+    criterionSelect.replaceChildren(...scores.criteria.map((k, i) => h('option', { value: k.name, selected: i === c }, criterionLabel(k))));
+    const shown = shownScores(scores, include);
+    if (shown.scores.length === 0) {
+      valEl.replaceChildren(h('p', { class: 'empty' }, 'Every validated checkpoint of this run is superseded: tick "Include superseded" to see them.'));
+      valEl.dataset.state = 'empty';
+      return;
+    }
     const crit = shown.criteria[c];
-    criterionSelect.replaceChildren(...shown.criteria.map((k, i) => h('option', { value: k.name, selected: i === c }, criterionLabel(k))));
     const xs = iterations(shown);
     // Superseded checkpoints (shown only when included) are hollow points off the lines.
     const hollow = [];
