@@ -28,10 +28,10 @@ type runDetails struct {
 	ValidatedIterations  []int          `json:"validated_iterations"`
 	// SupersededIterations are validated checkpoints whose weights a
 	// resumed training overwrote (left out of best reports and plots).
-	SupersededIterations []int `json:"superseded_iterations"`
-	Datasets             []string       `json:"datasets"`
-	Parameters           []string       `json:"parameters"`
-	Criteria             []string       `json:"criteria"`
+	SupersededIterations []int    `json:"superseded_iterations"`
+	Datasets             []string `json:"datasets"`
+	Parameters           []string `json:"parameters"`
+	Criteria             []string `json:"criteria"`
 }
 
 func newShowCmd(app *App) *cobra.Command {
