@@ -316,12 +316,24 @@ func supersededTests() []test {
 			e.merge("run", step(m, 0, 1000, 2000).then(v(1, 3000)...).reports(nil, []int{3000}, []int{1000, 2000}))
 			e.wantScores("run", m, slices.Concat(v(0, 1000, 2000), v(1, 3000)))
 		}},
-		{"Superseded/ValidatedAgainWithEqualScoresIsCurrent", func(e *env) {
+		{"Superseded/ResentListKeepsTheMark", func(e *env) {
+			// DaCapo sends its whole in-memory list, the old 3000
+			// included, at every checkpoint after the resume: the same
+			// scores are the same validation, still superseded.
 			e.storeTraining("run", Training(hist...))
 			e.storeScores("run", Scores(m, 1000, 2000, 3000))
-			e.storeTraining("run", resumed(hist, 2000, 2500))
-			e.merge("run", step(m, 0, 3000).reports(nil, []int{3000}, nil))
-			e.wantScores("run", m, v(0, 1000, 2000, 3000))
+			e.storeTraining("run", resumed(hist, 2000, 2600))
+			e.merge("run", step(m, 0, 1000, 2000, 3000).then(v(1, 2500)...).reports([]int{2500}, nil, []int{1000, 2000, 3000}))
+			e.wantScores("run", m, slices.Concat(v(0, 1000, 2000), v(1, 2500), superseded(v(0, 3000))))
+		}},
+		{"Superseded/StoredAsSent", func(e *env) {
+			// A copy of a store sends the marks it read (statstore.CopyRun):
+			// entries are stored with the mark they are sent with.
+			sent := &statstore.ValidationScores{Metadata: m, Scores: slices.Concat(v(0, 1000), superseded(v(0, 3000)))}
+			e.merge("run", validationStep{meta: m, entries: sent.Scores}.reports([]int{1000, 3000}, nil, nil))
+			e.wantScores("run", m, sent.Scores)
+			e.merge("run", validationStep{meta: m, entries: superseded(v(0, 5000))}.reports([]int{5000}, nil, nil))
+			e.wantScores("run", m, slices.Concat(sent.Scores, superseded(v(0, 5000))))
 		}},
 		{"Superseded/KeptByOtherMerges", func(e *env) {
 			e.storeTraining("run", Training(hist...))
