@@ -11,8 +11,8 @@ import (
 // ValidationMerge reports what a validation store call did, iteration by
 // iteration (each list sorted): Inserted iterations were not stored,
 // Replaced ones were stored with different scores (a re-validation: the
-// latest result wins) or were superseded and are current again, and
-// Unchanged ones were stored with bit-identical scores.
+// latest result wins), and Unchanged ones were stored with bit-identical
+// scores.
 type ValidationMerge struct {
 	Inserted  []int
 	Replaced  []int
@@ -64,8 +64,10 @@ type ValidationPlan struct {
 	Action WriteAction
 	// Metadata to store with the entries (the new scores' metadata).
 	Metadata Metadata
-	// Entries to write, sorted by iteration, one per iteration, none
-	// superseded: the inserted and replaced iterations of Result.
+	// Entries to write, sorted by iteration, one per iteration, each with
+	// the Superseded mark it was sent with (false from every trainer; a
+	// copy of a store sends the marks it read): the inserted and replaced
+	// iterations of Result.
 	Entries []ValidationIterationScores
 	// Result is what the call does, to report to the caller.
 	Result ValidationMerge
@@ -126,9 +128,12 @@ func SortValidationEntries(entries []ValidationIterationScores) (sorted []Valida
 // may pass only the entries of the iterations scores mentions; none when
 // nothing is stored). The new scores may be unsorted and hold an iteration
 // more than once: within the call the last entry wins. An iteration not
-// stored is inserted; a stored one is replaced when its scores differ or it
-// is superseded, and left unchanged otherwise; stored iterations the call
-// does not mention are kept. Scores that Validate rejects once sorted are an
+// stored is inserted; a stored one is replaced when its scores differ (a new
+// validation, current unless sent marked superseded), and left unchanged
+// otherwise, its Superseded mark included: bit-identical scores are the same
+// validation sent again (DaCapo sends its whole list at every checkpoint,
+// old entries included), not a validation of new weights. Stored iterations
+// the call does not mention are kept. Scores that Validate rejects once sorted are an
 // error, and so are scores whose metadata differ from the stored metadata
 // (ErrMetadataMismatch): nothing is written then. Every store implements
 // MergeValidationScores with it.
@@ -150,7 +155,7 @@ func PlanValidation(storedMeta Metadata, stored []ValidationIterationScores, sco
 	plan := ValidationPlan{Metadata: scores.Metadata, Irregular: irregular}
 	if len(stored) == 0 {
 		plan.Action = WriteReplace
-		plan.Entries = current(sorted)
+		plan.Entries = sorted
 		plan.Result.Inserted = iterationsOf(sorted)
 		return plan, nil
 	}
@@ -167,32 +172,18 @@ func PlanValidation(storedMeta Metadata, stored []ValidationIterationScores, sco
 		switch {
 		case !ok:
 			plan.Result.Inserted = append(plan.Result.Inserted, s.Iteration)
-		case old.Superseded || !old.SameScores(s):
+		case !old.SameScores(s):
 			plan.Result.Replaced = append(plan.Result.Replaced, s.Iteration)
 		default:
 			plan.Result.Unchanged = append(plan.Result.Unchanged, s.Iteration)
 			continue
 		}
-		s.Superseded = false
 		plan.Entries = append(plan.Entries, s)
 	}
 	if len(plan.Entries) > 0 {
 		plan.Action = WriteAppend
 	}
 	return plan, nil
-}
-
-// current returns entries with every Superseded mark cleared (a copy when
-// one is set): scores a caller stores are current.
-func current(entries []ValidationIterationScores) []ValidationIterationScores {
-	if !slices.ContainsFunc(entries, func(s ValidationIterationScores) bool { return s.Superseded }) {
-		return entries
-	}
-	out := slices.Clone(entries)
-	for i := range out {
-		out[i].Superseded = false
-	}
-	return out
 }
 
 func iterationsOf(entries []ValidationIterationScores) []int {
@@ -218,18 +209,18 @@ func MergeValidation(entries []ValidationIterationScores) []ValidationIterationS
 // than once or out of order (the last entry sent wins). Every store logs
 // its validation writes with it.
 func (p ValidationPlan) Log(ctx context.Context, logger *slog.Logger, run string) {
-	if len(p.Irregular) > 0 {
-		logger.WarnContext(ctx, "validation scores: iterations sent more than once or out of order; merged by iteration, the last entry sent wins",
-			"run", run, "iterations", p.Irregular)
-	}
-	if len(p.Result.Replaced) > 0 {
-		logger.WarnContext(ctx, "validation scores: re-validated iterations replace their stored scores",
-			"run", run, "iterations", p.Result.Replaced)
-	}
 	level := slog.LevelInfo
 	if !p.Result.Changed() {
 		level = slog.LevelDebug
 	}
 	logger.Log(ctx, level, "validation scores: merged", "run", run,
 		"inserted", len(p.Result.Inserted), "replaced", len(p.Result.Replaced), "unchanged", len(p.Result.Unchanged))
+	if len(p.Result.Replaced) > 0 {
+		logger.WarnContext(ctx, "validation scores: re-validated iterations replace their stored scores",
+			"run", run, "iterations", p.Result.Replaced)
+	}
+	if len(p.Irregular) > 0 {
+		logger.WarnContext(ctx, "validation scores: iterations sent more than once or out of order; merged by iteration, the last entry sent wins",
+			"run", run, "iterations", p.Irregular)
+	}
 }

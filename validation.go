@@ -235,11 +235,11 @@ func validatedUntil(scores []ValidationIterationScores) int {
 	return until
 }
 
-// Compare decides how v relates to the scores already stored: with no
+// Compare is DaCapo's ValidationScores.compare, kept for parity: with no
 // existing scores it returns (false, 0); when the existing ones reach further
-// than v (their validated-until is greater) it returns (true, 0): v replaces
-// them; otherwise (false, existing validated-until): v's entries from that
-// iteration on are new.
+// than v (their validated-until is greater) it returns (true, 0); otherwise
+// (false, existing validated-until). No store decides with it: stores merge
+// by iteration (PlanValidation), so that no validation is lost implicitly.
 func (v *ValidationScores) Compare(existing []ValidationIterationScores) (replace bool, storeFrom int) {
 	if len(existing) == 0 {
 		return false, 0

@@ -108,7 +108,7 @@ func TestStoreErrorStatuses(t *testing.T) {
 		{"out of order", "POST", "/api/v1/runs/r/training", `{"iteration_stats": [{"iteration": 5, "loss": 1, "time": 1}, {"iteration": 3, "loss": 1, "time": 1}]}`, 422, codeOutOfOrder},
 		{"negative iteration", "POST", "/api/v1/runs/r/training", `{"iteration_stats": [{"iteration": -1, "loss": 1, "time": 1}]}`, 400, codeInvalidArgument},
 		{"shape mismatch", "POST", "/api/v1/runs/r/validation", `{` + meta + `, "scores": [{"iteration": 0, "scores": [[[1, 2]]]}]}`, 422, codeShapeMismatch},
-		{"duplicate iteration", "POST", "/api/v1/runs/r/validation", `{` + meta + `, "scores": [{"iteration": 0, "scores": [[[1]]]}, {"iteration": 0, "scores": [[[1]]]}]}`, 422, codeDuplicateIteration},
+		{"negative validation iteration", "POST", "/api/v1/runs/r/validation", `{` + meta + `, "scores": [{"iteration": 0, "scores": [[[1]]]}, {"iteration": -4, "scores": [[[1]]]}]}`, 400, codeInvalidArgument},
 		{"unknown preset", "POST", "/api/v1/runs/r/validation", `{"datasets": ["a"], "parameters": [], "criteria": "nope", "scores": []}`, 400, codeInvalidArgument},
 		{"best of unknown run", "GET", "/api/v1/runs/nobody/best", "", 404, codeNotFound},
 		{"bad max_points", "GET", "/api/v1/runs/r/training?max_points=1", "", 400, codeInvalidArgument},

@@ -103,10 +103,10 @@ func TestEvents(t *testing.T) {
 		{"resume sends the replacement", func() error { return c.StoreTrainingStats(ctx, "r", mustTraining(t, 0, 1)) }, "training", "replace", []int{0, 1}},
 		{"validation", func() error {
 			return c.StoreValidationIterationScores(ctx, "r", validationScores(t, 0, 100))
-		}, "validation", "replace", []int{0, 100}},
+		}, "validation", "merge", []int{0, 100}},
 		{"validation append", func() error {
 			return c.StoreValidationIterationScores(ctx, "r", validationScores(t, 0, 100, 200))
-		}, "validation", "append", []int{200}},
+		}, "validation", "merge", []int{200}},
 		{"delete", func() error { return c.DeleteTrainingStats(ctx, "r") }, "delete", "", nil},
 	}
 	for _, st := range steps {

@@ -62,6 +62,11 @@ func TestLogsDecisions(t *testing.T) {
 			return s.StoreValidationIterationScores(ctx, "run", storetest.Scores(m, iters...))
 		}
 	}
+	revalidate := func(iters ...int) func(context.Context, *memstore.Store) error {
+		return func(ctx context.Context, s *memstore.Store) error {
+			return s.StoreValidationIterationScores(ctx, "run", storetest.ScoresVersion(m, 1, iters...))
+		}
+	}
 	tests := []struct {
 		name      string
 		setup     []func(context.Context, *memstore.Store) error
@@ -74,12 +79,14 @@ func TestLogsDecisions(t *testing.T) {
 		{"Training/Behind", []func(context.Context, *memstore.Store) error{training(0, 1, 2)}, training(0), slog.LevelWarn, "overwriting"},
 		{"Training/Equal", []func(context.Context, *memstore.Store) error{training(0, 1, 2)}, training(2), slog.LevelWarn, "overwriting"},
 		{"Training/Empty", []func(context.Context, *memstore.Store) error{training(0, 1, 2)}, training(), 0, ""},
-		{"Validation/First", nil, scores(0, 10), slog.LevelInfo, "stored"},
-		{"Validation/Append", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(20), slog.LevelInfo, "appended"},
-		{"Validation/Late", []func(context.Context, *memstore.Store) error{scores(0, 20)}, scores(10, 20), slog.LevelInfo, "appended"},
-		{"Validation/Replace", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(5), slog.LevelWarn, "overwriting"},
+		{"Training/ResumeSupersedes", []func(context.Context, *memstore.Store) error{training(0, 1, 2, 3), scores(3)}, training(0, 1), slog.LevelWarn, "superseded"},
+		{"Validation/First", nil, scores(0, 10), slog.LevelInfo, "merged"},
+		{"Validation/Append", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(20), slog.LevelInfo, "merged"},
+		{"Validation/Late", []func(context.Context, *memstore.Store) error{scores(0, 20)}, scores(10, 20), slog.LevelInfo, "merged"},
+		{"Validation/Revalidated", []func(context.Context, *memstore.Store) error{scores(0, 10)}, revalidate(10), slog.LevelWarn, "re-validated"},
+		{"Validation/Repeated", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(10, 10), slog.LevelWarn, "more than once"},
 		{"Validation/NothingNew", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(10), 0, ""},
-		{"Validation/Rejected", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(20, 20), 0, ""},
+		{"Validation/Rejected", []func(context.Context, *memstore.Store) error{scores(0, 10)}, scores(20, -1), 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

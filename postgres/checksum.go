@@ -14,8 +14,21 @@ import (
 // counters_crc32c is the CRC-32C (Castagnoli) of
 //
 //	len(name) as 8 bytes big-endian, name,
-//	training_count, trained_until, validation_count, validated_until
+//	training_count, trained_until, validation_count, validated_until,
+//	superseded_count only when it is not 0
 //	(each 8 bytes big-endian, two's complement)
+//
+// superseded_count (migration 0003) counts the run's validation rows marked
+// superseded. It enters the checksum only when it is not zero, so the
+// checksums written before it existed (all with no marks) stay valid; a
+// damaged count is caught like any other counter. The marks themselves
+// (statstore_validation.superseded) are not checksummed row by row, as no
+// validation row is (a score's float8 bits are PostgreSQL's to protect, see
+// doc.go): whole validation reads count the marks they read and compare
+// the count with superseded_count, and a write compares the marks of the
+// rows it reads, so a flipped mark is an error rather than a checkpoint
+// silently back in (or out of) the best report. Two flips that cancel out
+// (one mark set, another cleared) are not detected.
 //
 // and validation_metadata_crc32c the CRC-32C of the metadata document's
 // exact bytes (json keeps the text as written). Both are NULL in rows
@@ -33,6 +46,9 @@ func countersCRC(run string, r runRow) int64 {
 	b = append(b, run...)
 	for _, v := range []int64{r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil} {
 		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	}
+	if r.SupersededCount != 0 {
+		b = binary.BigEndian.AppendUint64(b, uint64(r.SupersededCount))
 	}
 	return crc32c(b)
 }
@@ -52,9 +68,9 @@ func metadataCRC(doc []byte) *int64 {
 func verifyRow(run string, r runRow) error {
 	if r.CountersCRC != nil {
 		if got := countersCRC(run, r); got != *r.CountersCRC {
-			return corruptRun(run, fmt.Sprintf("counters (training_count %d, trained_until %d, validation_count %d, validated_until %d) "+
-				"do not match their checksum: CRC-32C %08x, stored %08x",
-				r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, got, *r.CountersCRC), nil)
+			return corruptRun(run, fmt.Sprintf("counters (training_count %d, trained_until %d, validation_count %d, validated_until %d, "+
+				"superseded_count %d) do not match their checksum: CRC-32C %08x, stored %08x",
+				r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, r.SupersededCount, got, *r.CountersCRC), nil)
 		}
 	}
 	return nil
@@ -102,7 +118,25 @@ func checkLegacyCounters(ctx context.Context, tx pgx.Tx, run string, r runRow) e
 			return err
 		}
 	}
-	return nil
+	var marked int64
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM statstore_validation WHERE run_id = $1 AND superseded", r.ID).Scan(&marked); err != nil {
+		return fmt.Errorf("check the superseded marks: %w", err)
+	}
+	return checkSuperseded(run, r.SupersededCount, marked, true)
+}
+
+// checkSuperseded compares superseded_count with the number of marked
+// validation rows a read found: all of them when whole is true, otherwise
+// not more.
+func checkSuperseded(run string, want, found int64, whole bool) error {
+	if found == want || !whole && found < want {
+		return nil
+	}
+	what := "table statstore_validation holds"
+	if !whole {
+		what = "the rows read of table statstore_validation hold"
+	}
+	return corruptRun(run, fmt.Sprintf("superseded_count is %d, but %s %d entries marked superseded", want, what, found), nil)
 }
 
 // checkCounters compares a part's counters with what a read of its table

@@ -16,18 +16,21 @@ type runRow struct {
 	TrainedUntil    int64
 	ValidationCount int64
 	ValidatedUntil  int64
+	// SupersededCount is the number of the run's validation rows marked
+	// superseded (migration 0003).
+	SupersededCount int64
 	Metadata        []byte // nil without validation scores
 	// The row's checksums (see checksum.go); nil in rows written before
 	// they existed.
 	CountersCRC, MetadataCRC *int64
 }
 
-const runColumns = "id, training_count, trained_until, validation_count, validated_until, validation_metadata, " +
+const runColumns = "id, training_count, trained_until, validation_count, validated_until, superseded_count, validation_metadata, " +
 	"counters_crc32c, validation_metadata_crc32c"
 
 func scanRun(row pgx.Row) (runRow, error) {
 	var r runRow
-	err := row.Scan(&r.ID, &r.TrainingCount, &r.TrainedUntil, &r.ValidationCount, &r.ValidatedUntil, &r.Metadata,
+	err := row.Scan(&r.ID, &r.TrainingCount, &r.TrainedUntil, &r.ValidationCount, &r.ValidatedUntil, &r.SupersededCount, &r.Metadata,
 		&r.CountersCRC, &r.MetadataCRC)
 	return r, err
 }
@@ -82,6 +85,20 @@ func readRun(ctx context.Context, q pgx.Tx, run string) (r runRow, ok bool, err 
 		return r, false, err
 	}
 	return r, true, nil
+}
+
+// updateRun writes r's counters, metadata document and their checksums
+// to the run's row.
+func updateRun(ctx context.Context, tx pgx.Tx, run string, r runRow) error {
+	_, err := tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3,
+		validation_count = $4, validated_until = $5, superseded_count = $6, counters_crc32c = $7,
+		validation_metadata = $8, validation_metadata_crc32c = $9 WHERE id = $1`,
+		r.ID, r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, r.SupersededCount, countersCRC(run, r),
+		metadataText(r.Metadata), r.MetadataCRC)
+	if err != nil {
+		return fmt.Errorf("update the run's counters: %w", err)
+	}
+	return nil
 }
 
 // dropIfEmpty deletes the run's row when it holds nothing any more.
@@ -140,11 +157,7 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 			return err
 		}
 		reset(&r)
-		if _, err := tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3,
-			validation_count = $4, validated_until = $5, counters_crc32c = $6,
-			validation_metadata = $7, validation_metadata_crc32c = $8 WHERE id = $1`,
-			r.ID, r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, countersCRC(run, r),
-			metadataText(r.Metadata), r.MetadataCRC); err != nil {
+		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err
 		}
 		return dropIfEmpty(ctx, tx, r.ID)
@@ -164,15 +177,15 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		out = out[:0]
 		// Every row is read and checked: a damaged counter must not hide a
 		// run by reading as zero.
-		rows, err := c.Query(ctx, `SELECT name, training_count, trained_until, validation_count, validated_until, counters_crc32c
-			FROM statstore_runs ORDER BY name COLLATE "C"`)
+		rows, err := c.Query(ctx, `SELECT name, training_count, trained_until, validation_count, validated_until,
+			superseded_count, counters_crc32c FROM statstore_runs ORDER BY name COLLATE "C"`)
 		if err != nil {
 			return err
 		}
 		var name string
 		var r runRow
 		_, err = pgx.ForEachRow(rows, []any{&name, &r.TrainingCount, &r.TrainedUntil,
-			&r.ValidationCount, &r.ValidatedUntil, &r.CountersCRC}, func() error {
+			&r.ValidationCount, &r.ValidatedUntil, &r.SupersededCount, &r.CountersCRC}, func() error {
 			if err := verifyRow(name, r); err != nil {
 				return err
 			}

@@ -129,12 +129,17 @@ func TestLogsDecisions(t *testing.T) {
 		{"first training", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0, 1, 2)) }, "INFO extending training stats"},
 		{"training append", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0, 1, 2, 3)) }, "INFO extending training stats"},
 		{"training overwrite", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0, 1)) }, "WARN overwriting training stats"},
-		{"validation append", func() error {
+		{"validation merge", func() error {
 			return s.StoreValidationIterationScores(ctx, "r", storetest.Scores(meta, 10))
-		}, "INFO extending validation scores"},
-		{"validation overwrite", func() error {
+		}, "INFO validation scores: merged"},
+		{"late validation", func() error {
 			return s.StoreValidationIterationScores(ctx, "r", storetest.Scores(meta, 5))
-		}, "WARN overwriting validation scores"},
+		}, "INFO validation scores: merged"},
+		{"re-validation", func() error {
+			return s.StoreValidationIterationScores(ctx, "r", storetest.ScoresVersion(meta, 1, 5))
+		}, "WARN validation scores: re-validated iterations replace their stored scores"},
+		{"training rewind", func() error { return s.StoreTrainingStats(ctx, "r", storetest.Training(0)) }, "WARN validation scores: training was resumed"},
+		{"delete after", func() error { return s.DeleteValidationAfter(ctx, "r", 10) }, "INFO validation scores: deleted from an iteration on"},
 		{"delete", func() error { return s.DeleteRun(ctx, "r") }, "INFO deleted run"},
 	}
 	for _, st := range steps {

@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -34,6 +36,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	}
 	var plan statstore.TrainingPlan
 	var storedUntil int64
+	rewind, marked := statstore.NoRewind, []int(nil)
 	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		r, err := lockRunForWrite(ctx, tx, run)
 		if err != nil {
@@ -43,30 +46,141 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		if plan, err = statstore.PlanTraining(int(r.TrainedUntil), stats); err != nil {
 			return err
 		}
-		count := r.TrainingCount
 		switch plan.Action {
 		case statstore.WriteNothing:
 			return nil
 		case statstore.WriteReplace:
-			if _, err := tx.Exec(ctx, "DELETE FROM statstore_training WHERE run_id = $1", r.ID); err != nil {
-				return fmt.Errorf("delete the old history: %w", err)
+			if rewind, marked, err = replaceTraining(ctx, tx, run, &r, plan.Entries); err != nil {
+				return err
 			}
-			count = 0
+		default:
+			if err := copyTraining(ctx, tx, r.ID, plan.Entries); err != nil {
+				return err
+			}
+			r.TrainingCount += int64(len(plan.Entries))
 		}
-		if err := copyTraining(ctx, tx, r.ID, plan.Entries); err != nil {
-			return err
-		}
-		r.TrainingCount = count + int64(len(plan.Entries))
 		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
-		_, err = tx.Exec(ctx, "UPDATE statstore_runs SET training_count = $2, trained_until = $3, counters_crc32c = $4 WHERE id = $1",
-			r.ID, r.TrainingCount, r.TrainedUntil, countersCRC(run, r))
+		_, err = tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
+			counters_crc32c = $5 WHERE id = $1`,
+			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, r))
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	s.logTrainingPlan(run, storedUntil, plan)
+	statstore.LogSuperseded(ctx, s.log, run, rewind, marked)
 	return nil
+}
+
+// rewindChunk is how many stored entries replaceTraining reads per query
+// while it looks for the rewind point.
+const rewindChunk = 10_000
+
+// replaceTraining replaces the run's training history with entries (sorted,
+// checked) and marks the validations of the checkpoints after the rewind
+// point superseded; it returns the rewind point (statstore.NoRewind when
+// the histories are identical) and the iterations it marked, and updates
+// r's counters but not its row.
+//
+// The stored history is read in iteration order, rewindChunk entries per
+// query, only until it departs from entries: a training resumed from
+// checkpoint k reads the k entries before it. Those entries are identical
+// in both histories and stay as they are; the stored entries from the
+// rewind point on are deleted and the new ones from there are sent with
+// COPY. So a replace costs a read of the kept prefix and a write of the
+// new tail, instead of a delete of the whole stored history and a write of
+// the whole new one.
+func replaceTraining(ctx context.Context, tx pgx.Tx, run string, r *runRow, entries []statstore.TrainingIterationStats) (rewind int, marked []int, err error) {
+	if _, err := tx.Exec(ctx, indexOrder); err != nil {
+		return 0, nil, err
+	}
+	rewind, kept, err := findRewind(ctx, tx, run, *r, entries)
+	if err != nil || rewind == statstore.NoRewind {
+		return rewind, nil, err
+	}
+	tag, err := tx.Exec(ctx, "DELETE FROM statstore_training WHERE run_id = $1 AND iteration >= $2", r.ID, int64(rewind))
+	if err != nil {
+		return 0, nil, fmt.Errorf("delete the old history from iteration %d on: %w", rewind, err)
+	}
+	if left := r.TrainingCount - tag.RowsAffected(); left != int64(kept) {
+		return 0, nil, corruptRun(run, fmt.Sprintf("training_count is %d, but table statstore_training holds %d entries before iteration %d and %d from it on",
+			r.TrainingCount, kept, rewind, tag.RowsAffected()), nil)
+	}
+	if err := copyTraining(ctx, tx, r.ID, entries[kept:]); err != nil {
+		return 0, nil, err
+	}
+	r.TrainingCount = int64(len(entries))
+
+	rows, err := tx.Query(ctx, `UPDATE statstore_validation SET superseded = true
+		WHERE run_id = $1 AND iteration > $2 AND NOT superseded RETURNING iteration`, r.ID, int64(rewind))
+	if err != nil {
+		return 0, nil, fmt.Errorf("mark the validations after iteration %d superseded: %w", rewind, err)
+	}
+	marked, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (int, error) {
+		var it int64
+		err := row.Scan(&it)
+		return int(it), err
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("mark the validations after iteration %d superseded: %w", rewind, err)
+	}
+	slices.Sort(marked)
+	r.SupersededCount += int64(len(marked))
+	if r.SupersededCount > r.ValidationCount || len(marked) > 0 && int64(marked[len(marked)-1]) >= r.ValidatedUntil {
+		return 0, nil, corruptRun(run, fmt.Sprintf("validation_count is %d, superseded_count %d and validated_until %d, "+
+			"but a training rewind at iteration %d marks %d more entries superseded, the last at iteration %d",
+			r.ValidationCount, r.SupersededCount-int64(len(marked)), r.ValidatedUntil, rewind, len(marked), marked[len(marked)-1]), nil)
+	}
+	return rewind, marked, nil
+}
+
+// findRewind compares the run's stored training history with entries
+// (sorted) from the start, reading rewindChunk stored entries per query
+// and stopping where they depart: it returns statstore.RewindPoint of the
+// two histories and how many entries precede it (identical in both). The
+// entries read are checked against the run's counters (all of them, when
+// the read reaches the end of the history).
+func findRewind(ctx context.Context, tx pgx.Tx, run string, r runRow, entries []statstore.TrainingIterationStats) (rewind, kept int, err error) {
+	off, from := 0, int64(0)
+	for {
+		stored, err := queryTraining(ctx, tx, run, `SELECT iteration, loss, time FROM statstore_training
+			WHERE run_id = $1 AND iteration >= $2 ORDER BY iteration LIMIT $3`, r.ID, from, rewindChunk)
+		if err != nil {
+			return 0, 0, fmt.Errorf("read the stored history: %w", err)
+		}
+		n := len(stored)
+		if n > 0 {
+			// Only as many entries as the read found, not the whole history.
+			if err := checkCounters(run, "statstore_training", r.TrainingCount, r.TrainedUntil,
+				int64(off+n), int64(stored[n-1].Iteration)+1, false); err != nil {
+				return 0, 0, err
+			}
+		}
+		// The histories are identical before off: where this part of the
+		// stored one departs from the same part of entries is where the
+		// whole ones do.
+		if rp := statstore.RewindPoint(stored, entries[off:min(len(entries), off+n)]); rp != statstore.NoRewind {
+			i, _ := slices.BinarySearchFunc(entries, rp, func(e statstore.TrainingIterationStats, it int) int { return cmp.Compare(e.Iteration, it) })
+			return rp, i, nil
+		}
+		off += n
+		if n < rewindChunk {
+			// The whole stored history is read.
+			until := int64(0)
+			if off > 0 {
+				until = int64(entries[off-1].Iteration) + 1
+			}
+			if err := checkCounters(run, "statstore_training", r.TrainingCount, r.TrainedUntil, int64(off), until, true); err != nil {
+				return 0, 0, err
+			}
+			if off < len(entries) {
+				return entries[off].Iteration, off, nil
+			}
+			return statstore.NoRewind, off, nil
+		}
+		from = int64(stored[n-1].Iteration) + 1
+	}
 }
 
 func (s *Store) logTrainingPlan(run string, storedUntil int64, plan statstore.TrainingPlan) {

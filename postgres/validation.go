@@ -12,108 +12,141 @@ import (
 
 var validationColumns = []string{"run_id", "iteration", "scores"}
 
-// StoreValidationIterationScores extends or overwrites the run's validation
-// scores as statstore.PlanValidation decides, in one transaction holding
-// the run's lock. The metadata are stored with the run; appending scores
-// whose metadata differ fails with statstore.ErrMetadataMismatch and writes
-// nothing.
+// StoreValidationIterationScores merges scores into the run's validation
+// scores (MergeValidationScores without its report).
 func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
 	_, err := s.MergeValidationScores(ctx, run, scores)
 	return err
 }
 
-// DeleteValidationAfter removes the run's validation entries with iteration >= iteration.
-func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
-	return fmt.Errorf("postgres: delete validation scores after %d: %w", iteration, errors.ErrUnsupported) // TODO(issue 11)
-}
-
-// MergeValidationScores merges scores into the run's validation scores and
-// reports what it did.
+// MergeValidationScores merges scores into the run's validation scores by
+// iteration, as statstore.PlanValidation decides, and reports what it did.
+// It is one transaction holding the run's lock: it reads the stored entries
+// of the iterations the call mentions (not the whole history), inserts the
+// new iterations with COPY and updates the replaced ones (clearing their
+// superseded marks). The metadata are stored with the run; scores whose
+// metadata differ fail with statstore.ErrMetadataMismatch and write
+// nothing.
 func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
-	var result statstore.ValidationMerge
-	err := s.storeValidation(ctx, run, scores, &result)
-	return result, err
-}
-
-func (s *Store) storeValidation(ctx context.Context, run string, scores *statstore.ValidationScores, result *statstore.ValidationMerge) error {
 	what := fmt.Sprintf("store validation scores of run %q", run)
 	if err := checkRun(what, run); err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
 	}
-	// Check the input before touching the database; empty scores change nothing.
-	if plan, err := statstore.PlanValidation(statstore.Metadata{}, nil, scores); err != nil {
-		return fmt.Errorf("postgres: %s: %w", what, err)
-	} else if plan.Action == statstore.WriteNothing {
-		return nil
+	// Check the input before touching the database; empty scores change
+	// nothing. As if nothing were stored, the plan inserts every iteration
+	// the call mentions: those are the stored entries to read.
+	mentioned, err := statstore.PlanValidation(statstore.Metadata{}, nil, scores)
+	if err != nil {
+		return statstore.ValidationMerge{}, fmt.Errorf("postgres: %s: %w", what, err)
+	} else if mentioned.Action == statstore.WriteNothing {
+		return statstore.ValidationMerge{}, nil
 	}
 	metaDoc, err := encodeMetadata(scores.Metadata)
 	if err != nil {
-		return fmt.Errorf("postgres: %s: metadata: %w", what, err)
+		return statstore.ValidationMerge{}, fmt.Errorf("postgres: %s: metadata: %w", what, err)
 	}
 	var plan statstore.ValidationPlan
-	var storedUntil int64
 	err = s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		r, err := lockRunForWrite(ctx, tx, run)
 		if err != nil {
 			return err
 		}
-		storedUntil = r.ValidatedUntil
-		stored, err := storedMetadata(run, r)
+		storedMeta, err := storedMetadata(run, r)
 		if err != nil {
 			return err
 		}
-		iterations, err := storedIterations(ctx, tx, run, r, stored.Shape())
+		stored, err := storedEntries(ctx, tx, run, r, storedMeta.Shape(), mentioned.Result.Inserted)
 		if err != nil {
 			return err
 		}
-		// TODO(issue 11): pass the stored entries (scores and superseded marks).
-		entries := make([]statstore.ValidationIterationScores, len(iterations))
-		for i, it := range iterations {
-			entries[i].Iteration = it
-		}
-		if plan, err = statstore.PlanValidation(stored, entries, scores); err != nil {
+		if plan, err = statstore.PlanValidation(storedMeta, stored, scores); err != nil {
 			return err
 		}
-		count, until := r.ValidationCount, r.ValidatedUntil
 		switch plan.Action {
 		case statstore.WriteNothing:
 			return nil
 		case statstore.WriteReplace:
-			if _, err := tx.Exec(ctx, "DELETE FROM statstore_validation WHERE run_id = $1", r.ID); err != nil {
+			// Nothing is stored (storedEntries read the last entry of a
+			// run that has some, so the plan would merge).
+			tag, err := tx.Exec(ctx, "DELETE FROM statstore_validation WHERE run_id = $1", r.ID)
+			if err != nil {
 				return fmt.Errorf("delete the old scores: %w", err)
 			}
-			count, until = 0, 0
+			if n := tag.RowsAffected(); n != 0 {
+				return corruptRun(run, fmt.Sprintf("validation_count is 0, but table statstore_validation holds %d validation entries", n), nil)
+			}
+			r.ValidationCount, r.ValidatedUntil, r.SupersededCount = 0, 0, 0
 		}
-		if err := copyValidation(ctx, tx, r.ID, plan.Entries); err != nil {
+		if err := writeMerge(ctx, tx, run, &r, plan, stored); err != nil {
 			return err
 		}
-		count += int64(len(plan.Entries))
-		for _, e := range plan.Entries {
-			until = max(until, int64(e.Iteration)+1)
-		}
-		r.ValidationCount, r.ValidatedUntil = count, until
-		_, err = tx.Exec(ctx, `UPDATE statstore_runs
-			SET validation_count = $2, validated_until = $3, validation_metadata = $4,
-				counters_crc32c = $5, validation_metadata_crc32c = $6 WHERE id = $1`,
-			r.ID, count, until, string(metaDoc), countersCRC(run, r), metadataCRC(metaDoc))
-		return err
+		r.Metadata, r.MetadataCRC = metaDoc, metadataCRC(metaDoc)
+		return updateRun(ctx, tx, run, r)
 	})
 	if err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
 	}
-	*result = plan.Result
-	s.logValidationPlan(run, storedUntil, plan)
-	return nil
+	plan.Log(ctx, s.log, run)
+	return plan.Result, nil
 }
 
-func (s *Store) logValidationPlan(run string, storedUntil int64, plan statstore.ValidationPlan) {
-	switch {
-	case plan.Action == statstore.WriteNothing:
-		s.log.Info("validation scores already stored, nothing to add", "run", run, "stored_until", storedUntil)
-	default:
-		s.log.Info("extending validation scores", "run", run, "stored_until", storedUntil,
-			"entries", len(plan.Entries))
+// writeMerge writes plan's entries into the run's validation rows and
+// updates r's counters: the inserted iterations are sent with COPY (no
+// row of theirs exists: the plan read them under the run's lock, and a row
+// that exists anyway makes the insert fail, nothing written), the replaced
+// ones are updated in one statement (scores, and the superseded mark
+// cleared) that must find each of them.
+func writeMerge(ctx context.Context, tx pgx.Tx, run string, r *runRow, plan statstore.ValidationPlan, stored []statstore.ValidationIterationScores) error {
+	inserted := make([]statstore.ValidationIterationScores, 0, len(plan.Result.Inserted))
+	var replaced []statstore.ValidationIterationScores
+	isNew := make(map[int]bool, len(plan.Result.Inserted))
+	for _, it := range plan.Result.Inserted {
+		isNew[it] = true
 	}
+	for _, e := range plan.Entries {
+		if isNew[e.Iteration] {
+			inserted = append(inserted, e)
+		} else {
+			replaced = append(replaced, e)
+		}
+	}
+	if len(inserted) > 0 {
+		if err := copyValidation(ctx, tx, r.ID, inserted); err != nil {
+			return err
+		}
+		r.ValidationCount += int64(len(inserted))
+		r.ValidatedUntil = max(r.ValidatedUntil, int64(inserted[len(inserted)-1].Iteration)+1)
+	}
+	if len(replaced) == 0 {
+		return nil
+	}
+	its := make([]int64, len(replaced))
+	flat := make([]float64, 0, len(replaced)*len(flatten(replaced[0].Scores)))
+	for i, e := range replaced {
+		its[i] = int64(e.Iteration)
+		flat = append(flat, flatten(e.Scores)...)
+	}
+	per := len(flat) / len(replaced)
+	tag, err := tx.Exec(ctx, `UPDATE statstore_validation v
+		SET scores = ($3::float8[])[(u.ord - 1) * $4 + 1 : u.ord * $4], superseded = false
+		FROM unnest($2::bigint[]) WITH ORDINALITY AS u(it, ord)
+		WHERE v.run_id = $1 AND v.iteration = u.it`, r.ID, its, flat, per)
+	if err != nil {
+		return fmt.Errorf("replace %d validation entries: %w", len(replaced), err)
+	}
+	if n := tag.RowsAffected(); n != int64(len(replaced)) {
+		return fmt.Errorf("replace %d validation entries: the server updated %d", len(replaced), n)
+	}
+	wasMarked := make(map[int]bool)
+	for _, e := range stored {
+		wasMarked[e.Iteration] = e.Superseded
+	}
+	for _, it := range plan.Result.Replaced {
+		if wasMarked[it] {
+			r.SupersededCount--
+		}
+	}
+	return nil
 }
 
 // storedMetadata checks the run's stored metadata document against its
@@ -139,37 +172,61 @@ func corruptRun(run, reason string, err error) error {
 	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_runs, run %q", run), Offset: -1, Reason: reason, Err: err}
 }
 
-// storedIterations returns the run's stored validation iterations, checked
-// against its counters (validation_count of them, the largest at
-// validated_until-1), and checks that each stored scores array reads back
-// with the stored metadata's shape: a write is not acknowledged on top of
-// scores that no reader can read.
-func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow, shape [3]int) ([]int, error) {
-	rows, err := tx.Query(ctx, `SELECT iteration, cardinality(scores), coalesce(array_ndims(scores), 1),
-		CASE WHEN array_ndims(scores) > 1 THEN false ELSE array_position(scores, NULL) IS NOT NULL END
-		FROM statstore_validation WHERE run_id = $1`, r.ID)
+// checkValidationCounters checks the run's validation counters against its
+// rows (their number, the last iteration, how many are marked superseded)
+// before a write builds on them. It counts the rows without reading their
+// scores arrays.
+func checkValidationCounters(ctx context.Context, tx pgx.Tx, run string, r runRow) error {
+	var n, until, marked int64
+	err := tx.QueryRow(ctx, `SELECT count(*), coalesce(max(iteration) + 1, 0), count(*) FILTER (WHERE superseded)
+		FROM statstore_validation WHERE run_id = $1`, r.ID).Scan(&n, &until, &marked)
 	if err != nil {
+		return fmt.Errorf("count the stored validation entries: %w", err)
+	}
+	if err := checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, n, until, true); err != nil {
+		return err
+	}
+	return checkSuperseded(run, r.SupersededCount, marked, true)
+}
+
+// storedEntries returns the run's stored validation entries of iterations
+// (sorted), and its last one (at validated_until-1) when it has any: the
+// stored entries a merge of iterations needs. The last one stands for the
+// rest of the history: with it, statstore.PlanValidation sees that
+// something is stored (it checks the metadata and merges instead of
+// storing the first scores). The counters are checked against the rows
+// first (checkValidationCounters), and each scores array read must read
+// back with the stored metadata's shape: a write is not acknowledged on
+// top of scores that no reader can read. The scores of the entries the
+// call does not mention are not read.
+func storedEntries(ctx context.Context, tx pgx.Tx, run string, r runRow, shape [3]int, iterations []int) ([]statstore.ValidationIterationScores, error) {
+	if err := checkValidationCounters(ctx, tx, run, r); err != nil {
 		return nil, err
 	}
-	var out []int
-	var it, until, n, ndims int64
-	var hasNull bool
-	_, err = pgx.ForEachRow(rows, []any{&it, &n, &ndims, &hasNull}, func() error {
-		var err error
-		switch {
-		case ndims != 1:
-			err = fmt.Errorf("scores array of %d dimensions, want 1", ndims)
-		case hasNull:
-			err = fmt.Errorf("a score is NULL")
-		case n != int64(shape[0]*shape[1]*shape[2]):
-			err = fmt.Errorf("%d scores, want %d×%d×%d = %d (datasets × parameters × criteria)",
-				n, shape[0], shape[1], shape[2], shape[0]*shape[1]*shape[2])
-		}
+	its := make([]int64, len(iterations))
+	for i, it := range iterations {
+		its[i] = int64(it)
+	}
+	rows, err := tx.Query(ctx, `SELECT iteration, scores, superseded FROM statstore_validation
+		WHERE run_id = $1 AND (iteration = ANY($2) OR iteration = $3) ORDER BY iteration`, r.ID, its, r.ValidatedUntil-1)
+	if err != nil {
+		return nil, fmt.Errorf("read stored validation entries: %w", err)
+	}
+	var out []statstore.ValidationIterationScores
+	var it int64
+	var arr pgtype.Array[pgtype.Float8]
+	var marked bool
+	var nMarked int64
+	_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked}, func() error {
+		scores, err := scoresArray(arr, shape)
 		if err != nil {
 			return corruptScores(run, it, err)
 		}
-		out = append(out, int(it))
-		until = max(until, it+1)
+		out = append(out, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores, Superseded: marked})
+		if marked {
+			nMarked++
+		}
+		arr = pgtype.Array[pgtype.Float8]{}
 		return nil
 	})
 	if err != nil {
@@ -177,9 +234,20 @@ func storedIterations(ctx context.Context, tx pgx.Tx, run string, r runRow, shap
 		if errors.As(err, &ce) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("read stored validation iterations: %w", err)
+		return nil, fmt.Errorf("read stored validation entries: %w", err)
 	}
-	if err := checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, int64(len(out)), until, true); err != nil {
+	n, until := int64(len(out)), int64(0)
+	if n > 0 {
+		until = int64(out[n-1].Iteration) + 1
+	}
+	if err := checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, n, until, false); err != nil {
+		return nil, err
+	}
+	if r.ValidationCount > 0 && until != r.ValidatedUntil {
+		return nil, corruptRun(run, fmt.Sprintf("validation_count is %d and validated_until %d, but table statstore_validation holds no entry of iteration %d",
+			r.ValidationCount, r.ValidatedUntil, r.ValidatedUntil-1), nil)
+	}
+	if err := checkSuperseded(run, r.SupersededCount, nMarked, false); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -258,18 +326,19 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 		if out.Metadata, err = storedMetadata(run, r); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT iteration, scores FROM statstore_validation WHERE run_id = $1 ORDER BY iteration", r.ID)
+		rows, err := tx.Query(ctx, "SELECT iteration, scores, superseded FROM statstore_validation WHERE run_id = $1 ORDER BY iteration", r.ID)
 		if err != nil {
 			return err
 		}
 		var it int64
 		var arr pgtype.Array[pgtype.Float8]
-		_, err = pgx.ForEachRow(rows, []any{&it, &arr}, func() error {
+		var marked bool
+		_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked}, func() error {
 			scores, err := scoresArray(arr, out.Shape())
 			if err != nil {
 				return corruptScores(run, it, err)
 			}
-			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores})
+			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores, Superseded: marked})
 			arr = pgtype.Array[pgtype.Float8]{}
 			return nil
 		})
@@ -280,7 +349,10 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 		if n > 0 {
 			until = int64(out.Scores[n-1].Iteration) + 1
 		}
-		return checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, n, until, true)
+		if err := checkCounters(run, "statstore_validation", r.ValidationCount, r.ValidatedUntil, n, until, true); err != nil {
+			return err
+		}
+		return checkSuperseded(run, r.SupersededCount, int64(statstore.CountSuperseded(out.Scores)), true)
 	})
 	if err != nil {
 		return nil, err
@@ -302,6 +374,74 @@ func (s *Store) RetrieveValidationIterationScores(ctx context.Context, run strin
 // (nothing happens for an unknown run).
 func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
 	return s.deletePart(ctx, run, "validation", func(r *runRow) {
-		r.ValidationCount, r.ValidatedUntil, r.Metadata, r.MetadataCRC = 0, 0, nil, nil
+		r.ValidationCount, r.ValidatedUntil, r.SupersededCount, r.Metadata, r.MetadataCRC = 0, 0, 0, nil, nil
 	})
+}
+
+// DeleteValidationAfter removes the run's validation entries with
+// iteration >= iteration (DaCapo's delete_after), in one transaction
+// holding the run's lock, and the metadata when none is left (the run's row
+// too, when it has no training stats either). An unknown run is not an
+// error; a negative iteration wraps statstore.ErrInvalidArgument.
+func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) error {
+	what := fmt.Sprintf("delete validation scores of run %q from iteration %d on", run, iteration)
+	if err := checkRun(what, run); err != nil {
+		return err
+	}
+	if iteration < 0 {
+		return fmt.Errorf("postgres: %s: iteration must be >= 0: %w", what, statstore.ErrInvalidArgument)
+	}
+	var deleted int64
+	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r, ok, err := lockExistingRun(ctx, tx, run)
+		if err != nil || !ok || int64(iteration) >= r.ValidatedUntil {
+			return err
+		}
+		if err := checkValidationCounters(ctx, tx, run, r); err != nil {
+			return err
+		}
+		var marked int64
+		err = tx.QueryRow(ctx, `WITH gone AS (
+				DELETE FROM statstore_validation WHERE run_id = $1 AND iteration >= $2 RETURNING superseded)
+			SELECT count(*), count(*) FILTER (WHERE superseded) FROM gone`, r.ID, int64(iteration)).Scan(&deleted, &marked)
+		if err != nil {
+			return fmt.Errorf("delete validation entries: %w", err)
+		}
+		if deleted > r.ValidationCount || marked > r.SupersededCount || deleted == 0 {
+			return corruptRun(run, fmt.Sprintf("validation_count is %d, superseded_count %d and validated_until %d, "+
+				"but table statstore_validation holds %d entries from iteration %d on, %d of them marked superseded",
+				r.ValidationCount, r.SupersededCount, r.ValidatedUntil, deleted, iteration, marked), nil)
+		}
+		r.ValidationCount -= deleted
+		r.SupersededCount -= marked
+		var last *int64
+		if err := tx.QueryRow(ctx, "SELECT max(iteration) FROM statstore_validation WHERE run_id = $1", r.ID).Scan(&last); err != nil {
+			return fmt.Errorf("read the last validation entry: %w", err)
+		}
+		switch {
+		case r.ValidationCount == 0 && last == nil:
+			r.ValidatedUntil, r.Metadata, r.MetadataCRC = 0, nil, nil
+		case r.ValidationCount > 0 && last != nil:
+			r.ValidatedUntil = *last + 1
+		default:
+			return corruptRun(run, fmt.Sprintf("validation_count is %d, but %d entries were deleted from iteration %d on and the last one left is %v",
+				r.ValidationCount+deleted, deleted, iteration, fmtIteration(last)), nil)
+		}
+		if err := updateRun(ctx, tx, run, r); err != nil {
+			return err
+		}
+		return dropIfEmpty(ctx, tx, r.ID)
+	})
+	if err == nil && deleted > 0 {
+		s.log.Info("validation scores: deleted from an iteration on", "run", run, "from", iteration, "entries", deleted)
+	}
+	return err
+}
+
+// fmtIteration renders an iteration that may be missing.
+func fmtIteration(it *int64) string {
+	if it == nil {
+		return "none"
+	}
+	return fmt.Sprint(*it)
 }

@@ -63,10 +63,8 @@ func badInputTests() []test {
 	}{
 		{"Nil", nil, statstore.ErrInvalidArgument},
 		{"NegativeIteration", Scores(m, -10, 30), statstore.ErrInvalidArgument},
-		{"OutOfOrder", Scores(m, 40, 30), statstore.ErrOutOfOrder},
-		{"OutOfOrderLater", Scores(m, 30, 50, 40), statstore.ErrOutOfOrder},
-		{"Duplicate", Scores(m, 30, 30), statstore.ErrDuplicateIteration},
-		{"DuplicateLater", Scores(m, 30, 40, 40), statstore.ErrDuplicateIteration},
+		// Unsorted and repeated iterations are not bad input: they merge
+		// (see validationTests).
 		{"IterationAboveMax", Scores(m, 30, statstore.MaxIteration+1), statstore.ErrInvalidArgument},
 		{"IterationMaxInt64", Scores(m, math.MaxInt64), statstore.ErrInvalidArgument},
 		{"ShapeTooFewDatasets", wrongDatasets, statstore.ErrShapeMismatch},

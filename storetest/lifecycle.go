@@ -156,8 +156,10 @@ func listTests() []test {
 			e.storeScores("run", Scores(m, 0, 10))
 			e.storeScores("run", Scores(m, 5, 20)) // 5 is late
 			e.wantRuns(statstore.RunInfo{Run: "run", TrainedUntil: 4, TrainingIterations: 2, ValidatedUntil: 21, ValidationIterations: 4})
-			e.storeScores("run", Scores(m, 1)) // replaces
-			e.wantRuns(statstore.RunInfo{Run: "run", TrainedUntil: 4, TrainingIterations: 2, ValidatedUntil: 2, ValidationIterations: 1})
+			e.storeScores("run", Scores(m, 1)) // merged: late
+			e.wantRuns(statstore.RunInfo{Run: "run", TrainedUntil: 4, TrainingIterations: 2, ValidatedUntil: 21, ValidationIterations: 5})
+			e.ok("DeleteValidationAfter", e.s.DeleteValidationAfter(e.ctx, "run", 5))
+			e.wantRuns(statstore.RunInfo{Run: "run", TrainedUntil: 4, TrainingIterations: 2, ValidatedUntil: 2, ValidationIterations: 2})
 		}},
 	}
 }

@@ -68,8 +68,9 @@ func (o ModelOptions) resolve(t *testing.T) ModelOptions {
 }
 
 // RunModel runs random sequences of operations (training stored ahead,
-// behind, equal or with gaps; validation appended, late, replaced or with
-// other metadata; bad input; deletes; retrieves, ranges, subsamples and
+// behind, equal or with gaps, so validations become superseded; validation
+// merged new, late, re-validated, unsorted, repeated or with other
+// metadata; bad input; deletes; retrieves, ranges, subsamples and
 // listings) on stores from open and on a memstore model, and fails at the
 // first answer or state that differs. Each sequence is a subtest named
 // after its seed; a failure prints the seed and the operations so far, and
@@ -131,8 +132,21 @@ func (m *modelRun) step(op int) {
 		m.compareRun(run)
 	case r < 60:
 		scores := m.genScores(run, op)
-		m.write(op, fmt.Sprintf("StoreValidationIterationScores(%q, %s of %s)", run, fmtScoresArg(scores), fmtMeta(scores.Metadata)),
-			func(s statstore.StatsStore) error { return s.StoreValidationIterationScores(m.ctx, run, scores) })
+		reports := map[statstore.StatsStore]statstore.ValidationMerge{}
+		m.write(op, fmt.Sprintf("MergeValidationScores(%q, %s of %s)", run, fmtScoresArg(scores), fmtMeta(scores.Metadata)),
+			func(s statstore.StatsStore) error {
+				r, err := s.MergeValidationScores(m.ctx, run, scores)
+				reports[s] = r
+				return err
+			})
+		if got, want := reports[m.s], reports[m.model]; !sameMerge(got, want) {
+			m.t.Fatalf("op %d: MergeValidationScores(%q) reports %+v, want %+v", op, run, got, want)
+		}
+		m.compareRun(run)
+	case r < 63:
+		from := m.rng.IntN(m.validatedUntil(run) + 5)
+		m.write(op, fmt.Sprintf("DeleteValidationAfter(%q, %d)", run, from),
+			func(s statstore.StatsStore) error { return s.DeleteValidationAfter(m.ctx, run, from) })
 		m.compareRun(run)
 	case r < 65:
 		m.write(op, fmt.Sprintf("DeleteTrainingStats(%q)", run),
@@ -314,7 +328,9 @@ func (m *modelRun) genTraining(run string, op int) *statstore.TrainingStats {
 
 // genScores returns validation scores around what the model holds for run:
 // new, late, repeated or earlier checkpoints, sometimes with other metadata,
-// sometimes bad, with values unique to op.
+// sometimes unsorted or with an iteration sent twice (DaCapo's in-memory
+// list), sometimes bad, with values unique to op or (to be merged as
+// unchanged) those of an earlier version.
 func (m *modelRun) genScores(run string, op int) *statstore.ValidationScores {
 	vu := m.validatedUntil(run)
 	meta := Metadata()
@@ -332,13 +348,22 @@ func (m *modelRun) genScores(run string, op int) *statstore.ValidationScores {
 		start := m.rng.IntN(len(iters) - 3)
 		iters = iters[start : start+1+m.rng.IntN(4)]
 	}
-	scores := ScoresVersion(meta, op, iters...)
+	version := op
+	if m.rng.IntN(3) == 0 {
+		version = m.rng.IntN(3)
+	}
+	scores := ScoresVersion(meta, version, iters...)
+	if len(iters) > 1 && m.rng.IntN(4) == 0 { // DaCapo's list: unsorted, repeated
+		m.rng.Shuffle(len(scores.Scores), func(i, j int) { scores.Scores[i], scores.Scores[j] = scores.Scores[j], scores.Scores[i] })
+		if m.rng.IntN(2) == 0 {
+			again := ScoresVersion(meta, op+1000, iters[m.rng.IntN(len(iters))])
+			scores.Scores = append(scores.Scores, again.Scores...)
+		}
+	}
 	if len(iters) > 0 && m.rng.IntN(8) == 0 { // bad input
 		i := m.rng.IntN(len(iters))
-		switch m.rng.IntN(3) {
+		switch m.rng.IntN(2) {
 		case 0:
-			scores.Scores = slices.Insert(scores.Scores, i, scores.Scores[i])
-		case 1:
 			scores.Scores[i].Scores[0] = scores.Scores[i].Scores[0][:1]
 		default:
 			scores.Scores[i].Iteration = -5

@@ -43,8 +43,11 @@ var mutants = []struct {
 	{"subsample-drops-last", "Subsample", true},
 	{"shape-as-invalid", "BadInput", true}, // ErrShapeMismatch reported as ErrInvalidArgument
 	{"case-insensitive", "RunNames", true},
-	{"unknown-run-error", "Unknown", true},      // retrieving an unknown run fails with ErrNotFound
-	{"keeps-input-metadata", "Aliasing", false}, // metadata alias the caller's slices
+	{"unknown-run-error", "Unknown", true},        // retrieving an unknown run fails with ErrNotFound
+	{"keeps-input-metadata", "Aliasing", false},   // metadata alias the caller's slices
+	{"revalidation-ignored", "Validation", true},  // a re-validated checkpoint keeps its old scores
+	{"unsorted-rejected", "Validation", true},     // DaCapo's unsorted or repeated list is refused
+	{"superseded-not-marked", "Validation", true}, // a training rewind leaves later validations current
 }
 
 func newMutant(kind string) *mutant {
@@ -69,6 +72,22 @@ func (m *mutant) Close() error {
 func (m *mutant) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
 	run = m.name(run)
 	switch m.kind {
+	case "superseded-not-marked":
+		before, err := m.Store.RetrieveValidationScores(ctx, run)
+		if err != nil {
+			return err
+		}
+		if err := m.Store.StoreTrainingStats(ctx, run, stats); err != nil {
+			return err
+		}
+		after, err := m.Store.RetrieveValidationScores(ctx, run)
+		if err != nil || statstore.CountSuperseded(after.Scores) == statstore.CountSuperseded(before.Scores) {
+			return err
+		}
+		if err := m.Store.DeleteValidationScores(ctx, run); err != nil {
+			return err
+		}
+		return m.Store.StoreValidationIterationScores(ctx, run, before)
 	case "positional-slicing":
 		stored, err := m.Store.RetrieveTrainingStats(ctx, run)
 		if err != nil || stats == nil || stats.TrainedUntil() <= stored.TrainedUntil() || stored.Len() == 0 {
@@ -106,52 +125,80 @@ func (m *mutant) StoreTrainingStats(ctx context.Context, run string, stats *stat
 }
 
 func (m *mutant) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	_, err := m.MergeValidationScores(ctx, run, scores)
+	return err
+}
+
+func (m *mutant) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
 	run = m.name(run)
 	if m.kind == "shape-as-invalid" {
-		err := m.Store.StoreValidationIterationScores(ctx, run, scores)
+		r, err := m.Store.MergeValidationScores(ctx, run, scores)
 		if errors.Is(err, statstore.ErrShapeMismatch) {
-			return fmt.Errorf("bad scores: %w", statstore.ErrInvalidArgument)
+			return r, fmt.Errorf("bad scores: %w", statstore.ErrInvalidArgument)
 		}
-		return err
+		return r, err
 	}
-	if scores == nil || scores.Validate() != nil || len(scores.Scores) == 0 {
-		return m.Store.StoreValidationIterationScores(ctx, run, scores)
+	if m.kind == "unsorted-rejected" && scores != nil && scores.Validate() != nil {
+		return statstore.ValidationMerge{}, fmt.Errorf("unsorted: %w", statstore.ErrOutOfOrder)
+	}
+	if scores == nil || len(scores.Scores) == 0 {
+		return m.Store.MergeValidationScores(ctx, run, scores)
+	}
+	sorted, _ := statstore.SortValidationEntries(scores.Scores)
+	norm := &statstore.ValidationScores{Metadata: scores.Metadata, Scores: sorted}
+	if norm.Validate() != nil {
+		return m.Store.MergeValidationScores(ctx, run, scores)
 	}
 	stored, err := m.Store.RetrieveValidationScores(ctx, run)
 	if err != nil {
-		return err
+		return statstore.ValidationMerge{}, err
+	}
+	have := map[int]bool{}
+	for _, e := range stored.Scores {
+		have[e.Iteration] = true
 	}
 	until := stored.ValidatedUntil()
+	keep := func(f func(e statstore.ValidationIterationScores) bool) *statstore.ValidationScores {
+		out := &statstore.ValidationScores{Metadata: scores.Metadata}
+		for _, e := range sorted {
+			if f(e) {
+				out.Scores = append(out.Scores, e)
+			}
+		}
+		return out
+	}
 	switch m.kind {
 	case "keeps-input-metadata":
-		if len(stored.Scores) == 0 || until > scores.ValidatedUntil() {
+		if len(stored.Scores) == 0 {
 			m.mu.Lock()
 			m.meta[run] = scores.Metadata
 			m.mu.Unlock()
 		}
 	case "validation-rewrite":
-		if len(stored.Scores) > 0 && until <= scores.ValidatedUntil() && stored.Metadata.Equal(scores.Metadata) {
-			rest := &statstore.ValidationScores{Metadata: scores.Metadata, Scores: scores.From(until)}
+		if len(stored.Scores) > 0 && stored.Metadata.Equal(scores.Metadata) {
+			rest := keep(func(e statstore.ValidationIterationScores) bool { return e.Iteration >= until })
 			if len(rest.Scores) == 0 {
-				return nil
+				return m.Store.MergeValidationScores(ctx, run, scores)
 			}
 			if err := m.Store.DeleteValidationScores(ctx, run); err != nil {
-				return err
+				return statstore.ValidationMerge{}, err
 			}
-			return m.Store.StoreValidationIterationScores(ctx, run, rest)
+			return m.Store.MergeValidationScores(ctx, run, rest)
 		}
 	case "late-dropped":
-		if len(stored.Scores) > 0 && until <= scores.ValidatedUntil() {
-			scores = &statstore.ValidationScores{Metadata: scores.Metadata, Scores: scores.From(until)}
+		if len(stored.Scores) > 0 {
+			scores = keep(func(e statstore.ValidationIterationScores) bool { return e.Iteration >= until || have[e.Iteration] })
 		}
+	case "revalidation-ignored":
+		scores = keep(func(e statstore.ValidationIterationScores) bool { return !have[e.Iteration] })
 	case "mismatch-replaces":
 		if len(stored.Scores) > 0 && !stored.Metadata.Equal(scores.Metadata) {
 			if err := m.Store.DeleteValidationScores(ctx, run); err != nil {
-				return err
+				return statstore.ValidationMerge{}, err
 			}
 		}
 	}
-	return m.Store.StoreValidationIterationScores(ctx, run, scores)
+	return m.Store.MergeValidationScores(ctx, run, scores)
 }
 
 func (m *mutant) RetrieveTrainingStats(ctx context.Context, run string) (*statstore.TrainingStats, error) {

@@ -122,12 +122,14 @@ func trainingTests() []test {
 			e.wantTraining("run", nil)
 			e.wantRuns()
 		}},
-		test{"AppendKeepsValidation", func(e *env) {
+		test{"ReplaceKeepsValidation", func(e *env) {
+			// The replace departs at iteration 0: the checkpoint at 0
+			// (untrained weights) stands, 10 is superseded but kept.
 			meta := Metadata()
 			e.storeScores("run", Scores(meta, 0, 10))
 			e.storeTraining("run", Training(Iters(0, 5, 1)...))
 			e.storeTraining("run", TrainingVersion(1, Iters(0, 3, 1)...))
-			e.wantScores("run", meta, Scores(meta, 0, 10).Scores)
+			e.wantScores("run", meta, slices.Concat(entries(meta, 0, 0), superseded(entries(meta, 0, 10))))
 		}},
 		test{"SingleEntryAtZero", func(e *env) {
 			e.storeTraining("run", Training(0))

@@ -270,11 +270,19 @@ type bestCell struct {
 // checkBestTable compares the best table with the store's best report.
 func (d *dashboard) checkBestTable(run string) {
 	d.t.Helper()
+	d.checkBestTableIncluding(run, false)
+}
+
+// checkBestTableIncluding compares the best table with the store's best
+// report, superseded checkpoints taken into account when superseded is true,
+// and returns the table's cells.
+func (d *dashboard) checkBestTableIncluding(run string, superseded bool) []bestCell {
+	d.t.Helper()
 	v, err := d.store.RetrieveValidationScores(context.Background(), run)
 	if err != nil {
 		d.t.Fatalf("RetrieveValidationScores(%s): %v", run, err)
 	}
-	report := v.BestReport()
+	report := v.BestReportIncluding(superseded)
 	var cells []bestCell
 	eval(d, `[...document.querySelectorAll('#best-table .best-cell')].map(td => ({...td.dataset}))`, &cells)
 	if want := len(report.PerDataset) + len(report.OverDatasets); len(cells) != want {
@@ -308,6 +316,7 @@ func (d *dashboard) checkBestTable(run string) {
 	for _, b := range report.OverDatasets {
 		check(b, true)
 	}
+	return cells
 }
 
 func TestDashboardInBrowser(t *testing.T) {

@@ -9,10 +9,17 @@
 //	                        the best value of a chosen criterion; filter by name,
 //	                        select runs to compare
 //	#/run/<run>             one run: loss vs iteration (smoothing, log scale, zoom),
-//	                        validation scores per dataset for a criterion, and the
-//	                        best report; follows a training run live through the
-//	                        API's server-sent events
+//	                        validation scores per dataset for a criterion, the
+//	                        validated checkpoints and the best report; follows a
+//	                        training run live through the API's server-sent events
+//	                        (validation events merged by iteration)
 //	#/compare?run=a&run=b   the loss and a criterion of several runs on one chart
+//
+// Superseded checkpoints (validated before training was resumed from an
+// earlier checkpoint, which overwrote their weights) are listed greyed in the
+// run's checkpoints table and left out of the plots, the best report and the
+// compare view, with a note of how many were; "include superseded" (kept with
+// the other preferences in the browser) shows them as hollow grey points.
 //
 // Charts are drawn with uPlot (MIT licence, vendored in static/vendor with its
 // licence; see static/vendor/README.md). The pages never fetch a whole

@@ -2,8 +2,11 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/statstore/statstore"
@@ -123,4 +126,45 @@ func fixtureValidation(tb testing.TB, from, to, every int, scale float64, seed u
 		}
 	}
 	return v
+}
+
+// resumedRun is trained to 3456 and validated at 0, 1000, 2000 and 3000
+// (the best checkpoint for every criterion), then resumed from checkpoint
+// 2000: the resumed training overwrote the weights of 3000, whose
+// validation is superseded.
+const resumedRun = "unet_resumed"
+
+// storeResumedRun stores resumedRun in s, as DaCapo's resume_training would:
+// train, validate, then store a training history that departs from the
+// stored one at iteration 2000.
+func storeResumedRun(tb testing.TB, s statstore.StatsStore) {
+	tb.Helper()
+	ctx := context.Background()
+	const scale = 20_000
+	trained := fixtureTraining(tb, 0, 3456, scale, 4)
+	if err := s.StoreTrainingStats(ctx, resumedRun, trained); err != nil {
+		tb.Fatalf("store training of %s: %v", resumedRun, err)
+	}
+	v := fixtureValidation(tb, 0, 3000, 1000, scale, 4)
+	// 3000 nearly converged: far better than 2000 for every criterion.
+	v.Scores = append(v.Scores, fixtureValidation(tb, 3000, 3001, 1, 300, 4).Scores...)
+	if err := s.StoreValidationIterationScores(ctx, resumedRun, v); err != nil {
+		tb.Fatalf("store validation of %s: %v", resumedRun, err)
+	}
+	resumed := &statstore.TrainingStats{IterationStats: slices.Concat(
+		trained.IterationStats[:2000], fixtureTraining(tb, 2000, 2500, scale, 5).IterationStats)}
+	if err := s.StoreTrainingStats(ctx, resumedRun, resumed); err != nil {
+		tb.Fatalf("store resumed training of %s: %v", resumedRun, err)
+	}
+	got, err := s.RetrieveValidationIterationScores(ctx, resumedRun)
+	if err != nil {
+		tb.Fatalf("retrieve validation of %s: %v", resumedRun, err)
+	}
+	var marks []string
+	for _, e := range got {
+		marks = append(marks, fmt.Sprintf("%d:%t", e.Iteration, e.Superseded))
+	}
+	if want := "0:false 1000:false 2000:false 3000:true"; strings.Join(marks, " ") != want {
+		tb.Fatalf("fixture %s: superseded marks %v, want %s", resumedRun, marks, want)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,16 +14,33 @@ import (
 
 // bestFilter narrows a best report.
 type bestFilter struct {
-	criteria     []string
-	dataset      string
-	parameters   string
-	overDatasets bool
+	criteria          []string
+	dataset           string
+	parameters        string
+	overDatasets      bool
+	includeSuperseded bool
 }
 
 func (f *bestFilter) register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.criteria, "criterion", nil, "only these criteria (repeat or comma-separate)")
 	cmd.Flags().StringVar(&f.dataset, "dataset", "", "only this validation dataset")
 	cmd.Flags().StringVar(&f.parameters, "parameter-set", "", "only this parameter set (display name, e.g. threshold_0.5)")
+	registerIncludeSuperseded(cmd, &f.includeSuperseded)
+}
+
+// registerIncludeSuperseded adds --include-superseded to cmd.
+func registerIncludeSuperseded(cmd *cobra.Command, include *bool) {
+	cmd.Flags().BoolVar(include, "include-superseded", false,
+		"also use validations of checkpoints whose weights a resumed training overwrote (left out by default)")
+}
+
+// supersededNote tells how many superseded validations were left out of
+// what run's output shows (nothing when none).
+func supersededNote(w io.Writer, run string, n int) {
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "statstore: %s: left out %d superseded validation(s) (checkpoints after a training rewind, whose weights the resumed training overwrote); --include-superseded to use them\n", run, n)
 }
 
 func newBestCmd(app *App) *cobra.Command {
@@ -52,10 +70,11 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 		ValidArgsFunction: completeRuns(app, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
-				lines, err := bestReport(cmd.Context(), s, args[0], filter)
+				lines, leftOut, err := bestReport(cmd.Context(), s, args[0], filter)
 				if err != nil {
 					return err
 				}
+				supersededNote(app.Stderr, args[0], leftOut)
 				if out.json {
 					if !filter.overDatasets {
 						lines = perDatasetOnly(lines)
@@ -96,28 +115,30 @@ func direction(higher bool) string {
 
 // bestReport computes the filtered best report of a run; mean-over-datasets
 // lines (Dataset "") come last, and are left out when a dataset is chosen.
-// The result is never nil, so that it prints as a JSON list.
-func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter) ([]statstore.Best, error) {
+// The result is never nil, so that it prints as a JSON list. Superseded
+// validations are left out unless f.includeSuperseded; leftOut says how
+// many were.
+func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter) (_ []statstore.Best, leftOut int, _ error) {
 	vs, err := retrieveValidation(ctx, s, run)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if f.parameters != "" {
 		if vs, err = onlyParameters(vs, f.parameters); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	if f.dataset != "" && !slices.Contains(vs.Datasets, f.dataset) {
-		return nil, notIn("dataset", f.dataset, run, vs.Datasets)
+		return nil, 0, notIn("dataset", f.dataset, run, vs.Datasets)
 	}
 	keep := map[string]bool{}
 	for _, c := range f.criteria {
 		if _, ok := vs.Criterion(c); !ok {
-			return nil, notIn("criterion", c, run, vs.Criteria())
+			return nil, 0, notIn("criterion", c, run, vs.Criteria())
 		}
 		keep[c] = true
 	}
-	rep := vs.BestReport()
+	rep := vs.BestReportIncluding(f.includeSuperseded)
 	all := rep.PerDataset
 	if f.dataset == "" {
 		all = append(all, rep.OverDatasets...)
@@ -128,7 +149,7 @@ func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestF
 			lines = append(lines, b)
 		}
 	}
-	return lines, nil
+	return lines, rep.Superseded, nil
 }
 
 // perDatasetOnly leaves out the mean-over-datasets lines.

@@ -146,7 +146,7 @@ func validationRows(t *testing.T, dir, run string) map[rowKey]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recs[0], ",") != "iteration,dataset,parameters,criterion,value" {
+	if strings.Join(recs[0], ",") != "iteration,dataset,parameters,criterion,value,superseded" {
 		t.Fatalf("validation csv header %v", recs[0])
 	}
 	rows := map[rowKey]float64{}

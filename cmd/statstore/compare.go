@@ -29,9 +29,10 @@ type runBestFor struct {
 
 func newCompareCmd(app *App) *cobra.Command {
 	var (
-		out      outputFlags
-		criteria []string
-		dataset  string
+		out               outputFlags
+		criteria          []string
+		dataset           string
+		includeSuperseded bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compare RUN RUN...",
@@ -45,7 +46,7 @@ The best run per criterion is marked with *.`,
 		ValidArgsFunction: completeRuns(app, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
-				rows, err := compareRuns(cmd.Context(), s, args, criteria, dataset)
+				rows, err := compareRuns(cmd.Context(), s, args, criteria, dataset, includeSuperseded)
 				if err != nil {
 					return err
 				}
@@ -74,17 +75,18 @@ The best run per criterion is marked with *.`,
 	out.register(cmd)
 	cmd.Flags().StringSliceVar(&criteria, "criterion", nil, "only these criteria (repeat or comma-separate)")
 	cmd.Flags().StringVar(&dataset, "dataset", "", "compare on this dataset instead of the mean over datasets")
+	registerIncludeSuperseded(cmd, &includeSuperseded)
 	return cmd
 }
 
 // compareRuns builds one comparison per criterion, criteria in the order
 // they first appear across the runs.
-func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []string, dataset string) ([]comparison, error) {
+func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []string, dataset string, includeSuperseded bool) ([]comparison, error) {
 	perRun := make([]map[string]statstore.Best, len(runs))
 	var order []string
 	higher := map[string]bool{}
 	for i, run := range runs {
-		lines, err := bestReport(ctx, s, run, bestFilter{dataset: dataset})
+		lines, _, err := bestReport(ctx, s, run, bestFilter{dataset: dataset, includeSuperseded: includeSuperseded})
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,8 @@ type plotOptions struct {
 	width, height int
 	points        int
 	smooth        int
+	// includeSuperseded keeps validations of overwritten checkpoints.
+	includeSuperseded bool
 }
 
 func newPlotCmd(app *App) *cobra.Command {
@@ -87,6 +89,7 @@ does (n/2500, at least 1) unless --smooth sets it.`,
 	f.IntVar(&o.height, "height", 0, "image height in pixels (0 = 350 per panel, at least 400)")
 	f.IntVar(&o.points, "points", 5000, "at most this many loss points per run")
 	f.IntVar(&o.smooth, "smooth", 0, "moving-average window in points (0 = automatic, 1 = none)")
+	registerIncludeSuperseded(cmd, &o.includeSuperseded)
 	_ = cmd.MarkFlagFilename("output", "png", "svg")
 	return cmd
 }
@@ -161,6 +164,9 @@ func criterionPanels(ctx context.Context, s statstore.StatsStore, runs []string,
 		vs, err := retrieveValidation(ctx, s, run)
 		if err != nil {
 			return nil, err
+		}
+		if !o.includeSuperseded {
+			vs, _ = vs.Current()
 		}
 		crit, ok := vs.Criterion(o.criterion)
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -188,21 +189,26 @@ func storedValidation(t *testing.T, dir, run string) map[int]float64 {
 	return out
 }
 
-func TestPutValidationExtendOrOverwrite(t *testing.T) {
+func TestPutValidationMerges(t *testing.T) {
 	tests := []struct {
-		name       string
-		stored     []int
-		put        []int
-		wantAction string
-		want       map[int]float64 // iteration -> first score (stored 0.1+, put 0.5+)
+		name                          string
+		stored                        []int
+		put                           []int
+		putSame                       bool // put the stored scores (0.1+) instead of 0.5+
+		wantAction                    string
+		inserted, replaced, unchanged []int
+		want                          map[int]float64 // iteration -> first score (stored 0.1+, put 0.5+)
 	}{
-		{"empty store", nil, []int{100, 200}, "replace", map[int]float64{100: 0.6, 200: 0.7}},
-		{"ahead appends new iterations and keeps stored ones", []int{100, 200}, []int{100, 200, 300}, "append", map[int]float64{100: 0.2, 200: 0.3, 300: 0.8}},
-		{"behind replaces", []int{100, 200, 300}, []int{100, 200}, "replace", map[int]float64{100: 0.6, 200: 0.7}},
-		{"equal changes nothing", []int{100, 200}, []int{100, 200}, "nothing", map[int]float64{100: 0.2, 200: 0.3}},
-		{"late validation is added", []int{100, 300}, []int{100, 200, 300}, "append", map[int]float64{100: 0.2, 200: 0.7, 300: 0.4}},
-		{"gaps", []int{0, 1000}, []int{0, 1000, 5000}, "append", map[int]float64{0: 0.1, 1000: 1.1, 5000: 5.5}},
-		{"empty input changes nothing", []int{100}, nil, "nothing", map[int]float64{100: 0.2}},
+		{"empty store", nil, []int{100, 200}, false, "merge", []int{100, 200}, nil, nil, map[int]float64{100: 0.6, 200: 0.7}},
+		{"re-validated and new: the latest wins", []int{100, 200}, []int{100, 200, 300}, false, "merge", []int{300}, []int{100, 200}, nil,
+			map[int]float64{100: 0.6, 200: 0.7, 300: 0.8}},
+		{"stored further: nothing lost", []int{100, 200, 300}, []int{100}, false, "merge", nil, []int{100}, nil,
+			map[int]float64{100: 0.6, 200: 0.3, 300: 0.4}},
+		{"equal changes nothing", []int{100, 200}, []int{100, 200}, true, "nothing", nil, nil, []int{100, 200}, map[int]float64{100: 0.2, 200: 0.3}},
+		{"late validation, sent last", []int{100, 300}, []int{100, 300, 200}, true, "merge", []int{200}, nil, []int{100, 300},
+			map[int]float64{100: 0.2, 200: 0.3, 300: 0.4}},
+		{"repeated: the last wins", []int{100}, []int{100, 100}, true, "nothing", nil, nil, []int{100}, map[int]float64{100: 0.2}},
+		{"empty input changes nothing", []int{100}, nil, false, "nothing", nil, nil, nil, map[int]float64{100: 0.2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,9 +218,24 @@ func TestPutValidationExtendOrOverwrite(t *testing.T) {
 				mustRunIn(t, validationDocs(0.1, tt.stored...), "--store", dir, "--meta", meta, "put", "validation", "r")
 			}
 			var res putResult
-			decodeJSON(t, mustRunIn(t, validationDocs(0.5, tt.put...), "--store", dir, "--meta", meta, "put", "validation", "r", "--json"), &res)
+			v := 0.5
+			if tt.putSame {
+				v = 0.1
+			}
+			decodeJSON(t, mustRunIn(t, validationDocs(v, tt.put...), "--store", dir, "--meta", meta, "put", "validation", "r", "--json"), &res)
 			if res.Action != tt.wantAction {
 				t.Errorf("action %q, want %q", res.Action, tt.wantAction)
+			}
+			if res.Merge == nil {
+				t.Fatalf("put --json reports no merge: %+v", res)
+			}
+			for _, c := range []struct {
+				what      string
+				got, want []int
+			}{{"inserted", res.Merge.Inserted, tt.inserted}, {"replaced", res.Merge.Replaced, tt.replaced}, {"unchanged", res.Merge.Unchanged, tt.unchanged}} {
+				if !slices.Equal(c.got, c.want) && len(c.got)+len(c.want) > 0 {
+					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+				}
 			}
 			got := storedValidation(t, dir, "r")
 			if len(got) != len(tt.want) {
@@ -239,7 +260,7 @@ func TestPutValidationRejectsBadInput(t *testing.T) {
 	}{
 		{"shape mismatch", nil, `{"iteration": 300, "scores": [[[1, 2, 3], [1, 2, 3]]]}`, exitError, []string{"line 1", "1×2×3", "want 1×2×2"}},
 		{"ragged scores", nil, `{"iteration": 300, "scores": [[[1, 2], [1]]]}`, exitError, []string{"line 1", "ragged"}},
-		{"duplicate iteration", nil, validationDocs(0.5, 300, 300), exitError, []string{"line 2", "appears twice"}},
+		{"negative iteration", nil, validationDocs(0.5, 300, -300), exitError, []string{"line 2", "-300"}},
 		{"missing scores", nil, `{"iteration": 300}`, exitError, []string{"line 1", `"scores" is missing`}},
 		{"scores not numbers", nil, `{"iteration": 300, "scores": [[["a", 2], [1, 2]]]}`, exitError, []string{"line 1"}},
 		{"run name mismatch", nil, `{"iteration": 300, "scores": [[[1, 2], [1, 2]]], "run_name": "x"}`, exitError, []string{"line 1", "run_name"}},
@@ -398,9 +419,14 @@ func (s *readBackFails) StoreTrainingStats(ctx context.Context, run string, stat
 }
 
 func (s *readBackFails) StoreValidationIterationScores(ctx context.Context, run string, scores *statstore.ValidationScores) error {
-	err := s.Store.StoreValidationIterationScores(ctx, run, scores)
-	s.wrote = s.wrote || err == nil
+	_, err := s.MergeValidationScores(ctx, run, scores)
 	return err
+}
+
+func (s *readBackFails) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
+	r, err := s.Store.MergeValidationScores(ctx, run, scores)
+	s.wrote = s.wrote || err == nil
+	return r, err
 }
 
 func (s *readBackFails) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/statstore/statstore"
@@ -138,7 +137,8 @@ func parseTrainingInput(r io.Reader, source, run string) (*statstore.TrainingSta
 }
 
 // parseValidationInput reads DaCapo validation documents, one per line,
-// into ValidationScores described by meta. Every bad line is reported.
+// into ValidationScores described by meta, in the order given (unsorted and
+// repeated iterations are merged by the store). Every bad line is reported.
 func parseValidationInput(r io.Reader, source, run string, meta statstore.Metadata) (*statstore.ValidationScores, error) {
 	vs, err := statstore.NewValidationScores(meta)
 	if err != nil {
@@ -158,10 +158,13 @@ func parseValidationInput(r io.Reader, source, run string, meta statstore.Metada
 		if got, ok := e.Shape(); !ok || got != sh {
 			return fmt.Errorf("scores of iteration %d have shape %s, want %d×%d×%d (datasets × parameter sets × criteria of the metadata)", it, shapeString(e), sh[0], sh[1], sh[2])
 		}
-		if i := slices.IndexFunc(vs.Scores, func(s statstore.ValidationIterationScores) bool { return s.Iteration == it }); i >= 0 {
-			return fmt.Errorf("iteration %d appears twice", it)
+		if err := e.Validate(); err != nil {
+			return err
 		}
-		return vs.AddIterationScores(e)
+		// In the order given: the store merges by iteration (a repeated
+		// iteration's last line wins) and logs what was irregular.
+		vs.Scores = append(vs.Scores, e)
+		return nil
 	})
 	if err != nil {
 		return nil, err

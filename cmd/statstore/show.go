@@ -26,9 +26,12 @@ type runDetails struct {
 	ValidatedUntil       int            `json:"validated_until"`
 	ValidationIterations int            `json:"validation_iterations"`
 	ValidatedIterations  []int          `json:"validated_iterations"`
-	Datasets             []string       `json:"datasets"`
-	Parameters           []string       `json:"parameters"`
-	Criteria             []string       `json:"criteria"`
+	// SupersededIterations are validated checkpoints whose weights a
+	// resumed training overwrote (left out of best reports and plots).
+	SupersededIterations []int    `json:"superseded_iterations"`
+	Datasets             []string `json:"datasets"`
+	Parameters           []string `json:"parameters"`
+	Criteria             []string `json:"criteria"`
 }
 
 func newShowCmd(app *App) *cobra.Command {
@@ -87,8 +90,12 @@ func describeRun(ctx context.Context, s statstore.StatsStore, run string) (*runD
 		Parameters:           nonNilStrings(vs.ParameterDisplayNames()),
 		Criteria:             nonNilStrings(vs.Criteria()),
 	}
+	d.SupersededIterations = []int{}
 	for i, e := range vs.Scores {
 		d.ValidatedIterations[i] = e.Iteration
+		if e.Superseded {
+			d.SupersededIterations = append(d.SupersededIterations, e.Iteration)
+		}
 	}
 	if n := ts.Len(); n > 0 {
 		st := ts.IterationStats
@@ -128,6 +135,10 @@ func printDetails(w io.Writer, d *runDetails) error {
 	t.row("VALIDATION")
 	t.row("  validated until", strconv.Itoa(d.ValidatedUntil))
 	t.row("  checkpoints validated", fmt.Sprintf("%d %s", d.ValidationIterations, iterationList(d.ValidatedIterations)))
+	if len(d.SupersededIterations) > 0 {
+		t.row("  superseded", fmt.Sprintf("%d %s (weights overwritten by a resumed training; validate them again)",
+			len(d.SupersededIterations), iterationList(d.SupersededIterations)))
+	}
 	t.row("  datasets", joinOrDash(d.Datasets))
 	t.row("  parameter sets", joinOrDash(d.Parameters))
 	t.row("  criteria", fmt.Sprintf("%d: %s", len(d.Criteria), joinOrDash(d.Criteria)))

@@ -103,15 +103,19 @@ func TestWriteValidation(t *testing.T) {
 		Metadata: statstore.Metadata{Datasets: []string{"a", "b"}, Parameters: statstore.ThresholdParameters(0.5), EvaluationScores: statstore.DummyCriteria()},
 		Scores: []statstore.ValidationIterationScores{
 			{Iteration: 100, Scores: [][][]float64{{{0.1, 0.2}}, {{math.NaN(), 0.4}}}},
+			{Iteration: 200, Scores: [][][]float64{{{0.5, 0.6}}, {{0.7, 0.8}}}, Superseded: true},
 		},
 	}
 	tests := []struct {
 		format Format
 		want   string
 	}{
-		{CSV, "iteration,dataset,parameters,criterion,value\n100,a,threshold_0.5,frizz_level,0.1\n100,a,threshold_0.5,blipp_score,0.2\n" +
-			"100,b,threshold_0.5,frizz_level,NaN\n100,b,threshold_0.5,blipp_score,0.4\n"},
-		{JSONL, `{"iteration":100,"scores":[[[0.1,0.2]],[["NaN",0.4]]],"run_name":"r"}` + "\n"},
+		{CSV, "iteration,dataset,parameters,criterion,value,superseded\n100,a,threshold_0.5,frizz_level,0.1,false\n100,a,threshold_0.5,blipp_score,0.2,false\n" +
+			"100,b,threshold_0.5,frizz_level,NaN,false\n100,b,threshold_0.5,blipp_score,0.4,false\n" +
+			"200,a,threshold_0.5,frizz_level,0.5,true\n200,a,threshold_0.5,blipp_score,0.6,true\n" +
+			"200,b,threshold_0.5,frizz_level,0.7,true\n200,b,threshold_0.5,blipp_score,0.8,true\n"},
+		{JSONL, `{"iteration":100,"scores":[[[0.1,0.2]],[["NaN",0.4]]],"run_name":"r"}` + "\n" +
+			`{"iteration":200,"scores":[[[0.5,0.6]],[[0.7,0.8]]],"superseded":true,"run_name":"r"}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
@@ -133,7 +137,7 @@ func TestWriteValidation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 4 || rows[2].Dataset != "b" || rows[2].Criterion != "frizz_level" || !math.IsNaN(rows[2].Value) || rows[3].Value != 0.4 {
+		if len(rows) != 8 || rows[2].Dataset != "b" || rows[2].Criterion != "frizz_level" || !math.IsNaN(rows[2].Value) || rows[3].Value != 0.4 || rows[3].Superseded || !rows[7].Superseded {
 			t.Errorf("rows %+v", rows)
 		}
 	})

@@ -16,16 +16,20 @@ type ValidationRow struct {
 	Parameters string  `parquet:"parameters,dict"`
 	Criterion  string  `parquet:"criterion,dict"`
 	Value      float64 `parquet:"value"`
+	// Superseded marks a checkpoint whose weights a resumed training
+	// overwrote.
+	Superseded bool `parquet:"superseded"`
 }
 
 // WriteValidation writes the validation scores of run to w in format f:
-// long form for CSV and Parquet, DaCapo documents for JSON Lines.
+// long form for CSV and Parquet (a superseded column), DaCapo documents for
+// JSON Lines ("superseded": true added to superseded checkpoints).
 func WriteValidation(w io.Writer, f Format, run string, vs *statstore.ValidationScores) error {
 	switch f {
 	case CSV:
-		return writeCSV(w, []string{"iteration", "dataset", "parameters", "criterion", "value"}, func(emit func([]string) error) error {
+		return writeCSV(w, []string{"iteration", "dataset", "parameters", "criterion", "value", "superseded"}, func(emit func([]string) error) error {
 			return eachScore(vs, func(r ValidationRow) error {
-				return emit([]string{strconv.FormatInt(r.Iteration, 10), r.Dataset, r.Parameters, r.Criterion, csvFloat(r.Value)})
+				return emit([]string{strconv.FormatInt(r.Iteration, 10), r.Dataset, r.Parameters, r.Criterion, csvFloat(r.Value), strconv.FormatBool(r.Superseded)})
 			})
 		})
 	case JSONL:
@@ -48,7 +52,11 @@ func WriteValidation(w io.Writer, f Format, run string, vs *statstore.Validation
 				}
 				line = append(line, ']')
 			}
-			return append(line, ']')
+			line = append(line, ']')
+			if e.Superseded {
+				line = append(line, `,"superseded":true`...)
+			}
+			return line
 		})
 	case Parquet:
 		return writeParquet(w, func(emit func(ValidationRow) error) error {
@@ -71,7 +79,7 @@ func eachScore(vs *statstore.ValidationScores, emit func(ValidationRow) error) e
 					if di >= len(vs.Datasets) || pi >= len(params) || ci >= len(crits) {
 						return fmt.Errorf("scores of iteration %d do not fit the metadata: %w", e.Iteration, statstore.ErrShapeMismatch)
 					}
-					row := ValidationRow{Iteration: int64(e.Iteration), Dataset: vs.Datasets[di], Parameters: params[pi], Criterion: crits[ci], Value: v}
+					row := ValidationRow{Iteration: int64(e.Iteration), Dataset: vs.Datasets[di], Parameters: params[pi], Criterion: crits[ci], Value: v, Superseded: e.Superseded}
 					if err := emit(row); err != nil {
 						return err
 					}

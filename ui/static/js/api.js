@@ -51,7 +51,7 @@ function apiURL(path, params) {
   return url;
 }
 
-async function getJSON(path, params, signal) {
+async function request(path, params, signal) {
   const headers = { Accept: 'application/json' };
   const t = token();
   if (t) headers.Authorization = 'Bearer ' + t;
@@ -71,6 +71,11 @@ async function getJSON(path, params, signal) {
     if (signal && signal.aborted) throw new DOMException('the view was left', 'AbortError');
     throw new ApiError(resp.status, code, message);
   }
+  return resp;
+}
+
+async function getJSON(path, params, signal) {
+  const resp = await request(path, params, signal);
   return resp.json();
 }
 
@@ -113,7 +118,8 @@ export async function lastTraining(run, signal) {
 /**
  * A run's validation scores with their metadata:
  * {datasets, parameters: [{id, name, values}], criteria: [{name, higher_is_better, bounds, store_best}],
- *  scores: [{iteration, scores: [dataset][parameter set][criterion]}]} with numbers decoded.
+ *  scores: [{iteration, scores: [dataset][parameter set][criterion], superseded}]} with numbers
+ * decoded; superseded is true for a checkpoint whose weights a resumed training overwrote.
  */
 export async function validation(run, signal) {
   const body = await getJSON(runPath(run) + '/validation', null, signal);
@@ -128,6 +134,7 @@ export function decodeValidation(body) {
   body.scores = (body.scores || []).map((e) => ({
     iteration: e.iteration,
     scores: e.scores.map((d) => d.map((p) => p.map(num))),
+    superseded: e.superseded === true,
   }));
   return body;
 }
@@ -144,21 +151,40 @@ function parameterName(p) {
  * A run's best report: [{dataset, mean_over_datasets, criterion, higher_is_better, iteration,
  * parameter_id, parameters, value}] (dataset null on the mean-over-datasets lines; iteration,
  * parameter_id and parameters null and value NaN when every value is NaN), or null when the run
- * has no validation scores.
+ * has no validation scores. Superseded checkpoints are left out unless includeSuperseded.
  */
-export async function best(run, signal) {
+export async function best(run, signal, { includeSuperseded = false } = {}) {
+  const r = await bestReport(run, { includeSuperseded }, signal);
+  return r && r.lines;
+}
+
+/**
+ * A run's best report as best() reads it, with how many superseded
+ * checkpoints the server left out of it: {lines, supersededLeftOut}, or null
+ * when the run has no validation scores.
+ */
+export async function bestReport(run, { includeSuperseded = false } = {}, signal) {
+  let resp;
   try {
-    const lines = await getJSON(runPath(run) + '/best', null, signal);
-    return lines.map((l) => ({ ...l, value: num(l.value) }));
+    resp = await request(runPath(run) + '/best', includeSuperseded ? { include_superseded: 'true' } : null, signal);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
   }
+  const lines = await resp.json();
+  const leftOut = Number.parseInt(resp.headers.get('Statstore-Superseded-Left-Out') || '0', 10);
+  return {
+    lines: lines.map((l) => ({ ...l, value: num(l.value) })),
+    supersededLeftOut: Number.isFinite(leftOut) ? leftOut : 0,
+  };
 }
 
 /**
  * Follows a run's server-sent events: handlers.training(data), .validation(data), .delete(data)
- * and .state('live' | 'connecting' | 'closed'). Returns a function that stops following.
+ * and .state('live' | 'connecting' | 'closed'). A validation event's entries (action "merge")
+ * are the checkpoints a write inserted or replaced: apply them with mergeValidation
+ * (validation.js), each replacing the entry of its iteration. Returns a function that stops
+ * following.
  */
 export function follow(run, handlers) {
   const url = apiURL(runPath(run) + '/events', { access_token: token() || undefined });

@@ -97,14 +97,21 @@ function hideLegendEntries(u, hide) {
   });
 }
 
+/** The colour of superseded checkpoints' points. */
+export const supersededColor = '#9aa3ad';
+
 /**
  * LineChart draws series that are small enough to hold whole (validation
  * scores): drag to zoom, double-click to reset. data is uPlot's
  * [xs, ys1, ys2, …]; series [{label, color, width, dash}]; marker, when
- * given, {x, y, color} draws a ring (the best checkpoint).
+ * given, {x, y, color} draws a ring (the best checkpoint); hollow, when
+ * given, [{x, y}] draws hollow grey points off the lines (superseded
+ * checkpoints: their values are left out of data). The container's
+ * data-points is the number of x values, data-superseded the number of
+ * hollow points.
  */
 export class LineChart {
-  constructor(el, { data, series, yLabel, log = false, height = 260, marker = null }) {
+  constructor(el, { data, series, yLabel, log = false, height = 260, marker = null, hollow = [] }) {
     this.el = el;
     el.replaceChildren();
     const width = Math.max(el.clientWidth, 200);
@@ -123,17 +130,53 @@ export class LineChart {
         value: (u, v) => (v === null || v === undefined ? '—' : fmtNum(v)),
       })),
     });
-    if (marker) opts.hooks = { draw: [(u) => drawMarker(u, marker)] };
+    const draw = [];
+    if (hollow.length) {
+      draw.push((u) => drawHollow(u, hollow));
+      // The y range covers the hollow points too, though they are not in data.
+      const ys = hollow.map((p) => p.y).filter(Number.isFinite);
+      if (ys.length && !log) {
+        opts.scales.y = {
+          range: (u, lo, hi) => uPlot.rangeNum(Math.min(lo ?? Infinity, ...ys), Math.max(hi ?? -Infinity, ...ys), 0.1, true),
+        };
+      }
+    }
+    if (marker) draw.push((u) => drawMarker(u, marker));
+    if (draw.length) opts.hooks = { draw };
     this.u = new uPlot(opts, data, el);
     this.stopFit = fitWidth(el, this.u, height);
     el.dataset.state = 'ready';
     el.dataset.points = String(data[0].length);
+    el.dataset.superseded = String(hollow.length);
   }
 
   destroy() {
     this.stopFit();
     this.u.destroy();
   }
+}
+
+/** Draws hollow grey points at [{x, y}] (non-finite ones skipped). */
+function drawHollow(u, points) {
+  const { ctx } = u;
+  const r = 3.5 * devicePixelRatio;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(u.bbox.left - 2 * r, u.bbox.top - 2 * r, u.bbox.width + 4 * r, u.bbox.height + 4 * r); // points at the edges stay whole
+  ctx.clip();
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.strokeStyle = supersededColor;
+  ctx.fillStyle = '#fff';
+  for (const p of points) {
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+    const x = u.valToPos(p.x, 'x', true);
+    const y = u.valToPos(p.y, 'y', true);
+    ctx.beginPath();
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 /** Draws a ring around the point (m.x, m.y). */

@@ -8,6 +8,7 @@ const defaults = {
   mode: 'stride', // subsample mode: stride, or minmax to keep spikes
   criterion: '', // the criterion shown; '' = the run's first
   paramMode: 'each', // validation lines: each parameter set, or best over them
+  includeSuperseded: false, // show checkpoints whose weights a resumed training overwrote in plots and best reports
 };
 
 /** The saved preferences, with defaults for what was never set. */

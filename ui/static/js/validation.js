@@ -62,3 +62,48 @@ export function bestSeries(v, c, d = -1) {
     return best;
   });
 }
+
+/** What a superseded checkpoint is, for legends and tooltips. */
+export const supersededNote = 'superseded: weights overwritten by a resumed training';
+
+/** The number of superseded checkpoints of v. */
+export function countSuperseded(v) {
+  let n = 0;
+  for (const e of v.scores) if (e.superseded) n++;
+  return n;
+}
+
+/**
+ * v as plots and best reports use it: without its superseded checkpoints
+ * unless include is true (v itself when nothing is left out).
+ */
+export function shownScores(v, include) {
+  if (include || !v.scores.some((e) => e.superseded)) return v;
+  return { ...v, scores: v.scores.filter((e) => !e.superseded) };
+}
+
+/**
+ * Applies a validation event to v (both in the decoded shape of
+ * api.validation) and returns the result; v is not changed. Action "merge"
+ * (the server's, SPEC §2): each entry replaces the entry of its iteration,
+ * or is inserted in iteration order; the other entries stay. An older
+ * server's "replace" sends the whole new list, its "append" new entries
+ * only, which merging also handles. An event whose metadata differ from v's
+ * (the run's first scores, or scores stored after a delete) starts over from
+ * the event; so does an event for v null.
+ */
+export function mergeValidation(v, ev) {
+  if (!v || ev.action === 'replace' || !sameMetadata(v, ev)) {
+    return { ...ev, scores: [...ev.scores].sort((a, b) => a.iteration - b.iteration) };
+  }
+  const byIteration = new Map(v.scores.map((e) => [e.iteration, e]));
+  for (const e of ev.scores) byIteration.set(e.iteration, { ...e, superseded: e.superseded === true });
+  const scores = [...byIteration.values()].sort((a, b) => a.iteration - b.iteration);
+  return { ...v, scores };
+}
+
+/** Whether two validation answers have the same datasets, parameter sets and criteria (by name). */
+function sameMetadata(a, b) {
+  const names = (xs) => JSON.stringify(xs.map((x) => (typeof x === 'string' ? x : x.name)));
+  return names(a.datasets) === names(b.datasets) && names(a.parameters) === names(b.parameters) && names(a.criteria) === names(b.criteria);
+}

@@ -1,7 +1,8 @@
 // Controls and helpers shared by the run and compare views.
 
 import { LossChart } from '../charts.js';
-import { h } from '../format.js';
+import { fmtInt, h } from '../format.js';
+import { supersededNote } from '../validation.js';
 
 /**
  * The loss card of the run and compare views: the loss chart of runs with
@@ -98,4 +99,38 @@ export function throttle(fn, ms) {
 /** A criterion's name with its direction: "dice ↑". */
 export function criterionLabel(c) {
   return `${c.name} ${c.higher_is_better ? '↑' : '↓'}`;
+}
+
+/**
+ * The "include superseded" control of the run and compare views: a checkbox
+ * (#include-superseded, checked as prefs.includeSuperseded), a note saying
+ * how many superseded checkpoints are left out (#superseded-note) and a
+ * legend of the hollow points that draw them when included. onChange(include)
+ * gets the new choice. update(n, include) shows them for n superseded
+ * checkpoints: all three are hidden when there are none.
+ */
+export function supersededToggle(prefs, onChange) {
+  const box = h('input', {
+    type: 'checkbox',
+    id: 'include-superseded',
+    checked: prefs.includeSuperseded,
+    onchange: () => onChange(box.checked),
+  });
+  const toggle = h('label', { class: 'field', title: 'Show superseded checkpoints (weights overwritten by a resumed training) in the plots and the best report', hidden: true }, box, ' Include superseded');
+  const note = h('span', { class: 'superseded-note', id: 'superseded-note', title: supersededNote, hidden: true });
+  const legend = h('div', { class: 'superseded-legend muted small', id: 'superseded-legend', hidden: true },
+    h('span', { class: 'hollow-point', 'aria-hidden': 'true' }), supersededNote);
+  return {
+    toggle,
+    note,
+    legend,
+    update(n, include) {
+      box.checked = include;
+      toggle.hidden = n === 0;
+      note.hidden = n === 0;
+      note.textContent = include ? `${fmtInt(n)} superseded included` : `${fmtInt(n)} superseded left out`;
+      note.dataset.count = String(n);
+      legend.hidden = n === 0 || !include;
+    },
+  };
 }

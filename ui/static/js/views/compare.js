@@ -1,12 +1,14 @@
 // The compare view: the loss of several runs on one chart, and one
-// criterion of their validation scores on another.
+// criterion of their validation scores on another. Superseded checkpoints
+// (SPEC §2) are left out of the chart and the best values unless "include
+// superseded" is on; then they are hollow grey points off the lines.
 
 import { best, lastTraining, listRuns, validation } from '../api.js';
 import { LineChart, categorical } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
-import { bestSeries, criterionIndex, iterations } from '../validation.js';
-import { criterionLabel, lossCard } from './common.js';
+import { bestSeries, countSuperseded, criterionIndex, iterations, shownScores, supersededNote } from '../validation.js';
+import { criterionLabel, lossCard, supersededToggle } from './common.js';
 
 export function renderCompare(main, route, ctx) {
   const runs = [...new Set(route.runs)];
@@ -68,19 +70,25 @@ export function renderCompare(main, route, ctx) {
       drawCriterion();
     },
   });
+  const superseded = supersededToggle(prefs, (include) => {
+    prefs = savePrefs({ includeSuperseded: include });
+    loadBests().then(drawCriterion).catch(report);
+  });
   const critEl = h('div', { class: 'chart', id: 'criterion-chart' });
   const critTitle = h('span', { class: 'muted small' });
   const summary = h('div', { class: 'table-wrap' });
   main.append(h('section', { class: 'card' },
     h('div', { class: 'toolbar' },
       h('h2', null, 'Validation'),
+      superseded.note,
       h('div', { class: 'controls' },
         h('label', { class: 'field' }, 'Criterion ', criterionSelect),
         h('label', { class: 'field' }, 'Dataset ', datasetSelect),
+        superseded.toggle,
       ),
     ),
     critEl,
-    h('div', { class: 'chart-foot' }, critTitle),
+    h('div', { class: 'chart-foot' }, critTitle, superseded.legend),
     summary,
   ));
 
@@ -102,6 +110,8 @@ export function renderCompare(main, route, ctx) {
       critChart.destroy();
       critChart = null;
     }
+    const include = prefs.includeSuperseded;
+    superseded.update(runs.reduce((n, r) => n + (scores.get(r) ? countSuperseded(scores.get(r)) : 0), 0), include);
     const { crits, datasets } = union();
     if (crits.size === 0) {
       critEl.replaceChildren(h('p', { class: 'empty' }, 'None of these runs has validation scores yet.'));
@@ -120,12 +130,20 @@ export function renderCompare(main, route, ctx) {
     critTitle.textContent = `${criterionLabel(crit)}: at each checkpoint, the best parameter set's score ${dataset ? 'on ' + dataset : 'averaged over datasets'}`;
     const tables = [];
     const series = [];
+    const hollow = []; // superseded checkpoints, when included
     runs.forEach((r, i) => {
-      const v = scores.get(r);
+      const v = scores.get(r) && shownScores(scores.get(r), include);
       const c = v ? criterionIndex(v, name) : -1;
       const d = v && dataset ? v.datasets.indexOf(dataset) : -1;
       if (c < 0 || (dataset && d < 0) || v.scores.length === 0) return;
-      tables.push([iterations(v), bestSeries(v, c, d).map((x) => (Number.isFinite(x) ? x : null))]);
+      const xs = iterations(v);
+      tables.push([xs, bestSeries(v, c, d).map((x, k) => {
+        if (v.scores[k].superseded) {
+          hollow.push({ x: xs[k], y: x });
+          return null;
+        }
+        return Number.isFinite(x) ? x : null;
+      })]);
       series.push({ label: r, color: categorical(i) });
     });
     if (tables.length === 0) {
@@ -133,7 +151,7 @@ export function renderCompare(main, route, ctx) {
       critEl.dataset.state = 'empty';
     } else {
       const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
-      critChart = new LineChart(critEl, { data, series, yLabel: name, height: 300 });
+      critChart = new LineChart(critEl, { data, series, yLabel: name, height: 300, hollow });
     }
     drawSummary(name);
   }
@@ -143,12 +161,16 @@ export function renderCompare(main, route, ctx) {
       const last = lasts.get(r);
       const lines = bests.get(r);
       const l = lines && lines.find((x) => x.criterion === name && (dataset ? x.dataset === dataset : x.mean_over_datasets));
-      return h('tr', { dataset: { run: r } },
+      const v = scores.get(r);
+      const old = l && l.iteration !== null && v && v.scores.some((e) => e.superseded && e.iteration === l.iteration);
+      return h('tr', { dataset: { run: r, iteration: l && l.iteration !== null ? String(l.iteration) : '' } },
         h('td', { class: 'name' }, h('span', { class: 'swatch', style: `--run-color: ${categorical(i)}` }), h('a', { href: runHref(r) }, r)),
         h('td', { class: 'num' }, last ? fmtInt(last.iteration + 1) : '—'),
         h('td', { class: 'num' }, last ? fmtNum(last.loss) : '—'),
         h('td', { class: 'num strong' }, l ? fmtNum(l.value) : '—'),
-        h('td', { class: 'muted small' }, l && l.iteration !== null ? `${fmtInt(l.iteration)} · ${l.parameters}` : ''),
+        h('td', { class: 'muted small' + (old ? ' superseded' : ''), title: old ? supersededNote : undefined },
+          l && l.iteration !== null ? `${fmtInt(l.iteration)} · ${l.parameters}` : '',
+          old ? h('span', { class: 'badge superseded-badge' }, 'superseded') : null),
       );
     });
     summary.replaceChildren(h('table', { class: 'runs', id: 'compare-table' },
@@ -160,13 +182,23 @@ export function renderCompare(main, route, ctx) {
     ));
   }
 
+  /** Fetches the runs' best reports, with or without superseded checkpoints as chosen. */
+  async function loadBests() {
+    const include = prefs.includeSuperseded;
+    const got = await Promise.all(runs.map((r) => best(r, abort.signal, { includeSuperseded: include })));
+    if (include !== prefs.includeSuperseded) return; // toggled meanwhile: a newer load follows
+    runs.forEach((r, i) => bests.set(r, got[i]));
+  }
+
   loss.load();
-  Promise.all(runs.map(async (r) => {
-    const [v, b, last] = await Promise.all([validation(r, abort.signal), best(r, abort.signal), lastTraining(r, abort.signal)]);
-    scores.set(r, v);
-    bests.set(r, b);
-    lasts.set(r, last);
-  })).then(drawCriterion).catch(report);
+  Promise.all([
+    loadBests(),
+    ...runs.map(async (r) => {
+      const [v, last] = await Promise.all([validation(r, abort.signal), lastTraining(r, abort.signal)]);
+      scores.set(r, v);
+      lasts.set(r, last);
+    }),
+  ]).then(drawCriterion).catch(report);
 
   return () => {
     abort.abort();

@@ -1,20 +1,32 @@
 // The run view: loss vs iteration, validation scores per dataset for a
-// criterion, the best report; follows the run live through the event stream.
+// criterion, the validated checkpoints, the best report; follows the run live
+// through the event stream.
+//
+// Superseded checkpoints (validated before a training rewind overwrote their
+// weights, SPEC §2) are listed greyed in the checkpoints table and left out of
+// the plots and the best report unless "include superseded" is on; then they
+// are hollow grey points off the lines.
 
-import { best, follow, lastTraining, num, validation } from '../api.js';
+import { bestReport, decodeValidation, follow, lastTraining, num, validation } from '../api.js';
 import { LineChart, categorical, sequential } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
-import { bestOverParameters, bestSeries, criterionIndex, iterations, parameterSeries } from '../validation.js';
-import { criterionLabel, lossCard, throttle } from './common.js';
+import {
+  bestOverParameters, bestSeries, countSuperseded, criterionIndex, iterations, mergeValidation, parameterSeries,
+  shownScores, supersededNote,
+} from '../validation.js';
+import { criterionLabel, lossCard, supersededToggle, throttle } from './common.js';
 
 export function renderRun(main, route, ctx) {
   const run = route.run;
   ctx.setCrumbs([{ text: 'Runs', href: '#/' }, { text: run }]);
   const abort = new AbortController();
   let prefs = loadPrefs();
-  let scores = null; // the validation answer
+  let scores = null; // the validation answer, superseded checkpoints included
   let bestLines = null; // the best report
+  let bestLeftOut = 0; // superseded checkpoints the server left out of it
+  let loading = 0; // validation loads in flight
+  let replay = []; // validation events received during them, applied again after
   const valCharts = [];
 
   // Header: what the run has.
@@ -51,6 +63,7 @@ export function renderRun(main, route, ctx) {
     onchange: () => {
       prefs = savePrefs({ criterion: criterionSelect.value });
       drawValidation();
+      drawCheckpoints();
       drawBest();
     },
   });
@@ -65,26 +78,45 @@ export function renderRun(main, route, ctx) {
   h('option', { value: 'each', selected: prefs.paramMode !== 'best' }, 'one line per parameter set'),
   h('option', { value: 'best', selected: prefs.paramMode === 'best' }, 'best over parameter sets'),
   );
+  const superseded = supersededToggle(prefs, (include) => {
+    prefs = savePrefs({ includeSuperseded: include });
+    drawValidation();
+    drawCheckpoints();
+    loadBest().catch(report);
+  });
   const valEl = h('div', { class: 'val-charts', id: 'validation-charts' });
   const valSection = h('section', { class: 'card', id: 'validation' },
     h('div', { class: 'toolbar' },
       h('h2', null, 'Validation'),
+      superseded.note,
       h('div', { class: 'controls' },
         h('label', { class: 'field' }, 'Criterion ', criterionSelect),
         h('label', { class: 'field' }, 'Lines ', paramSelect),
+        superseded.toggle,
       ),
     ),
     valEl,
+    superseded.legend,
+  );
+  const checkpointsEl = h('div', { class: 'table-wrap scroll', id: 'checkpoints' });
+  const checkpointsSection = h('section', { class: 'card' },
+    h('div', { class: 'toolbar' },
+      h('h2', null, 'Validated checkpoints'),
+      h('span', { class: 'muted small', id: 'checkpoints-what' }),
+    ),
+    checkpointsEl,
   );
   const bestEl = h('div', { class: 'table-wrap', id: 'best' });
+  const bestNote = h('span', { class: 'superseded-note', id: 'best-superseded-note', title: supersededNote, hidden: true });
   const bestSection = h('section', { class: 'card' },
     h('div', { class: 'toolbar' },
       h('h2', null, 'Best checkpoints'),
       h('span', { class: 'muted small' }, 'for each criterion and dataset, the checkpoint and post-processing parameters with the best score (NaN skipped); the mean is over datasets'),
+      bestNote,
     ),
     bestEl,
   );
-  main.append(valSection, bestSection);
+  main.append(valSection, checkpointsSection, bestSection);
 
   function chosen() {
     if (!scores || scores.criteria.length === 0) return -1;
@@ -99,6 +131,8 @@ export function renderRun(main, route, ctx) {
 
   function drawValidation() {
     for (const c of valCharts.splice(0)) c.destroy();
+    const include = prefs.includeSuperseded;
+    superseded.update(scores ? countSuperseded(scores) : 0, include);
     if (!scores || scores.scores.length === 0) {
       valEl.replaceChildren(h('p', { class: 'empty' }, 'No validation scores stored for this run yet.'));
       valEl.dataset.state = 'empty';
@@ -106,32 +140,46 @@ export function renderRun(main, route, ctx) {
       return;
     }
     const c = chosen();
-    const crit = scores.criteria[c];
     criterionSelect.replaceChildren(...scores.criteria.map((k, i) => h('option', { value: k.name, selected: i === c }, criterionLabel(k))));
-    const xs = iterations(scores);
+    const shown = shownScores(scores, include);
+    if (shown.scores.length === 0) {
+      valEl.replaceChildren(h('p', { class: 'empty' }, 'Every validated checkpoint of this run is superseded: tick "Include superseded" to see them.'));
+      valEl.dataset.state = 'empty';
+      return;
+    }
+    const crit = shown.criteria[c];
+    const xs = iterations(shown);
+    // Superseded checkpoints (shown only when included) are hollow points off the lines.
+    const hollow = [];
+    const line = (values) => values.map((v, i) => {
+      if (!shown.scores[i].superseded) return finite(v);
+      hollow.push({ x: xs[i], y: v });
+      return null;
+    });
     valEl.replaceChildren();
     if (prefs.paramMode === 'best') {
       // One chart: each dataset's best over parameter sets, and the mean over datasets.
       const data = [xs];
       const series = [];
-      scores.datasets.forEach((d, i) => {
-        data.push(bestOverParameters(scores, i, c).map(finite));
+      shown.datasets.forEach((d, i) => {
+        data.push(line(bestOverParameters(shown, i, c)));
         series.push({ label: d, color: categorical(i) });
       });
-      if (scores.datasets.length > 1) {
-        data.push(bestSeries(scores, c).map(finite));
+      if (shown.datasets.length > 1) {
+        data.push(line(bestSeries(shown, c)));
         series.push({ label: 'mean over datasets', color: '#1d2530', width: 2.2, dash: [6, 4] });
       }
-      const b = findBest(crit.name, scores.datasets.length > 1 ? null : scores.datasets[0]);
+      const b = findBest(crit.name, shown.datasets.length > 1 ? null : shown.datasets[0]);
       const box = h('div', { class: 'val-chart wide' }, h('h3', null, `${criterionLabel(crit)}, best over parameter sets`), h('div', { class: 'chart' }));
       valEl.append(box);
-      valCharts.push(new LineChart(box.lastChild, { data, series, yLabel: crit.name, marker: b && b.iteration !== null ? { x: b.iteration, y: b.value } : null }));
+      valCharts.push(new LineChart(box.lastChild, { data, series, yLabel: crit.name, marker: b && b.iteration !== null ? { x: b.iteration, y: b.value } : null, hollow }));
     } else {
-      const colors = sequential(scores.parameters.length);
-      scores.datasets.forEach((d, di) => {
+      const colors = sequential(shown.parameters.length);
+      shown.datasets.forEach((d, di) => {
+        hollow.length = 0;
         const data = [xs];
-        const series = scores.parameters.map((p, pi) => {
-          data.push(parameterSeries(scores, di, pi, c).map(finite));
+        const series = shown.parameters.map((p, pi) => {
+          data.push(line(parameterSeries(shown, di, pi, c)));
           return { label: p.name, color: colors[pi] };
         });
         const b = findBest(crit.name, d);
@@ -144,10 +192,56 @@ export function renderRun(main, route, ctx) {
           series,
           yLabel: crit.name,
           marker: b && b.iteration !== null ? { x: b.iteration, y: b.value } : null,
+          hollow: [...hollow],
         }));
       });
     }
     valEl.dataset.state = 'ready';
+  }
+
+  /**
+   * The validated checkpoints, newest first: the chosen criterion's best
+   * over parameter sets per dataset (and the mean over datasets), superseded
+   * ones greyed. One row per iteration: a validation event replaces rows.
+   */
+  function drawCheckpoints() {
+    if (!scores || scores.scores.length === 0) {
+      checkpointsEl.replaceChildren(h('p', { class: 'empty' }, 'No checkpoint validated yet.'));
+      checkpointsEl.dataset.state = 'empty';
+      return;
+    }
+    const c = chosen();
+    const crit = scores.criteria[c];
+    const withMean = scores.datasets.length > 1;
+    const perDataset = scores.datasets.map((d, i) => bestOverParameters(scores, i, c));
+    const mean = withMean ? bestSeries(scores, c) : null;
+    main.querySelector('#checkpoints-what').textContent = `${criterionLabel(crit)}: the best parameter set's score at each checkpoint`;
+    const valueCell = (v) => h('td', { class: 'num', dataset: { value: String(v) } }, fmtNum(v));
+    const rows = [];
+    for (let i = scores.scores.length - 1; i >= 0; i--) {
+      const e = scores.scores[i];
+      rows.push(h('tr', {
+        class: e.superseded ? 'superseded' : '',
+        title: e.superseded ? supersededNote : undefined,
+        dataset: { iteration: String(e.iteration), superseded: String(e.superseded) },
+      },
+      h('th', { scope: 'row', class: 'num' }, fmtInt(e.iteration)),
+      ...perDataset.map((vals) => valueCell(vals[i])),
+      withMean ? valueCell(mean[i]) : null,
+      h('td', null, e.superseded ? h('span', { class: 'badge superseded-badge' }, 'superseded') : ''),
+      ));
+    }
+    checkpointsEl.replaceChildren(h('table', { class: 'runs checkpoints', id: 'checkpoints-table' },
+      h('thead', null, h('tr', null,
+        h('th', { class: 'num' }, 'Checkpoint'),
+        ...scores.datasets.map((d) => h('th', { class: 'num' }, d)),
+        withMean ? h('th', { class: 'num' }, 'mean over datasets') : null,
+        h('th', null, ''),
+      )),
+      h('tbody', null, rows),
+    ));
+    checkpointsEl.dataset.state = 'ready';
+    checkpointsEl.dataset.rows = String(rows.length);
   }
 
   function drawBest() {
@@ -159,10 +253,13 @@ export function renderRun(main, route, ctx) {
     const c = chosen();
     const datasets = scores.datasets;
     const withMean = datasets.length > 1;
+    const supersededAt = new Set(scores.scores.filter((e) => e.superseded).map((e) => e.iteration));
     const cell = (l) => {
       if (!l) return h('td', null, '—');
+      const old = l.iteration !== null && supersededAt.has(l.iteration);
       const attrs = {
-        class: 'best-cell',
+        class: 'best-cell' + (old ? ' superseded' : ''),
+        title: old ? supersededNote : undefined,
         dataset: {
           dataset: l.mean_over_datasets ? '' : l.dataset,
           mean: String(l.mean_over_datasets),
@@ -189,6 +286,7 @@ export function renderRun(main, route, ctx) {
       onclick: () => {
         prefs = savePrefs({ criterion: k.name });
         drawValidation();
+        drawCheckpoints();
         drawBest();
       },
     },
@@ -198,6 +296,9 @@ export function renderRun(main, route, ctx) {
     ));
     bestEl.replaceChildren(h('table', { class: 'best', id: 'best-table' }, head, h('tbody', null, rows)));
     bestEl.dataset.state = 'ready';
+    bestEl.dataset.include = String(prefs.includeSuperseded);
+    bestNote.hidden = bestLeftOut === 0;
+    bestNote.textContent = `${fmtInt(bestLeftOut)} superseded left out`;
   }
 
   async function loadHeader() {
@@ -206,15 +307,55 @@ export function renderRun(main, route, ctx) {
     setStat('last-loss', last ? fmtNum(last.loss) : '—');
   }
 
-  async function loadValidation() {
-    const [v, b] = await Promise.all([validation(run, abort.signal), best(run, abort.signal)]);
-    scores = v;
-    bestLines = b;
-    const n = v.scores.length;
-    setStat('validated-until', n ? fmtInt(v.scores[n - 1].iteration + 1) : '—');
+  function setValidationStats() {
+    const n = scores ? scores.scores.length : 0;
+    setStat('validated-until', n ? fmtInt(scores.scores[n - 1].iteration + 1) : '—');
     setStat('validations', fmtInt(n));
-    drawValidation();
+  }
+
+  /** Fetches the best report (with or without superseded checkpoints, as chosen) and draws it. */
+  async function loadBest() {
+    const include = prefs.includeSuperseded;
+    const b = await bestReport(run, { includeSuperseded: include }, abort.signal);
+    if (include !== prefs.includeSuperseded) return; // toggled meanwhile: a newer load follows
+    bestLines = b && b.lines;
+    bestLeftOut = b ? b.supersededLeftOut : 0;
     drawBest();
+    drawValidation(); // its best markers
+  }
+
+  /** Fetches the validation scores and the best report and draws them. */
+  async function loadValidation() {
+    loading++;
+    if (loading === 1) replay = [];
+    try {
+      const include = prefs.includeSuperseded;
+      const [v, b] = await Promise.all([validation(run, abort.signal), bestReport(run, { includeSuperseded: include }, abort.signal)]);
+      scores = v;
+      // Events that arrived while loading may or may not be in the answer: merging is idempotent.
+      for (const ev of replay) scores = mergeValidation(scores, ev);
+      if (include === prefs.includeSuperseded) {
+        bestLines = b && b.lines;
+        bestLeftOut = b ? b.supersededLeftOut : 0;
+      }
+    } finally {
+      loading--;
+    }
+    setValidationStats();
+    drawValidation();
+    drawCheckpoints();
+    drawBest();
+  }
+
+  /** Applies a validation event: its entries replace those of their iterations. */
+  function applyValidation(data) {
+    const ev = decodeValidation(data);
+    if (loading) replay.push(ev);
+    scores = mergeValidation(scores, ev);
+    setValidationStats();
+    drawValidation();
+    drawCheckpoints();
+    refreshBest(); // the server's best report of the merged scores
   }
 
   const report = (err) => {
@@ -229,6 +370,7 @@ export function renderRun(main, route, ctx) {
     if (!loss.zoomed) loss.load();
   }, 1000);
   const refreshValidation = throttle(() => loadValidation().catch(report), 1000);
+  const refreshBest = throttle(() => loadBest().catch(report), 1000);
   const stop = follow(run, {
     state: (s) => {
       live.textContent = s === 'live' ? 'live' : s;
@@ -245,8 +387,10 @@ export function renderRun(main, route, ctx) {
         loadHeader().catch(report); // a truncated event: ask
       }
       refreshLoss();
+      // Resumed from an earlier checkpoint: validations after the rewind point are now superseded.
+      if (ev.action === 'replace') refreshValidation();
     },
-    validation: () => refreshValidation(),
+    validation: (data) => applyValidation(data),
     delete: () => {
       loss.load();
       loadHeader().catch(report);
@@ -262,6 +406,7 @@ export function renderRun(main, route, ctx) {
     stop();
     refreshLoss.cancel();
     refreshValidation.cancel();
+    refreshBest.cancel();
     abort.abort();
     loss.destroy();
     for (const c of valCharts) c.destroy();
