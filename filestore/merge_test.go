@@ -361,12 +361,14 @@ func TestSupersedeSurvivesReopen(t *testing.T) {
 	check([]int{10, 20, 30}, nil, []int{0, 0, 0})
 	train(storetest.Iters(0, 15, 1)...) // resumed: rewind point 15
 	check([]int{10, 20, 30}, []int{20, 30}, []int{0, 0, 0})
-	validate(0, 20) // the same scores: current again
-	check([]int{10, 20, 30}, []int{30}, []int{0, 0, 0})
+	validate(0, 30) // the same scores sent again: still superseded
+	check([]int{10, 20, 30}, []int{20, 30}, []int{0, 0, 0})
+	validate(1, 20) // validated again: current
+	check([]int{10, 20, 30}, []int{30}, []int{0, 1, 0})
 	train(storetest.Iters(0, 5, 1)...) // resumed again: rewind point 5
-	check([]int{10, 20, 30}, []int{10, 20, 30}, []int{0, 0, 0})
+	check([]int{10, 20, 30}, []int{10, 20, 30}, []int{0, 1, 0})
 	validate(2, 30, 10)
-	check([]int{10, 20, 30}, []int{20}, []int{2, 0, 2})
+	check([]int{10, 20, 30}, []int{20}, []int{2, 1, 2})
 	if err := s.DeleteValidationAfter(ctx, "r", 20); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,8 @@ func FuzzParseTrainingInput(f *testing.F) {
 }
 
 // FuzzParseValidationInput checks that put's validation decoder never
-// panics and that what it accepts fits the metadata.
+// panics and that what it accepts, merged by iteration as a store merges
+// it, fits the metadata.
 func FuzzParseValidationInput(f *testing.F) {
 	meta := statstore.Metadata{Datasets: []string{"a"}, Parameters: statstore.ThresholdParameters(0.5, 0.7), EvaluationScores: statstore.DummyCriteria()}
 	f.Add([]byte(`{"iteration": 10, "scores": [[[1, 2], [3, 4]]], "run_name": "r"}`))
@@ -40,7 +41,9 @@ func FuzzParseValidationInput(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := vs.Validate(); err != nil {
+		sorted, _ := statstore.SortValidationEntries(vs.Scores)
+		merged := &statstore.ValidationScores{Metadata: vs.Metadata, Scores: sorted}
+		if err := merged.Validate(); err != nil {
 			t.Fatalf("accepted invalid scores: %v", err)
 		}
 	})
