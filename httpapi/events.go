@@ -114,8 +114,9 @@ func (p *publishingStore) StoreValidationIterationScores(ctx context.Context, ru
 }
 
 // MergeValidationScores merges and publishes a "validation" event with the
-// entries the merge inserted or replaced (action "merge"; later entries of
-// an iteration replace earlier ones).
+// entries the merge inserted or replaced, each with the superseded mark it
+// was stored with (action "merge"; later entries of an iteration replace
+// earlier ones).
 func (p *publishingStore) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
 	if !p.broker.hasSubscribers(run) {
 		return p.StatsStore.MergeValidationScores(ctx, run, scores)
@@ -137,7 +138,6 @@ func (p *publishingStore) MergeValidationScores(ctx context.Context, run string,
 	v := &statstore.ValidationScores{Metadata: scores.Metadata}
 	for _, s := range sorted {
 		if changed[s.Iteration] {
-			s.Superseded = false
 			v.Scores = append(v.Scores, s)
 		}
 	}

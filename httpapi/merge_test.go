@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -139,5 +140,51 @@ func TestSupersededOverHTTP(t *testing.T) {
 	}
 	if status, body := ts.do(t, ts.request(t, "DELETE", "/api/v1/runs/r/validation?from=-3", "", "")); status != 400 {
 		t.Errorf("DELETE ?from=-3: %d %s, want 400", status, body)
+	}
+}
+
+// TestMergeEventCarriesMarks checks that a validation event sends each
+// entry with the superseded mark the store keeps (a copy of a store sends
+// marked entries, and followers must grey them as the store does).
+func TestMergeEventCarriesMarks(t *testing.T) {
+	ts := startServer(t, ServerOptions{})
+	c := ts.client(t, ClientOptions{})
+	ctx := context.Background()
+	next, _ := follow(t, ts, "r")
+	v := validationScores(t, 100, 200)
+	v.Scores[1].Superseded = true
+	if _, err := c.MergeValidationScores(ctx, "r", v); err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := next()
+	if !ok || ev.kind != "validation" {
+		t.Fatalf("got event %+v, want a validation event", ev)
+	}
+	var got struct {
+		Scores []struct {
+			Iteration  int  `json:"iteration"`
+			Superseded bool `json:"superseded"`
+		} `json:"scores"`
+	}
+	if err := json.Unmarshal([]byte(ev.data), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]bool{100: false, 200: true}
+	if len(got.Scores) != len(want) {
+		t.Fatalf("event scores %+v, want iterations 100 and 200", got.Scores)
+	}
+	for _, s := range got.Scores {
+		if m, ok := want[s.Iteration]; !ok || m != s.Superseded {
+			t.Errorf("event entry %d superseded=%v, want %v", s.Iteration, s.Superseded, m)
+		}
+	}
+	stored, err := c.RetrieveValidationIterationScores(ctx, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stored {
+		if s.Superseded != want[s.Iteration] {
+			t.Errorf("stored entry %d superseded=%v, want %v", s.Iteration, s.Superseded, want[s.Iteration])
+		}
 	}
 }
