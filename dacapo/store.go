@@ -252,7 +252,38 @@ func (s *Store) validation(ctx context.Context, run string) (*statstore.Validati
 			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d (iteration %d)", e, docs[e].scores.Iteration), Err: err}
 		}
 	}
+	if err := s.markPastTraining(ctx, run, scores); err != nil {
+		return nil, err
+	}
 	return scores, nil
+}
+
+// markPastTraining marks superseded the validations of checkpoints after
+// the end of the run's training stats. DaCapo stores a checkpoint's
+// training stats before its weights and validates after both, so a
+// validation past the training's end is what a resume from an earlier
+// checkpoint leaves behind: DaCapo overwrote the training stats and the
+// weights but not yet the validation file (its resume_training deletes
+// those validations in memory only). The store's rewind rule then reads
+// them as it would have marked them (SPEC §2): kept, marked, left out of
+// best by default. A run without training stats marks nothing.
+func (s *Store) markPastTraining(ctx context.Context, run string, scores *statstore.ValidationScores) error {
+	if len(scores.Scores) == 0 || scores.Scores[len(scores.Scores)-1].Iteration == 0 {
+		return nil
+	}
+	stats, err := s.training(ctx, run)
+	if err != nil {
+		return err
+	}
+	until := stats.TrainedUntil()
+	if until == 0 {
+		return nil
+	}
+	if marked := statstore.MarkSuperseded(scores.Scores, until); len(marked) > 0 {
+		s.warnOnce("DaCapo validation file holds checkpoints after the end of the training stats (training was resumed from an earlier checkpoint); they are superseded until validated again", run,
+			"trained_until", until, "superseded", fmt.Sprint(marked))
+	}
+	return nil
 }
 
 // mergeValidation applies the store's merge to a DaCapo validation file,
