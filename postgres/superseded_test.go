@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -649,5 +650,114 @@ func TestDeleteAfterSuperseded(t *testing.T) {
 	}
 	if st, err := s.RetrieveTrainingStats(ctx, "run"); err != nil || st.Len() != 15 {
 		t.Errorf("training after deleting every validation: %v, %v, want 15 entries", st, err)
+	}
+}
+
+// TestMergeStoresSentMarks merges entries sent with superseded marks (as
+// statstore.CopyRun sends what it read): the first scores, inserted and
+// replaced iterations are stored with the mark they are sent with, and
+// superseded_count follows; bit-identical scores sent with another mark
+// keep the stored one. After each step the run reads back (which checks
+// the counters against their checksum and the rows) with the marks
+// expected.
+func TestMergeStoresSentMarks(t *testing.T) {
+	ctx := context.Background()
+	s, url := openStore(t, Options{})
+	conn := connect(t, url)
+	meta := storetest.Metadata()
+	marked := func(e statstore.ValidationIterationScores) statstore.ValidationIterationScores {
+		e.Superseded = true
+		return e
+	}
+	steps := []struct {
+		name   string
+		sent   []statstore.ValidationIterationScores
+		result statstore.ValidationMerge
+		want   string
+	}{
+		{"first scores, one marked", []statstore.ValidationIterationScores{constScores(meta, 10, 1), marked(constScores(meta, 30, 1))},
+			statstore.ValidationMerge{Inserted: []int{10, 30}}, "10 30* | count 2 until 31 superseded 1"},
+		{"inserted marked and current", []statstore.ValidationIterationScores{marked(constScores(meta, 20, 1)), constScores(meta, 40, 1)},
+			statstore.ValidationMerge{Inserted: []int{20, 40}}, "10 20* 30* 40 | count 4 until 41 superseded 2"},
+		{"current replaced by marked", []statstore.ValidationIterationScores{marked(constScores(meta, 10, 2))},
+			statstore.ValidationMerge{Replaced: []int{10}}, "10* 20* 30* 40 | count 4 until 41 superseded 3"},
+		{"marked replaced by current and by marked", []statstore.ValidationIterationScores{constScores(meta, 20, 2), marked(constScores(meta, 30, 2))},
+			statstore.ValidationMerge{Replaced: []int{20, 30}}, "10* 20 30* 40 | count 4 until 41 superseded 2"},
+		{"identical scores keep the stored marks", []statstore.ValidationIterationScores{constScores(meta, 10, 2), marked(constScores(meta, 20, 2))},
+			statstore.ValidationMerge{Unchanged: []int{10, 20}}, "10* 20 30* 40 | count 4 until 41 superseded 2"},
+	}
+	want := map[int]statstore.ValidationIterationScores{}
+	for _, st := range steps {
+		got, err := s.MergeValidationScores(ctx, "run", &statstore.ValidationScores{Metadata: meta, Scores: st.sent})
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if !slices.Equal(got.Inserted, st.result.Inserted) || !slices.Equal(got.Replaced, st.result.Replaced) || !slices.Equal(got.Unchanged, st.result.Unchanged) {
+			t.Errorf("%s: got %v, want %v", st.name, got, st.result)
+		}
+		if state := validationState(t, conn, "run"); state != st.want {
+			t.Errorf("%s: stored %q, want %q", st.name, state, st.want)
+		}
+		for _, e := range st.sent {
+			if !slices.Contains(st.result.Unchanged, e.Iteration) {
+				want[e.Iteration] = e
+			}
+		}
+		v, err := s.RetrieveValidationScores(ctx, "run")
+		if err != nil {
+			t.Fatalf("%s: read back: %v", st.name, err)
+		}
+		wantScores := make([]statstore.ValidationIterationScores, 0, len(want))
+		for _, it := range slices.Sorted(maps.Keys(want)) {
+			wantScores = append(wantScores, want[it])
+		}
+		if !slices.EqualFunc(v.Scores, wantScores, statstore.ValidationIterationScores.Equal) {
+			t.Errorf("%s: read back %+v, want %+v", st.name, v.Scores, wantScores)
+		}
+	}
+	// The marks are counted: a delete that takes the marked entries
+	// leaves the counters matching the rows.
+	if err := s.DeleteValidationAfter(ctx, "run", 25); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := validationState(t, conn, "run"), "10* 20 | count 2 until 21 superseded 1"; got != want {
+		t.Errorf("after DeleteValidationAfter(25): %q, want %q", got, want)
+	}
+}
+
+// TestMetadataMismatchOfUnstoredIterations merges scores with other
+// metadata into a run whose stored validation scores (at 1000) the merge
+// does not mention: the store reads only the entries a merge mentions, and
+// must still see that scores are stored. The merge fails with
+// statstore.ErrMetadataMismatch and writes nothing.
+func TestMetadataMismatchOfUnstoredIterations(t *testing.T) {
+	ctx := context.Background()
+	meta := storetest.Metadata()
+	other := storetest.Metadata()
+	other.Datasets = []string{"crop_a", "crop_c"}
+	for _, its := range [][]int{{2000}, {500}, {500, 2000}} {
+		t.Run(fmt.Sprint(its), func(t *testing.T) {
+			s, url := openStore(t, Options{})
+			conn := connect(t, url)
+			if err := s.StoreValidationIterationScores(ctx, "run", storetest.Scores(meta, 1000)); err != nil {
+				t.Fatal(err)
+			}
+			before := validationState(t, conn, "run")
+			metaBefore := queryString(t, url, "SELECT validation_metadata::text FROM statstore_runs WHERE name = 'run'")
+			got, err := s.MergeValidationScores(ctx, "run", storetest.Scores(other, its...))
+			if !errors.Is(err, statstore.ErrMetadataMismatch) {
+				t.Fatalf("merge of %v with other datasets: got %v, %v, want ErrMetadataMismatch", its, got, err)
+			}
+			if after := validationState(t, conn, "run"); after != before {
+				t.Errorf("after the failed merge: stored %q, want %q", after, before)
+			}
+			if after := queryString(t, url, "SELECT validation_metadata::text FROM statstore_runs WHERE name = 'run'"); after != metaBefore {
+				t.Errorf("metadata after the failed merge: %s, want %s", after, metaBefore)
+			}
+			v, err := s.RetrieveValidationScores(ctx, "run")
+			if err != nil || !v.Metadata.Equal(meta) || !slices.Equal(iterationsOf(v), []int{1000}) {
+				t.Errorf("read back: %v, %v, want iteration 1000 with the stored metadata", v, err)
+			}
+		})
 	}
 }

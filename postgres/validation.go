@@ -10,7 +10,7 @@ import (
 	"github.com/statstore/statstore"
 )
 
-var validationColumns = []string{"run_id", "iteration", "scores"}
+var validationColumns = []string{"run_id", "iteration", "scores", "superseded"}
 
 // StoreValidationIterationScores merges scores into the run's validation
 // scores (MergeValidationScores without its report).
@@ -23,8 +23,9 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 // iteration, as statstore.PlanValidation decides, and reports what it did.
 // It is one transaction holding the run's lock: it reads the stored entries
 // of the iterations the call mentions (not the whole history), inserts the
-// new iterations with COPY and updates the replaced ones (clearing their
-// superseded marks). The metadata are stored with the run; scores whose
+// new iterations with COPY and updates the replaced ones, each with the
+// superseded mark it is sent with (false from a trainer; a copy of a store
+// sends the marks it read). The metadata are stored with the run; scores whose
 // metadata differ fail with statstore.ErrMetadataMismatch and write
 // nothing.
 func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
@@ -94,8 +95,10 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 // updates r's counters: the inserted iterations are sent with COPY (no
 // row of theirs exists: the plan read them under the run's lock, and a row
 // that exists anyway makes the insert fail, nothing written), the replaced
-// ones are updated in one statement (scores, and the superseded mark
-// cleared) that must find each of them.
+// ones are updated in one statement (scores and superseded mark) that must
+// find each of them. Every entry is written with the superseded mark the
+// plan gives it, and superseded_count follows the marks written and
+// overwritten.
 func writeMerge(ctx context.Context, tx pgx.Tx, run string, r *runRow, plan statstore.ValidationPlan, stored []statstore.ValidationIterationScores) error {
 	inserted := make([]statstore.ValidationIterationScores, 0, len(plan.Result.Inserted))
 	var replaced []statstore.ValidationIterationScores
@@ -115,35 +118,40 @@ func writeMerge(ctx context.Context, tx pgx.Tx, run string, r *runRow, plan stat
 			return err
 		}
 		r.ValidationCount += int64(len(inserted))
+		r.SupersededCount += int64(statstore.CountSuperseded(inserted))
 		r.ValidatedUntil = max(r.ValidatedUntil, int64(inserted[len(inserted)-1].Iteration)+1)
 	}
 	if len(replaced) == 0 {
 		return nil
 	}
 	its := make([]int64, len(replaced))
+	marks := make([]bool, len(replaced))
 	flat := make([]float64, 0, len(replaced)*len(flatten(replaced[0].Scores)))
 	for i, e := range replaced {
-		its[i] = int64(e.Iteration)
+		its[i], marks[i] = int64(e.Iteration), e.Superseded
 		flat = append(flat, flatten(e.Scores)...)
 	}
 	per := len(flat) / len(replaced)
 	tag, err := tx.Exec(ctx, `UPDATE statstore_validation v
-		SET scores = ($3::float8[])[(u.ord - 1) * $4 + 1 : u.ord * $4], superseded = false
-		FROM unnest($2::bigint[]) WITH ORDINALITY AS u(it, ord)
-		WHERE v.run_id = $1 AND v.iteration = u.it`, r.ID, its, flat, per)
+		SET scores = ($3::float8[])[(u.ord - 1) * $4 + 1 : u.ord * $4], superseded = u.marked
+		FROM unnest($2::bigint[], $5::boolean[]) WITH ORDINALITY AS u(it, marked, ord)
+		WHERE v.run_id = $1 AND v.iteration = u.it`, r.ID, its, flat, per, marks)
 	if err != nil {
 		return fmt.Errorf("replace %d validation entries: %w", len(replaced), err)
 	}
 	if n := tag.RowsAffected(); n != int64(len(replaced)) {
 		return fmt.Errorf("replace %d validation entries: the server updated %d", len(replaced), n)
 	}
-	wasMarked := make(map[int]bool)
+	wasMarked := make(map[int]bool, len(stored))
 	for _, e := range stored {
 		wasMarked[e.Iteration] = e.Superseded
 	}
-	for _, it := range plan.Result.Replaced {
-		if wasMarked[it] {
+	for _, e := range replaced {
+		if wasMarked[e.Iteration] {
 			r.SupersededCount--
+		}
+		if e.Superseded {
+			r.SupersededCount++
 		}
 	}
 	return nil
@@ -258,10 +266,11 @@ func corruptScores(run string, iteration int64, err error) error {
 	return &statstore.CorruptError{Path: fmt.Sprintf("table statstore_validation, run %q, iteration %d", run, iteration), Offset: -1, Err: err}
 }
 
-// copyValidation sends entries with COPY, each scores array flattened.
+// copyValidation sends entries with COPY, each scores array flattened and
+// with its superseded mark.
 func copyValidation(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.ValidationIterationScores) error {
 	return copyEntries(ctx, tx, "validation", validationColumns, runID, entries, func(e statstore.ValidationIterationScores) []any {
-		return []any{runID, int64(e.Iteration), flatten(e.Scores)}
+		return []any{runID, int64(e.Iteration), flatten(e.Scores), e.Superseded}
 	})
 }
 
