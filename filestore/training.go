@@ -180,9 +180,14 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	if (&statstore.TrainingStats{IterationStats: stored}).Equal(&statstore.TrainingStats{IterationStats: plan.Entries}) {
 		// The same history again (a retried call): not an overwrite, and
 		// no backup left behind. A retry after a crash that followed the
-		// rename finishes the call: it resolves the pending marks.
+		// rename finishes the call: it resolves the pending marks (which
+		// readers count by the training file's id meanwhile, so a failure
+		// to resolve them is only a warning).
 		s.log.Info("training stats already stored: nothing to write", "run", run, "entries", len(plan.Entries))
-		return s.settleVal(run, 0)
+		if err := s.settleVal(run, 0); err != nil {
+			s.log.Warn("training stats already stored; the pending superseded marks of an interrupted replace are not resolved", "run", run, "error", err)
+		}
+		return nil
 	}
 	// The validations of the checkpoints after the rewind point are marked
 	// superseded by a pending record naming the new training file's id,
