@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/storetest"
 )
 
 // benchSizes are the history lengths the benchmarks sweep.
@@ -264,6 +265,70 @@ func BenchmarkFirstAppend(b *testing.B) {
 			b.ReportMetric(float64(first.Microseconds())/float64(b.N), "first-µs/op")
 			b.ReportMetric(float64(later.Microseconds())/float64(b.N), "later-µs/op")
 			b.ReportMetric(float64(first)/float64(later), "x-later")
+		})
+	}
+}
+
+// BenchmarkReplace measures a training replace (training resumed from an
+// earlier checkpoint) of a run of N iterations, fsynced: each op stores a
+// history of N entries that departs from the stored one at N/2. In
+// "no-validation" the run has no validation scores; in "marks" it has 20
+// validated checkpoints, 10 of them after the rewind point, which the
+// replace marks superseded (between ops, untimed, they are validated
+// again, so every op marks them). "x-no-validation" in the marks case is
+// its time over the no-validation case's, measured in the same loop.
+func BenchmarkReplace(b *testing.B) {
+	for _, sz := range benchSizes[:3] {
+		b.Run(sz.name, func(b *testing.B) {
+			dir := b.TempDir()
+			s, err := Open(dir, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			hist := [2][]statstore.TrainingIterationStats{history(0, 1, sz.n), history(0, 1, sz.n)}
+			for i := sz.n / 2; i < sz.n; i++ {
+				hist[1][i].Loss++ // departs at N/2
+			}
+			checkpoints := make([]int, 20)
+			for i := range checkpoints {
+				checkpoints[i] = (i + 1) * (sz.n / 21)
+			}
+			for _, run := range []string{"plain", "marked"} {
+				if err := s.StoreTrainingStats(ctx, run, &statstore.TrainingStats{IterationStats: hist[0]}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var plain, marked time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				// Validated again with other scores: current, to be marked.
+				if err := s.StoreValidationIterationScores(ctx, "marked", storetest.ScoresVersion(storetest.Metadata(), i, checkpoints...)); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				next := &statstore.TrainingStats{IterationStats: hist[(i+1)%2]}
+				for _, c := range []struct {
+					run string
+					d   *time.Duration
+				}{{"plain", &plain}, {"marked", &marked}} {
+					start := time.Now()
+					if err := s.StoreTrainingStats(ctx, c.run, next); err != nil {
+						b.Fatal(err)
+					}
+					*c.d += time.Since(start)
+				}
+			}
+			b.StopTimer()
+			v, err := s.RetrieveValidationIterationScores(ctx, "marked")
+			if err != nil || statstore.CountSuperseded(v) != 10 {
+				b.Fatalf("after the replaces: %d of %d validations superseded (%v), want 10", statstore.CountSuperseded(v), len(v), err)
+			}
+			b.ReportMetric(float64(plain.Microseconds())/float64(b.N), "no-validation-µs/op")
+			b.ReportMetric(float64(marked.Microseconds())/float64(b.N), "marks-µs/op")
+			b.ReportMetric(float64(marked)/float64(plain), "x-no-validation")
 		})
 	}
 }

@@ -12,7 +12,7 @@
 //	                              writable Open once older than StaleTempAge)
 //	DIR/.backup/                  copies kept before every destructive step:
 //	                              repairs, torn-tail truncations, overwrites,
-//	                              validation files rewritten in version 3
+//	                              validation files rewritten in version 4
 //
 // Each data file is a versioned header and a log of checksummed records in
 // 4 KiB blocks, training records in chunks of at most 512 bytes (package
@@ -21,17 +21,20 @@
 // when its last chunk is on disk with a valid checksum. Files of format
 // version 1 (32 KiB blocks) are read, and appended to in their own layout.
 //
-// Validation files are written in format version 3, whose records merge by
+// Validation files are written in format version 4, whose records merge by
 // iteration as statstore.PlanValidation decides: a scores record's entry
-// replaces an earlier one of its iteration (the last wins), a supersede
-// record marks the entries after a training rewind point superseded, a
-// delete record removes the entries from an iteration on. A validation
-// file of version 1 or 2 is appended to while calls only insert
-// iterations; a call that replaces, supersedes or deletes rewrites it in
-// version 3 after a backup. A training replace appends its supersede
-// record to the validation file before it replaces the training file: a
-// crash in between leaves the validations marked, not current next to a
-// history that overwrote their weights (see docs/format.md).
+// replaces an earlier one of its iteration (the last wins) and is stored
+// with the superseded mark it is sent with (a marked scores record when an
+// entry is marked), a supersede record marks the entries after a training
+// rewind point superseded, a delete record removes the entries from an
+// iteration on. A validation file of an older version is appended to while
+// its version can express the call; a call it cannot express rewrites it in
+// version 4 after a backup. A training replace and its superseded marks
+// are one step as readers see them: the marks are a pending supersede
+// record naming the new training file's random id, appended before that
+// file is renamed into place, which count only while the training file is
+// that one, and which a resolve record settles after the rename (or the
+// next writer, after a crash). See docs/format.md.
 //
 // # Costs
 //

@@ -41,12 +41,14 @@ func TestHeader(t *testing.T) {
 		{"flipped bit", func(b []byte) []byte { b[17] ^= 1; return b }, kindTraining, "checksum"},
 		{"wrong kind", func(b []byte) []byte { return b }, kindValidation, "file kind"},
 		{"future version", withVersion(newestVersion + 1), kindTraining, fmt.Sprintf("format version %d", newestVersion+1)},
-		// Version 3 exists for validation files only: training files
-		// have not changed since version 2.
+		// Versions 3 and 4 exist for validation files only: training
+		// files have not changed since version 2.
 		{"training file of version 3", withVersion(formatV3), kindTraining, "reads training files of versions 1 to 2"},
+		{"training file of version 4", withVersion(formatV4), kindTraining, "reads training files of versions 1 to 2"},
+		{"validation file of version 4", validation(formatV4), kindValidation, ""},
 		{"validation file of version 3", validation(formatV3), kindValidation, ""},
 		{"validation file of version 2", validation(formatV2), kindValidation, ""},
-		{"future validation version", validation(formatV3 + 1), kindValidation, fmt.Sprintf("format version %d", formatV3+1)},
+		{"future validation version", validation(formatV4 + 1), kindValidation, fmt.Sprintf("format version %d", formatV4+1)},
 		{"version 1 with the current block size", func(b []byte) []byte {
 			binary.LittleEndian.PutUint16(b[8:], formatV1)
 			binary.LittleEndian.PutUint32(b[28:], record.Checksum(b[:28]))

@@ -23,17 +23,22 @@ const (
 	// formatV3 is version 2's layout for validation files whose records
 	// merge by iteration: a later entry for an iteration replaces the
 	// earlier one, and supersede and delete records exist. Validation
-	// files only: the version they are written in.
+	// files only; still appended to with the records it has.
 	formatV3 = 3
+	// formatV4 is version 3 with scores records that carry superseded
+	// marks and supersede records that take effect with the training file
+	// they name (a training replace, atomic as readers see it). Validation
+	// files only: the version they are written in.
+	formatV4 = 4
 	// newestVersion is the newest version of any kind.
-	newestVersion = formatV3
+	newestVersion = formatV4
 )
 
 // version returns the format version new files of kind k are written in,
 // which is also the newest version of k that this program reads.
 func (k fileKind) version() uint16 {
 	if k == kindValidation {
-		return formatV3
+		return formatV4
 	}
 	return formatV2
 }
@@ -44,7 +49,7 @@ func blockSizeOf(version uint16) int64 {
 	switch version {
 	case formatV1:
 		return blockSizeV1
-	case formatV2, formatV3:
+	case formatV2, formatV3, formatV4:
 		return record.BlockSize
 	}
 	return 0

@@ -154,13 +154,17 @@ func (st *killState) storeTraining(n int) {
 }
 
 // storeValidation applies a validation call storing killCheckpoints(n):
-// merged by iteration, each of them current.
+// merged by iteration. A checkpoint not stored yet is inserted current; a
+// stored one is sent again with the same scores (scores() depends only on
+// the iteration), so it is unchanged and keeps its superseded mark.
 func (st *killState) storeValidation(n int) {
 	if st.val == nil {
 		st.val = map[int]bool{}
 	}
 	for _, it := range killCheckpoints(n) {
-		st.val[it] = false
+		if _, ok := st.val[it]; !ok {
+			st.val[it] = false
+		}
 	}
 }
 
@@ -219,8 +223,8 @@ func (st *killState) apply(lines []string) error {
 }
 
 // check compares what dir holds with the acknowledged state, or the state
-// after the call in flight (for a training replace, also the state where
-// only its first step, marking validations superseded, took effect), and
+// after the call in flight (for a training replace: the new history and
+// the validations after its rewind point superseded, both or neither), and
 // makes that the state. It returns the number of files Verify found with
 // a torn tail.
 func (st *killState) check(ctx context.Context, dir, run string) (torn int, err error) {
@@ -243,9 +247,7 @@ func (st *killState) check(ctx context.Context, dir, run string) (torn int, err 
 	if st.trainFlight >= 0 {
 		after := before.clone()
 		after.storeTraining(st.trainFlight)
-		marksOnly := after.clone()
-		marksOnly.train = before.train
-		candidates = append(candidates, after, marksOnly)
+		candidates = append(candidates, after)
 	}
 	if st.valFlight >= 0 {
 		after := before.clone()

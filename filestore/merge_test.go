@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,16 +137,29 @@ func TestOldVersionDuplicateIsCorrupt(t *testing.T) {
 	}
 }
 
-// TestOldVersionNewRecordIsCorrupt checks that supersede and delete
-// records are corruption in a file of format version 1 or 2, reported by
-// readers and Verify at the record's offset, and that Repair keeps the
-// records before it.
+// TestOldVersionNewRecordIsCorrupt checks that a record of a kind newer
+// than the file's format version is corruption (supersede and delete
+// records in version 2; marked scores, pending supersede and resolve
+// records in version 3), reported by readers and Verify at the record's
+// offset, and that Repair keeps the records before it.
 func TestOldVersionNewRecordIsCorrupt(t *testing.T) {
-	for _, kind := range []byte{valRecordSupersede, valRecordDelete} {
-		t.Run(valRecordName(kind), func(t *testing.T) {
-			old := readSeed(t, "validation-v2.seed")
+	marked := storetest.IterationScores(storetest.Metadata(), 0, 30)
+	marked.Superseded = true
+	for _, c := range []struct {
+		seed    string
+		payload []byte
+	}{
+		{"validation-v2.seed", encodeMark(valRecordSupersede, 5)},
+		{"validation-v2.seed", encodeMark(valRecordDelete, 5)},
+		{"validation-v3.seed", encodeScores(storetest.Metadata().Shape(), []statstore.ValidationIterationScores{marked})},
+		{"validation-v3.seed", encodePending(pendingMark{rewind: 5, train: 7})},
+		{"validation-v3.seed", encodeResolve(outcomeApplied, 7)},
+	} {
+		t.Run(c.seed+"/"+valRecordName(c.payload[0]), func(t *testing.T) {
+			old := readSeed(t, c.seed)
+			version := binary.LittleEndian.Uint16(old[8:])
 			dir := t.TempDir()
-			putValidation(t, dir, appendRecord(t, old, encodeMark(kind, 5)))
+			putValidation(t, dir, appendRecord(t, old, c.payload))
 			r, err := Open(dir, Options{ReadOnly: true})
 			if err != nil {
 				t.Fatal(err)
@@ -153,49 +167,75 @@ func TestOldVersionNewRecordIsCorrupt(t *testing.T) {
 			defer func() { _ = r.Close() }() // read-only
 			_, err = r.RetrieveValidationScores(t.Context(), "r")
 			var ce *statstore.CorruptError
-			if !errors.As(err, &ce) || ce.Offset != int64(len(old)) || !strings.Contains(err.Error(), "format version 2") {
-				t.Fatalf("read: %v, want a CorruptError at offset %d naming format version 2", err, len(old))
+			if !errors.As(err, &ce) || ce.Offset != int64(len(old)) || !strings.Contains(err.Error(), fmt.Sprintf("format version %d", version)) {
+				t.Fatalf("read: %v, want a CorruptError at offset %d naming format version %d", err, len(old), version)
 			}
 			rep, err := Repair(t.Context(), dir, nil)
 			if err != nil || len(rep.Files) != 1 || rep.Files[0].ValidBytes != int64(len(old)) {
 				t.Fatalf("Repair: %+v (%v), want the file's first %d bytes kept", rep, err, len(old))
 			}
-			wantIterations(t, r, []int{0, 5, 10, 20}, nil, []int{0, 0, 0, 0})
+			if version == formatV2 {
+				wantIterations(t, r, []int{0, 5, 10, 20}, nil, []int{0, 0, 0, 0})
+			} else {
+				wantIterations(t, r, []int{0, 5, 10, 20}, []int{20}, []int{0, 0, 2, 0})
+			}
 		})
 	}
 }
 
 // TestOldVersionUpgraded checks what a Store does to a validation file of
-// format version 1 or 2: an insert appends to it in its own version (old
-// programs still read it); a re-validation, a training replace that
-// supersedes validations, and a delete after an iteration rewrite it in
-// version 3 after keeping it under .backup, and the result persists.
+// format version 1, 2 or 3: an insert appends to it in its own version
+// (old programs still read it), and so does every call the version can
+// express; a call it cannot express (a re-validation or a delete after an
+// iteration in version 1 or 2; a training replace that supersedes
+// validations or a merge of superseded entries in any of them) rewrites
+// it in version 4 after keeping it under .backup, and the result persists.
 func TestOldVersionUpgraded(t *testing.T) {
 	meta := storetest.Metadata()
+	type state struct{ iters, superseded, versions []int }
 	calls := []struct {
 		name string
 		do   func(t *testing.T, s *Store)
-		// the state after the call (the seed holds 0, 5, 10 and 20, the
-		// test inserts 3 before it)
-		iters, superseded, versions []int
+		// since is the first format version that expresses the call.
+		since uint16
+		// the state after the call: old for the seeds of versions 1 and 2
+		// (0, 5, 10 and 20), v3 for the version 3 seed (10 re-validated
+		// with version 2 scores, 20 superseded); the test inserts 3 first.
+		old, v3 state
 	}{
 		{"re-validation", func(t *testing.T, s *Store) {
 			res, err := s.MergeValidationScores(t.Context(), "r", storetest.ScoresVersion(meta, 3, 10, 30))
 			if err != nil || !slices.Equal(res.Replaced, []int{10}) || !slices.Equal(res.Inserted, []int{30}) {
 				t.Fatalf("MergeValidationScores: %+v (%v), want 10 replaced and 30 inserted", res, err)
 			}
-		}, []int{0, 3, 5, 10, 20, 30}, nil, []int{0, 0, 0, 3, 0, 3}},
+		}, formatV3,
+			state{[]int{0, 3, 5, 10, 20, 30}, nil, []int{0, 0, 0, 3, 0, 3}},
+			state{[]int{0, 3, 5, 10, 20, 30}, []int{20}, []int{0, 0, 0, 3, 0, 3}}},
 		{"training replace", func(t *testing.T, s *Store) {
 			// The stored history is history(0, 3, 1400): resumed at 9.
 			storeHistory(t, s, "r", history(0, 3, 3), 3)
-		}, []int{0, 3, 5, 10, 20}, []int{10, 20}, []int{0, 0, 0, 0, 0}},
+		}, formatV4,
+			state{[]int{0, 3, 5, 10, 20}, []int{10, 20}, []int{0, 0, 0, 0, 0}},
+			state{[]int{0, 3, 5, 10, 20}, []int{10, 20}, []int{0, 0, 0, 2, 0}}},
 		{"delete after", func(t *testing.T, s *Store) {
 			if err := s.DeleteValidationAfter(t.Context(), "r", 6); err != nil {
 				t.Fatal(err)
 			}
-		}, []int{0, 3, 5}, nil, []int{0, 0, 0}},
+		}, formatV3,
+			state{[]int{0, 3, 5}, nil, []int{0, 0, 0}},
+			state{[]int{0, 3, 5}, nil, []int{0, 0, 0}}},
+		{"superseded entry sent", func(t *testing.T, s *Store) {
+			sent := scores(40)
+			sent.Scores[0].Superseded = true
+			res, err := s.MergeValidationScores(t.Context(), "r", sent)
+			if err != nil || !slices.Equal(res.Inserted, []int{40}) {
+				t.Fatalf("MergeValidationScores: %+v (%v), want 40 inserted", res, err)
+			}
+		}, formatV4,
+			state{[]int{0, 3, 5, 10, 20, 40}, []int{40}, []int{0, 0, 0, 0, 0, 0}},
+			state{[]int{0, 3, 5, 10, 20, 40}, []int{20, 40}, []int{0, 0, 0, 2, 0, 0}}},
 	}
-	for _, seed := range []string{"validation-v1.seed", "validation-v2.seed"} {
+	for _, seed := range []string{"validation-v1.seed", "validation-v2.seed", "validation-v3.seed"} {
 		for _, c := range calls {
 			t.Run(seed+"/"+c.name, func(t *testing.T) {
 				dir := t.TempDir()
@@ -205,6 +245,10 @@ func TestOldVersionUpgraded(t *testing.T) {
 				oldVersion := binary.LittleEndian.Uint16(old[8:])
 				putValidation(t, dir, old)
 				path := validationFile(dir, "r")
+				want := c.old
+				if oldVersion == formatV3 {
+					want = c.v3
+				}
 
 				// An insert keeps the file's version.
 				res, err := s.MergeValidationScores(t.Context(), "r", scores(0, 3, 5))
@@ -220,18 +264,24 @@ func TestOldVersionUpgraded(t *testing.T) {
 				}
 
 				c.do(t, s)
-				if v := fileVersion(t, path); v != formatV3 {
-					t.Fatalf("after the %s the file is version %d, want %d", c.name, v, formatV3)
+				wantVersion, wantBackups := uint16(formatV4), 1
+				if oldVersion >= c.since {
+					wantVersion, wantBackups = oldVersion, 0
+				}
+				if v := fileVersion(t, path); v != wantVersion {
+					t.Fatalf("after the %s the file is version %d, want %d", c.name, v, wantVersion)
 				}
 				backups, _ := filepath.Glob(filepath.Join(dir, backupDir, kindValidation.dirName(), "r.*.upgraded"))
-				if len(backups) != 1 {
-					t.Fatalf("backups %v, want one r.*.upgraded", backups)
+				if len(backups) != wantBackups {
+					t.Fatalf("backups %v, want %d r.*.upgraded", backups, wantBackups)
 				}
-				if b, err := os.ReadFile(backups[0]); err != nil || !bytes.Equal(b, before) {
-					t.Fatalf("backup %s holds %d bytes (%v), want the %d bytes of the version %d file", backups[0], len(b), err, len(before), oldVersion)
+				if wantBackups > 0 {
+					if b, err := os.ReadFile(backups[0]); err != nil || !bytes.Equal(b, before) {
+						t.Fatalf("backup %s holds %d bytes (%v), want the %d bytes of the version %d file", backups[0], len(b), err, len(before), oldVersion)
+					}
 				}
-				wantIterations(t, s, c.iters, c.superseded, c.versions)
-				wantIterations(t, mustOpenDir(t, dir, Options{ReadOnly: true}), c.iters, c.superseded, c.versions)
+				wantIterations(t, s, want.iters, want.superseded, want.versions)
+				wantIterations(t, mustOpenDir(t, dir, Options{ReadOnly: true}), want.iters, want.superseded, want.versions)
 			})
 		}
 	}
@@ -451,85 +501,4 @@ func copyRunFiles(tb testing.TB, dir string) string {
 		}
 	}
 	return img
-}
-
-// TestCrashBetweenSupersedeAndReplace crashes a training replace after it
-// marked the validations after its rewind point superseded (the supersede
-// record is on disk) and before the new training file is renamed into
-// place: the store then reads the old history with the validations marked
-// (the safe side: they are left out of best reports, never current next
-// to a history that overwrote their weights), verifies clean, and the
-// retried call replaces the history and leaves the marks as they are. A
-// crash inside the supersede record (a torn tail) reads as before the
-// call, and the retried call does both steps.
-func TestCrashBetweenSupersedeAndReplace(t *testing.T) {
-	ctx := t.Context()
-	dir := t.TempDir()
-	ffs := &faultFS{}
-	s := mustOpenDir(t, dir, Options{fs: ffs})
-	old := storetest.Training(storetest.Iters(0, 40, 1)...)
-	if err := s.StoreTrainingStats(ctx, "r", old); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.StoreValidationIterationScores(ctx, "r", scores(10, 20, 30)); err != nil {
-		t.Fatal(err)
-	}
-	valBefore := fileSize(t, validationFile(dir, "r"))
-	var img string
-	ffs.arm(fault{op: opCreate, where: inTmp, err: errors.New("crash"), hook: func() { img = copyRunFiles(t, dir) }})
-	resumed := storetest.Training(storetest.Iters(0, 15, 1)...)
-	if err := s.StoreTrainingStats(ctx, "r", resumed); err == nil || img == "" {
-		t.Fatalf("training replace: %v, crash image taken: %v; want the injected crash while writing the new training file", err, img != "")
-	}
-	valAfter := fileSize(t, validationFile(img, "r"))
-	if valAfter <= valBefore {
-		t.Fatalf("the validation file has %d bytes at the crash, %d before the call: want the supersede record written first", valAfter, valBefore)
-	}
-	check := func(t *testing.T, dir string, train *statstore.TrainingStats, superseded []int) {
-		t.Helper()
-		r := mustOpenDir(t, dir, Options{ReadOnly: true})
-		got, err := r.RetrieveTrainingStats(ctx, "r")
-		if err != nil || !sameHistory(got.IterationStats, train.IterationStats) {
-			t.Fatalf("training: %d entries (%v), want %d", got.Len(), err, train.Len())
-		}
-		wantIterations(t, r, []int{10, 20, 30}, superseded, []int{0, 0, 0})
-	}
-	retry := func(t *testing.T, dir string) {
-		t.Helper()
-		w := mustOpenDir(t, dir, Options{})
-		if err := w.StoreTrainingStats(ctx, "r", resumed); err != nil {
-			t.Fatalf("retried training replace: %v", err)
-		}
-		check(t, dir, resumed, []int{20, 30})
-	}
-
-	t.Run("after the supersede record", func(t *testing.T) {
-		img := copyRunFiles(t, img)
-		check(t, img, old, []int{20, 30})
-		if rep, err := Verify(ctx, img); err != nil || !rep.OK() {
-			t.Fatalf("Verify: %+v (%v), want clean", rep, err)
-		}
-		retry(t, img)
-		if got := fileSize(t, validationFile(img, "r")); got != valAfter {
-			t.Errorf("the retried call changed the validation file (%d bytes, %d before): nothing was left to mark", got, valAfter)
-		}
-	})
-	t.Run("inside the supersede record", func(t *testing.T) {
-		full, err := os.ReadFile(validationFile(img, "r"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for off := valBefore + 1; off < valAfter; off++ {
-			cut := copyRunFiles(t, img)
-			if err := os.WriteFile(validationFile(cut, "r"), full[:off], 0o644); err != nil {
-				t.Fatal(err)
-			}
-			check(t, cut, old, nil)
-			rep, err := Verify(ctx, cut)
-			if err != nil || !rep.OK() || !slices.ContainsFunc(rep.Files, func(f FileReport) bool { return f.TornTail }) {
-				t.Fatalf("cut at %d: Verify %+v (%v), want a torn tail and no corruption", off, rep, err)
-			}
-			retry(t, cut)
-		}
-	})
 }

@@ -118,6 +118,13 @@ func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error
 		return err
 	}
 	defer unlock()
+	if len(kinds) == 1 && kinds[0] == kindTraining {
+		// The marks of an interrupted training replace are resolved
+		// against the training file before it goes.
+		if err := s.settleVal(run, 0); err != nil {
+			return fmt.Errorf("filestore: not deleting the training stats of run %q: %w", run, err)
+		}
+	}
 	for _, k := range kinds {
 		if k == kindTraining {
 			s.cacheTrain(run, nil)

@@ -109,9 +109,10 @@ func (s *Store) cacheTrain(run string, snap *trainSnap) {
 // StoreTrainingStats extends or overwrites the run's training stats as
 // statstore.PlanTraining decides. An append writes one record holding only
 // the new entries at the end of the file and fsyncs it; an overwrite writes
-// a new file and renames it over the old one, after marking the run's
+// a new file and renames it over the old one, marking the run's
 // validations of the checkpoints after its rewind point
-// (statstore.RewindPoint) superseded in the validation file.
+// (statstore.RewindPoint) superseded in the validation file: with a
+// pending supersede record that counts only once the new file is in place.
 func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) (err error) {
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
@@ -156,8 +157,21 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case plan.Action == statstore.WriteAppend && f != nil:
 		return s.appendTraining(f, run, snap, plan.Entries)
 	}
-	if !plan.Overwrite || f == nil {
-		return s.writeTraining(run, snap, plan)
+	h, err := newHeader(kindTraining)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return s.writeTraining(run, snap, plan, h)
+	}
+	if !plan.Overwrite {
+		// The training file is replaced: a pending supersede record of an
+		// interrupted replace is resolved first, against the file that is
+		// still in place.
+		if err := s.settleVal(run, 0); err != nil {
+			return fmt.Errorf("filestore: not writing the training stats of run %q: %w", run, err)
+		}
+		return s.writeTraining(run, snap, plan, h)
 	}
 	stored, err := s.storedHistory(f, run, snap)
 	if err != nil {
@@ -165,22 +179,41 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	}
 	if (&statstore.TrainingStats{IterationStats: stored}).Equal(&statstore.TrainingStats{IterationStats: plan.Entries}) {
 		// The same history again (a retried call): not an overwrite, and
-		// no backup left behind.
+		// no backup left behind. A retry after a crash that followed the
+		// rename finishes the call: it resolves the pending marks (which
+		// readers count by the training file's id meanwhile, so a failure
+		// to resolve them is only a warning).
 		s.log.Info("training stats already stored: nothing to write", "run", run, "entries", len(plan.Entries))
+		if err := s.settleVal(run, 0); err != nil {
+			s.log.Warn("training stats already stored; the pending superseded marks of an interrupted replace are not resolved", "run", run, "error", err)
+		}
 		return nil
 	}
 	// The validations of the checkpoints after the rewind point are marked
-	// superseded first, then the training stats replaced: a crash in
-	// between leaves them marked (left out of best reports until validated
-	// again), never current next to a history that overwrote their
-	// weights; and the retried call, still a replace, marks nothing more.
+	// superseded by a pending record naming the new training file's id,
+	// then the training file is renamed into place, then the record is
+	// resolved. Until then readers count the marks exactly when the new
+	// training file is in place, so that they see the whole replace or
+	// none of it; a crash in between leaves the record for the next writer
+	// to resolve (see docs/format.md).
 	rewind := statstore.RewindPoint(stored, plan.Entries)
-	marked, err := s.supersedeVal(run, rewind)
+	marked, err := s.supersedeVal(run, pendingMark{rewind: rewind, train: h.id})
 	if err != nil {
 		return fmt.Errorf("filestore: not replacing the training stats of run %q: its validations after the rewind point %d cannot be marked superseded: %w", run, rewind, err)
 	}
+	if err := s.writeTraining(run, snap, plan, h); err != nil {
+		return err
+	}
 	statstore.LogSuperseded(ctx, s.log, run, rewind, marked)
-	return s.writeTraining(run, snap, plan)
+	if len(marked) > 0 {
+		if err := s.settleVal(run, h.id); err != nil {
+			// The replace is done and durable: readers count the marks by
+			// the training file's id until a writer resolves the record.
+			s.log.Warn("training stats replaced; the record that makes its superseded marks final is not written (readers count them by the training file, the run's next writer writes it)",
+				"run", run, "error", err)
+		}
+	}
+	return nil
 }
 
 // storedHistory returns the whole history the training file f holds.
@@ -248,13 +281,10 @@ func (s *Store) writeRecord(f fsutil.File, off int64, buf []byte) error {
 	return nil
 }
 
-// writeTraining writes a new training file holding plan's entries and
-// renames it over the run's file: the first store of a run, or an overwrite.
-func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.TrainingPlan) error {
-	h, err := newHeader(kindTraining)
-	if err != nil {
-		return err
-	}
+// writeTraining writes a new training file with header h holding plan's
+// entries and renames it over the run's file: the first store of a run,
+// or an overwrite.
+func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.TrainingPlan, h header) (err error) {
 	l := h.layout()
 	payload := encodeTraining(0, plan.Entries)
 	buf, end, last := l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)

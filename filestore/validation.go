@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 
@@ -25,6 +26,11 @@ type valSnap struct {
 	// A snapshot is never changed once cached: clone it first.
 	entries []statstore.ValidationIterationScores
 	pos     map[int]int // iteration → index in entries
+	// pending is the file's last record when it is a pending supersede
+	// record that no resolve record follows (a training replace in flight,
+	// or one a crash interrupted): entries do not hold its marks, which
+	// count only while the run's training file is the one it names.
+	pending *pendingMark
 }
 
 // newValSnap returns the state of an empty validation file of a format
@@ -83,11 +89,10 @@ func (v *valSnap) metadata() (statstore.Metadata, error) {
 	return decodeMetadata(v.metaRec)
 }
 
-// put stores e as the current entry of its iteration: in format version 3
-// it replaces an earlier one (the last entry wins) and clears its
-// superseded mark; before, an iteration stored twice is an error.
+// put stores e, with its superseded mark, as the entry of its iteration:
+// from format version 3 on it replaces an earlier one (the last entry
+// wins); before, an iteration stored twice is an error.
 func (v *valSnap) put(e statstore.ValidationIterationScores) error {
-	e.Superseded = false
 	i, ok := v.pos[e.Iteration]
 	switch {
 	case !ok:
@@ -189,10 +194,37 @@ func (v *valSnap) add(rec record.Record) error {
 		return bad(errors.New("empty record"))
 	}
 	kind := rec.Payload[0]
+	if since := valRecordSince(kind); since > v.version {
+		return bad(fmt.Errorf("a %s record in a file of format version %d (they exist from version %d on)", valRecordName(kind), v.version, since))
+	}
 	switch {
+	case v.pending != nil && kind != valRecordResolve:
+		return bad(fmt.Errorf("a %s record after a pending supersede record that no resolve record follows (a writer resolves it first)", valRecordName(kind)))
 	case kind == valRecordMetadata:
 		return bad(errors.New("a second metadata record"))
-	case kind == valRecordScores:
+	case kind == valRecordPending:
+		p, err := decodePending(rec.Payload)
+		if err != nil {
+			return bad(err)
+		}
+		v.pending = &p
+		return nil
+	case kind == valRecordResolve:
+		outcome, train, err := decodeResolve(rec.Payload)
+		switch {
+		case err != nil:
+			return bad(err)
+		case v.pending == nil:
+			return bad(errors.New("a resolve record with no pending supersede record before it"))
+		case train != v.pending.train:
+			return bad(fmt.Errorf("a resolve record for training file %016x after a pending supersede record for training file %016x", train, v.pending.train))
+		}
+		if outcome == outcomeApplied {
+			v.supersede(v.pending.rewind)
+		}
+		v.pending = nil
+		return nil
+	case kind == valRecordScores || kind == valRecordMarkedScores:
 		entries, err := decodeScores(rec.Payload, v.meta.Shape())
 		if err != nil {
 			return bad(err)
@@ -205,8 +237,6 @@ func (v *valSnap) add(rec record.Record) error {
 		return nil
 	case kind != valRecordSupersede && kind != valRecordDelete:
 		return bad(fmt.Errorf("unknown validation record kind %d", kind))
-	case v.version < formatV3:
-		return bad(fmt.Errorf("a %s record in a file of format version %d (they exist from version %d on)", valRecordName(kind), v.version, formatV3))
 	}
 	it, err := decodeMark(rec.Payload)
 	if err != nil {
@@ -234,16 +264,79 @@ func (s *Store) cacheVal(run string, snap *valSnap) {
 }
 
 // readVal returns the run's validation content, nil for an unknown run.
-func (s *Store) readVal(ctx context.Context, run string) (_ *valSnap, err error) {
+// When the file ends with a pending supersede record (a training replace
+// in flight, or one a crash interrupted), its marks count if the run's
+// training file is the one the record names: readVal reads the training
+// file's id, then looks at the validation file again, and answers only
+// when the validation file did not change in between. Until its pending
+// record is resolved, no writer changes the training file without first
+// appending to the validation file, so the id read belongs to the state
+// the validation file was in (see docs/format.md).
+func (s *Store) readVal(ctx context.Context, run string) (*valSnap, error) {
 	if err := s.check(ctx, run); err != nil {
 		return nil, err
 	}
+	for {
+		snap, err := s.readValFile(run)
+		if err != nil || snap == nil || snap.pending == nil {
+			return snap, err
+		}
+		outcome, err := s.pendingOutcome(run, *snap.pending)
+		if err != nil {
+			return nil, err
+		}
+		again, err := s.readValFile(run)
+		if err != nil {
+			return nil, err
+		}
+		if again != nil && again.id == snap.id && again.end == snap.end && again.mark == snap.mark {
+			return snap.resolved(outcome), nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readValFile loads the run's validation file as it is, nil for an
+// unknown run.
+func (s *Store) readValFile(run string) (_ *valSnap, err error) {
 	f, err := s.openFile(kindValidation, run, false)
 	if err != nil || f == nil {
 		return nil, err
 	}
 	defer closeFile(f, &err)
 	return s.loadVal(f, run)
+}
+
+// pendingOutcome returns the outcome of the pending supersede record p of
+// run as the run's training file says now: applied when it is the file p
+// names, void otherwise (the replace did not rename its file into place).
+func (s *Store) pendingOutcome(run string, p pendingMark) (_ byte, err error) {
+	f, err := s.openFile(kindTraining, run, false)
+	if err != nil || f == nil {
+		return outcomeVoid, err
+	}
+	defer closeFile(f, &err)
+	h, _, err := readHeader(f, kindTraining)
+	if err != nil {
+		return 0, fmt.Errorf("filestore: the validation scores of run %q end with the marks of a training replace, which count only if its training file is in place, and that file cannot be read: %w", run, err)
+	}
+	if h.id == p.train {
+		return outcomeApplied, nil
+	}
+	return outcomeVoid, nil
+}
+
+// resolved returns the state v stands for when its pending supersede
+// record has the given outcome.
+func (v *valSnap) resolved(outcome byte) *valSnap {
+	c := v.clone()
+	if outcome == outcomeApplied {
+		c.supersede(c.pending.rewind)
+	}
+	c.pending = nil
+	return c
 }
 
 // RetrieveValidationIterationScores returns the run's validation entries in
@@ -282,11 +375,13 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 // iteration, as statstore.PlanValidation decides, and reports what it did.
 // The first store writes a new file (metadata record, then scores); a
 // merge appends one scores record holding the inserted and replaced
-// entries, which readers apply in order (the last entry of an iteration
-// wins). A file of format version 1 or 2, which stores each iteration
-// once, is still appended to when nothing is replaced; a merge that
-// replaces an iteration of such a file rewrites it atomically in version 3
-// holding the merged scores, after keeping the old file as
+// entries with the superseded marks they are sent with (a marked scores
+// record when one is marked), which readers apply in order (the last entry
+// of an iteration wins). A file of an older format version is still
+// appended to when its version can express the record; otherwise (a merge
+// that replaces an iteration of a version 1 or 2 file, or sends a
+// superseded entry to a version 1 to 3 file) it is rewritten atomically in
+// version 4 holding the merged scores, after keeping the old file as
 // DIR/.backup/validation_scores/<run>.<ns>.upgraded.
 func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
 	if err := s.checkWrite(ctx, run); err != nil {
@@ -307,7 +402,7 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 
 // mergeValidation plans and writes a merge; the caller holds the run's lock.
 func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) (_ statstore.ValidationPlan, err error) {
-	f, snap, err := s.openValForWrite(run)
+	f, snap, err := s.openValForWrite(run, 0)
 	if err != nil {
 		return statstore.ValidationPlan{}, err
 	}
@@ -326,12 +421,14 @@ func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) 
 	case statstore.WriteNothing:
 		return plan, nil
 	case statstore.WriteAppend:
-		// A file of format version 1 or 2 stores each iteration once: a
-		// merge that replaces one rewrites it in version 3.
-		upgrade := snap.version < formatV3 && len(plan.Result.Replaced) > 0
+		// A file of format version 1 or 2 stores each iteration once, and
+		// only version 4 stores superseded entries as they are sent: a
+		// merge that needs what the file's version lacks rewrites it in
+		// the newest version.
+		upgrade := (snap.version < formatV3 && len(plan.Result.Replaced) > 0) || (snap.version < formatV4 && anySuperseded(plan.Entries))
 		next := snap.clone()
 		if upgrade {
-			next.version = formatV3
+			next.version = formatV4
 		}
 		for _, e := range cloneScores(plan.Entries) { // the caller keeps its arrays
 			if err := next.put(e); err != nil {
@@ -358,9 +455,12 @@ func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) 
 }
 
 // openValForWrite opens the run's validation file for writing and loads
-// it, truncating a torn tail (backed up, with a warning); nil, nil when
-// the run has none. The caller holds the run's lock and closes the file.
-func (s *Store) openValForWrite(run string) (fsutil.File, *valSnap, error) {
+// it, truncating a torn tail (backed up, with a warning) and resolving a
+// pending supersede record (see resolvePending); nil, nil when the run has
+// none. The caller holds the run's lock and closes the file. own is the
+// training file id of the caller's own training replace, whose pending
+// record it resolves after renaming the file into place (0: none).
+func (s *Store) openValForWrite(run string, own uint64) (fsutil.File, *valSnap, error) {
 	f, err := s.openFile(kindValidation, run, true)
 	if err != nil || f == nil {
 		return nil, nil, err
@@ -374,11 +474,39 @@ func (s *Store) openValForWrite(run string) (fsutil.File, *valSnap, error) {
 			s.cacheVal(run, snap)
 		}
 	}
+	if err == nil && snap.pending != nil {
+		snap, err = s.resolvePending(f, run, snap, own)
+	}
 	if err != nil {
 		_ = f.Close() // the error is what matters
 		return nil, nil, err
 	}
 	return f, snap, nil
+}
+
+// resolvePending appends the resolve record of the pending supersede
+// record that ends the validation file f (state snap): applied when the
+// run's training file is the one the record names, void otherwise. The
+// caller holds the run's lock, so the training file cannot change
+// meanwhile. A writer resolves before it writes anything else, so that
+// the outcome is in the file before the training file can change again.
+func (s *Store) resolvePending(f fsutil.File, run string, snap *valSnap, own uint64) (*valSnap, error) {
+	p := *snap.pending
+	outcome, err := s.pendingOutcome(run, p)
+	if err != nil {
+		return nil, err
+	}
+	next := snap.resolved(outcome)
+	if err := s.appendValRecord(f, run, snap, next, encodeResolve(outcome, p.train)); err != nil {
+		return nil, fmt.Errorf("filestore: resolve the superseded marks of a training replace of run %q: %w", run, err)
+	}
+	level, what := slog.LevelWarn, "validation scores: resolved the superseded marks of a training replace that did not finish"
+	if p.train == own {
+		level, what = slog.LevelDebug, "validation scores: the superseded marks of a training replace take effect"
+	}
+	s.log.Log(context.Background(), level, what, "run", run, "rewind_point", p.rewind, "training_file_id", fmt.Sprintf("%016x", p.train),
+		"applied", outcome == outcomeApplied)
+	return next, nil
 }
 
 // appendValRecord appends one record with payload to the validation file
@@ -394,17 +522,17 @@ func (s *Store) appendValRecord(f fsutil.File, run string, snap, next *valSnap, 
 	return nil
 }
 
-// upgradeVal rewrites the run's validation file of format version 1 or 2,
-// whose state is old, in version 3 holding next, the state after a call
-// (why) that version 1 and 2 cannot express, after keeping the old file as
-// a backup.
+// upgradeVal rewrites the run's validation file of an older format
+// version, whose state is old, in version 4 holding next, the state after
+// a call (why) that the old version cannot express, after keeping the old
+// file as a backup.
 func (s *Store) upgradeVal(run string, old, next *valSnap, why string) error {
 	backup, err := s.writeValFile(run, old.metaRec, next.entries, ".upgraded")
 	if err != nil {
-		return fmt.Errorf("filestore: upgrade the validation scores of run %q to format version %d: %w", run, formatV3, err)
+		return fmt.Errorf("filestore: upgrade the validation scores of run %q to format version %d: %w", run, formatV4, err)
 	}
 	s.log.Warn("validation scores: file rewritten in a newer format version, which older statstore versions do not read",
-		"run", run, "path", s.path(kindValidation, run), "from_version", old.version, "to_version", formatV3, "for", why, "backup", backup)
+		"run", run, "path", s.path(kindValidation, run), "from_version", old.version, "to_version", formatV4, "for", why, "backup", backup)
 	return nil
 }
 
@@ -463,40 +591,72 @@ func (s *Store) writeValFile(run string, meta []byte, entries []statstore.Valida
 	return backup, nil
 }
 
-// supersedeVal marks the run's validations of the checkpoints after the
-// rewind point of a training replace superseded, and returns the
-// iterations it newly marked: in format version 3 by appending a supersede
-// record, in version 1 or 2 by rewriting the file in version 3 (after a
-// backup). The caller holds the run's lock and replaces the training stats
-// after it returns without an error: a crash in between leaves the
-// validations marked and the training stats as they were, the safe side
-// (see docs/format.md).
-func (s *Store) supersedeVal(run string, rewind int) (_ []int, err error) {
-	f, snap, err := s.openValForWrite(run)
-	if err != nil || f == nil {
+// supersedeVal appends the superseded marks of a training replace to the
+// run's validation file as a pending supersede record p (the validations
+// of the checkpoints after the rewind point, which count only with the
+// training file p names), and returns the iterations it marks; nothing
+// when none is newly marked. A file of an older format version is first
+// rewritten in version 4 as it is (after a backup). The caller holds the
+// run's lock, then renames the training file p names into place and
+// resolves the record (settleVal): readers see the marks exactly when they
+// see that training file (see docs/format.md).
+func (s *Store) supersedeVal(run string, p pendingMark) (_ []int, err error) {
+	marked, err := s.prepareSupersede(run, p.rewind)
+	if err != nil || len(marked) == 0 {
 		return nil, err
+	}
+	f, snap, err := s.openValForWrite(run, 0)
+	if err == nil && f == nil {
+		err = errors.New("the file vanished under the run's lock")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("filestore: mark the validation scores of run %q superseded: %w", run, err)
 	}
 	defer closeFile(f, &err)
 	next := snap.clone()
-	marked := next.supersede(rewind)
-	switch {
-	case len(marked) == 0:
-		return nil, nil
-	case snap.version < formatV3:
-		next.version = formatV3
-		return marked, s.upgradeVal(run, snap, next, "superseded validations")
-	}
-	if err := s.appendValRecord(f, run, snap, next, encodeMark(valRecordSupersede, rewind)); err != nil {
+	next.pending = &p
+	if err := s.appendValRecord(f, run, snap, next, encodePending(p)); err != nil {
 		return nil, fmt.Errorf("filestore: mark the validation scores of run %q superseded: %w", run, err)
 	}
 	return marked, nil
 }
 
+// prepareSupersede returns the iterations of the run's validations that a
+// rewind point marks superseded and, when there are some in a file of a
+// format version before 4, rewrites the file in version 4 unchanged.
+func (s *Store) prepareSupersede(run string, rewind int) (_ []int, err error) {
+	f, snap, err := s.openValForWrite(run, 0)
+	if err != nil || f == nil {
+		return nil, err
+	}
+	defer closeFile(f, &err)
+	marked := snap.clone().supersede(rewind)
+	if len(marked) > 0 && snap.version < formatV4 {
+		up := snap.clone()
+		up.version = formatV4
+		if err := s.upgradeVal(run, snap, up, "superseded validations"); err != nil {
+			return nil, err
+		}
+	}
+	return marked, nil
+}
+
+// settleVal resolves a pending supersede record at the end of the run's
+// validation file, if there is one; own is the training file id of the
+// caller's own replace (0: none). The caller holds the run's lock.
+func (s *Store) settleVal(run string, own uint64) (err error) {
+	f, _, err := s.openValForWrite(run, own)
+	if err != nil || f == nil {
+		return err
+	}
+	return f.Close()
+}
+
 // DeleteValidationAfter removes the run's validation entries with
 // iteration >= iteration; when none is left it removes the run's
-// validation file, as DeleteValidationScores does. In format version 3 it
-// appends a delete record; a file of version 1 or 2 is rewritten in
-// version 3 holding the entries left, after a backup. An unknown run, or
+// validation file, as DeleteValidationScores does. In format version 3 or
+// 4 it appends a delete record; a file of version 1 or 2 is rewritten in
+// version 4 holding the entries left, after a backup. An unknown run, or
 // one with nothing to delete, is not an error. A negative iteration wraps
 // statstore.ErrInvalidArgument.
 func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration int) (err error) {
@@ -512,7 +672,7 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 		return err
 	}
 	defer unlock()
-	f, snap, err := s.openValForWrite(run)
+	f, snap, err := s.openValForWrite(run, 0)
 	if err != nil || f == nil {
 		return err
 	}
@@ -531,7 +691,7 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 			return err
 		}
 	case snap.version < formatV3:
-		next.version = formatV3
+		next.version = formatV4
 		if err := s.upgradeVal(run, snap, next, "delete"); err != nil {
 			return err
 		}
