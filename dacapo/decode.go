@@ -71,9 +71,32 @@ type validationDoc struct {
 }
 
 // decodeTraining decodes a training_stats pickle: a list of
-// {"iteration", "loss", "time", "run_name"} documents.
+// {"iteration", "loss", "time", "run_name"} documents. The fast decoder
+// reads the pickles Python writes for DaCapo; anything else takes the
+// general path (the scanner and og-rek), which also names what is wrong.
 func decodeTraining(ctx context.Context, data []byte) ([]trainingDoc, error) {
-	docs, err := decodeDocuments(ctx, data)
+	docs, _, ok, err := decodeFast(ctx, data, false)
+	if ok || err != nil {
+		return docs, err
+	}
+	return decodeTrainingGeneral(ctx, data)
+}
+
+// decodeValidation is decodeTraining for a validation_scores pickle: a
+// list of {"iteration", "scores", "run_name"} documents, scores nested
+// [dataset][parameter set][criterion].
+func decodeValidation(ctx context.Context, data []byte) ([]validationDoc, error) {
+	_, docs, ok, err := decodeFast(ctx, data, true)
+	if ok || err != nil {
+		return docs, err
+	}
+	return decodeValidationGeneral(ctx, data)
+}
+
+// decodeTrainingGeneral decodes a training pickle with the scanner and
+// og-rek.
+func decodeTrainingGeneral(ctx context.Context, data []byte) ([]trainingDoc, error) {
+	docs, err := decodeDocuments(ctx, data, newBudget(data))
 	if err != nil {
 		return nil, err
 	}
@@ -100,19 +123,15 @@ func decodeTraining(ctx context.Context, data []byte) ([]trainingDoc, error) {
 	return out, nil
 }
 
-// decodeValidation decodes a validation_scores pickle: a list of
-// {"iteration", "scores", "run_name"} documents, scores nested
-// [dataset][parameter set][criterion].
-func decodeValidation(ctx context.Context, data []byte) ([]validationDoc, error) {
-	docs, err := decodeDocuments(ctx, data)
+// decodeValidationGeneral decodes a validation pickle with the scanner and
+// og-rek.
+func decodeValidationGeneral(ctx context.Context, data []byte) ([]validationDoc, error) {
+	budget := newBudget(data)
+	docs, err := decodeDocuments(ctx, data, budget)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]validationDoc, len(docs))
-	// budget bounds the scores decoded: a list or float takes at least one
-	// byte of the file unless the pickle shares it through the memo, which
-	// DaCapo never does and a memo bomb would.
-	budget := len(data)
 	for i, d := range docs {
 		if err := checkKeys(d, keyIteration, keyScores); err != nil {
 			return nil, entryError(i, err)
@@ -121,7 +140,7 @@ func decodeValidation(ctx context.Context, data []byte) ([]validationDoc, error)
 		if doc.scores.Iteration, err = toIteration(d[keyIteration]); err != nil {
 			return nil, entryError(i, fmt.Errorf("%s: %w", keyIteration, err))
 		}
-		if doc.scores.Scores, err = toScores(d[keyScores], &budget); err != nil {
+		if doc.scores.Scores, err = toScores(d[keyScores], budget); err != nil {
 			return nil, entryError(i, fmt.Errorf("%s: %w", keyScores, err))
 		}
 		if doc.runName, err = toRunName(d); err != nil {
@@ -136,8 +155,33 @@ func entryError(i int, err error) error {
 	return malformed("entry %d: %v", i, err)
 }
 
+// budget bounds the memory the documents decoded from a pickle take, in
+// bytes, as the scanner bounds og-rek's: dicts shared through the memo
+// (og-rek shares them by reference) are copied once per document and their
+// scores once per reference, so a pickle sharing them again and again
+// fails here instead of taking memory far beyond its decoded size.
+type budget struct{ left int64 }
+
+// Costs, in bytes, of what the document decoders allocate.
+const (
+	costDocKey    = 48 // a key and its value in a document's map
+	costScoreList = 24 // a slice header
+	costScore     = 8  // a float64
+)
+
+func newBudget(data []byte) *budget {
+	return &budget{left: memBudgetBase + memBudgetPerByte*int64(len(data))}
+}
+
+func (b *budget) spend(n int, cost int64) error {
+	if b.left -= int64(n) * cost; b.left < 0 {
+		return errors.New("the documents repeat shared values (memo references) far beyond the file's size (billion laughs?)")
+	}
+	return nil
+}
+
 // decodeDocuments decodes data into a list of dicts with str keys.
-func decodeDocuments(ctx context.Context, data []byte) ([]map[string]any, error) {
+func decodeDocuments(ctx context.Context, data []byte, b *budget) ([]map[string]any, error) {
 	v, err := decodeValue(ctx, data)
 	if err != nil {
 		return nil, err
@@ -151,6 +195,9 @@ func decodeDocuments(ctx context.Context, data []byte) ([]map[string]any, error)
 		m, ok := e.(map[any]any)
 		if !ok {
 			return nil, malformed("entry %d has type %s, want dict", i, pyType(e))
+		}
+		if err := b.spend(len(m), costDocKey); err != nil {
+			return nil, entryError(i, err)
 		}
 		doc := make(map[string]any, len(m))
 		for k, v := range m {
@@ -239,18 +286,12 @@ func toFloat(v any) (float64, error) {
 
 // toScores accepts a list (datasets) of lists (parameter sets) of lists
 // (criteria) of floats.
-func toScores(v any, budget *int) ([][][]float64, error) {
+func toScores(v any, b *budget) ([][][]float64, error) {
 	ds, ok := v.([]any)
 	if !ok {
 		return nil, fmt.Errorf("has type %s, want a list of datasets", pyType(v))
 	}
-	spend := func(n int) error {
-		if *budget -= n; *budget < 0 {
-			return errors.New("the scores repeat shared lists far beyond the file's size, want plain nested lists (memo bomb?)")
-		}
-		return nil
-	}
-	if err := spend(len(ds)); err != nil {
+	if err := b.spend(len(ds), costScoreList); err != nil {
 		return nil, err
 	}
 	out := make([][][]float64, len(ds))
@@ -259,7 +300,7 @@ func toScores(v any, budget *int) ([][][]float64, error) {
 		if !ok {
 			return nil, fmt.Errorf("dataset %d has type %s, want a list of parameter sets", i, pyType(d))
 		}
-		if err := spend(len(ps)); err != nil {
+		if err := b.spend(len(ps), costScoreList); err != nil {
 			return nil, err
 		}
 		out[i] = make([][]float64, len(ps))
@@ -268,7 +309,7 @@ func toScores(v any, budget *int) ([][][]float64, error) {
 			if !ok {
 				return nil, fmt.Errorf("dataset %d, parameter set %d has type %s, want a list of criterion scores", i, j, pyType(p))
 			}
-			if err := spend(len(cs)); err != nil {
+			if err := b.spend(len(cs), costScore); err != nil {
 				return nil, err
 			}
 			out[i][j] = make([]float64, len(cs))

@@ -176,12 +176,9 @@ func TestDuplicateValidation(t *testing.T) {
 	entry := func(it int, v float64) statstore.ValidationIterationScores {
 		return statstore.ValidationIterationScores{Iteration: it, Scores: [][][]float64{{{v}}}}
 	}
-	data, err := encodePickle(validationDocuments("r", []statstore.ValidationIterationScores{
+	data := encodeValidation("r", []statstore.ValidationIterationScores{
 		entry(400, 0.4), entry(800, 0.1), entry(800, 0.8), entry(0, 0),
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	var log strings.Builder
 	s := mustOpen(t, writeRunFile(t, ValidationDir, data), Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	got, err := s.RetrieveValidationScores(ctx, "r")

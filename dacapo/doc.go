@@ -25,8 +25,16 @@
 // out of order or one value stored twice (a pickler stores each value once,
 // numbering entries 0, 1, 2, ...: a memo bomb fails at its second opcode),
 // and files whose decoded form would need far more memory than their size
-// suggests. Memo entries no GET reads are not passed on to og-rek, so the
-// memory a file costs stays proportional to its size. Files larger than
+// suggests. A memo reference to a list (Python writes one for a list
+// pickled twice, such as the same scores appended twice) is valid: the
+// scanner writes the list's bytes again for og-rek, whose memo would keep
+// the list without its items, and charges the copy what the list cost, so
+// shared lists that would decode to far more than the file (a "billion
+// laughs") fail with a clear error while aliasing itself is read. Lists of
+// any length are read, batched by 1000 as Python writes them or not: the
+// stack is bounded by the same budget, not by a count. Memo entries no
+// GET reads are not passed on to og-rek, so the memory a file costs stays
+// proportional to its size. Files larger than
 // Options.MaxFileSize (DefaultMaxFileSize) are refused before being read. The
 // scanner also normalises the stream for og-rek, which does not implement
 // BUILD: numpy.dtype's BUILD becomes a tuple (dtype call, state) whose state
@@ -39,6 +47,19 @@
 // -1, 0) and 8 little-endian bytes. An int is accepted where a float is
 // expected. Anything else is a *statstore.CorruptError naming the file and,
 // where it helps, the byte offset or the entry.
+//
+// # Reading fast
+//
+// The pickles Python writes for DaCapo's lists (protocols 2 to 5, flat
+// training dicts, validation scores as nested lists, numpy.float64
+// scalars) are read by a decoder specialised for them, in one pass over
+// the bytes without og-rek: several times faster than Python's own
+// pickle.load (docs/benchmarks.md). It accepts a subset of what the
+// general path above accepts, applies the same checks and memory budget,
+// and leaves anything else (another opcode, a shared list, an unexpected
+// key or type, any damage) to the general path, which also names what is
+// wrong; a fuzz test checks that whatever it reads, the general path reads
+// the same. A run's summary (Store.SummarizeRuns) reads each file once.
 //
 // # Telling a DaCapo directory, and its bad runs
 //
@@ -56,7 +77,10 @@
 //
 // Export writes protocol 4 pickles (DaCapo's default) that Python's
 // pickle.load reads back as the documents DaCapo writes: the same keys, ints
-// as ints, floats as floats, NaN as NaN. It never replaces or removes an
+// as ints, floats as floats, NaN as NaN. They are the bytes Python's
+// pickle.dumps writes for that list (keys in DaCapo's document order,
+// APPENDS batched by 1000, 64 KiB frames), so the same content always
+// exports to the same bytes, which can be diffed and checksummed. It never replaces or removes an
 // existing file silently: without ExportOptions.Force it fails with
 // ErrExists, naming the files, before writing anything; with Force it
 // first copies each to a backup directory (DIR/.backup/<UTC time>/ by

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	pickle "github.com/kisielk/og-rek"
-
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
 )
@@ -180,8 +178,8 @@ type exportFile struct {
 	run, sub, path string
 	data           []byte
 	// same reports whether an existing file holds the same documents as
-	// data (og-rek writes dict keys in random order, so equal documents
-	// need not be equal bytes).
+	// data (another tool, or an older statstore, may have written them with
+	// other bytes).
 	same func(old []byte) bool
 	// Set by probe:
 	old       []byte // the existing file's contents, nil when there is none
@@ -227,16 +225,12 @@ func encodeRun(ctx context.Context, src statstore.StatsStore, dir, run string, n
 	}
 	tf := exportFile{run: run, sub: TrainingDir, path: filepath.Join(dir, TrainingDir, run)}
 	if training.Len() > 0 {
-		if tf.data, err = encodePickle(trainingDocuments(run, training)); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", tf.path, err)
-		}
+		tf.data = encodeTraining(run, training.IterationStats)
 		tf.same = func(old []byte) bool { return sameTraining(ctx, old, run, training) }
 	}
 	vf := exportFile{run: run, sub: ValidationDir, path: filepath.Join(dir, ValidationDir, run)}
 	if len(scores) > 0 {
-		if vf.data, err = encodePickle(validationDocuments(run, scores)); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", vf.path, err)
-		}
+		vf.data = encodeValidation(run, scores)
 		vf.same = func(old []byte) bool { return sameValidation(ctx, old, run, scores) }
 	}
 	return []exportFile{tf, vf}, nil
@@ -288,16 +282,6 @@ func sameBits(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
-// encodePickle returns docs pickled with ExportProtocol.
-func encodePickle(docs []any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := pickle.NewEncoderWithConfig(&buf, &pickle.EncoderConfig{Protocol: ExportProtocol})
-	if err := enc.Encode(docs); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
 // makeNewDir creates dir and its parents; dir itself must not exist, so
 // that two exports never mix their backups.
 func makeNewDir(dir string) error {
@@ -319,33 +303,6 @@ func backup(path, dst string, data []byte) error {
 		return fmt.Errorf("%s already exists", dst)
 	}
 	return fsutil.WriteAtomic(fsutil.OS{}, filepath.Dir(dst), dst, data, 0o644, false)
-}
-
-// trainingDocuments returns DaCapo's training documents, as og-rek values.
-func trainingDocuments(run string, stats *statstore.TrainingStats) []any {
-	docs := make([]any, len(stats.IterationStats))
-	for i, s := range stats.IterationStats {
-		docs[i] = map[string]any{
-			keyIteration: int64(s.Iteration),
-			keyLoss:      s.Loss,
-			keyTime:      s.Time,
-			keyRunName:   run,
-		}
-	}
-	return docs
-}
-
-// validationDocuments returns DaCapo's validation documents, as og-rek values.
-func validationDocuments(run string, scores []statstore.ValidationIterationScores) []any {
-	docs := make([]any, len(scores))
-	for i, s := range scores {
-		docs[i] = map[string]any{
-			keyIteration: int64(s.Iteration),
-			keyScores:    s.Scores,
-			keyRunName:   run,
-		}
-	}
-	return docs
 }
 
 // writeOrRemove atomically replaces dir/run with data, or removes dir/run

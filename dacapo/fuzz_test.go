@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/statstore/statstore"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,5 +139,126 @@ func render(b *strings.Builder, v any, depth int) {
 		b.WriteString(")")
 	default:
 		fmt.Fprintf(b, "%T:%v", v, v)
+	}
+}
+
+// FuzzFastPath checks the fast decoder against the general path (the
+// scanner and og-rek): for any input, the fast decoder either leaves it to
+// the general path or returns exactly what the general path returns, NaN
+// bits included; it never accepts what the general path rejects. Seeds are
+// every pickle under testdata and exports of a few runs.
+func FuzzFastPath(f *testing.F) {
+	for _, pattern := range []string{"testdata/proto*/*/*", "testdata/hostile/*.pickle", "testdata/shared/*/*/*"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, p := range m {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Add(encodeTraining("r", longRun(3)))
+	f.Add(encodeValidation("r", []statstore.ValidationIterationScores{{Iteration: 3, Scores: [][][]float64{{{0.5, 1}}}}}))
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		training, _, ok, err := decodeFast(ctx, data, false)
+		if err != nil {
+			t.Fatalf("fast training: error %v, want only ok = false", err)
+		}
+		if ok {
+			want, err := decodeTrainingGeneral(ctx, data)
+			if err != nil {
+				t.Fatalf("the fast path read training documents the general path rejects: %v", err)
+			}
+			if len(want) != len(training) {
+				t.Fatalf("fast path: %d training documents, general: %d", len(training), len(want))
+			}
+			for i := range want {
+				g, w := training[i], want[i]
+				if g.runName != w.runName || g.stats.Iteration != w.stats.Iteration ||
+					math.Float64bits(g.stats.Loss) != math.Float64bits(w.stats.Loss) || math.Float64bits(g.stats.Time) != math.Float64bits(w.stats.Time) {
+					t.Fatalf("entry %d: fast path %+v, general %+v", i, g, w)
+				}
+			}
+		}
+		_, val, ok, err := decodeFast(ctx, data, true)
+		if err != nil {
+			t.Fatalf("fast validation: error %v, want only ok = false", err)
+		}
+		if !ok {
+			return
+		}
+		want, err := decodeValidationGeneral(ctx, data)
+		if err != nil {
+			t.Fatalf("the fast path read validation documents the general path rejects: %v", err)
+		}
+		if len(want) != len(val) {
+			t.Fatalf("fast path: %d validation documents, general: %d", len(val), len(want))
+		}
+		for i := range want {
+			g, w := val[i], want[i]
+			if g.runName != w.runName || g.scores.Iteration != w.scores.Iteration || fmt.Sprint(bitsOf(g.scores.Scores)) != fmt.Sprint(bitsOf(w.scores.Scores)) {
+				t.Fatalf("entry %d: fast path %+v, general %+v", i, g, w)
+			}
+		}
+	})
+}
+
+// bitsOf returns the bits of nested scores, for exact comparison.
+func bitsOf(s [][][]float64) [][][]uint64 {
+	out := make([][][]uint64, len(s))
+	for i := range s {
+		out[i] = make([][]uint64, len(s[i]))
+		for j := range s[i] {
+			for _, f := range s[i][j] {
+				out[i][j] = append(out[i][j], math.Float64bits(f))
+			}
+		}
+	}
+	return out
+}
+
+// TestFastPathTakesDaCapoFiles: the pickles Python writes for DaCapo (every
+// protocol from 2, numpy scalars of numpy 1 and 2, shared samples when
+// present) take the fast path, so the speed measured is the speed DaCapo's
+// files get; protocols 0 and 1, files sharing lists and ints beyond 64
+// bits take the general path.
+func TestFastPathTakesDaCapoFiles(t *testing.T) {
+	ctx := context.Background()
+	paths, _ := filepath.Glob("testdata/proto*/*/*")
+	shared, _ := filepath.Glob(filepath.Join(sharedDir, "sample-stats*", "*", "*"))
+	if len(shared) == 0 {
+		t.Logf("%s not found: checking the testdata directories only", sharedDir)
+	}
+	sharing, _ := filepath.Glob("testdata/shared/*/*/*")
+	fast := 0
+	for _, p := range append(append(paths, shared...), sharing...) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		validation := strings.Contains(p, ValidationDir)
+		_, _, ok, err := decodeFast(ctx, data, validation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Protocols 2 to 5, but not the lists sharing lists, plain_run's
+		// ints beyond 64 bits (LONG1 of 9 bytes) nor protocol 2's numpy
+		// scalars (their bytes go through _codecs.encode).
+		want := data[0] == opProto && !strings.HasPrefix(p, filepath.Join("testdata", "shared")) &&
+			!strings.Contains(p, "plain_run") && !bytes.Contains(data, []byte("_codecs"))
+		if ok != want {
+			t.Errorf("%s: fast path %v, want %v", p, ok, want)
+		}
+		if ok {
+			fast++
+		}
+	}
+	if fast == 0 {
+		t.Fatal("no file took the fast path")
 	}
 }

@@ -1,9 +1,13 @@
 package dacapo
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -137,4 +141,91 @@ func TestMemoReplaced(t *testing.T) {
 	if len(docs) != 1 || docs[0].runName != "iteration" || docs[0].stats.Iteration != 1 || docs[0].stats.Loss != 0.5 {
 		t.Errorf("got %+v, want one document of iteration 1, loss 0.5, run_name \"iteration\"", docs)
 	}
+}
+
+// TestSharedLists: Python writes a memo reference (BINGET, GET in
+// protocols 0 and 1) for a list pickled twice, such as the same scores
+// appended to two entries. Such a file is valid and reads as the lists it
+// shares, in every protocol; shared lists nested to decode to far more
+// than the file holds are refused.
+func TestSharedLists(t *testing.T) {
+	var want []json.RawMessage
+	readJSON(t, "testdata/shared/expected.json", &want)
+	ctx := context.Background()
+	for _, name := range protoDirs {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "shared", name, ValidationDir, "shared_run"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := []byte{opBinget}; name >= "proto2" && !bytes.Contains(data, p) {
+				t.Fatalf("the pickle has no BINGET: it shares nothing")
+			}
+			docs, err := decodeValidation(ctx, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(docs) != len(want) {
+				t.Fatalf("got %d entries, want %d", len(docs), len(want))
+			}
+			for i, raw := range want {
+				var e []json.RawMessage
+				readRaw(t, raw, &e)
+				var nested [][][]jsonRaw
+				readRaw(t, e[1], &nested)
+				if got := docs[i].scores.Iteration; string(e[0]) != itoa(got) {
+					t.Errorf("entry %d: iteration got %d, want %s", i, got, e[0])
+				}
+				got := docs[i].scores.Scores
+				if len(got) != len(nested) {
+					t.Fatalf("entry %d: got %d datasets, want %d", i, len(got), len(nested))
+				}
+				for d := range nested {
+					if len(got[d]) != len(nested[d]) {
+						t.Fatalf("entry %d: dataset %d: got %d parameter sets, want %d", i, d, len(got[d]), len(nested[d]))
+					}
+					for p := range nested[d] {
+						if len(got[d][p]) != len(nested[d][p]) {
+							t.Fatalf("entry %d: scores[%d][%d]: got %d criteria, want %d", i, d, p, len(got[d][p]), len(nested[d][p]))
+						}
+						for c, r := range nested[d][p] {
+							if w, g := hexFloat(t, r), got[d][p][c]; !sameFloat(g, w) {
+								t.Errorf("entry %d: scores[%d][%d][%d] got %v, want %v", i, d, p, c, g, w)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+
+	t.Run("billion laughs", func(t *testing.T) {
+		// [[x, x, ...]] nested levels deep, each level 10 references to the
+		// list below: 10^levels floats from a few hundred bytes.
+		var p []byte
+		p = append(p, opProto, 4, opEmptyList, opMemoize, opEmptyDict, opMemoize)
+		p = append(append(p, opShortBinunicod, byte(len(keyIteration))), keyIteration...)
+		p = append(p, opBinint1, 0, opShortBinunicod, byte(len(keyScores)))
+		p = append(p, keyScores...)
+		p = append(p, opEmptyList, opMemoize, opEmptyList, opMemoize)
+		memo := byte(3) // the innermost list
+		p = append(p, opBinfloat, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0, opAppend)
+		for level := 0; level < 12; level++ {
+			p = append(p, opEmptyList, opMemoize, opMark)
+			for range 10 {
+				p = append(p, opBinget, memo)
+			}
+			p = append(p, opAppends)
+			memo++
+		}
+		p = append(p, opAppend, opSetitem, opAppend, opStop)
+		var err error
+		n := allocated(func() { _, err = decodeValidation(ctx, p) })
+		if err == nil || !strings.Contains(err.Error(), "billion laughs") {
+			t.Fatalf("got error %v, want one naming a billion laughs", err)
+		}
+		if n > 1<<28 {
+			t.Errorf("allocated %d bytes refusing a pickle of %d bytes, want the work bounded by the decoded size", n, len(p))
+		}
+	})
 }

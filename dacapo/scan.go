@@ -11,10 +11,12 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the scanner. A DaCapo pickle needs a stack of about a thousand
-// entries (Python batches APPENDS by 1000) and half a dozen nested marks.
+// Limits of the scanner. A DaCapo pickle needs half a dozen nested marks.
+// The stack has no limit of its own: every value pushed spends memory
+// budget, so a list written without batches (one MARK, then every entry,
+// as other tools write them) is read whatever its length, and a stack
+// that grows without end fails with the budget.
 const (
-	maxStack     = 1 << 14
 	maxMarks     = 32
 	maxGlobalLen = 256
 	maxIntLen    = 24 // an int64 in decimal, with room to spare
@@ -76,7 +78,7 @@ const (
 	kindString                  // a str, whose text is kept
 	kindGlobal                  // a global (module.name)
 	kindDtype                   // numpy.dtype(...) before its BUILD
-	kindList                    // a list: og-rek cannot share lists through the memo
+	kindList                    // a list: memo references to it are copied (see get)
 )
 
 // memoSlot is a memo entry: the value and whether a GET reads it.
@@ -88,6 +90,14 @@ type memoSlot struct {
 type entry struct {
 	kind entryKind
 	text string // the str of kindString, the module.name of kindGlobal
+	// A kindList's bytes are out[start:end], what building it spent of the
+	// memory budget is spentEnd-spentStart, and frozen is set once a memo
+	// reference copied it: a list changed after that would be a list
+	// holding itself. A kindMark's start and spentStart are those of the
+	// list a LIST opcode makes of it.
+	start, end           int
+	spentStart, spentEnd int64
+	frozen               bool
 	// pending holds the memo indices of a kindDtype, stored only after its
 	// BUILD so that memo references see the built dtype.
 	pending []uint32
@@ -115,8 +125,13 @@ type scanner struct {
 	// holds only what the pickle reads back.
 	putAt  []int
 	budget int64
-	proto  int
-	plain  *entry // shared by every kindValue: such entries are never changed
+	spent  int64 // the budget spent so far
+	// replacedAt is the offset in out of the last put that replaced a memo
+	// entry, -1 for none: a list built before it may read the entry's old
+	// value, so it cannot be copied any more.
+	replacedAt int
+	proto      int
+	plain      *entry // shared by every kindValue: such entries are never changed
 }
 
 // scanPickle checks data and returns the normalised pickle and its protocol.
@@ -133,11 +148,12 @@ func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
 // allows.
 func newScanner(ctx context.Context, data []byte) *scanner {
 	return &scanner{
-		ctx:    ctx,
-		in:     data,
-		out:    make([]byte, 0, len(data)+len(data)/4+16),
-		budget: memBudgetBase + memBudgetPerByte*int64(len(data)),
-		plain:  &entry{},
+		ctx:        ctx,
+		in:         data,
+		out:        make([]byte, 0, len(data)+len(data)/4+16),
+		budget:     memBudgetBase + memBudgetPerByte*int64(len(data)),
+		replacedAt: -1,
+		plain:      &entry{},
 	}
 }
 
@@ -223,15 +239,19 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, s.fail(at, "nesting deeper than %d levels, want a DaCapo list of documents", maxMarks)
 		}
 		s.marks = append(s.marks, len(s.stack))
+		mark := &entry{kind: kindMark, start: len(s.out), spentStart: s.spent}
 		s.emit(op)
-		return false, s.push(at, &entry{kind: kindMark}, 0)
-	case opEmptyList, opEmptyDict, opEmptyTuple:
+		return false, s.push(at, mark, 0)
+	case opEmptyList:
+		e := &entry{kind: kindList, start: len(s.out), spentStart: s.spent}
 		s.emit(op)
-		e := s.plain
-		if op == opEmptyList {
-			e = &entry{kind: kindList}
+		if err := s.push(at, e, costContainer); err != nil {
+			return false, err
 		}
-		return false, s.push(at, e, costContainer)
+		e.end, e.spentEnd = len(s.out), s.spent
+	case opEmptyDict, opEmptyTuple:
+		s.emit(op)
+		return false, s.push(at, s.plain, costContainer)
 	case opNone, opNewtrue, opNewfalse:
 		s.emit(op)
 		return false, s.push(at, s.plain, 0)
@@ -281,9 +301,12 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, err
 		}
 		s.emit(op)
-		return false, s.spend(at, int64(n)*costItem)
+		if err := s.spend(at, int64(n)*costItem); err != nil {
+			return false, err
+		}
+		return false, s.changed(at, op)
 	case opAppends, opSetitems:
-		items, err := s.popMark(at, op)
+		items, _, err := s.popMark(at, op)
 		if err != nil {
 			return false, err
 		}
@@ -294,9 +317,12 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, err
 		}
 		s.emit(op)
-		return false, s.spend(at, int64(items)*costItem)
+		if err := s.spend(at, int64(items)*costItem); err != nil {
+			return false, err
+		}
+		return false, s.changed(at, op)
 	case opDict, opList, opTuple:
-		items, err := s.popMark(at, op)
+		items, mark, err := s.popMark(at, op)
 		if err != nil {
 			return false, err
 		}
@@ -304,11 +330,14 @@ func (s *scanner) step(at int, op byte) (done bool, err error) {
 			return false, s.fail(at, "DICT with %d values, want key/value pairs", items)
 		}
 		s.emit(op)
-		e := s.plain
-		if op == opList {
-			e = &entry{kind: kindList}
+		if op != opList {
+			return false, s.push(at, s.plain, costContainer+int64(items)*costItem)
 		}
-		return false, s.push(at, e, costContainer+int64(items)*costItem)
+		e := &entry{kind: kindList, start: mark.start, spentStart: mark.spentStart}
+		if err := s.push(at, e, costContainer+int64(items)*costItem); err != nil {
+			return false, err
+		}
+		e.end, e.spentEnd = len(s.out), s.spent
 	case opTuple1, opTuple2, opTuple3:
 		n := int(op-opTuple1) + 1
 		if _, err := s.pop(at, n); err != nil {
@@ -546,6 +575,9 @@ func (s *scanner) put(at int, op byte) error {
 		return s.fail(at, "%s of memo index %d while the memo holds %d entries: Python's pickler numbers them in order (memo bomb?)", opName(op), idx, len(s.memo))
 	}
 	top := s.stack[len(s.stack)-1]
+	if idx < uint32(len(s.memo)) {
+		s.replacedAt = len(s.out)
+	}
 	if s.inMemo[len(s.inMemo)-1] {
 		// Python's pickler memoizes each value once, right after making it;
 		// storing one value again and again only grows the memo.
@@ -607,9 +639,7 @@ func (s *scanner) get(at int, op byte) error {
 	case kindDtype:
 		return s.fail(at, "%s of a numpy.dtype before its state is set", opName(op))
 	case kindList:
-		// og-rek's memo keeps the list as it was when stored, without the
-		// items appended later, so a shared list would decode wrong.
-		return s.fail(at, "%s of a shared list: DaCapo documents never share lists (memo bomb?)", opName(op))
+		return s.copyList(at, op, e)
 	}
 	if !slot.read {
 		// og-rek will keep this entry in its memo (see dropUnread).
@@ -623,6 +653,52 @@ func (s *scanner) get(at int, op byte) error {
 		return err
 	}
 	s.inMemo[len(s.inMemo)-1] = true
+	return nil
+}
+
+// copyList handles a memo reference to a list, as Python writes for a list
+// pickled twice (the same scores appended twice): og-rek's memo keeps a
+// list as it was when stored, without the items appended later, so the
+// scanner writes the list's bytes again instead, a copy og-rek decodes to
+// the same items. Each copy spends what building the list spent, so the
+// work stays bounded by the decoded size: shared lists nested to decode to
+// far more than the file (a "billion laughs") fail with the budget. The
+// list may not change after it (it would hold itself), and a list built
+// before a memo entry was replaced is refused: its copy would read the new
+// value.
+func (s *scanner) copyList(at int, op byte, e *entry) error {
+	if s.replacedAt >= e.start {
+		return s.fail(at, "%s of a list built before a memo entry it may read was replaced, want each memo index stored once", opName(op))
+	}
+	cost := e.spentEnd - e.spentStart
+	if s.budget-cost < 0 {
+		return s.fail(at, "%s of a shared list: the memo references to shared lists would decode to far more than a DaCapo file of %d bytes holds (billion laughs?)", opName(op), len(s.in))
+	}
+	e.frozen = true
+	c := &entry{kind: kindList, frozen: true, start: len(s.out), spentStart: s.spent}
+	s.out = append(s.out, s.out[e.start:e.end]...)
+	if err := s.spend(at, cost); err != nil {
+		return err
+	}
+	if err := s.push(at, c, 0); err != nil {
+		return err
+	}
+	c.end, c.spentEnd = len(s.out), s.spent
+	s.inMemo[len(s.inMemo)-1] = true
+	return nil
+}
+
+// changed records that APPEND or APPENDS added to the list on top of the
+// stack (SETITEM and SETITEMS on a list fail in og-rek).
+func (s *scanner) changed(at int, op byte) error {
+	top := s.stack[len(s.stack)-1]
+	if top.kind != kindList {
+		return nil
+	}
+	if top.frozen {
+		return s.fail(at, "%s to a list after a memo reference to it: a list holding itself, want plain nested lists", opName(op))
+	}
+	top.end, top.spentEnd = len(s.out), s.spent
 	return nil
 }
 
@@ -640,9 +716,6 @@ func (s *scanner) lineIndex(at int) (uint32, error) {
 
 // push puts e on the stack and spends cost bytes of the memory budget.
 func (s *scanner) push(at int, e *entry, cost int64) error {
-	if len(s.stack) >= maxStack {
-		return s.fail(at, "more than %d values on the pickle stack, want a DaCapo list of documents", maxStack)
-	}
 	s.stack = append(s.stack, e)
 	s.inMemo = append(s.inMemo, false)
 	return s.spend(at, cost+costStackSlot)
@@ -650,6 +723,7 @@ func (s *scanner) push(at int, e *entry, cost int64) error {
 
 func (s *scanner) spend(at int, cost int64) error {
 	s.budget -= cost
+	s.spent += cost
 	if s.budget < 0 {
 		return s.fail(at, "decoding would need far more memory than a DaCapo file of %d bytes (degenerate pickle)", len(s.in))
 	}
@@ -669,17 +743,18 @@ func (s *scanner) pop(at, n int) ([]*entry, error) {
 }
 
 // popMark removes the values above the topmost MARK and the MARK, and
-// returns how many values there were.
-func (s *scanner) popMark(at int, op byte) (int, error) {
+// returns how many values there were and the MARK.
+func (s *scanner) popMark(at int, op byte) (int, *entry, error) {
 	if len(s.marks) == 0 {
-		return 0, s.fail(at, "%s without a MARK", opName(op))
+		return 0, nil, s.fail(at, "%s without a MARK", opName(op))
 	}
 	m := s.marks[len(s.marks)-1]
 	s.marks = s.marks[:len(s.marks)-1]
 	n := len(s.stack) - m - 1
+	mark := s.stack[m]
 	s.stack = s.stack[:m]
 	s.inMemo = s.inMemo[:m]
-	return n, nil
+	return n, mark, nil
 }
 
 // needTop fails unless a value (the list or dict to add to) is on top.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -415,6 +416,37 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 // files cannot be read, each with its error. Its own error is for failures
 // to list the directory, a done ctx and a closed store.
 func (s *Store) ListRunsChecked(ctx context.Context) ([]statstore.RunInfo, []*RunError, error) {
+	sums, bad, err := s.summaries(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]statstore.RunInfo, len(sums))
+	for i, sum := range sums {
+		out[i] = sum.RunInfo
+	}
+	return out, bad, nil
+}
+
+// RunSummary is what `statstore runs` shows of a run.
+type RunSummary struct {
+	statstore.RunInfo
+	// LastLoss is the loss of the last training entry, MinLoss the lowest
+	// loss that is not NaN and MinLossIteration its (first) iteration;
+	// HasLoss and HasMinLoss say whether they are set.
+	LastLoss, MinLoss   float64
+	MinLossIteration    int
+	HasLoss, HasMinLoss bool
+}
+
+// SummarizeRuns is ListRunsChecked with each run's last and lowest loss,
+// from one read of each file: a summary of a run costs one decode, not one
+// for the listing and another for the losses.
+func (s *Store) SummarizeRuns(ctx context.Context) ([]RunSummary, []*RunError, error) {
+	return s.summaries(ctx, true)
+}
+
+// summaries lists the runs, with their losses when losses is true.
+func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*RunError, error) {
 	if err := s.check(ctx, "list runs", ""); err != nil {
 		return nil, nil, err
 	}
@@ -443,10 +475,10 @@ func (s *Store) ListRunsChecked(ctx context.Context) ([]statstore.RunInfo, []*Ru
 		runs = append(runs, n)
 	}
 	sort.Strings(runs)
-	out := make([]statstore.RunInfo, 0, len(runs))
+	out := make([]RunSummary, 0, len(runs))
 	var bad []*RunError
 	for _, run := range runs {
-		info, err := s.runInfo(ctx, run)
+		info, err := s.runInfo(ctx, run, losses)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, nil, fmt.Errorf("dacapo: list runs: %w", ctxErr)
 		}
@@ -459,14 +491,23 @@ func (s *Store) ListRunsChecked(ctx context.Context) ([]statstore.RunInfo, []*Ru
 	return out, bad, nil
 }
 
-// runInfo reads both files of a run and summarises them.
-func (s *Store) runInfo(ctx context.Context, run string) (statstore.RunInfo, error) {
-	info := statstore.RunInfo{Run: run}
+// runInfo reads both files of a run once and summarises them, with the
+// last and lowest loss when losses is true.
+func (s *Store) runInfo(ctx context.Context, run string, losses bool) (RunSummary, error) {
+	info := RunSummary{RunInfo: statstore.RunInfo{Run: run}}
 	stats, err := s.training(ctx, run)
 	if err != nil {
 		return info, err
 	}
 	info.TrainedUntil, info.TrainingIterations = stats.TrainedUntil(), stats.Len()
+	if n := stats.Len(); losses && n > 0 {
+		info.HasLoss, info.LastLoss = true, stats.IterationStats[n-1].Loss
+		for _, e := range stats.IterationStats {
+			if !math.IsNaN(e.Loss) && (!info.HasMinLoss || e.Loss < info.MinLoss) {
+				info.HasMinLoss, info.MinLoss, info.MinLossIteration = true, e.Loss, e.Iteration
+			}
+		}
+	}
 	docs, _, err := s.validationDocs(ctx, run)
 	if err != nil {
 		return info, err

@@ -86,18 +86,21 @@ history, as DaCapo's trainer does. validation validates a checkpoint every
 then time a full retrieval from a freshly opened store; train also a
 1,000-point subsample, cold (the first call on a freshly opened store) and
 warm (the steady state: the fastest of 5 calls after 2 untimed ones on
-that store), validation a best report.
+that store), validation a best report. dacapo reads a DaCapo training
+pickle in place side by side with Python's pickle.load (see bench dacapo
+--help).
 
 The benchmark writes to a new file store in --dir, or to the store named by
 --store (a PostgreSQL URL, for example). bench/run.sh compares the results
 with DaCapo's algorithm and the disk's limit (docs/benchmarks.md).`,
 		Example: `  statstore bench train --dir /tmp/b --iterations 100000 --every 1000
   statstore bench validation --dir /tmp/v --checkpoints 1000 --every 1000
-  statstore --store postgres://localhost/stats bench train --iterations 10000 --every 1000`,
+  statstore --store postgres://localhost/stats bench train --iterations 10000 --every 1000
+  statstore bench dacapo --entries 300000`,
 		Args: usageArgs(cobra.NoArgs),
 	}
 	t.register(cmd)
-	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t))
+	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t), newBenchDaCapoCmd(app, &t))
 	return cmd
 }
 

@@ -454,22 +454,39 @@ func TestDaCapoBadPickleIsOneBadRun(t *testing.T) {
 			badPath := filepath.Join(dir, "training_stats", "bad")
 			before := snapshotDir(t, dir)
 
+			// runs lists every run, the bad one with its error, and exits
+			// with 3: some runs cannot be read (issue 11).
 			r := run(t, "--store", dir, "runs", "--json")
 			var runs []runSummary
-			if r.code != 0 {
-				t.Errorf("runs: exit %d, want 0 (the other runs listed)\nstderr: %s", r.code, r.stderr)
-			} else {
-				decodeJSON(t, r, &runs)
+			if r.code != exitCorrupt {
+				t.Errorf("runs: exit %d, want %d (the other runs listed, one cannot be read)\nstderr: %s", r.code, exitCorrupt, r.stderr)
 			}
+			decodeJSON(t, r, &runs)
 			var names []string
 			for _, s := range runs {
 				names = append(names, s.Run)
+				if (s.Error != "") != (s.Run == "bad") {
+					t.Errorf("runs: %s has error %q", s.Run, s.Error)
+				}
+				if s.Run == "bad" && (!strings.Contains(s.Error, badPath) || !strings.Contains(s.Error, tt.want)) {
+					t.Errorf("runs: bad's error %q, want it to name %s and %q", s.Error, badPath, tt.want)
+				}
+				if s.Run == "plain_run" && (s.TrainingIterations != 7 || s.MinLoss == nil || s.LastLoss == nil) {
+					t.Errorf("runs: plain_run %+v, want 7 training iterations with losses", s)
+				}
 			}
-			if got, want := strings.Join(names, ","), "numpy2_ünet,numpy_v1_run,plain_run"; got != want {
+			if got, want := strings.Join(names, ","), "bad,numpy2_ünet,numpy_v1_run,plain_run"; got != want {
 				t.Errorf("runs lists %s, want %s", got, want)
 			}
-			if !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "WARN") {
-				t.Errorf("runs: stderr %q, want a warning naming %s and %q", r.stderr, badPath, tt.want)
+			if !strings.Contains(r.stderr, badPath) || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "1 of 4 runs cannot be read") {
+				t.Errorf("runs: stderr %q, want an error naming %s and %q", r.stderr, badPath, tt.want)
+			}
+			r = run(t, "--store", dir, "runs")
+			if r.code != exitCorrupt || !strings.Contains(r.stdout, "ERROR") || !strings.Contains(r.stdout, "plain_run") || !strings.Contains(r.stdout, tt.want) {
+				t.Errorf("runs (table): exit %d, stdout %q; want exit %d, every run and the error", r.code, r.stdout, exitCorrupt)
+			}
+			if r := run(t, "--store", dir, "best", "numpy_v1_run"); r.code != 0 {
+				t.Errorf("best numpy_v1_run: exit %d, want 0; stderr %q", r.code, r.stderr)
 			}
 
 			r = run(t, "--store", dir, "show", "bad")

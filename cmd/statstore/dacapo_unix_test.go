@@ -54,8 +54,8 @@ func TestDaCapoFIFO(t *testing.T) {
 	}
 
 	r := runNoHang(t, release, "--store", dir, "runs")
-	if r.code != 0 || !strings.Contains(r.stdout, "plain_run") || !strings.Contains(r.stderr, fifo) || !strings.Contains(r.stderr, "FIFO") {
-		t.Errorf("runs: exit %d, stdout %q, stderr %q; want the other runs listed and a warning naming the FIFO %s", r.code, r.stdout, r.stderr, fifo)
+	if r.code != exitCorrupt || !strings.Contains(r.stdout, "plain_run") || !strings.Contains(r.stdout, "pipe") || !strings.Contains(r.stderr, fifo) || !strings.Contains(r.stderr, "FIFO") {
+		t.Errorf("runs: exit %d, stdout %q, stderr %q; want exit %d, the other runs listed and the FIFO %s with its error", r.code, r.stdout, r.stderr, exitCorrupt, fifo)
 	}
 	r = runNoHang(t, release, "--store", dir, "show", "pipe")
 	if r.code != exitCorrupt || !strings.Contains(r.stderr, fifo) || !strings.Contains(r.stderr, "FIFO") {

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/dacapo"
 	"github.com/statstore/statstore/internal/jsonnan"
 )
 
@@ -20,6 +25,9 @@ type runSummary struct {
 	LastLoss             *jsonnan.Float `json:"last_loss"`
 	MinLoss              *jsonnan.Float `json:"min_loss"`
 	MinLossIteration     *int           `json:"min_loss_iteration"`
+	// Error is why the run cannot be read (a DaCapo directory's damaged
+	// pickle); the other fields are then zero.
+	Error string `json:"error,omitempty"`
 }
 
 func newRunsCmd(app *App) *cobra.Command {
@@ -28,25 +36,46 @@ func newRunsCmd(app *App) *cobra.Command {
 		Use:   "runs",
 		Short: "List every run with trained-until, validated-until, last and minimum loss",
 		Long: `List every run in the store: how far it trained and validated, its last
-loss and its minimum loss (NaN skipped).`,
+loss and its minimum loss (NaN skipped).
+
+In a DaCapo directory a run whose pickle cannot be read is listed with its
+error after the others are listed, and the exit status is 3.`,
 		Example: `  statstore runs
   statstore --store /data/dacapo/stats --preset binary_segmentation runs --json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
-				runs, err := summarizeRuns(cmd.Context(), s)
+				runs, bad, err := summarizeRuns(cmd.Context(), s)
 				if err != nil {
 					return err
 				}
 				if out.json {
-					return writeJSON(app.Stdout, runs)
+					if err := writeJSON(app.Stdout, runs); err != nil {
+						return err
+					}
+					return badRuns(len(runs), bad)
 				}
-				t := newTable(app.Stdout, "RUN", "TRAINED_UNTIL", "VALIDATED_UNTIL", "VALIDATIONS", "LAST_LOSS", "MIN_LOSS", "AT")
+				cols := []string{"RUN", "TRAINED_UNTIL", "VALIDATED_UNTIL", "VALIDATIONS", "LAST_LOSS", "MIN_LOSS", "AT"}
+				if len(bad) > 0 {
+					cols = append(cols, "ERROR")
+				}
+				t := newTable(app.Stdout, cols...)
 				for _, r := range runs {
-					t.row(r.Run, strconv.Itoa(r.TrainedUntil), strconv.Itoa(r.ValidatedUntil), strconv.Itoa(r.ValidationIterations),
-						optNum(r.LastLoss), optNum(r.MinLoss), optInt(r.MinLossIteration))
+					if r.Error != "" {
+						t.row(r.Run, "-", "-", "-", "-", "-", "-", r.Error)
+						continue
+					}
+					row := []string{r.Run, strconv.Itoa(r.TrainedUntil), strconv.Itoa(r.ValidatedUntil), strconv.Itoa(r.ValidationIterations),
+						optNum(r.LastLoss), optNum(r.MinLoss), optInt(r.MinLossIteration)}
+					if len(bad) > 0 {
+						row = append(row, "")
+					}
+					t.row(row...)
 				}
-				return t.flush()
+				if err := t.flush(); err != nil {
+					return err
+				}
+				return badRuns(len(runs), bad)
 			})
 		},
 	}
@@ -54,10 +83,69 @@ loss and its minimum loss (NaN skipped).`,
 	return cmd
 }
 
-// summarizeRuns lists the runs with their last and minimum loss. The
-// minimum comes from a min/max subsample, which keeps the lowest loss of
-// every bucket, so it is exact without reading every entry into memory.
-func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, error) {
+// runSummarizer is a store that summarises each run from one read of it
+// and lists the runs it cannot read apart: a DaCapo directory read in
+// place (dacapo.Store), where one damaged pickle must not hide the others.
+type runSummarizer interface {
+	SummarizeRuns(ctx context.Context) ([]dacapo.RunSummary, []*dacapo.RunError, error)
+}
+
+// summarizeRuns lists the runs, sorted by name, with their last and minimum
+// loss, and the runs that cannot be read, each listed with its error too.
+func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, []*dacapo.RunError, error) {
+	rs, ok := s.(runSummarizer)
+	if !ok {
+		runs, err := summarizeRunsGeneric(ctx, s)
+		return runs, nil, err
+	}
+	sums, bad, err := rs.SummarizeRuns(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]runSummary, 0, len(sums)+len(bad))
+	for _, sum := range sums {
+		r := runSummary{
+			Run:                  sum.Run,
+			TrainedUntil:         sum.TrainedUntil,
+			TrainingIterations:   sum.TrainingIterations,
+			ValidatedUntil:       sum.ValidatedUntil,
+			ValidationIterations: sum.ValidationIterations,
+		}
+		if sum.HasLoss {
+			r.LastLoss = optFloat(sum.LastLoss)
+		}
+		if sum.HasMinLoss {
+			it := sum.MinLossIteration
+			r.MinLoss, r.MinLossIteration = optFloat(sum.MinLoss), &it
+		}
+		out = append(out, r)
+	}
+	for _, b := range bad {
+		out = append(out, runSummary{Run: b.Run, Error: b.Err.Error()})
+	}
+	slices.SortFunc(out, func(a, b runSummary) int { return strings.Compare(a.Run, b.Run) })
+	return out, bad, nil
+}
+
+// badRuns is the error of a listing of n runs of which bad cannot be
+// read: nil when none, else one that names them and, being a corruption,
+// exits with status 3.
+func badRuns(n int, bad []*dacapo.RunError) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	errs := make([]error, len(bad))
+	for i, b := range bad {
+		errs[i] = b
+	}
+	return fmt.Errorf("%d of %d runs cannot be read (the others are listed): %w", len(bad), n, errors.Join(errs...))
+}
+
+// summarizeRunsGeneric lists the runs of any store with their last and
+// minimum loss. The minimum comes from a min/max subsample, which keeps
+// the lowest loss of every bucket, so it is exact without reading every
+// entry into memory.
+func summarizeRunsGeneric(ctx context.Context, s statstore.StatsStore) ([]runSummary, error) {
 	infos, err := s.ListRuns(ctx)
 	if err != nil {
 		return nil, err

@@ -108,7 +108,7 @@ func dacapoError(spec string, err error) error {
 	}
 	return &userError{
 		msg:  err.Error(),
-		hint: fmt.Sprintf("%s is a DaCapo directory, which statstore reads in place and never repairs: re-create the damaged pickle with DaCapo or move it out of the directory; `statstore --store %s runs` lists the runs it can read", spec, spec),
+		hint: fmt.Sprintf("%s is a DaCapo directory, which statstore reads in place and never repairs: re-create the damaged pickle with DaCapo or move it out of the directory; `statstore --store %s runs` lists every run, and the error of each that cannot be read", spec, spec),
 		code: exitCorrupt,
 		err:  err,
 	}

@@ -212,7 +212,7 @@ def hostile():
         "builtins_eval": (pickle.dumps([dict(doc, loss=Evil(eval, "1+1"))], protocol=4), "forbidden global \"builtins.eval\""),
         "subprocess_in_scores": (pickle.dumps([{"iteration": 0, "scores": [[[Evil(shutil.rmtree, "/")]]]}], protocol=5), "forbidden global \"shutil.rmtree\""),
         "deep_marks": (b"\x80\x04" + b"(" * 1000 + b"l" * 1000 + b".", "nesting deeper than"),
-        "deep_lists": (b"\x80\x04" + b"]" * 20000 + b"a" * 19999 + b".", "values on the pickle stack"),
+        "deep_lists": (b"\x80\x04" + b"]" * 20000 + b"a" * 19999 + b".", "entry 0 has type list, want dict"),
         "huge_binunicode": (b"\x80\x04]X\xff\xff\xff\xffabc", "huge length prefix"),
         "huge_binbytes": (b"\x80\x03]B\xff\xff\xff\x7fabc", "huge length prefix"),
         "huge_frame": (b"\x80\x04\x95" + struct.pack("<Q", 2 ** 62) + b"]\x94.", "frame of"),
@@ -244,7 +244,8 @@ def hostile():
         "numpy_big_endian": (pickle.dumps([dict(doc, loss=Float64(SCALARS["numpy.core"], big_endian, b"\0" * 8))], protocol=4), "little-endian float64"),
         "numpy_unbuilt_dtype": (pickle.dumps([dict(doc, loss=Float64(SCALARS["numpy.core"], unbuilt, b"\0" * 8))], protocol=4), "want numpy.dtype('f8') with its state"),
         "numpy_short_data": (pickle.dumps([dict(doc, loss=Float64(SCALARS["numpy.core"], F8, b"\0" * 4))], protocol=4), "want 8 bytes"),
-        "memo_bomb_in_scores": (memo_bomb(), "shared list"),
+        "memo_bomb_in_scores": (memo_bomb(), "billion laughs"),
+        "self_list_in_scores": (self_list(), "a list holding itself"),
         "build_on_list": (b"\x80\x04](Nt\x94b.", "BUILD of a value other than numpy.dtype"),
         "stack_underflow": (b"\x80\x04a.", "stack underflow"),
         "memo_missing": (b"\x80\x04h\x07.", "never stored"),
@@ -258,6 +259,43 @@ def memo_bomb():
     mid = [inner] * 200
     scores = [mid] * 200
     return pickle.dumps([{"iteration": 0, "scores": scores, "run_name": "r"}], protocol=4)
+
+
+def self_list():
+    """Validation scores holding themselves: [[x]] where x = [x]."""
+    x = []
+    x.append(x)
+    return pickle.dumps([{"iteration": 0, "scores": [[x]], "run_name": "r"}], protocol=4)
+
+
+def shared():
+    """Valid validation documents sharing lists, as Python writes an object pickled twice
+    (memo references): the same scores list in two entries, and one parameter set's
+    criterion scores reused within an entry. name -> documents."""
+    p = [0.25, 0.5, NAN]
+    scores = [[p, [0.75, 1, 2]], [p, p]]
+    docs = [
+        {"iteration": 100, "scores": scores, "run_name": "shared_run"},
+        {"iteration": 200, "scores": scores, "run_name": "shared_run"},
+        {"iteration": 300, "scores": [[p, p], [[1.5, 2.5, 3.5], p]], "run_name": "shared_run"},
+    ]
+    return docs
+
+
+def write_shared():
+    """shared/proto<N>: a validation file sharing lists, for every protocol, and
+    shared/expected.json."""
+    root = os.path.join(HERE, "shared")
+    shutil.rmtree(root, ignore_errors=True)
+    docs = shared()
+    for proto in (0, 1, 2, 3, 4, 5):
+        d = os.path.join(root, "proto%d" % proto, "validation_scores")
+        os.makedirs(d)
+        with open(os.path.join(d, "shared_run"), "wb") as f:
+            pickle.dump(docs, f, protocol=proto)
+    with open(os.path.join(root, "expected.json"), "w") as f:
+        json.dump(expected_run([], docs)["validation"], f, indent=1)
+        f.write("\n")
 
 
 def write_hostile():
@@ -300,6 +338,7 @@ def main():
         sys.exit(__doc__)
     write_dirs()
     write_hostile()
+    write_shared()
 
 
 if __name__ == "__main__":
