@@ -225,11 +225,14 @@ def same(a, b):
 class ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.spool = tempfile.mkdtemp(prefix="statstore-spool-")
         cls.server = Server()
-        cls.store = sc.HttpStatsStore(cls.server.url, use_dacapo_classes=False)
+        cls.store = sc.HttpStatsStore(cls.server.url, use_dacapo_classes=False, spool_dir=cls.spool)
 
     @classmethod
     def tearDownClass(cls):
+        cls.store.close()
+        shutil.rmtree(cls.spool, ignore_errors=True)
         code = cls.server.stop()
         if code != 0:
             raise AssertionError("statstore serve exited with %d after SIGINT, want 0" % code)
@@ -267,15 +270,27 @@ class ClientTest(unittest.TestCase):
 
     def test_extend_sends_only_new_iterations(self):
         run = self.run_name()
-        self.store.store_training_stats(run, training(range(100)))
+        stats = training(range(100))
+        self.store.store_training_stats(run, stats)
+        self.store.flush()
         before = self.server.metric("statstore_stored_training_iterations_total")
-        self.store.store_training_stats(run, training(range(250)))
+        stats.iteration_stats.extend(training(range(100, 250)).iteration_stats)  # DaCapo's object grows
+        self.store.store_training_stats(run, stats)
+        self.store.flush()
         sent = self.server.metric("statstore_stored_training_iterations_total") - before
         self.assertEqual(sent, 150, "the append sent %d entries, want the 150 new ones" % sent)
         self.assertTraining(self.store.retrieve_training_stats(run), training(range(250)))
-        # The same stats again change nothing.
+        # The same stats again, or a new object with them, change nothing.
+        self.store.store_training_stats(run, stats)
         self.store.store_training_stats(run, training(range(250)))
         self.assertTraining(self.store.retrieve_training_stats(run), training(range(250)))
+        # A fresh client (a new process) sends the whole object: only the new entries are posted.
+        other = sc.HttpStatsStore(self.server.url, use_dacapo_classes=False, spool_dir=self.spool)
+        self.addCleanup(other.close)
+        before = self.server.metric("statstore_stored_training_iterations_total")
+        other.store_training_stats(run, training(range(260)))
+        other.flush()
+        self.assertEqual(self.server.metric("statstore_stored_training_iterations_total") - before, 10)
 
     def test_resume_overwrites(self):
         run = self.run_name()
@@ -347,14 +362,19 @@ class ClientTest(unittest.TestCase):
             self.assertEqual(line["value"], value, line["criterion"])
             self.assertEqual(line["parameters"], "threshold_%s" % PARAMETERS[p].threshold, line["criterion"])
 
-    def test_validation_append_late_and_overwrite(self):
+    def test_validation_merge_late_repeated_unsorted(self):
         run = self.run_name()
         self.store.store_validation_iteration_scores(run, validation([0, 1000]))
         self.store.store_validation_iteration_scores(run, validation([0, 1000, 2000, 3000]))
         self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0, 1000, 2000, 3000])
-        # Scores that do not reach as far (training resumed earlier) replace the stored ones.
-        self.store.store_validation_iteration_scores(run, validation([0, 500]))
-        self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0, 500])
+        # DaCapo's lists after `validate RUN 800`-style calls: unsorted, one iteration twice (the last wins).
+        v = validation([400, 3000, 500, 400])
+        v.scores[-1].scores = [[[0.5] * len(BINARY) for _ in PARAMETERS] for _ in DATASETS]
+        self.store.store_validation_iteration_scores(run, v)
+        self.store.flush()  # raises if the server refused the call
+        got = self.store.retrieve_validation_iteration_scores(run)
+        self.assertEqual([s.iteration for s in got], [0, 400, 500, 1000, 2000, 3000])
+        self.assertEqual(got[1].scores[0][0][0], 0.5)
         self.store.delete_validation_scores(run)
         self.assertEqual(self.store.retrieve_validation_iteration_scores(run), [])
 
@@ -363,16 +383,24 @@ class ClientTest(unittest.TestCase):
         self.store.store_validation_iteration_scores(run, validation([0]))
         with self.assertRaises(sc.StatsStoreError) as cm:
             self.store.store_validation_iteration_scores(run, validation([0, 1000], datasets=[DaCapoDataset("other_a"), DaCapoDataset("other_b")]))
+            self.store.flush()  # the call returned at once; its refusal comes with the next flush
         self.assertEqual(cm.exception.code, "metadata_mismatch")
         self.assertEqual(cm.exception.status, 409)
         self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0])
 
     def test_bad_input_is_refused(self):
+        def later(call):
+            def f():
+                call()
+                self.store.flush()
+
+            return f
+
         cases = {
             "slash in run name": (lambda: self.store.store_training_stats("a/b", training(range(3))), "invalid_run_name"),
             "control character": (lambda: self.store.retrieve_training_stats("a\x01b"), "invalid_run_name"),
-            "negative iteration": (lambda: self.store.store_training_stats("neg", training([-1, 0])), "invalid_argument"),
-            "out of order": (lambda: self.store.store_training_stats("order", training([5, 3])), "out_of_order"),
+            "negative iteration": (later(lambda: self.store.store_training_stats("neg", training([-1, 0]))), "invalid_argument"),
+            "out of order": (later(lambda: self.store.store_training_stats("order", training([5, 3]))), "out_of_order"),
         }
         for name, (call, code) in cases.items():
             with self.subTest(name):
@@ -391,7 +419,8 @@ class ClientTest(unittest.TestCase):
         self.assertNotIn(run, [r["run"] for r in self.store.list_runs()])
 
     def test_unreachable_server(self):
-        s = sc.HttpStatsStore("http://127.0.0.1:9", retries=1, backoff=0.01, timeout=5)
+        s = sc.HttpStatsStore("http://127.0.0.1:9", retries=1, backoff=0.01, timeout=5, spool_dir=self.spool)
+        self.addCleanup(s.close)
         with self.assertRaises(sc.StatsStoreError) as cm:
             s.retrieve_training_stats("x")
         self.assertEqual(cm.exception.status, 0)
@@ -407,7 +436,8 @@ class ClientTest(unittest.TestCase):
         saved = {k: sys.modules.get(k) for k in ("dacapo", "dacapo.experiments")}
         sys.modules.update({"dacapo": package, "dacapo.experiments": module})
         try:
-            store = sc.HttpStatsStore(self.server.url)
+            store = sc.HttpStatsStore(self.server.url, spool_dir=self.spool)
+            self.addCleanup(store.close)
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -435,6 +465,7 @@ class PatchDaCapoTest(unittest.TestCase):
         sys.modules.update(mods)
         try:
             store = sc.HttpStatsStore("http://127.0.0.1:8080")
+            store.close()
             patched = sc.patch_dacapo(store)
         finally:
             for k, v in saved.items():
@@ -463,15 +494,26 @@ class TokenTest(unittest.TestCase):
         shutil.rmtree(cls.token_dir, ignore_errors=True)
 
     def test_writes_need_the_token(self):
-        anonymous = sc.HttpStatsStore(self.server.url)
+        spool = os.path.join(self.token_dir, "spool")
+        anonymous = sc.HttpStatsStore(self.server.url, spool_dir=spool)
+        self.addCleanup(anonymous.close)
+        anonymous.store_training_stats("r", training(range(3)))
         with self.assertRaises(sc.StatsStoreError) as cm:
-            anonymous.store_training_stats("r", training(range(3)))
+            anonymous.flush()
         self.assertEqual((cm.exception.status, cm.exception.code), (401, "unauthorized"))
-        wrong = sc.HttpStatsStore(self.server.url, token="wrong")
+        # Refused for good: kept in a rejected spool, not retried.
+        rejected = [n for n in os.listdir(anonymous.spool_dir) if n.startswith("rejected-")]
+        self.assertEqual(len(rejected), 1, os.listdir(anonymous.spool_dir))
+        self.assertEqual(anonymous.flush(), 0)
+        wrong = sc.HttpStatsStore(self.server.url, token="wrong", spool_dir=spool)
+        self.addCleanup(wrong.close)
+        wrong.store_training_stats("r", training(range(3)))
         with self.assertRaises(sc.StatsStoreError):
-            wrong.store_training_stats("r", training(range(3)))
-        good = sc.HttpStatsStore(self.server.url, token="s3cret-token")
+            wrong.close()
+        good = sc.HttpStatsStore(self.server.url, token="s3cret-token", spool_dir=spool)
+        self.addCleanup(good.close)
         good.store_training_stats("r", training(range(3)))
+        good.flush()
         self.assertEqual(anonymous.retrieve_training_stats("r").trained_until(), 3)
 
 
