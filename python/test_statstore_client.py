@@ -16,12 +16,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import types
+import warnings
+import socket
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata"))
 
+import spool_data  # noqa: E402
 import statstore_client as sc  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,11 +52,12 @@ def tearDownModule():
 
 
 class Server:
-    """`statstore serve` on 127.0.0.1 over a temporary store."""
+    """`statstore serve` on 127.0.0.1 over a temporary store (or store_dir), on port (0: any free port)."""
 
-    def __init__(self, *extra_args):
-        self.dir = tempfile.mkdtemp(prefix="statstore-store-")
-        args = [_binary, "--store", os.path.join(self.dir, "stats"), "serve", "--addr", "127.0.0.1:0"]
+    def __init__(self, *extra_args, store_dir=None, port=0):
+        self.extra_args = extra_args
+        self.dir = store_dir or tempfile.mkdtemp(prefix="statstore-store-")
+        args = [_binary, "--store", os.path.join(self.dir, "stats"), "serve", "--addr", "127.0.0.1:%d" % port]
         self.proc = subprocess.Popen(
             args + list(extra_args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -78,7 +84,17 @@ class Server:
                     return float(line.split()[1])
         raise KeyError(name)
 
-    def stop(self):
+    @property
+    def port(self):
+        return int(self.url.rsplit(":", 1)[1])
+
+    def restart(self):
+        """Stops the server and starts it again on the same port over the same store."""
+        port = self.port
+        self.stop(keep=True)
+        return Server(*self.extra_args, store_dir=self.dir, port=port)
+
+    def stop(self, keep=False):
         """Stops the server with SIGINT, as Ctrl+C does, and returns its exit status."""
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -88,8 +104,70 @@ class Server:
                 self.proc.kill()
             self.proc.stdout.close()
             self.proc.stderr.close()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(self.dir, ignore_errors=True)
         return code
+
+
+class DelayProxy:
+    """A TCP proxy in front of a server that holds every connection `delay` seconds before forwarding it.
+
+    urllib opens one connection per request, so each request waits `delay`
+    seconds: a slow server. A client that gives up meanwhile still has its
+    request forwarded (the server applies it, the client never learns): the
+    unknown outcome a replay must be idempotent under. `delay` may be changed
+    while it runs.
+    """
+
+    def __init__(self, target_port, delay):
+        self.target_port, self.delay = target_port, delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn, self.delay), daemon=True).start()
+
+    def _serve(self, conn, delay):
+        time.sleep(delay)
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        except OSError:
+            conn.close()
+            return
+
+        def pipe(src, dst):
+            try:
+                while True:
+                    b = src.recv(65536)
+                    if not b:
+                        break
+                    dst.sendall(b)
+            except OSError:
+                pass
+            finally:
+                try:
+                    dst.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+        t = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+        t.start()
+        pipe(conn, upstream)
+        t.join()
+        conn.close()
+        upstream.close()
+
+    def close(self):
+        self.sock.close()
 
 
 # --- Stand-ins for DaCapo's classes (duck typing: only the attributes DaCapo has).
@@ -452,6 +530,291 @@ class ClientTest(unittest.TestCase):
         self.assertIsInstance(got.iteration_stats[0], DaCapoTrainingIterationStats)
         self.assertEqual([e.iteration for e in got.iteration_stats], [0, 5, 9])
         self.assertIsInstance(store.retrieve_validation_iteration_scores(run)[0], DaCapoValidationIterationScores)
+
+
+class OfflineTest(unittest.TestCase):
+    """The server stopped, slow, restarted mid-run, and a training process killed: nothing lost, nothing twice."""
+
+    def setUp(self):
+        self.spool = tempfile.mkdtemp(prefix="statstore-spool-")
+        self.addCleanup(shutil.rmtree, self.spool, True)
+        w = warnings.catch_warnings(record=True)
+        self.warnings = w.__enter__()
+        warnings.simplefilter("always")
+        self.addCleanup(w.__exit__, None, None, None)
+
+    def server(self, **kw):
+        box = [Server(**kw)]
+        self.addCleanup(lambda: box[0].stop())
+        return box
+
+    def client(self, url, **kw):
+        kw.setdefault("timeout", 5)
+        kw.setdefault("backoff", 0.02)
+        kw.setdefault("max_backoff", 0.2)
+        store = sc.HttpStatsStore(url, spool_dir=self.spool, use_dacapo_classes=False, **kw)
+        self.addCleanup(store.close)
+        return store
+
+    def spool_files(self, prefix=""):
+        out = []
+        for root, _, files in os.walk(self.spool):
+            out += [os.path.join(root, f) for f in files if f.endswith(".spool") and f.startswith(prefix)]
+        return out
+
+    def spool_warnings(self):
+        return [w for w in self.warnings if issubclass(w.category, sc.SpoolWarning)]
+
+    def train(self, store, stats, scores, start, stop, hook=None):
+        """DaCapo's loop: one entry per iteration, the whole stats stored every 100, a validation every 1000."""
+        for i in range(start, stop):
+            if hook:
+                hook(i)
+            stats.add_iteration_stats(spool_data.training_entry(i))
+            if (i + 1) % 100 == 0:
+                store.store_training_stats(spool_data.RUN, stats)
+            if (i + 1) % 1000 == 0:
+                scores.add_iteration_scores(spool_data.validation_entry(i + 1))
+                store.store_validation_iteration_scores(spool_data.RUN, scores)
+
+    def assertStored(self, url, until, validations, at_least=None):
+        """The stored history is exactly iterations 0..until-1, each once and bit-exact, and the
+        validations are the checkpoints listed. With at_least (a killed writer): the history is a
+        prefix at least that long, and the validations are those of 1000, 2000, ... up to one
+        within the stored history, at least those of the durable prefix."""
+        reader = self.client(url)
+        got = reader.retrieve_training_stats(spool_data.RUN).iteration_stats
+        vals = reader.retrieve_validation_iteration_scores(spool_data.RUN)
+        if at_least is not None:
+            until = len(got)
+            self.assertGreaterEqual(until, at_least, "the stored history lost what was durable")
+            k = len(vals)
+            self.assertGreaterEqual(k, at_least // 1000, "validations lost")
+            self.assertLessEqual(k * 1000, until, "a validation arrived without its training")
+            validations = list(range(1000, k * 1000 + 1, 1000))
+        self.assertEqual([e.iteration for e in got], list(range(until)), "stored iterations, want each of 0..%d once" % (until - 1))
+        for e in got:
+            want = spool_data.training_entry(e.iteration)
+            self.assertTrue(spool_data.same(e.loss, want.loss), "iteration %d: loss %r, want %r" % (e.iteration, e.loss, want.loss))
+            self.assertEqual(e.time, want.time)
+        self.assertEqual([v.iteration for v in vals], validations)
+        for v in vals:
+            self.assertEqual(v, sc.ValidationIterationScores(v.iteration, spool_data.scores(v.iteration)))
+
+    def test_server_stopped_then_back(self):
+        box = self.server()
+        url, port = box[0].url, box[0].port
+        store = self.client(url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 2500)
+        self.assertEqual(store.flush(), 0)
+        box[0].stop(keep=True)
+        self.train(store, stats, scores, 2500, 6000)
+        self.assertGreater(store.flush(), 0, "the spool is empty while the server is stopped")
+        self.assertTrue(self.spool_warnings(), "no SpoolWarning when the spool was used")
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            store.retrieve_training_stats(spool_data.RUN)  # cannot answer: its own writes wait
+        self.assertEqual(cm.exception.status, 0)
+        box[0] = Server(store_dir=box[0].dir, port=port)
+        self.train(store, stats, scores, 6000, 7000)
+        self.assertEqual(store.flush(), 0)
+        self.assertEqual(self.spool_files(), [])
+        self.assertStored(url, 7000, list(range(1000, 7001, 1000)))
+
+    def test_server_slow(self):
+        box = self.server()
+        proxy = DelayProxy(box[0].port, 0.3)
+        self.addCleanup(proxy.close)
+        store = self.client(proxy.url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 8000)
+        store.flush()
+        self.assertEqual(self.spool_files(), [], "a slow server that answers within the timeout needs no spool")
+        self.assertStored(box[0].url, 8000, list(range(1000, 8001, 1000)))
+
+    def test_server_slower_than_the_timeout(self):
+        # Every request times out, but the proxy still forwards it: the server
+        # applies calls the client spools. The replays must not apply them twice.
+        box = self.server()
+        proxy = DelayProxy(box[0].port, 1.0)
+        self.addCleanup(proxy.close)
+        store = self.client(proxy.url, timeout=0.3)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 3000)
+        self.assertGreater(store.flush(), 0)
+        proxy.delay = 0
+        self.train(store, stats, scores, 3000, 4000)
+        for _ in range(100):  # replays still in the proxy's delay may time out once more
+            if store.flush() == 0:
+                break
+        self.assertEqual(store.flush(), 0)
+        self.assertStored(box[0].url, 4000, [1000, 2000, 3000, 4000])
+
+    def test_server_restarted_mid_run(self):
+        box = self.server()
+        url = box[0].url
+        store = self.client(url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        restarted = threading.Event()
+
+        def restart():
+            box[0] = box[0].restart()
+            restarted.set()
+
+        def hook(i):
+            if i == 2000:
+                threading.Thread(target=restart).start()
+            if i == 2001:
+                restarted.wait(START_TIMEOUT)  # the loop keeps storing while the server restarts
+
+        self.train(store, stats, scores, 0, 2001, hook=lambda i: i == 2000 and hook(i))
+        self.train(store, stats, scores, 2001, 2100)
+        restarted.wait(START_TIMEOUT)
+        self.train(store, stats, scores, 2100, 5000)
+        self.assertEqual(store.flush(), 0)
+        self.assertStored(url, 5000, list(range(1000, 5001, 1000)))
+
+    def test_resume_replaces_through_the_spool(self):
+        # Trained to 3000 with the server down, resumed from checkpoint 2000 (a new
+        # TrainingStats): the replay applies both in order, so the resumed history wins.
+        box = self.server()
+        url, port = box[0].url, box[0].port
+        box[0].stop(keep=True)
+        store = self.client(url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 3000)
+        resumed = sc.TrainingStats(stats.iteration_stats)
+        resumed.delete_after(2000)
+        resumed.add_iteration_stats(sc.TrainingIterationStats(2000, 42.0, 0.0))
+        store.store_training_stats(spool_data.RUN, resumed)
+        self.assertGreater(store.flush(), 0)
+        box[0] = Server(store_dir=box[0].dir, port=port)
+        self.assertEqual(store.flush(), 0)
+        got = store.retrieve_training_stats(spool_data.RUN).iteration_stats
+        self.assertEqual([e.iteration for e in got], list(range(2001)))
+        self.assertEqual(got[-1].loss, 42.0)
+
+    def test_retrieval_sees_queued_writes(self):
+        box = self.server()
+        store = self.client(box[0].url)
+        stats = sc.TrainingStats([spool_data.training_entry(i) for i in range(50)])
+        store.store_training_stats("queued", stats)
+        self.assertEqual(store.retrieve_training_stats("queued").trained_until(), 50)
+
+    def kill_child(self, url, durable_lines=3):
+        """Runs testdata/train_child.py against url until it reported durable_lines flushes, then SIGKILLs it."""
+        child = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata", "train_child.py"), url, self.spool],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        durable = 0
+        try:
+            for _ in range(durable_lines):
+                line = child.stdout.readline()
+                self.assertTrue(line.startswith("durable "), "child said %r" % line)
+                durable = int(line.split()[1])
+        finally:
+            child.send_signal(signal.SIGKILL)  # killed mid-spool: it keeps spooling until now
+            child.wait()
+            child.stdout.close()
+        self.assertTrue(self.spool_files(), "the killed process left no spool")
+        return durable
+
+    def test_killed_process_replayed_by_next_client(self):
+        box = self.server()
+        url, port = box[0].url, box[0].port
+        box[0].stop(keep=True)
+        durable = self.kill_child(url)
+        box[0] = Server(store_dir=box[0].dir, port=port)
+        nxt = self.client(url)
+        self.assertEqual(nxt.flush(), 0)
+        self.assertEqual(self.spool_files(), [], "the killed process's spool is still there after the replay")
+        self.assertStored(url, None, None, at_least=durable)
+
+    def test_killed_process_replayed_by_statstore_sync(self):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        url = "http://127.0.0.1:%d" % sock.getsockname()[1]  # bound, not listening: refused
+        self.addCleanup(sock.close)
+        durable = self.kill_child(url)
+        store_dir = tempfile.mkdtemp(prefix="statstore-store-")
+        self.addCleanup(shutil.rmtree, store_dir, True)
+        for _ in range(2):  # twice: the second sync finds nothing left to do
+            subprocess.run([_binary, "--store", os.path.join(store_dir, "stats"), "sync", self.spool], check=True, stdout=subprocess.DEVNULL)
+        self.assertEqual(self.spool_files(), [])
+        box = self.server(store_dir=store_dir)
+        self.assertStored(box[0].url, None, None, at_least=durable)
+
+    def test_locked_spool_is_left_to_its_owner(self):
+        box = self.server()
+        url = box[0].url
+        directory = os.path.join(self.spool, sc._spool_dir_name(url))
+        seg = sc._Segment.create(directory)  # another live client's spool, locked
+        stats = sc.TrainingStats([spool_data.training_entry(i) for i in range(10)])
+        seg.append([sc._Training("held", True, 0, sc.array.array("q", range(10)), sc.array.array("d", [1.0] * 10), sc.array.array("d", [0.0] * 10)).encode()])
+        store = self.client(url)
+        store.store_training_stats("mine", stats)
+        self.assertEqual(store.flush(), 0)
+        self.assertEqual(store.retrieve_training_stats("held").iteration_stats, [], "replayed a spool another client holds")
+        seg.close()  # its owner exits (or is killed): the lock goes
+        nxt = self.client(url)
+        self.assertEqual(nxt.flush(), 0)
+        self.assertEqual(nxt.retrieve_training_stats("held").trained_until(), 10)
+        self.assertEqual(self.spool_files(), [])
+
+
+class SpoolFormatTest(unittest.TestCase):
+    """Framing: a torn last record is ignored, damage elsewhere names file and offset."""
+
+    def write(self, n=3):
+        d = tempfile.mkdtemp(prefix="statstore-spool-")
+        self.addCleanup(shutil.rmtree, d, True)
+        seg = sc._Segment.create(d)
+        ends = []
+        for i in range(n):
+            rec = sc._Training("r", i == 0, i * 10, sc.array.array("q", range(i * 10, i * 10 + 10)), sc.array.array("d", [float("nan")] * 10), sc.array.array("d", [0.5] * 10))
+            ends += seg.append([rec.encode()])
+        path = seg.path
+        seg.close()
+        with open(path, "rb") as f:
+            return path, f.read(), ends
+
+    def test_round_trip(self):
+        path, data, ends = self.write()
+        recs, valid, size = sc.read_spool(path)
+        self.assertEqual((valid, size), (len(data), len(data)))
+        self.assertEqual([(r.whole, r.base, list(r.its)) for r in recs], [(i == 0, i * 10, list(range(i * 10, i * 10 + 10))) for i in range(3)])
+        self.assertTrue(all(math.isnan(x) for x in recs[1].losses))
+
+    def test_torn_tail_at_every_offset(self):
+        path, data, ends = self.write()
+        for cut in range(ends[1], len(data)):
+            recs, valid, _ = sc.read_spool(path, data[:cut])
+            self.assertEqual(len(recs), 2, "cut at %d" % cut)
+            self.assertEqual(valid, ends[1])
+        recs, valid, _ = sc.read_spool(path, data + bytes(100))  # a zero-filled tail
+        self.assertEqual((len(recs), valid), (3, len(data)))
+        self.assertEqual(sc.read_spool(path, data[:5])[0], [])  # killed while writing the header
+
+    def test_damage_is_an_error_with_offset(self):
+        path, data, ends = self.write()
+        for off in list(range(16, len(data), 7)):
+            bad = bytearray(data)
+            bad[off] ^= 0x40
+            with self.subTest(offset=off):
+                with self.assertRaises(sc.SpoolCorruptError) as cm:
+                    sc.read_spool(path, bytes(bad))
+                self.assertEqual(cm.exception.path, path)
+                start = max([16] + [e for e in ends if e <= off])
+                self.assertEqual(cm.exception.offset, start, "flip at %d" % off)
+
+    def test_acked_records_are_skipped(self):
+        path, data, ends = self.write()
+        ack = sc._frame(sc.struct.pack("<BQ", sc._REC_ACK, ends[1]))
+        recs, _, _ = sc.read_spool(path, data + ack)
+        self.assertEqual([r.base for r in recs], [20])
 
 
 class PatchDaCapoTest(unittest.TestCase):
