@@ -483,8 +483,12 @@ class _Training:
         return len(self.its)
 
     def merge(self, o: "_Training") -> bool:
-        """Appends o when it extends this call (sending both in one request does the same)."""
-        if o.run != self.run or o.whole or len(self) + len(o) > _MAX_REQUEST_ENTRIES:
+        """Appends o when both extend a history (sending them in one request does the same).
+
+        A whole history is never merged with what follows: whether it
+        replaces the stored history depends on how far it reaches itself.
+        """
+        if o.run != self.run or o.whole or self.whole or len(self) + len(o) > _MAX_REQUEST_ENTRIES:
             return False
         if len(o.its) and len(self.its) and o.its[0] <= self.its[-1]:
             return False

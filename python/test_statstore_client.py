@@ -687,12 +687,17 @@ class OfflineTest(unittest.TestCase):
         resumed.delete_after(2000)
         resumed.add_iteration_stats(sc.TrainingIterationStats(2000, 42.0, 0.0))
         store.store_training_stats(spool_data.RUN, resumed)
+        store.flush()
+        for i in range(2001, 3500):  # the resumed training goes on, further than before
+            resumed.add_iteration_stats(sc.TrainingIterationStats(i, 1.0, 0.0))
+        store.store_training_stats(spool_data.RUN, resumed)
         self.assertGreater(store.flush(), 0)
         box[0] = Server(store_dir=box[0].dir, port=port)
         self.assertEqual(store.flush(), 0)
         got = store.retrieve_training_stats(spool_data.RUN).iteration_stats
-        self.assertEqual([e.iteration for e in got], list(range(2001)))
-        self.assertEqual(got[-1].loss, 42.0)
+        self.assertEqual([e.iteration for e in got], list(range(3500)))
+        self.assertEqual([e.loss for e in got[2000:2003]], [42.0, 1.0, 1.0])
+        self.assertEqual(got[1999].loss, spool_data.loss(1999))
 
     def test_retrieval_sees_queued_writes(self):
         box = self.server()
