@@ -770,6 +770,54 @@ class OfflineTest(unittest.TestCase):
         self.assertEqual(self.spool_files(), [])
 
 
+class OldServerTest(unittest.TestCase):
+    """A server that predates the columnar training body answers 415: the client falls back to rows."""
+
+    def test_falls_back_to_rows(self):
+        import http.server
+
+        seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.answer(200, b'{"run": "r", "iteration_stats": []}')
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                ctype = self.headers["Content-Type"]
+                seen.append((ctype, json.loads(body)))
+                if ctype != "application/json":
+                    self.answer(415, b'{"error": {"code": "unsupported_media_type", "message": "want application/json"}}')
+                else:
+                    self.answer(204, b"")
+
+            def answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+        spool = tempfile.mkdtemp(prefix="statstore-spool-")
+        self.addCleanup(shutil.rmtree, spool, True)
+        store = sc.HttpStatsStore("http://127.0.0.1:%d" % srv.server_address[1], spool_dir=spool, use_dacapo_classes=False)
+        stats = training(range(3))
+        store.store_training_stats("r", stats)
+        store.flush()
+        stats.iteration_stats.append(DaCapoTrainingIterationStats(3, float("nan"), 0.25))
+        store.store_training_stats("r", stats)
+        store.close()
+        self.assertEqual([c for c, _ in seen], [sc.TRAINING_COLUMNS, "application/json", "application/json"])
+        self.assertEqual(seen[0][1]["iteration"], [0, 1, 2])
+        self.assertEqual([e["iteration"] for e in seen[1][1]["iteration_stats"]], [0, 1, 2])
+        self.assertEqual([e["iteration"] for e in seen[2][1]["iteration_stats"]], [3])
+
 class SpoolFormatTest(unittest.TestCase):
     """Framing: a torn last record is ignored, damage elsewhere names file and offset."""
 
