@@ -513,12 +513,15 @@ class _Training:
         )
 
     def columns_body(self, lo: int) -> bytes:
-        """The columnar body (TRAINING_COLUMNS): one list per field, three times faster to encode."""
-        # NaN and infinities as Python's bare tokens, which the server accepts.
-        return json.dumps(
-            {"iteration": self.its[lo:].tolist(), "loss": self.losses[lo:].tolist(), "time": self.times[lo:].tolist()},
-            separators=(",", ":"),
-        ).encode("ascii")
+        """The columnar body (TRAINING_COLUMNS): one list per field, three times faster to encode.
+
+        Encoded _ENCODE_CHUNK numbers at a time: json.dumps holds the GIL for
+        the whole of one call, and the training loop must not wait for a
+        large request (a slow server makes them large) to be encoded.
+        """
+        parts = [b'{"iteration":[', _join_chunks(self.its, lo), b'],"loss":[', _join_chunks(self.losses, lo)]
+        parts += [b'],"time":[', _join_chunks(self.times, lo), b"]}"]
+        return b"".join(parts)
 
     def json_body(self, lo: int) -> bytes:
         """The row body every server takes."""
@@ -567,6 +570,17 @@ class _Validation:
         body = dict(self.meta)
         body["scores"] = scores
         return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+_ENCODE_CHUNK = 2048
+
+
+def _join_chunks(a: "array.array", lo: int) -> bytes:
+    """The numbers of a[lo:] as a JSON list's inside; NaN and infinities as Python's bare tokens (the server takes them)."""
+    out = []
+    for i in range(lo, len(a), _ENCODE_CHUNK):
+        out.append(json.dumps(a[i : i + _ENCODE_CHUNK].tolist(), separators=(",", ":"))[1:-1].encode("ascii"))
+    return b",".join(out)
 
 
 def _le(a: "array.array") -> bytes:
