@@ -280,7 +280,7 @@ func decodeSpoolValidation(r *spoolReader) (*spoolValidationCall, error) {
 		return nil, r.err
 	}
 	size := nd * np * nc
-	if nd > spoolMaxRecord || np > spoolMaxRecord || nc > spoolMaxRecord || size > spoolMaxRecord || n*(8+8*size) > uint64(len(r.b)) {
+	if nd > spoolMaxRecord || np > spoolMaxRecord || nc > spoolMaxRecord || size > spoolMaxRecord || n > uint64(len(r.b))/(8+8*size) {
 		return nil, fmt.Errorf("validation record of %d entries of %d×%d×%d scores holds %d bytes", n, nd, np, nc, len(r.b))
 	}
 	var meta statstore.Metadata
