@@ -22,12 +22,17 @@ Retrieval returns DaCapo's classes (``TrainingStats``,
 importable, and look-alike classes of this module with the same attributes
 and methods otherwise.
 
-The server applies the extend-or-overwrite rules of the statstore
-specification: storing training stats that reach further than the stored
-ones appends the new iterations (this client sends only those), stats that
-do not reach further (training resumed from an earlier checkpoint) replace
-the stored ones; validation scores are appended, or replace the stored ones
-when those reach further.
+The server applies the rules of the statstore specification: storing
+training stats that reach further than the stored ones appends the new
+iterations (this client sends only those), stats that do not reach further
+(training resumed from an earlier checkpoint) replace the stored ones;
+validation scores merge by iteration (the last entry of an iteration wins).
+
+Offline-first: the store calls return at once and a background thread
+sends them; while the server cannot take them they go to an fsynced local
+spool (SpoolWarning), replayed in order when it is back, by the next client
+of the server, or by ``statstore sync``. See HttpStatsStore and
+python/README.md.
 """
 
 import array
