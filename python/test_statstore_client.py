@@ -863,6 +863,21 @@ class SpoolFormatTest(unittest.TestCase):
                 start = max([16] + [e for e in ends if e <= off])
                 self.assertEqual(cm.exception.offset, start, "flip at %d" % off)
 
+    def test_default_spool_dir(self):
+        from unittest import mock
+
+        with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": "/x/cache"}, clear=False):
+            os.environ.pop("STATSTORE_SPOOL_DIR", None)
+            self.assertEqual(sc.default_spool_root(), "/x/cache/statstore/spool")
+            with mock.patch.dict(os.environ, {"STATSTORE_SPOOL_DIR": "/y/spool"}):
+                self.assertEqual(sc.default_spool_root(), "/y/spool")
+        with mock.patch.dict(os.environ, {"HOME": "/home/u"}, clear=False):
+            os.environ.pop("STATSTORE_SPOOL_DIR", None)
+            os.environ.pop("XDG_CACHE_HOME", None)
+            self.assertEqual(sc.default_spool_root(), "/home/u/.cache/statstore/spool")
+        self.assertEqual(sc._spool_dir_name("http://stats-host:8080"), "stats-host-8080")
+        self.assertEqual(sc._spool_dir_name("https://[::1]/"), "__1-443")
+
     def test_acked_records_are_skipped(self):
         path, data, ends = self.write()
         ack = sc._frame(sc.struct.pack("<BQ", sc._REC_ACK, ends[1]))
@@ -880,7 +895,9 @@ class PatchDaCapoTest(unittest.TestCase):
         saved = {k: sys.modules.get(k) for k in mods}
         sys.modules.update(mods)
         try:
-            store = sc.HttpStatsStore("http://127.0.0.1:8080")
+            spool = tempfile.mkdtemp(prefix="statstore-spool-")
+            self.addCleanup(shutil.rmtree, spool, True)
+            store = sc.HttpStatsStore("http://127.0.0.1:8080", spool_dir=spool)  # never the user's spool
             store.close()
             patched = sc.patch_dacapo(store)
         finally:
