@@ -237,7 +237,10 @@ func sameOrigin(origin, host string) bool {
 func checkContentType(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
-	if err == nil && mt == "application/json" {
+	// TrainingColumnsMediaType is JSON too, and no more a "simple" request
+	// type than application/json; the handlers other than the training POST
+	// refuse it.
+	if err == nil && (mt == "application/json" || mt == TrainingColumnsMediaType) {
 		if cs, ok := params["charset"]; !ok || strings.EqualFold(cs, "utf-8") {
 			return nil
 		}

@@ -125,7 +125,11 @@ func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []stat
 // handlePostTraining applies the body as one StoreTrainingStats.
 func (s *Server) handlePostTraining(w http.ResponseWriter, r *http.Request) {
 	s.handleChange(w, r, func(ctx context.Context, run string) error {
-		stats, err := decodeTrainingFrom(r.Body)
+		decode := decodeTrainingFrom
+		if mediaType(r) == TrainingColumnsMediaType {
+			decode = decodeTrainingColumnsFrom
+		}
+		stats, err := decode(r.Body)
 		if err != nil {
 			return err
 		}

@@ -46,6 +46,10 @@ func (s *Server) handlePostValidation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if mediaType(r) == TrainingColumnsMediaType {
+		s.writeError(w, r, newRequestError(codeUnsupportedMediaType, "%s %s has Content-Type %s, which only the training POST takes: want application/json", r.Method, r.URL.Path, TrainingColumnsMediaType))
+		return
+	}
 	scores, err := decodeValidationFrom(r.Body)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -16,12 +16,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import types
+import warnings
+import socket
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata"))
 
+import spool_data  # noqa: E402
 import statstore_client as sc  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,11 +52,12 @@ def tearDownModule():
 
 
 class Server:
-    """`statstore serve` on 127.0.0.1 over a temporary store."""
+    """`statstore serve` on 127.0.0.1 over a temporary store (or store_dir), on port (0: any free port)."""
 
-    def __init__(self, *extra_args):
-        self.dir = tempfile.mkdtemp(prefix="statstore-store-")
-        args = [_binary, "--store", os.path.join(self.dir, "stats"), "serve", "--addr", "127.0.0.1:0"]
+    def __init__(self, *extra_args, store_dir=None, port=0):
+        self.extra_args = extra_args
+        self.dir = store_dir or tempfile.mkdtemp(prefix="statstore-store-")
+        args = [_binary, "--store", os.path.join(self.dir, "stats"), "serve", "--addr", "127.0.0.1:%d" % port]
         self.proc = subprocess.Popen(
             args + list(extra_args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -78,7 +84,17 @@ class Server:
                     return float(line.split()[1])
         raise KeyError(name)
 
-    def stop(self):
+    @property
+    def port(self):
+        return int(self.url.rsplit(":", 1)[1])
+
+    def restart(self):
+        """Stops the server and starts it again on the same port over the same store."""
+        port = self.port
+        self.stop(keep=True)
+        return Server(*self.extra_args, store_dir=self.dir, port=port)
+
+    def stop(self, keep=False):
         """Stops the server with SIGINT, as Ctrl+C does, and returns its exit status."""
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -88,8 +104,70 @@ class Server:
                 self.proc.kill()
             self.proc.stdout.close()
             self.proc.stderr.close()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(self.dir, ignore_errors=True)
         return code
+
+
+class DelayProxy:
+    """A TCP proxy in front of a server that holds every connection `delay` seconds before forwarding it.
+
+    urllib opens one connection per request, so each request waits `delay`
+    seconds: a slow server. A client that gives up meanwhile still has its
+    request forwarded (the server applies it, the client never learns): the
+    unknown outcome a replay must be idempotent under. `delay` may be changed
+    while it runs.
+    """
+
+    def __init__(self, target_port, delay):
+        self.target_port, self.delay = target_port, delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn, self.delay), daemon=True).start()
+
+    def _serve(self, conn, delay):
+        time.sleep(delay)
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        except OSError:
+            conn.close()
+            return
+
+        def pipe(src, dst):
+            try:
+                while True:
+                    b = src.recv(65536)
+                    if not b:
+                        break
+                    dst.sendall(b)
+            except OSError:
+                pass
+            finally:
+                try:
+                    dst.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+        t = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+        t.start()
+        pipe(conn, upstream)
+        t.join()
+        conn.close()
+        upstream.close()
+
+    def close(self):
+        self.sock.close()
 
 
 # --- Stand-ins for DaCapo's classes (duck typing: only the attributes DaCapo has).
@@ -225,11 +303,14 @@ def same(a, b):
 class ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.spool = tempfile.mkdtemp(prefix="statstore-spool-")
         cls.server = Server()
-        cls.store = sc.HttpStatsStore(cls.server.url, use_dacapo_classes=False)
+        cls.store = sc.HttpStatsStore(cls.server.url, use_dacapo_classes=False, spool_dir=cls.spool)
 
     @classmethod
     def tearDownClass(cls):
+        cls.store.close()
+        shutil.rmtree(cls.spool, ignore_errors=True)
         code = cls.server.stop()
         if code != 0:
             raise AssertionError("statstore serve exited with %d after SIGINT, want 0" % code)
@@ -267,15 +348,27 @@ class ClientTest(unittest.TestCase):
 
     def test_extend_sends_only_new_iterations(self):
         run = self.run_name()
-        self.store.store_training_stats(run, training(range(100)))
+        stats = training(range(100))
+        self.store.store_training_stats(run, stats)
+        self.store.flush()
         before = self.server.metric("statstore_stored_training_iterations_total")
-        self.store.store_training_stats(run, training(range(250)))
+        stats.iteration_stats.extend(training(range(100, 250)).iteration_stats)  # DaCapo's object grows
+        self.store.store_training_stats(run, stats)
+        self.store.flush()
         sent = self.server.metric("statstore_stored_training_iterations_total") - before
         self.assertEqual(sent, 150, "the append sent %d entries, want the 150 new ones" % sent)
         self.assertTraining(self.store.retrieve_training_stats(run), training(range(250)))
-        # The same stats again change nothing.
+        # The same stats again, or a new object with them, change nothing.
+        self.store.store_training_stats(run, stats)
         self.store.store_training_stats(run, training(range(250)))
         self.assertTraining(self.store.retrieve_training_stats(run), training(range(250)))
+        # A fresh client (a new process) sends the whole object: only the new entries are posted.
+        other = sc.HttpStatsStore(self.server.url, use_dacapo_classes=False, spool_dir=self.spool)
+        self.addCleanup(other.close)
+        before = self.server.metric("statstore_stored_training_iterations_total")
+        other.store_training_stats(run, training(range(260)))
+        other.flush()
+        self.assertEqual(self.server.metric("statstore_stored_training_iterations_total") - before, 10)
 
     def test_resume_overwrites(self):
         run = self.run_name()
@@ -347,14 +440,19 @@ class ClientTest(unittest.TestCase):
             self.assertEqual(line["value"], value, line["criterion"])
             self.assertEqual(line["parameters"], "threshold_%s" % PARAMETERS[p].threshold, line["criterion"])
 
-    def test_validation_append_late_and_overwrite(self):
+    def test_validation_merge_late_repeated_unsorted(self):
         run = self.run_name()
         self.store.store_validation_iteration_scores(run, validation([0, 1000]))
         self.store.store_validation_iteration_scores(run, validation([0, 1000, 2000, 3000]))
         self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0, 1000, 2000, 3000])
-        # Scores that do not reach as far (training resumed earlier) replace the stored ones.
-        self.store.store_validation_iteration_scores(run, validation([0, 500]))
-        self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0, 500])
+        # DaCapo's lists after `validate RUN 800`-style calls: unsorted, one iteration twice (the last wins).
+        v = validation([400, 3000, 500, 400])
+        v.scores[-1].scores = [[[0.5] * len(BINARY) for _ in PARAMETERS] for _ in DATASETS]
+        self.store.store_validation_iteration_scores(run, v)
+        self.store.flush()  # raises if the server refused the call
+        got = self.store.retrieve_validation_iteration_scores(run)
+        self.assertEqual([s.iteration for s in got], [0, 400, 500, 1000, 2000, 3000])
+        self.assertEqual(got[1].scores[0][0][0], 0.5)
         self.store.delete_validation_scores(run)
         self.assertEqual(self.store.retrieve_validation_iteration_scores(run), [])
 
@@ -363,16 +461,24 @@ class ClientTest(unittest.TestCase):
         self.store.store_validation_iteration_scores(run, validation([0]))
         with self.assertRaises(sc.StatsStoreError) as cm:
             self.store.store_validation_iteration_scores(run, validation([0, 1000], datasets=[DaCapoDataset("other_a"), DaCapoDataset("other_b")]))
+            self.store.flush()  # the call returned at once; its refusal comes with the next flush
         self.assertEqual(cm.exception.code, "metadata_mismatch")
         self.assertEqual(cm.exception.status, 409)
         self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0])
 
     def test_bad_input_is_refused(self):
+        def later(call):
+            def f():
+                call()
+                self.store.flush()
+
+            return f
+
         cases = {
             "slash in run name": (lambda: self.store.store_training_stats("a/b", training(range(3))), "invalid_run_name"),
             "control character": (lambda: self.store.retrieve_training_stats("a\x01b"), "invalid_run_name"),
-            "negative iteration": (lambda: self.store.store_training_stats("neg", training([-1, 0])), "invalid_argument"),
-            "out of order": (lambda: self.store.store_training_stats("order", training([5, 3])), "out_of_order"),
+            "negative iteration": (later(lambda: self.store.store_training_stats("neg", training([-1, 0]))), "invalid_argument"),
+            "out of order": (later(lambda: self.store.store_training_stats("order", training([5, 3]))), "out_of_order"),
         }
         for name, (call, code) in cases.items():
             with self.subTest(name):
@@ -391,7 +497,8 @@ class ClientTest(unittest.TestCase):
         self.assertNotIn(run, [r["run"] for r in self.store.list_runs()])
 
     def test_unreachable_server(self):
-        s = sc.HttpStatsStore("http://127.0.0.1:9", retries=1, backoff=0.01, timeout=5)
+        s = sc.HttpStatsStore("http://127.0.0.1:9", retries=1, backoff=0.01, timeout=5, spool_dir=self.spool)
+        self.addCleanup(s.close)
         with self.assertRaises(sc.StatsStoreError) as cm:
             s.retrieve_training_stats("x")
         self.assertEqual(cm.exception.status, 0)
@@ -407,7 +514,8 @@ class ClientTest(unittest.TestCase):
         saved = {k: sys.modules.get(k) for k in ("dacapo", "dacapo.experiments")}
         sys.modules.update({"dacapo": package, "dacapo.experiments": module})
         try:
-            store = sc.HttpStatsStore(self.server.url)
+            store = sc.HttpStatsStore(self.server.url, spool_dir=self.spool)
+            self.addCleanup(store.close)
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -424,6 +532,359 @@ class ClientTest(unittest.TestCase):
         self.assertIsInstance(store.retrieve_validation_iteration_scores(run)[0], DaCapoValidationIterationScores)
 
 
+class OfflineTest(unittest.TestCase):
+    """The server stopped, slow, restarted mid-run, and a training process killed: nothing lost, nothing twice."""
+
+    def setUp(self):
+        self.spool = tempfile.mkdtemp(prefix="statstore-spool-")
+        self.addCleanup(shutil.rmtree, self.spool, True)
+        w = warnings.catch_warnings(record=True)
+        self.warnings = w.__enter__()
+        warnings.simplefilter("always")
+        self.addCleanup(w.__exit__, None, None, None)
+
+    def server(self, **kw):
+        box = [Server(**kw)]
+        self.addCleanup(lambda: box[0].stop())
+        return box
+
+    def client(self, url, **kw):
+        kw.setdefault("timeout", 5)
+        kw.setdefault("backoff", 0.02)
+        kw.setdefault("max_backoff", 0.2)
+        store = sc.HttpStatsStore(url, spool_dir=self.spool, use_dacapo_classes=False, **kw)
+        self.addCleanup(store.close)
+        return store
+
+    def spool_files(self, prefix=""):
+        out = []
+        for root, _, files in os.walk(self.spool):
+            out += [os.path.join(root, f) for f in files if f.endswith(".spool") and f.startswith(prefix)]
+        return out
+
+    def spool_warnings(self):
+        return [w for w in self.warnings if issubclass(w.category, sc.SpoolWarning)]
+
+    def train(self, store, stats, scores, start, stop, hook=None):
+        """DaCapo's loop: one entry per iteration, the whole stats stored every 100, a validation every 1000."""
+        for i in range(start, stop):
+            if hook:
+                hook(i)
+            stats.add_iteration_stats(spool_data.training_entry(i))
+            if (i + 1) % 100 == 0:
+                store.store_training_stats(spool_data.RUN, stats)
+            if (i + 1) % 1000 == 0:
+                scores.add_iteration_scores(spool_data.validation_entry(i + 1))
+                store.store_validation_iteration_scores(spool_data.RUN, scores)
+
+    def assertStored(self, url, until, validations, at_least=None):
+        """The stored history is exactly iterations 0..until-1, each once and bit-exact, and the
+        validations are the checkpoints listed. With at_least (a killed writer): the history is a
+        prefix at least that long, and the validations are those of 1000, 2000, ... up to one
+        within the stored history, at least those of the durable prefix."""
+        reader = self.client(url)
+        got = reader.retrieve_training_stats(spool_data.RUN).iteration_stats
+        vals = reader.retrieve_validation_iteration_scores(spool_data.RUN)
+        if at_least is not None:
+            until = len(got)
+            self.assertGreaterEqual(until, at_least, "the stored history lost what was durable")
+            k = len(vals)
+            self.assertGreaterEqual(k, at_least // 1000, "validations lost")
+            self.assertLessEqual(k * 1000, until, "a validation arrived without its training")
+            validations = list(range(1000, k * 1000 + 1, 1000))
+        self.assertEqual([e.iteration for e in got], list(range(until)), "stored iterations, want each of 0..%d once" % (until - 1))
+        for e in got:
+            want = spool_data.training_entry(e.iteration)
+            self.assertTrue(spool_data.same(e.loss, want.loss), "iteration %d: loss %r, want %r" % (e.iteration, e.loss, want.loss))
+            self.assertEqual(e.time, want.time)
+        self.assertEqual([v.iteration for v in vals], validations)
+        for v in vals:
+            self.assertEqual(v, sc.ValidationIterationScores(v.iteration, spool_data.scores(v.iteration)))
+
+    def test_server_stopped_then_back(self):
+        box = self.server()
+        url, port = box[0].url, box[0].port
+        store = self.client(url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 2500)
+        self.assertEqual(store.flush(), 0)
+        box[0].stop(keep=True)
+        self.train(store, stats, scores, 2500, 6000)
+        self.assertGreater(store.flush(), 0, "the spool is empty while the server is stopped")
+        self.assertTrue(self.spool_warnings(), "no SpoolWarning when the spool was used")
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            store.retrieve_training_stats(spool_data.RUN)  # cannot answer: its own writes wait
+        self.assertEqual(cm.exception.status, 0)
+        box[0] = Server(store_dir=box[0].dir, port=port)
+        self.train(store, stats, scores, 6000, 7000)
+        self.assertEqual(store.flush(), 0)
+        self.assertEqual(self.spool_files(), [])
+        self.assertStored(url, 7000, list(range(1000, 7001, 1000)))
+
+    def test_server_slow(self):
+        box = self.server()
+        proxy = DelayProxy(box[0].port, 0.3)
+        self.addCleanup(proxy.close)
+        store = self.client(proxy.url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 8000)
+        store.flush()
+        self.assertEqual(self.spool_files(), [], "a slow server that answers within the timeout needs no spool")
+        self.assertStored(box[0].url, 8000, list(range(1000, 8001, 1000)))
+
+    def test_server_slower_than_the_timeout(self):
+        # Every request times out, but the proxy still forwards it: the server
+        # applies calls the client spools. The replays must not apply them twice.
+        box = self.server()
+        proxy = DelayProxy(box[0].port, 1.0)
+        self.addCleanup(proxy.close)
+        store = self.client(proxy.url, timeout=0.3)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 3000)
+        self.assertGreater(store.flush(), 0)
+        proxy.delay = 0
+        self.train(store, stats, scores, 3000, 4000)
+        for _ in range(100):  # replays still in the proxy's delay may time out once more
+            if store.flush() == 0:
+                break
+        self.assertEqual(store.flush(), 0)
+        self.assertStored(box[0].url, 4000, [1000, 2000, 3000, 4000])
+
+    def test_server_restarted_mid_run(self):
+        box = self.server()
+        url = box[0].url
+        store = self.client(url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        restarted = threading.Event()
+
+        def restart():
+            box[0] = box[0].restart()
+            restarted.set()
+
+        def hook(i):
+            if i == 2000:
+                threading.Thread(target=restart).start()
+            if i == 2001:
+                restarted.wait(START_TIMEOUT)  # the loop keeps storing while the server restarts
+
+        self.train(store, stats, scores, 0, 2001, hook=lambda i: i == 2000 and hook(i))
+        self.train(store, stats, scores, 2001, 2100)
+        restarted.wait(START_TIMEOUT)
+        self.train(store, stats, scores, 2100, 5000)
+        self.assertEqual(store.flush(), 0)
+        self.assertStored(url, 5000, list(range(1000, 5001, 1000)))
+
+    def test_resume_replaces_through_the_spool(self):
+        # Trained to 3000 with the server down, resumed from checkpoint 2000 (a new
+        # TrainingStats): the replay applies both in order, so the resumed history wins.
+        box = self.server()
+        url, port = box[0].url, box[0].port
+        box[0].stop(keep=True)
+        store = self.client(url)
+        stats, scores = sc.TrainingStats(), spool_data.validation_scores()
+        self.train(store, stats, scores, 0, 3000)
+        resumed = sc.TrainingStats(stats.iteration_stats)
+        resumed.delete_after(2000)
+        resumed.add_iteration_stats(sc.TrainingIterationStats(2000, 42.0, 0.0))
+        store.store_training_stats(spool_data.RUN, resumed)
+        store.flush()
+        for i in range(2001, 3500):  # the resumed training goes on, further than before
+            resumed.add_iteration_stats(sc.TrainingIterationStats(i, 1.0, 0.0))
+        store.store_training_stats(spool_data.RUN, resumed)
+        self.assertGreater(store.flush(), 0)
+        box[0] = Server(store_dir=box[0].dir, port=port)
+        self.assertEqual(store.flush(), 0)
+        got = store.retrieve_training_stats(spool_data.RUN).iteration_stats
+        self.assertEqual([e.iteration for e in got], list(range(3500)))
+        self.assertEqual([e.loss for e in got[2000:2003]], [42.0, 1.0, 1.0])
+        self.assertEqual(got[1999].loss, spool_data.loss(1999))
+
+    def test_retrieval_sees_queued_writes(self):
+        box = self.server()
+        store = self.client(box[0].url)
+        stats = sc.TrainingStats([spool_data.training_entry(i) for i in range(50)])
+        store.store_training_stats("queued", stats)
+        self.assertEqual(store.retrieve_training_stats("queued").trained_until(), 50)
+
+    def kill_child(self, url, durable_lines=3):
+        """Runs testdata/train_child.py against url until it reported durable_lines flushes, then SIGKILLs it."""
+        child = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata", "train_child.py"), url, self.spool],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        durable = 0
+        try:
+            for _ in range(durable_lines):
+                line = child.stdout.readline()
+                self.assertTrue(line.startswith("durable "), "child said %r" % line)
+                durable = int(line.split()[1])
+        finally:
+            child.send_signal(signal.SIGKILL)  # killed mid-spool: it keeps spooling until now
+            child.wait()
+            child.stdout.close()
+        self.assertTrue(self.spool_files(), "the killed process left no spool")
+        return durable
+
+    def test_killed_process_replayed_by_next_client(self):
+        box = self.server()
+        url, port = box[0].url, box[0].port
+        box[0].stop(keep=True)
+        durable = self.kill_child(url)
+        box[0] = Server(store_dir=box[0].dir, port=port)
+        nxt = self.client(url)
+        self.assertEqual(nxt.flush(), 0)
+        self.assertEqual(self.spool_files(), [], "the killed process's spool is still there after the replay")
+        self.assertStored(url, None, None, at_least=durable)
+
+    def test_killed_process_replayed_by_statstore_sync(self):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        url = "http://127.0.0.1:%d" % sock.getsockname()[1]  # bound, not listening: refused
+        self.addCleanup(sock.close)
+        durable = self.kill_child(url)
+        store_dir = tempfile.mkdtemp(prefix="statstore-store-")
+        self.addCleanup(shutil.rmtree, store_dir, True)
+        for _ in range(2):  # twice: the second sync finds nothing left to do
+            subprocess.run([_binary, "--store", os.path.join(store_dir, "stats"), "sync", self.spool], check=True, stdout=subprocess.DEVNULL)
+        self.assertEqual(self.spool_files(), [])
+        box = self.server(store_dir=store_dir)
+        self.assertStored(box[0].url, None, None, at_least=durable)
+
+    def test_locked_spool_is_left_to_its_owner(self):
+        box = self.server()
+        url = box[0].url
+        directory = os.path.join(self.spool, sc._spool_dir_name(url))
+        seg = sc._Segment.create(directory)  # another live client's spool, locked
+        stats = sc.TrainingStats([spool_data.training_entry(i) for i in range(10)])
+        seg.append([sc._Training("held", True, 0, sc.array.array("q", range(10)), sc.array.array("d", [1.0] * 10), sc.array.array("d", [0.0] * 10)).encode()])
+        store = self.client(url)
+        store.store_training_stats("mine", stats)
+        self.assertEqual(store.flush(), 0)
+        self.assertEqual(store.retrieve_training_stats("held").iteration_stats, [], "replayed a spool another client holds")
+        seg.close()  # its owner exits (or is killed): the lock goes
+        nxt = self.client(url)
+        self.assertEqual(nxt.flush(), 0)
+        self.assertEqual(nxt.retrieve_training_stats("held").trained_until(), 10)
+        self.assertEqual(self.spool_files(), [])
+
+
+class OldServerTest(unittest.TestCase):
+    """A server that predates the columnar training body answers 415: the client falls back to rows."""
+
+    def test_falls_back_to_rows(self):
+        import http.server
+
+        seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.answer(200, b'{"run": "r", "iteration_stats": []}')
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                ctype = self.headers["Content-Type"]
+                seen.append((ctype, json.loads(body)))
+                if ctype != "application/json":
+                    self.answer(415, b'{"error": {"code": "unsupported_media_type", "message": "want application/json"}}')
+                else:
+                    self.answer(204, b"")
+
+            def answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+        spool = tempfile.mkdtemp(prefix="statstore-spool-")
+        self.addCleanup(shutil.rmtree, spool, True)
+        store = sc.HttpStatsStore("http://127.0.0.1:%d" % srv.server_address[1], spool_dir=spool, use_dacapo_classes=False)
+        stats = training(range(3))
+        store.store_training_stats("r", stats)
+        store.flush()
+        stats.iteration_stats.append(DaCapoTrainingIterationStats(3, float("nan"), 0.25))
+        store.store_training_stats("r", stats)
+        store.close()
+        self.assertEqual([c for c, _ in seen], [sc.TRAINING_COLUMNS, "application/json", "application/json"])
+        self.assertEqual(seen[0][1]["iteration"], [0, 1, 2])
+        self.assertEqual([e["iteration"] for e in seen[1][1]["iteration_stats"]], [0, 1, 2])
+        self.assertEqual([e["iteration"] for e in seen[2][1]["iteration_stats"]], [3])
+
+class SpoolFormatTest(unittest.TestCase):
+    """Framing: a torn last record is ignored, damage elsewhere names file and offset."""
+
+    def write(self, n=3):
+        d = tempfile.mkdtemp(prefix="statstore-spool-")
+        self.addCleanup(shutil.rmtree, d, True)
+        seg = sc._Segment.create(d)
+        ends = []
+        for i in range(n):
+            rec = sc._Training("r", i == 0, i * 10, sc.array.array("q", range(i * 10, i * 10 + 10)), sc.array.array("d", [float("nan")] * 10), sc.array.array("d", [0.5] * 10))
+            ends += seg.append([rec.encode()])
+        path = seg.path
+        seg.close()
+        with open(path, "rb") as f:
+            return path, f.read(), ends
+
+    def test_round_trip(self):
+        path, data, ends = self.write()
+        recs, valid, size = sc.read_spool(path)
+        self.assertEqual((valid, size), (len(data), len(data)))
+        self.assertEqual([(r.whole, r.base, list(r.its)) for r in recs], [(i == 0, i * 10, list(range(i * 10, i * 10 + 10))) for i in range(3)])
+        self.assertTrue(all(math.isnan(x) for x in recs[1].losses))
+
+    def test_torn_tail_at_every_offset(self):
+        path, data, ends = self.write()
+        for cut in range(ends[1], len(data)):
+            recs, valid, _ = sc.read_spool(path, data[:cut])
+            self.assertEqual(len(recs), 2, "cut at %d" % cut)
+            self.assertEqual(valid, ends[1])
+        recs, valid, _ = sc.read_spool(path, data + bytes(100))  # a zero-filled tail
+        self.assertEqual((len(recs), valid), (3, len(data)))
+        self.assertEqual(sc.read_spool(path, data[:5])[0], [])  # killed while writing the header
+
+    def test_damage_is_an_error_with_offset(self):
+        path, data, ends = self.write()
+        for off in list(range(16, len(data), 7)):
+            bad = bytearray(data)
+            bad[off] ^= 0x40
+            with self.subTest(offset=off):
+                with self.assertRaises(sc.SpoolCorruptError) as cm:
+                    sc.read_spool(path, bytes(bad))
+                self.assertEqual(cm.exception.path, path)
+                start = max([16] + [e for e in ends if e <= off])
+                self.assertEqual(cm.exception.offset, start, "flip at %d" % off)
+
+    def test_default_spool_dir(self):
+        from unittest import mock
+
+        with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": "/x/cache"}, clear=False):
+            os.environ.pop("STATSTORE_SPOOL_DIR", None)
+            self.assertEqual(sc.default_spool_root(), "/x/cache/statstore/spool")
+            with mock.patch.dict(os.environ, {"STATSTORE_SPOOL_DIR": "/y/spool"}):
+                self.assertEqual(sc.default_spool_root(), "/y/spool")
+        with mock.patch.dict(os.environ, {"HOME": "/home/u"}, clear=False):
+            os.environ.pop("STATSTORE_SPOOL_DIR", None)
+            os.environ.pop("XDG_CACHE_HOME", None)
+            self.assertEqual(sc.default_spool_root(), "/home/u/.cache/statstore/spool")
+        self.assertEqual(sc._spool_dir_name("http://stats-host:8080"), "stats-host-8080")
+        self.assertEqual(sc._spool_dir_name("https://[::1]/"), "__1-443")
+
+    def test_acked_records_are_skipped(self):
+        path, data, ends = self.write()
+        ack = sc._frame(sc.struct.pack("<BQ", sc._REC_ACK, ends[1]))
+        recs, _, _ = sc.read_spool(path, data + ack)
+        self.assertEqual([r.base for r in recs], [20])
+
+
 class PatchDaCapoTest(unittest.TestCase):
     def test_patches_every_loaded_dacapo_module(self):
         create_store = types.ModuleType("dacapo.store.create_store")
@@ -434,7 +895,10 @@ class PatchDaCapoTest(unittest.TestCase):
         saved = {k: sys.modules.get(k) for k in mods}
         sys.modules.update(mods)
         try:
-            store = sc.HttpStatsStore("http://127.0.0.1:8080")
+            spool = tempfile.mkdtemp(prefix="statstore-spool-")
+            self.addCleanup(shutil.rmtree, spool, True)
+            store = sc.HttpStatsStore("http://127.0.0.1:8080", spool_dir=spool)  # never the user's spool
+            store.close()
             patched = sc.patch_dacapo(store)
         finally:
             for k, v in saved.items():
@@ -463,15 +927,26 @@ class TokenTest(unittest.TestCase):
         shutil.rmtree(cls.token_dir, ignore_errors=True)
 
     def test_writes_need_the_token(self):
-        anonymous = sc.HttpStatsStore(self.server.url)
+        spool = os.path.join(self.token_dir, "spool")
+        anonymous = sc.HttpStatsStore(self.server.url, spool_dir=spool)
+        self.addCleanup(anonymous.close)
+        anonymous.store_training_stats("r", training(range(3)))
         with self.assertRaises(sc.StatsStoreError) as cm:
-            anonymous.store_training_stats("r", training(range(3)))
+            anonymous.flush()
         self.assertEqual((cm.exception.status, cm.exception.code), (401, "unauthorized"))
-        wrong = sc.HttpStatsStore(self.server.url, token="wrong")
+        # Refused for good: kept in a rejected spool, not retried.
+        rejected = [n for n in os.listdir(anonymous.spool_dir) if n.startswith("rejected-")]
+        self.assertEqual(len(rejected), 1, os.listdir(anonymous.spool_dir))
+        self.assertEqual(anonymous.flush(), 0)
+        wrong = sc.HttpStatsStore(self.server.url, token="wrong", spool_dir=spool)
+        self.addCleanup(wrong.close)
+        wrong.store_training_stats("r", training(range(3)))
         with self.assertRaises(sc.StatsStoreError):
-            wrong.store_training_stats("r", training(range(3)))
-        good = sc.HttpStatsStore(self.server.url, token="s3cret-token")
+            wrong.close()
+        good = sc.HttpStatsStore(self.server.url, token="s3cret-token", spool_dir=spool)
+        self.addCleanup(good.close)
         good.store_training_stats("r", training(range(3)))
+        good.flush()
         self.assertEqual(anonymous.retrieve_training_stats("r").trained_until(), 3)
 
 

@@ -48,6 +48,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newImportCmd(app))
 	root.AddCommand(newCopyCmd(app))
 	root.AddCommand(newServeCmd(app))
+	root.AddCommand(newSyncCmd(app))
 	root.AddCommand(newBenchCmd(app))
 	return root
 }
