@@ -363,7 +363,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		d.checkSubsampled(0, 2)
 
 		d.run("filter runs", chromedp.SendKeys(chromedp.CSS("#run-filter"), "unet"))
-		d.waitFor(`document.querySelectorAll('#runs-table tbody tr').length === 2`)
+		// Every key typed redraws the table (its input event): wait for the
+		// last one, or a late redraw replaces the checkbox being clicked
+		// ("Could not find node with given id").
+		d.waitFor(`document.querySelector('#run-filter').value === "unet" && document.querySelectorAll('#runs-table tbody tr').length === 2`)
 		d.screenshot("runs")
 
 		// Select both unet runs and compare them.

@@ -16,6 +16,7 @@ type runSummary struct {
 	TrainedUntil         int            `json:"trained_until"`
 	TrainingIterations   int            `json:"training_iterations"`
 	ValidatedUntil       int            `json:"validated_until"`
+	LastValidated        *int           `json:"last_validated"` // the last validated checkpoint, ValidatedUntil-1
 	ValidationIterations int            `json:"validation_iterations"`
 	LastLoss             *jsonnan.Float `json:"last_loss"`
 	MinLoss              *jsonnan.Float `json:"min_loss"`
@@ -26,9 +27,12 @@ func newRunsCmd(app *App) *cobra.Command {
 	var out outputFlags
 	cmd := &cobra.Command{
 		Use:   "runs",
-		Short: "List every run with trained-until, validated-until, last and minimum loss",
+		Short: "List every run with trained-until, last validated checkpoint, last and minimum loss",
 		Long: `List every run in the store: how far it trained and validated, its last
-loss and its minimum loss (NaN skipped).`,
+loss and its minimum loss (NaN skipped). TRAINED_UNTIL is the last
+training iteration + 1 (the checkpoint it saved); LAST_VALIDATED is the
+last checkpoint validated. JSON also gives validated_until, the last
+validated iteration + 1.`,
 		Example: `  statstore runs
   statstore --store /data/dacapo/stats --preset binary_segmentation runs --json`,
 		Args: usageArgs(cobra.NoArgs),
@@ -41,9 +45,9 @@ loss and its minimum loss (NaN skipped).`,
 				if out.json {
 					return writeJSON(app.Stdout, runs)
 				}
-				t := newTable(app.Stdout, "RUN", "TRAINED_UNTIL", "VALIDATED_UNTIL", "VALIDATIONS", "LAST_LOSS", "MIN_LOSS", "AT")
+				t := newTable(app.Stdout, "RUN", "TRAINED_UNTIL", "LAST_VALIDATED", "VALIDATIONS", "LAST_LOSS", "MIN_LOSS", "AT")
 				for _, r := range runs {
-					t.row(r.Run, strconv.Itoa(r.TrainedUntil), strconv.Itoa(r.ValidatedUntil), strconv.Itoa(r.ValidationIterations),
+					t.row(r.Run, strconv.Itoa(r.TrainedUntil), optInt(r.LastValidated), strconv.Itoa(r.ValidationIterations),
 						optNum(r.LastLoss), optNum(r.MinLoss), optInt(r.MinLossIteration))
 				}
 				return t.flush()
@@ -69,6 +73,7 @@ func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, e
 			TrainedUntil:         info.TrainedUntil,
 			TrainingIterations:   info.TrainingIterations,
 			ValidatedUntil:       info.ValidatedUntil,
+			LastValidated:        lastValidated(info.ValidatedUntil),
 			ValidationIterations: info.ValidationIterations,
 		}
 		if info.TrainingIterations > 0 {
