@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
 )
@@ -60,6 +61,8 @@ func explain(err error) (msg, hint string, code int) {
 		return msg, "", sig.exitCode()
 	case errors.As(err, &usage), isCobraUsage(msg):
 		return msg, "see statstore --help, or statstore COMMAND --help", exitUsage
+	case isMissingDatabase(err):
+		return msg, "the database must exist before statstore uses it (statstore creates its tables, not the database): create it with createdb NAME, e.g. sudo -u postgres createdb -O \"$USER\" statstore; see PostgreSQL in the README", exitError
 	case errors.Is(err, statstore.ErrCorrupt):
 		return msg, "run statstore fsck to see the damage and statstore repair to keep the longest valid prefix (it makes a backup first)", exitCorrupt
 	case errors.Is(err, statstore.ErrReadOnly):
@@ -82,6 +85,13 @@ func explain(err error) (msg, hint string, code int) {
 		return "interrupted", "", exitError
 	}
 	return msg, "", exitError
+}
+
+// isMissingDatabase reports whether err is PostgreSQL's answer for a
+// database that does not exist (SQLSTATE 3D000, invalid_catalog_name).
+func isMissingDatabase(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "3D000"
 }
 
 // isCobraUsage recognises the usage errors cobra makes itself.
