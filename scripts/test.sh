@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing, then runs
-# every test with the race detector. Usage: scripts/test.sh [go test flags...]
-set -euo pipefail
+# every suite: the Go tests with the race detector, then the Python client's
+# tests against the real server. A failing suite does not stop the others:
+# each runs, and the script exits non-zero at the end when any failed,
+# naming them. Usage: scripts/test.sh [go test flags...]
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
@@ -15,14 +18,43 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "installing: ${need_apt[*]}" >&2
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+	if ! { $SUDO apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null; }; then
+		echo "test.sh: could not install ${need_apt[*]}; the tests that need them will say so" >&2
+	fi
 fi
 
-go test -race -count=1 -timeout 30m "$@" ./...
+failed=()
+
+# run NAME COMMAND...: runs one suite, remembers it when it fails.
+run() {
+	local name=$1
+	shift
+	echo "=== suite: $name" >&2
+	if ! "$@"; then
+		failed+=("$name")
+	fi
+}
+
+run "go test -race" go test -race -count=1 -timeout 30m "$@" ./...
 
 # The Python client's tests start the real server (built once here).
-bin=$(mktemp -d)/statstore
-go build -o "$bin" ./cmd/statstore
-(cd python && STATSTORE_BIN="$bin" python3 -m unittest -v)
-rm -rf "$(dirname "$bin")"
+python_suite() {
+	local dir status
+	dir=$(mktemp -d) || return 1
+	if ! go build -o "$dir/statstore" ./cmd/statstore; then
+		rm -rf "$dir"
+		return 1
+	fi
+	(cd python && STATSTORE_BIN="$dir/statstore" python3 -m unittest -v)
+	status=$?
+	rm -rf "$dir"
+	return $status
+}
+run "python unittest" python_suite
+
+if [ ${#failed[@]} -gt 0 ]; then
+	printf 'test.sh: FAILED: %s\n' "${failed[@]}" >&2
+	exit 1
+fi
+echo "test.sh: every suite passed" >&2

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,22 +34,6 @@ const pollTimeout = time.Minute
 // envScreenshots names a directory to keep the screenshots in; without it
 // they go to the test's temporary directory.
 const envScreenshots = "STATSTORE_SCREENSHOTS"
-
-// chromiumPath finds Chromium. Without one the test is skipped, except in
-// CI (CI=true), where scripts/test.sh installs it and its absence fails.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium found on PATH (chromium, chromium-browser, google-chrome): CI must install it (apt-get install chromium; scripts/test.sh does)")
-	}
-	t.Skip("no Chromium on PATH: install it (apt-get install chromium) to run the browser tests; CI fails without it")
-	return ""
-}
 
 // recorder remembers the API requests for training stats the dashboard made.
 type recorder struct {
@@ -104,31 +87,7 @@ func startDashboard(t *testing.T, opts httpapi.ServerOptions) *dashboard {
 		hs.Close()
 	})
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	ctx, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	ctx, cancelTimeout := context.WithTimeout(ctx, browserTimeout)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelTab()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium %s: %v", chrome, err)
-	}
+	ctx := startChromium(t, chrome, browserTimeout)
 	shots := os.Getenv(envScreenshots)
 	if shots == "" {
 		shots = t.TempDir()
@@ -267,6 +226,50 @@ type bestCell struct {
 	Value      string `json:"value"`
 }
 
+// waitForBestTable waits until the best table shows the store's best
+// report of run (every cell's iteration and parameters). After a validation
+// event the dashboard redraws the charts at once but fetches the server's
+// best report up to a second later (throttled), so a test that read the
+// table as soon as the charts changed compared the report with the old
+// table. A table that never matches is left to checkBestTable to describe.
+func (d *dashboard) waitForBestTable(run string) {
+	d.t.Helper()
+	v, err := d.store.RetrieveValidationScores(context.Background(), run)
+	if err != nil {
+		d.t.Fatalf("RetrieveValidationScores(%s): %v", run, err)
+	}
+	report := v.BestReportIncluding(false)
+	want := map[string][2]string{}
+	add := func(b statstore.Best, mean bool) {
+		it, params := "", ""
+		if b.Found {
+			it, params = strconv.Itoa(b.Iteration), b.Parameters
+		}
+		want[fmt.Sprintf("%t/%s/%s", mean, b.Dataset, b.Criterion)] = [2]string{it, params}
+	}
+	for _, b := range report.PerDataset {
+		add(b, false)
+	}
+	for _, b := range report.OverDatasets {
+		add(b, true)
+	}
+	js, err := json.Marshal(want)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	cond := fmt.Sprintf(`(() => {
+		const want = %s;
+		const cells = [...document.querySelectorAll('#best-table .best-cell')];
+		return cells.length === %d && cells.every((td) => {
+			const w = want[td.dataset.mean + '/' + td.dataset.dataset + '/' + td.dataset.criterion];
+			return w !== undefined && td.dataset.iteration === w[0] && td.dataset.parameters === w[1];
+		});
+	})()`, js, len(want))
+	// A timeout is not reported here: checkBestTable says what differs.
+	_, _ = chromedp.Run(d.ctx, chromedp.Poll[chromedp.Void](cond,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(pollTimeout)))
+}
+
 // checkBestTable compares the best table with the store's best report.
 func (d *dashboard) checkBestTable(run string) {
 	d.t.Helper()
@@ -360,7 +363,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		d.checkSubsampled(0, 2)
 
 		d.run("filter runs", chromedp.SendKeys(chromedp.CSS("#run-filter"), "unet"))
-		d.waitFor(`document.querySelectorAll('#runs-table tbody tr').length === 2`)
+		// Every key typed redraws the table (its input event): wait for the
+		// last one, or a late redraw replaces the checkbox being clicked
+		// ("Could not find node with given id").
+		d.waitFor(`document.querySelector('#run-filter').value === "unet" && document.querySelectorAll('#runs-table tbody tr').length === 2`)
 		d.screenshot("runs")
 
 		// Select both unet runs and compare them.
@@ -502,6 +508,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		d.waitFor(`document.querySelector('#validated-until').textContent === "1,000,001"`)
 		d.waitFor(`document.querySelector('#validation-charts .chart')?.dataset.points === "101"`)
+		d.waitForBestTable(bigRun)
 		d.checkBestTable(bigRun)
 	})
 

@@ -26,20 +26,29 @@ type App struct {
 	// terminal).
 	Progress bool
 
+	// Interactive says that Stdin is a terminal a person answers prompts
+	// on (delete asks before it deletes).
+	Interactive bool
+
 	// Set while a command runs, from the global flags.
 	global globalFlags
 	logger *slog.Logger
+	// runArgs are the run names given as arguments to the command (for
+	// "did you mean" hints).
+	runArgs []string
 }
 
 // NewApp returns an App wired to the process: os.Stdin, os.Stdout,
-// os.Stderr, os.Getenv, and progress bars when stderr is a terminal.
+// os.Stderr, os.Getenv, progress bars when stderr is a terminal and
+// prompts when stdin is one.
 func NewApp() *App {
 	return &App{
-		Stdin:    os.Stdin,
-		Stdout:   os.Stdout,
-		Stderr:   os.Stderr,
-		Getenv:   os.Getenv,
-		Progress: term.IsTerminal(int(os.Stderr.Fd())),
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+		Getenv:      os.Getenv,
+		Progress:    term.IsTerminal(int(os.Stderr.Fd())),
+		Interactive: term.IsTerminal(int(os.Stdin.Fd())),
 	}
 }
 

@@ -381,23 +381,25 @@ func itoa(i int) string {
 
 func TestDelete(t *testing.T) {
 	dir := demoStore(t)
-	mustRun(t, "--store", dir, "delete", "demo_unet", "--validation")
+	mustRun(t, "--store", dir, "delete", "demo_unet", "--validation", "--yes")
 	var d runDetails
 	decodeJSON(t, mustRun(t, "--store", dir, "show", "demo_unet", "--json"), &d)
 	if d.TrainingIterations != 2000 || d.ValidationIterations != 0 {
 		t.Errorf("after delete --validation: %d training and %d validation entries, want 2000 and 0", d.TrainingIterations, d.ValidationIterations)
 	}
-	mustRun(t, "--store", dir, "delete", "demo_unet", "--training")
+	mustRun(t, "--store", dir, "delete", "demo_unet", "--training", "--yes")
 	if r := run(t, "--store", dir, "show", "demo_unet"); r.code != exitError || !strings.Contains(r.stderr, "statstore runs") {
 		t.Errorf("show of a deleted run: exit %d, stderr %q; want 1 with a hint", r.code, r.stderr)
 	}
-	mustRun(t, "--store", dir, "delete", "demo_unet_small")
+	mustRun(t, "--store", dir, "delete", "demo_unet_small", "-y")
 	var runs []runSummary
 	decodeJSON(t, mustRun(t, "--store", dir, "runs", "--json"), &runs)
 	if len(runs) != 0 {
 		t.Errorf("runs after deleting everything: %+v", runs)
 	}
-	mustRun(t, "--store", dir, "delete", "never_existed")
+	if r := run(t, "--store", dir, "delete", "never_existed", "--yes"); r.code != exitError || !strings.Contains(r.stderr, "not in this store") {
+		t.Errorf("delete of a run that never existed: exit %d, stderr %q; want 1 saying it is not in the store", r.code, r.stderr)
+	}
 }
 
 func TestFsckAndRepair(t *testing.T) {
@@ -457,8 +459,9 @@ func TestCopyAndEnvironment(t *testing.T) {
 }
 
 // TestDeleteReportsWhatItDeleted: delete says what it removed, says so
-// when there was nothing to remove (it printed "deleted ..." for a run
-// that never existed), and leaves the run out of statstore runs.
+// when the run has none of what was asked for, and leaves the run out of
+// statstore runs. (A run that never existed is an error:
+// TestDeleteUnknownRun.)
 func TestDeleteReportsWhatItDeleted(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "stats")
 	mustRunIn(t, trainingDocs(iterations(0, 1, 2)...), "--store", dir, "put", "training", "r")
@@ -469,15 +472,12 @@ func TestDeleteReportsWhatItDeleted(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{[]string{"delete", "never_existed"}, []string{"nothing to delete", "never_existed"}, []string{"deleted"}},
-		{[]string{"delete", "never_existed", "--training"}, []string{"nothing to delete", "no training stats"}, []string{"deleted"}},
-		{[]string{"delete", "r", "--validation"}, []string{"deleted the validation scores of r", "1 checkpoint"}, []string{"training"}},
+		{[]string{"delete", "r", "--validation"}, []string{"deleted the validation scores of r", "1 validation", "last validated checkpoint 10"}, []string{"training"}},
 		{[]string{"delete", "r", "--validation"}, []string{"nothing to delete", "no validation scores"}, []string{"deleted"}},
-		{[]string{"delete", "r"}, []string{"deleted the training stats of r", "3 entries"}, []string{"validation"}},
-		{[]string{"delete", "r"}, []string{"nothing to delete"}, []string{"deleted"}},
+		{[]string{"delete", "r"}, []string{"deleted the training stats of r", "3 training iterations"}, []string{"validation"}},
 	}
 	for _, st := range steps {
-		out := mustRun(t, append([]string{"--store", dir}, st.args...)...).stdout
+		out := mustRun(t, append(append([]string{"--store", dir}, st.args...), "--yes")...).stdout
 		for _, w := range st.want {
 			if !strings.Contains(out, w) {
 				t.Errorf("statstore %s: stdout %q lacks %q", strings.Join(st.args, " "), out, w)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -33,7 +34,11 @@ stored at every checkpoint, a crash and a resume from an earlier checkpoint
 (which overwrites the stored history), a NaN loss or two, and validation
 every --validate-every iterations on 2 datasets × 3 thresholds with the 21
 binary segmentation criteria, one checkpoint validated late. Existing runs
-of those names are replaced. Then it prints what to try next.`,
+of those names are replaced. Then it prints what to try next.
+
+The demo narrates what it does on stdout; the store's own log lines (a
+resume's overwrite warnings, say) appear on stderr only with -v or
+--log-level.`,
 		Example: `  statstore --store /tmp/demo demo && statstore --store /tmp/demo best demo_unet`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -42,6 +47,11 @@ of those names are replaced. Then it prints what to try next.`,
 			}
 			if o.validateEvery < 1 || o.validateEvery > o.iterations/2 {
 				return usageError{fmt.Errorf("--validate-every %d: want between 1 and half of --iterations (%d)", o.validateEvery, o.iterations/2)}
+			}
+			if !app.global.logAsked {
+				// The demo tells what happens itself; the store's log lines
+				// (the resume's overwrite warnings) come with -v or --log-level.
+				app.logger = slog.New(slog.DiscardHandler)
 			}
 			return app.withStore(cmd.Context(), readWrite, func(s statstore.StatsStore) error {
 				for i, run := range demoRunNames() {
@@ -208,7 +218,7 @@ func printNextSteps(w io.Writer, spec string) {
 	}
 	fmt.Fprintf(w, `
 Done. Try next:
-  %[1]s runs                                  every run, trained and validated until
+  %[1]s runs                                  every run: trained until, last validated
   %[1]s show demo_unet                        training and validation summary
   %[1]s best demo_unet                        best checkpoint and threshold per dataset and criterion
   %[1]s best demo_unet --criterion f1_score --json

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
 )
@@ -58,6 +61,8 @@ func explain(err error) (msg, hint string, code int) {
 		return msg, "", sig.exitCode()
 	case errors.As(err, &usage), isCobraUsage(msg):
 		return msg, "see statstore --help, or statstore COMMAND --help", exitUsage
+	case isMissingDatabase(err):
+		return msg, "the database must exist before statstore uses it (statstore creates its tables, not the database): create it with createdb NAME, e.g. sudo -u postgres createdb -O \"$USER\" statstore; see PostgreSQL in the README", exitError
 	case errors.Is(err, statstore.ErrCorrupt):
 		return msg, "run statstore fsck to see the damage and statstore repair to keep the longest valid prefix (it makes a backup first)", exitCorrupt
 	case errors.Is(err, statstore.ErrReadOnly):
@@ -80,6 +85,13 @@ func explain(err error) (msg, hint string, code int) {
 		return "interrupted", "", exitError
 	}
 	return msg, "", exitError
+}
+
+// isMissingDatabase reports whether err is PostgreSQL's answer for a
+// database that does not exist (SQLSTATE 3D000, invalid_catalog_name).
+func isMissingDatabase(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "3D000"
 }
 
 // isCobraUsage recognises the usage errors cobra makes itself.
@@ -149,4 +161,129 @@ func pathsIn(err error) []string {
 	}
 	walk(err)
 	return out
+}
+
+// maxSuggestions is how many run names a "did you mean" hint offers.
+const maxSuggestions = 3
+
+// suggestRuns returns up to maxSuggestions names among runs that look like
+// a mistyped name: the same name in another case, those that the name is a
+// prefix of (or that are a prefix of it), and those within a few edits of
+// it (editDistance up to a third of the name's length, at least 1, at most
+// 4), closest first.
+func suggestRuns(name string, runs []string) []string {
+	type candidate struct {
+		run  string
+		dist int
+	}
+	limit := min(max(len([]rune(name))/3, 1), 4)
+	lower := strings.ToLower(name)
+	var cands []candidate
+	for _, r := range runs {
+		if r == name {
+			continue
+		}
+		lr := strings.ToLower(r)
+		switch d := editDistance(lower, lr); {
+		case lr == lower:
+			cands = append(cands, candidate{r, 0})
+		case strings.HasPrefix(lr, lower) || strings.HasPrefix(lower, lr):
+			cands = append(cands, candidate{r, min(d, limit)})
+		case d <= limit:
+			cands = append(cands, candidate{r, d})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if a.dist != b.dist {
+			return a.dist - b.dist
+		}
+		return strings.Compare(a.run, b.run)
+	})
+	out := make([]string, 0, maxSuggestions)
+	for _, c := range cands[:min(len(cands), maxSuggestions)] {
+		out = append(out, c.run)
+	}
+	return out
+}
+
+// editDistance is the edit distance between a and b in runes: insertions,
+// deletions, substitutions and transpositions of neighbours ("othre" for
+// "other") count one each (the optimal string alignment distance).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// withRunSuggestions adds to err, when it says that something was not
+// found, a "did you mean" hint for each of the named runs the store does
+// not list, with the names it lists that look alike. Any other error, or
+// one where no name looks alike, is returned as it is.
+func withRunSuggestions(ctx context.Context, s statstore.StatsStore, err error, named []string) error {
+	if err == nil || !errors.Is(err, statstore.ErrNotFound) || len(named) == 0 {
+		return err
+	}
+	infos, lerr := s.ListRuns(ctx)
+	if lerr != nil {
+		return err
+	}
+	runs := make([]string, len(infos))
+	listed := make(map[string]bool, len(infos))
+	for i, info := range infos {
+		runs[i] = info.Run
+		listed[info.Run] = true
+	}
+	var hints []string
+	for _, name := range named {
+		if listed[name] {
+			continue
+		}
+		sug := suggestRuns(name, runs)
+		switch {
+		case len(sug) == 0:
+		case len(named) == 1:
+			hints = append(hints, fmt.Sprintf("did you mean %s?", orList(sug)))
+		default:
+			hints = append(hints, fmt.Sprintf("for %q, did you mean %s?", name, orList(sug)))
+		}
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	msg, hint, code := explain(err)
+	if hint != "" {
+		hints = append(hints, "Otherwise "+hint)
+	}
+	return &userError{msg: msg, hint: strings.Join(hints, " "), code: code, err: err}
+}
+
+// orList joins quoted names as "a", "b" or "c".
+func orList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
@@ -24,7 +25,10 @@ Lines or Parquet, to a file (-o) or stdout. JSON Lines are DaCapo's
 documents: {"iteration", "loss", "time", "run_name"} and {"iteration",
 "scores", "run_name"}. NaN and infinities are kept.
 
-The format defaults to the extension of -o, else csv.
+The format is --format, else the extension of -o: .csv, .jsonl or .ndjson
+(JSON Lines), .parquet or .pq; without -o or an extension, csv. Any other
+extension is refused, .json too: a .json file promises one JSON document,
+and export writes JSON Lines (pass --format jsonl to write them there).
 
 "statstore export dacapo DST" writes DaCapo pickle files instead (see its help).`,
 		Example: `  statstore export demo_unet > loss.csv
@@ -47,7 +51,7 @@ The format defaults to the extension of -o, else csv.
 			})
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the -o extension, else csv)")
+	cmd.Flags().StringVar(&format, "format", "", "csv, jsonl or parquet (default: from the -o extension .csv, .jsonl, .ndjson, .parquet or .pq, else csv)")
 	cmd.Flags().StringVar(&what, "what", "training", "training or validation")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"csv", "jsonl", "parquet"}, cobra.ShellCompDirectiveNoFileComp))
@@ -56,6 +60,28 @@ The format defaults to the extension of -o, else csv.
 	return cmd
 }
 
+// exportExtension is an -o extension export knows, and its format.
+type exportExtension struct {
+	ext    string
+	format cliexport.Format
+}
+
+// exportExtensions returns the -o extensions export knows.
+func exportExtensions() []exportExtension {
+	return []exportExtension{
+		{".csv", cliexport.CSV},
+		{".jsonl", cliexport.JSONL},
+		{".ndjson", cliexport.JSONL},
+		{".parquet", cliexport.Parquet},
+		{".pq", cliexport.Parquet},
+	}
+}
+
+// exportFormat returns the format --format names, else the one the
+// extension of output names, else CSV (stdout, or a file without an
+// extension). An extension that names no format is a usage error listing
+// the known ones: .json among them, since JSON Lines are not the single
+// JSON document a .json file promises.
 func exportFormat(format, output string) (cliexport.Format, error) {
 	if format != "" {
 		f, err := cliexport.ParseFormat(format)
@@ -64,10 +90,25 @@ func exportFormat(format, output string) (cliexport.Format, error) {
 		}
 		return f, nil
 	}
-	if f, ok := cliexport.FormatOfPath(output); ok {
-		return f, nil
+	ext := strings.ToLower(filepath.Ext(output))
+	if output == "" || output == "-" || ext == "" {
+		return cliexport.CSV, nil
 	}
-	return cliexport.CSV, nil
+	exts := exportExtensions()
+	known := make([]string, len(exts))
+	for i, e := range exts {
+		if e.ext == ext {
+			return e.format, nil
+		}
+		known[i] = e.ext
+	}
+	msg := fmt.Sprintf("-o %s: export does not know the extension %s; want %s, or --format csv, jsonl or parquet",
+		output, filepath.Ext(output), strings.Join(known, ", "))
+	if ext == ".json" {
+		msg = fmt.Sprintf("-o %s: export writes JSON Lines (one JSON document per line), not the single JSON document a .json file promises; name the file .jsonl or .ndjson, or pass --format jsonl to write JSON Lines to %s anyway",
+			output, output)
+	}
+	return "", &userError{msg: msg, hint: "see statstore export --help", code: exitUsage, err: statstore.ErrInvalidArgument}
 }
 
 func exportRun(ctx context.Context, s statstore.StatsStore, w io.Writer, f cliexport.Format, what, run string) error {

@@ -25,6 +25,9 @@ type invocation struct {
 	args  []string
 	stdin string
 	env   map[string]string
+	// interactive makes stdin count as a terminal (prompts are answered
+	// from stdin).
+	interactive bool
 }
 
 // run executes args in-process with no environment and empty stdin.
@@ -43,10 +46,11 @@ func invoke(t testing.TB, inv invocation) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	app := &App{
-		Stdin:  strings.NewReader(inv.stdin),
-		Stdout: &stdout,
-		Stderr: &stderr,
-		Getenv: func(k string) string { return inv.env[k] },
+		Stdin:       strings.NewReader(inv.stdin),
+		Stdout:      &stdout,
+		Stderr:      &stderr,
+		Getenv:      func(k string) string { return inv.env[k] },
+		Interactive: inv.interactive,
 	}
 	code := app.Run(context.Background(), inv.args)
 	r := result{stdout: stdout.String(), stderr: stderr.String(), code: code}

@@ -106,3 +106,13 @@ func dacapoRuns(t *testing.T, dir string) []string {
 	}
 	return runs
 }
+
+// TestPostgresMissingDatabase: a URL naming a database that does not exist
+// fails with a hint that it must be created first, and how.
+func TestPostgresMissingDatabase(t *testing.T) {
+	srv := pgtest.StartServer(t)
+	r := run(t, "--store", srv.URL("no_such_database"), "runs")
+	if r.code != exitError || !strings.Contains(r.stderr, "no_such_database") || !strings.Contains(r.stderr, "createdb") {
+		t.Errorf("runs on a missing database: exit %d, stderr %q; want 1 naming it and createdb", r.code, r.stderr)
+	}
+}

@@ -27,11 +27,18 @@ Exit status: 0 success, 1 error, 2 usage error, 3 corrupt store data,
 about a second of the first signal; a second signal exits at once.
 
 New here? Run "statstore demo" and follow what it prints.`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return app.setup() },
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if takesRuns(cmd) {
+				app.runArgs = args
+			}
+			return app.setup(cmd)
+		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{flagValueError(cmd, err)} })
+	root.SetVersionTemplate("statstore {{.Version}}\n")
 	app.global.register(root)
 
 	root.AddCommand(newRunsCmd(app))
@@ -50,6 +57,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newServeCmd(app))
 	root.AddCommand(newSyncCmd(app))
 	root.AddCommand(newBenchCmd(app))
+	showDaCapoFlags(root)
 	return root
 }
 
@@ -93,4 +101,10 @@ func flagValueError(cmd *cobra.Command, err error) error {
 		return err
 	}
 	return fmt.Errorf("invalid value %q for --%s: want %s", value, name, want)
+}
+
+// takesRuns reports whether cmd's arguments are run names (its usage line
+// names RUN arguments).
+func takesRuns(cmd *cobra.Command) bool {
+	return strings.Contains(cmd.Use, " RUN")
 }

@@ -21,6 +21,7 @@ type runSummary struct {
 	TrainedUntil         int            `json:"trained_until"`
 	TrainingIterations   int            `json:"training_iterations"`
 	ValidatedUntil       int            `json:"validated_until"`
+	LastValidated        *int           `json:"last_validated"` // the last validated checkpoint, ValidatedUntil-1
 	ValidationIterations int            `json:"validation_iterations"`
 	LastLoss             *jsonnan.Float `json:"last_loss"`
 	MinLoss              *jsonnan.Float `json:"min_loss"`
@@ -34,9 +35,12 @@ func newRunsCmd(app *App) *cobra.Command {
 	var out outputFlags
 	cmd := &cobra.Command{
 		Use:   "runs",
-		Short: "List every run with trained-until, validated-until, last and minimum loss",
+		Short: "List every run with trained-until, last validated checkpoint, last and minimum loss",
 		Long: `List every run in the store: how far it trained and validated, its last
-loss and its minimum loss (NaN skipped).
+loss and its minimum loss (NaN skipped). TRAINED_UNTIL is the last
+training iteration + 1 (the checkpoint it saved); LAST_VALIDATED is the
+last checkpoint validated. JSON also gives validated_until, the last
+validated iteration + 1.
 
 In a DaCapo directory a run whose pickle cannot be read is listed with its
 error after the others are listed, and the exit status is 3.`,
@@ -55,7 +59,7 @@ error after the others are listed, and the exit status is 3.`,
 					}
 					return badRuns(len(runs), bad)
 				}
-				cols := []string{"RUN", "TRAINED_UNTIL", "VALIDATED_UNTIL", "VALIDATIONS", "LAST_LOSS", "MIN_LOSS", "AT"}
+				cols := []string{"RUN", "TRAINED_UNTIL", "LAST_VALIDATED", "VALIDATIONS", "LAST_LOSS", "MIN_LOSS", "AT"}
 				if len(bad) > 0 {
 					cols = append(cols, "ERROR")
 				}
@@ -65,7 +69,7 @@ error after the others are listed, and the exit status is 3.`,
 						t.row(r.Run, "-", "-", "-", "-", "-", "-", r.Error)
 						continue
 					}
-					row := []string{r.Run, strconv.Itoa(r.TrainedUntil), strconv.Itoa(r.ValidatedUntil), strconv.Itoa(r.ValidationIterations),
+					row := []string{r.Run, strconv.Itoa(r.TrainedUntil), optInt(r.LastValidated), strconv.Itoa(r.ValidationIterations),
 						optNum(r.LastLoss), optNum(r.MinLoss), optInt(r.MinLossIteration)}
 					if len(bad) > 0 {
 						row = append(row, "")
@@ -157,6 +161,7 @@ func summarizeRunsGeneric(ctx context.Context, s statstore.StatsStore) ([]runSum
 			TrainedUntil:         info.TrainedUntil,
 			TrainingIterations:   info.TrainingIterations,
 			ValidatedUntil:       info.ValidatedUntil,
+			LastValidated:        lastValidated(info.ValidatedUntil),
 			ValidationIterations: info.ValidationIterations,
 		}
 		if info.TrainingIterations > 0 {

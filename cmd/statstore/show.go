@@ -14,18 +14,22 @@ import (
 
 // runDetails is what statstore show prints.
 type runDetails struct {
-	Run                  string         `json:"run"`
-	TrainedUntil         int            `json:"trained_until"`
-	TrainingIterations   int            `json:"training_iterations"`
-	FirstLoss            *jsonnan.Float `json:"first_loss"`
-	LastLoss             *jsonnan.Float `json:"last_loss"`
-	MinLoss              *jsonnan.Float `json:"min_loss"`
-	MinLossIteration     *int           `json:"min_loss_iteration"`
-	NaNLosses            int            `json:"nan_losses"`
-	MeanTime             *jsonnan.Float `json:"mean_time"`
-	ValidatedUntil       int            `json:"validated_until"`
-	ValidationIterations int            `json:"validation_iterations"`
-	ValidatedIterations  []int          `json:"validated_iterations"`
+	Run                string         `json:"run"`
+	TrainedUntil       int            `json:"trained_until"`
+	TrainingIterations int            `json:"training_iterations"`
+	FirstLoss          *jsonnan.Float `json:"first_loss"`
+	LastLoss           *jsonnan.Float `json:"last_loss"`
+	MinLoss            *jsonnan.Float `json:"min_loss"`
+	MinLossIteration   *int           `json:"min_loss_iteration"`
+	NaNLosses          int            `json:"nan_losses"`
+	MeanTime           *jsonnan.Float `json:"mean_time"`
+	// ValidatedUntil is the last validated iteration + 1 (kept for
+	// scripts); LastValidated is that iteration, the checkpoint people
+	// mean (null without validation scores).
+	ValidatedUntil       int   `json:"validated_until"`
+	LastValidated        *int  `json:"last_validated"`
+	ValidationIterations int   `json:"validation_iterations"`
+	ValidatedIterations  []int `json:"validated_iterations"`
 	// SupersededIterations are validated checkpoints whose weights a
 	// resumed training overwrote (left out of best reports and plots).
 	SupersededIterations []int    `json:"superseded_iterations"`
@@ -90,6 +94,7 @@ func describeRun(ctx context.Context, s statstore.StatsStore, run string) (*runD
 		Parameters:           nonNilStrings(vs.ParameterDisplayNames()),
 		Criteria:             nonNilStrings(vs.Criteria()),
 	}
+	d.LastValidated = lastValidated(vs.ValidatedUntil())
 	d.SupersededIterations = []int{}
 	for i, e := range vs.Scores {
 		d.ValidatedIterations[i] = e.Iteration
@@ -133,7 +138,7 @@ func printDetails(w io.Writer, d *runDetails) error {
 	t.row("  mean step time", optNum(d.MeanTime)+" s")
 	t.row("")
 	t.row("VALIDATION")
-	t.row("  validated until", strconv.Itoa(d.ValidatedUntil))
+	t.row("  last validated", optInt(d.LastValidated))
 	t.row("  checkpoints validated", fmt.Sprintf("%d %s", d.ValidationIterations, iterationList(d.ValidatedIterations)))
 	if len(d.SupersededIterations) > 0 {
 		t.row("  superseded", fmt.Sprintf("%d %s (weights overwritten by a resumed training; validate them again)",
@@ -164,6 +169,16 @@ func iterationList(its []int) string {
 		}
 	}
 	return s + ")"
+}
+
+// lastValidated is the last validated checkpoint of a run validated until
+// validatedUntil (nil when nothing was validated).
+func lastValidated(validatedUntil int) *int {
+	if validatedUntil <= 0 {
+		return nil
+	}
+	it := validatedUntil - 1
+	return &it
 }
 
 func nonNilStrings(s []string) []string {

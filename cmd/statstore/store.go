@@ -175,10 +175,11 @@ func (a *App) withStore(ctx context.Context, acc access, f func(statstore.StatsS
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
+	err = withRunSuggestions(ctx, s, f(s), a.runArgs)
 	if _, ok := s.(*dacapo.Store); ok {
-		return dacapoError(spec, f(s))
+		return dacapoError(spec, err)
 	}
-	return f(s)
+	return err
 }
 
 // dacapoOptions builds the options for reading a DaCapo directory from the
