@@ -217,3 +217,25 @@ func TestSubsampleTrainingReportCost(t *testing.T) {
 		}
 	})
 }
+
+// Min/max mode keeps each bucket's finite extremes: a +Inf or -Inf in a
+// bucket (reported by SubsampleReport) must not hide a finite spike beside
+// it.
+func TestSubsampleMinMaxKeepsFiniteSpikesBesideInf(t *testing.T) {
+	stats := withBad(10_000, map[int]float64{5000: math.Inf(1), 5001: 1e6, 7000: math.Inf(-1), 7001: -1e6})
+	out, err := statstore.Subsample(stats, statstore.SubsampleOptions{MaxPoints: 10, Mode: statstore.SubsampleMinMax})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hi, lo bool
+	for _, p := range out {
+		hi = hi || p.Loss == 1e6
+		lo = lo || p.Loss == -1e6
+		if math.IsInf(p.Loss, 0) {
+			t.Errorf("point %d is %v, want each bucket's finite extremes", p.Iteration, p.Loss)
+		}
+	}
+	if !hi || !lo {
+		t.Errorf("spikes 1e6 kept: %v, -1e6 kept: %v; want both", hi, lo)
+	}
+}
