@@ -139,7 +139,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			for _, m := range mults {
 				v := m * math.Pow(10, float64(k))
 				if v >= lo && v <= hi {
-					out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+					out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 6, 64)})
 				}
 			}
 		}

@@ -109,6 +109,9 @@ func TestLogTicks(t *testing.T) {
 			if tk.Value < r[0] || tk.Value > r[1] {
 				t.Errorf("[%g,%g]: tick %g out of range", r[0], r[1], tk.Value)
 			}
+			if len(tk.Label) > 8 {
+				t.Errorf("[%g,%g]: tick %g labelled %q, want a short label", r[0], r[1], tk.Value, tk.Label)
+			}
 			k := math.Floor(math.Log10(tk.Value) + 1e-12)
 			m := tk.Value / math.Pow(10, k)
 			if math.Abs(m-math.Round(m*4)/4) > 1e-6 && !round(tk.Value, NiceStep(r[0], r[1])) {
