@@ -109,7 +109,7 @@ func TestLogTicks(t *testing.T) {
 			if tk.Value < r[0] || tk.Value > r[1] {
 				t.Errorf("[%g,%g]: tick %g out of range", r[0], r[1], tk.Value)
 			}
-			if len(tk.Label) > 8 {
+			if len(tk.Label) > 10 {
 				t.Errorf("[%g,%g]: tick %g labelled %q, want a short label", r[0], r[1], tk.Value, tk.Label)
 			}
 			k := math.Floor(math.Log10(tk.Value) + 1e-12)
