@@ -58,7 +58,10 @@ func decodeSubsample(data []byte) (*statstore.TrainingSubsample, error) {
 		}
 		out.Points[i] = statstore.TrainingIterationStats{Iteration: *e.Iteration, Loss: float64(*e.Loss), Time: float64(*e.Time)}
 	}
-	for _, sp := range nf.Spans {
+	for i, sp := range nf.Spans {
+		if l := float64(sp.Loss); !math.IsNaN(l) && !math.IsInf(l, 0) || sp.Count < 1 || sp.To < sp.From {
+			return nil, fmt.Errorf("non_finite.spans[%d] = %+v: want a NaN or infinite loss over from <= to, count >= 1", i, sp)
+		}
 		out.NonFinite = append(out.NonFinite, statstore.NonFiniteSpan{From: sp.From, To: sp.To, Loss: float64(sp.Loss), Count: sp.Count})
 	}
 	return out, nil
