@@ -155,3 +155,75 @@ func TestPlotLogScale(t *testing.T) {
 		t.Errorf("log scale of a run with a loss <= 0: exit %d, stderr %q; want %d naming the loss, its iteration and the way out", r.code, r.stderr, exitUsage)
 	}
 }
+
+// BenchmarkPlotReads compares, on a file store holding a 1,000,000-entry
+// run, each subsample with its report of non-finite losses, and the plot's
+// reads before (one stride subsample) and after (min/max with the report,
+// then stride). Compare the ns/op of each pair (benchstat).
+func BenchmarkPlotReads(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "stats")
+	fs, err := filestore.Open(dir, filestore.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	ctx := context.Background()
+	stats := &statstore.TrainingStats{}
+	for i := 0; i < 1_000_000; i++ {
+		loss := 1 / float64(1+i)
+		if i%100_003 == 7 {
+			loss = math.NaN()
+		}
+		stats.IterationStats = append(stats.IterationStats, statstore.TrainingIterationStats{Iteration: i, Loss: loss, Time: 1})
+	}
+	if err := fs.StoreTrainingStats(ctx, "r", stats); err != nil {
+		b.Fatal(err)
+	}
+	short := statstore.IterationRange{From: 500_000, To: 516_000}
+	cases := []struct {
+		name string
+		f    func() error
+	}{
+		{"stride/subsample", func() error {
+			_, err := fs.SubsampleTraining(ctx, "r", statstore.SubsampleOptions{})
+			return err
+		}},
+		{"stride/report", func() error {
+			_, err := statstore.SubsampleTrainingReport(ctx, fs, "r", statstore.SubsampleOptions{})
+			return err
+		}},
+		{"stride-16k-range/subsample", func() error {
+			_, err := fs.SubsampleTraining(ctx, "r", statstore.SubsampleOptions{Range: short})
+			return err
+		}},
+		{"stride-16k-range/report", func() error {
+			_, err := statstore.SubsampleTrainingReport(ctx, fs, "r", statstore.SubsampleOptions{Range: short})
+			return err
+		}},
+		{"minmax/subsample", func() error {
+			_, err := fs.SubsampleTraining(ctx, "r", statstore.SubsampleOptions{Mode: statstore.SubsampleMinMax})
+			return err
+		}},
+		{"minmax/report", func() error {
+			_, err := statstore.SubsampleTrainingReport(ctx, fs, "r", statstore.SubsampleOptions{Mode: statstore.SubsampleMinMax})
+			return err
+		}},
+		{"plot-loss/old-stride-5000", func() error {
+			_, err := fs.SubsampleTraining(ctx, "r", statstore.SubsampleOptions{MaxPoints: 5000})
+			return err
+		}},
+		{"plot-loss/new", func() error {
+			_, err := readLossCurve(ctx, fs, "r", plotOptions{points: 5000})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := c.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
