@@ -151,6 +151,13 @@ func TestDashboardFlagsNonFinite(t *testing.T) {
 			t.Errorf("footer %q says the check is partial, want complete (5,000 iterations)", status())
 		}
 		d.screenshot("loss-nonfinite")
+
+		// Iteration ticks every 250 read as what they are, not rounded.
+		var labels []string
+		eval(d, `import('./js/format.js').then(m => [1250, 2750, 12500, 1250000].map(m.fmtCompact))`, &labels, chromedp.EvalAwaitPromise)
+		if want := "1.25K 2.75K 12.5K 1.25M"; strings.Join(labels, " ") != want {
+			t.Errorf("axis labels %v, want %s", labels, want)
+		}
 	})
 
 	t.Run("keep spikes", func(t *testing.T) {
