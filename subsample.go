@@ -22,7 +22,7 @@ const (
 	// of the history's length.
 	SubsampleStride SubsampleMode = iota
 	// SubsampleMinMax splits the history into buckets and keeps each
-	// bucket's lowest and highest loss, so spikes stay visible.
+	// bucket's lowest and highest finite loss, so spikes stay visible.
 	SubsampleMinMax
 )
 
@@ -96,8 +96,9 @@ func mulDiv(a, b, c uint64) uint64 {
 // it, dropping repeats. MinMax mode returns everything when it fits;
 // otherwise the first and last entries and, for each of (MaxPoints−2)/2
 // buckets of equal entry counts in between, the entries with the lowest and
-// highest loss (NaN skipped; a bucket of NaN keeps its first entry), in
-// iteration order.
+// highest finite loss (NaN and ±Inf skipped, so that an infinite loss does
+// not hide a finite spike beside it; SubsampleReport reports them; a bucket
+// without a finite loss keeps its first entry), in iteration order.
 func Subsample(stats []TrainingIterationStats, opts SubsampleOptions) ([]TrainingIterationStats, error) {
 	opts, err := opts.Normalize()
 	if err != nil {
@@ -143,7 +144,7 @@ func minMax(in []TrainingIterationStats, maxPoints int) []TrainingIterationStats
 		lo, hi := -1, -1
 		for i := start; i < end; i++ {
 			l := inner[i].Loss
-			if math.IsNaN(l) {
+			if math.IsNaN(l) || math.IsInf(l, 0) {
 				continue
 			}
 			if lo < 0 || l < inner[lo].Loss {

@@ -182,6 +182,17 @@ func (c *Client) RetrieveTrainingRange(ctx context.Context, run string, r statst
 
 // SubsampleTraining returns the server's subsample (statstore.Subsample).
 func (c *Client) SubsampleTraining(ctx context.Context, run string, opts statstore.SubsampleOptions) ([]statstore.TrainingIterationStats, error) {
+	r, err := c.SubsampleTrainingReport(ctx, run, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.Points, nil
+}
+
+// SubsampleTrainingReport returns the server's subsample with the
+// non-finite losses of its range (statstore.SubsampleTrainingReport, run on
+// the server: one request, whatever the mode).
+func (c *Client) SubsampleTrainingReport(ctx context.Context, run string, opts statstore.SubsampleOptions) (*statstore.TrainingSubsample, error) {
 	opts, err := opts.Normalize()
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: %w", err)
@@ -194,11 +205,7 @@ func (c *Client) SubsampleTraining(ctx context.Context, run string, opts statsto
 	if err != nil {
 		return nil, err
 	}
-	t, err := getAs(c, ctx, u, decodeTraining)
-	if err != nil {
-		return nil, err
-	}
-	return t.IterationStats, nil
+	return getAs(c, ctx, u, decodeSubsample)
 }
 
 // DeleteTrainingStats removes the run's training stats.

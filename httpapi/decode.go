@@ -35,6 +35,38 @@ func decodeTraining(data []byte) (*statstore.TrainingStats, error) {
 	return decodeTrainingFrom(bytes.NewReader(data))
 }
 
+// decodeSubsample decodes the server's answer to a subsample request:
+// {"run", "iteration_stats", "non_finite"}.
+func decodeSubsample(data []byte) (*statstore.TrainingSubsample, error) {
+	var body struct {
+		Run            string          `json:"run"`
+		IterationStats []trainingEntry `json:"iteration_stats"`
+		NonFinite      *nonFiniteWire  `json:"non_finite"`
+	}
+	if err := json.Unmarshal(data, &body, json.RejectUnknownMembers(true)); err != nil {
+		return nil, err
+	}
+	if body.NonFinite == nil {
+		return nil, errors.New(`no "non_finite" in the answer to a subsample request (a server older than this client?)`)
+	}
+	nf := body.NonFinite
+	out := &statstore.TrainingSubsample{Points: make([]statstore.TrainingIterationStats, len(body.IterationStats)),
+		NaN: nf.NaN, PosInf: nf.PosInf, NegInf: nf.NegInf, Checked: nf.Checked, Complete: nf.Complete}
+	for i, e := range body.IterationStats {
+		if e.Iteration == nil || e.Loss == nil || e.Time == nil {
+			return nil, fmt.Errorf("iteration_stats[%d]: want iteration, loss and time", i)
+		}
+		out.Points[i] = statstore.TrainingIterationStats{Iteration: *e.Iteration, Loss: float64(*e.Loss), Time: float64(*e.Time)}
+	}
+	for i, sp := range nf.Spans {
+		if l := float64(sp.Loss); !math.IsNaN(l) && !math.IsInf(l, 0) || sp.Count < 1 || sp.To < sp.From {
+			return nil, fmt.Errorf("non_finite.spans[%d] = %+v: want a NaN or infinite loss over from <= to, count >= 1", i, sp)
+		}
+		out.NonFinite = append(out.NonFinite, statstore.NonFiniteSpan{From: sp.From, To: sp.To, Loss: float64(sp.Loss), Count: sp.Count})
+	}
+	return out, nil
+}
+
 // decodeTrainingFrom decodes a training body as it is read: the body is not
 // held in memory, only the entries decoded from it. Keys are matched
 // exactly; unknown and duplicate keys, numbers written as strings and

@@ -332,3 +332,57 @@ func TestDecodeStreams(t *testing.T) {
 		})
 	}
 }
+
+// subsampleJSON is the server's answer to a subsample request for r.
+func subsampleJSON(r *statstore.TrainingSubsample) []byte {
+	b := appendTrainingJSON(nil, "r", r.Points, true)
+	b = append(b[:len(b)-1], `,"non_finite":`...)
+	b = appendNonFinite(b, r)
+	return append(b, '}')
+}
+
+// sameSubsample compares two subsamples, floats bit for bit.
+func sameSubsample(a, b *statstore.TrainingSubsample) bool {
+	if a.NaN != b.NaN || a.PosInf != b.PosInf || a.NegInf != b.NegInf || a.Checked != b.Checked || a.Complete != b.Complete ||
+		len(a.Points) != len(b.Points) || len(a.NonFinite) != len(b.NonFinite) {
+		return false
+	}
+	if !(&statstore.TrainingStats{IterationStats: a.Points}).Equal(&statstore.TrainingStats{IterationStats: b.Points}) {
+		return false
+	}
+	for i, s := range a.NonFinite {
+		t := b.NonFinite[i]
+		if s.From != t.From || s.To != t.To || s.Count != t.Count || math.IsNaN(s.Loss) != math.IsNaN(t.Loss) || !math.IsNaN(s.Loss) && s.Loss != t.Loss {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzDecodeSubsample checks that no answer makes the client's subsample
+// decoder panic and that what it accepts survives a round trip.
+func FuzzDecodeSubsample(f *testing.F) {
+	rep, err := statstore.SubsampleReport([]statstore.TrainingIterationStats{
+		{Iteration: 0, Loss: 1, Time: 0.5}, {Iteration: 1, Loss: math.NaN(), Time: 1}, {Iteration: 2, Loss: math.Inf(-1), Time: 2}, {Iteration: 3, Loss: 0.5, Time: 3},
+	}, statstore.SubsampleOptions{MaxPoints: 2})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(subsampleJSON(rep))
+	f.Add([]byte(`{"run":"r","iteration_stats":[],"non_finite":{"nan":0,"pos_inf":0,"neg_inf":0,"checked":0,"complete":true,"spans":[]}}`))
+	f.Add([]byte(`{"run":"r","iteration_stats":[{"iteration":1,"loss":"NaN","time":1}]}`))
+	f.Add([]byte(`{"run":"r","iteration_stats":[],"non_finite":{"spans":[{"from":1,"to":0,"loss":"Infinity","count":-1}]},"x":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := decodeSubsample(data)
+		if err != nil {
+			return
+		}
+		again, err := decodeSubsample(subsampleJSON(r))
+		if err != nil {
+			t.Fatalf("re-decoding what was accepted: %v", err)
+		}
+		if !sameSubsample(r, again) {
+			t.Fatalf("round trip changed %+v into %+v", r, again)
+		}
+	})
+}

@@ -29,9 +29,12 @@ func (s *Server) handleGetTraining(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var entries []statstore.TrainingIterationStats
+	var report *statstore.TrainingSubsample
 	switch {
 	case sub:
-		entries, err = s.store.SubsampleTraining(r.Context(), run, opts)
+		if report, err = statstore.SubsampleTrainingReport(r.Context(), s.store, run, opts); err == nil {
+			entries = report.Points
+		}
 	case rng:
 		var t *statstore.TrainingStats
 		if t, err = s.store.RetrieveTrainingRange(r.Context(), run, opts.Range); err == nil {
@@ -47,7 +50,7 @@ func (s *Server) handleGetTraining(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeTraining(w, run, entries, wantsExact(r))
+	s.writeTraining(w, run, entries, report, wantsExact(r))
 }
 
 // parseTrainingQuery reads max_points, mode, from and to. rng reports a range
@@ -95,8 +98,9 @@ func parseTrainingQuery(q url.Values) (rng, sub bool, opts statstore.SubsampleOp
 	return hasFrom || hasTo, hasMax || q.Has("mode"), opts, nil
 }
 
-// writeTraining streams {"run", "iteration_stats": [...]} in chunks.
-func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []statstore.TrainingIterationStats, exact bool) {
+// writeTraining streams {"run", "iteration_stats": [...]} in chunks, with
+// "non_finite" after the entries when report is not nil (a subsample).
+func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []statstore.TrainingIterationStats, report *statstore.TrainingSubsample, exact bool) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
@@ -118,7 +122,12 @@ func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []stat
 			buf = buf[:0]
 		}
 	}
-	buf = append(buf, "]}\n"...)
+	buf = append(buf, ']')
+	if report != nil {
+		buf = append(buf, `,"non_finite":`...)
+		buf = appendNonFinite(buf, report)
+	}
+	buf = append(buf, "}\n"...)
 	w.Write(buf)
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,7 +55,17 @@ func TestTrainingQuery(t *testing.T) {
 			if status != 200 {
 				t.Fatalf("got %d %s", status, body)
 			}
-			got, err := decodeTraining([]byte(body))
+			decode := decodeTraining
+			if strings.Contains(tt.query, "max_points") || strings.Contains(tt.query, "mode") {
+				decode = func(data []byte) (*statstore.TrainingStats, error) {
+					r, err := decodeSubsample(data)
+					if err != nil {
+						return nil, err
+					}
+					return &statstore.TrainingStats{IterationStats: r.Points}, nil
+				}
+			}
+			got, err := decode([]byte(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,6 +96,63 @@ func TestFloatsOnTheWire(t *testing.T) {
 				t.Errorf("got %d %s, want 200 %s", status, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestNonFiniteOnTheWire checks that a subsample's answer carries the
+// non-finite losses of its range, those it skips too, and that the client
+// reads them back.
+func TestNonFiniteOnTheWire(t *testing.T) {
+	ts := startServer(t, ServerOptions{})
+	iters := make([]int, 1000)
+	for i := range iters {
+		iters[i] = i
+	}
+	stats := mustTraining(t, iters...)
+	stats.IterationStats[401].Loss = math.NaN()
+	stats.IterationStats[402].Loss = math.NaN()
+	stats.IterationStats[600].Loss = math.Inf(1)
+	stats.IterationStats[777].Loss = math.Inf(-1)
+	if err := ts.store.StoreTrainingStats(context.Background(), "r", stats); err != nil {
+		t.Fatal(err)
+	}
+	const tail = `"non_finite":{"nan":2,"pos_inf":1,"neg_inf":1,"checked":1000,"complete":true,"spans":[` +
+		`{"from":401,"to":402,"loss":"NaN","count":2},{"from":600,"to":600,"loss":"Infinity","count":1},{"from":777,"to":777,"loss":"-Infinity","count":1}]}}` + "\n"
+	tests := []struct {
+		query, tail string
+		complete    bool
+	}{
+		{"max_points=100&mode=stride", tail, true},
+		{"max_points=100&mode=minmax", tail, true},
+		{"max_points=10&mode=minmax", tail, true},
+		// 1000 iterations > FullCheckFactor × 10: only the 10 picked
+		// entries (0, 111, …, 999) are checked.
+		{"max_points=10&mode=stride", `"non_finite":{"nan":0,"pos_inf":0,"neg_inf":1,"checked":10,"complete":false,"spans":[{"from":777,"to":777,"loss":"-Infinity","count":1}]}}` + "\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/training?"+tt.query, "", ""))
+			if status != 200 || !strings.HasSuffix(body, tt.tail) {
+				t.Fatalf("got %d %s, want 200 ending %s", status, body, tt.tail)
+			}
+			q, _ := url.ParseQuery(tt.query)
+			opts := statstore.SubsampleOptions{}
+			opts.MaxPoints, _ = strconv.Atoi(q.Get("max_points"))
+			if q.Get("mode") == "minmax" {
+				opts.Mode = statstore.SubsampleMinMax
+			}
+			rep, err := ts.client(t, ClientOptions{}).SubsampleTrainingReport(context.Background(), "r", opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Complete != tt.complete || len(rep.NonFinite) == 0 || !math.IsInf(rep.NonFinite[len(rep.NonFinite)-1].Loss, -1) || len(rep.Points) > opts.MaxPoints {
+				t.Errorf("client read %+v", rep)
+			}
+		})
+	}
+	// A plain range answer has no "non_finite".
+	if _, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/training?from=400&to=410", "", "")); strings.Contains(body, "non_finite") {
+		t.Errorf("range answer %s has non_finite, want none", body)
 	}
 }
 

@@ -46,6 +46,53 @@ func appendTrainingEntry(dst []byte, s statstore.TrainingIterationStats, exact b
 	return append(dst, '}')
 }
 
+// appendNonFinite appends the non-finite losses of a subsample's range:
+// {"nan", "pos_inf", "neg_inf", "checked", "complete", "spans": [{"from",
+// "to", "loss", "count"}, ...]}, loss being "NaN", "Infinity" or "-Infinity".
+func appendNonFinite(dst []byte, r *statstore.TrainingSubsample) []byte {
+	dst = append(dst, `{"nan":`...)
+	dst = strconv.AppendInt(dst, int64(r.NaN), 10)
+	dst = append(dst, `,"pos_inf":`...)
+	dst = strconv.AppendInt(dst, int64(r.PosInf), 10)
+	dst = append(dst, `,"neg_inf":`...)
+	dst = strconv.AppendInt(dst, int64(r.NegInf), 10)
+	dst = append(dst, `,"checked":`...)
+	dst = strconv.AppendInt(dst, int64(r.Checked), 10)
+	dst = append(dst, `,"complete":`...)
+	dst = strconv.AppendBool(dst, r.Complete)
+	dst = append(dst, `,"spans":[`...)
+	for i, sp := range r.NonFinite {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"from":`...)
+		dst = strconv.AppendInt(dst, int64(sp.From), 10)
+		dst = append(dst, `,"to":`...)
+		dst = strconv.AppendInt(dst, int64(sp.To), 10)
+		dst = append(dst, `,"loss":`...)
+		dst = appendFloat(dst, sp.Loss, false)
+		dst = append(dst, `,"count":`...)
+		dst = strconv.AppendInt(dst, int64(sp.Count), 10)
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}"...)
+}
+
+// nonFiniteWire is "non_finite" as read by the client.
+type nonFiniteWire struct {
+	NaN      int  `json:"nan"`
+	PosInf   int  `json:"pos_inf"`
+	NegInf   int  `json:"neg_inf"`
+	Checked  int  `json:"checked"`
+	Complete bool `json:"complete"`
+	Spans    []struct {
+		From  int       `json:"from"`
+		To    int       `json:"to"`
+		Loss  wireFloat `json:"loss"`
+		Count int       `json:"count"`
+	} `json:"spans"`
+}
+
 // criterionWire is a criterion whose bounds may be non-finite; NaN (what
 // DaCapo writes for an open bound) and null are open.
 type criterionWire struct {

@@ -20,6 +20,7 @@ type plotOptions struct {
 	width, height int
 	points        int
 	smooth        int
+	logScale      bool
 	// includeSuperseded keeps validations of overwritten checkpoints.
 	includeSuperseded bool
 }
@@ -29,19 +30,29 @@ func newPlotCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plot RUN... -o FILE.png|FILE.svg",
 		Short: "Plot loss curves and, per dataset, a validation criterion against iteration",
-		Long: `Plot the training loss of one or more runs (a moving average, with the raw
-curve faint behind it) and, with --criterion, one panel per validation
-dataset showing that criterion against the iteration: one line per run and
-parameter set, or per run the best over parameter sets
-(--best-over-parameters). NaN losses and scores are marked with red crosses.
+		Long: `Plot the training loss of one or more runs and, with --criterion, one panel
+per validation dataset showing that criterion against the iteration: one
+line per run and parameter set, or per run the best over parameter sets
+(--best-over-parameters).
 
-Long histories are read as a subsample of --points points (first and last
-always included), so plotting a run of millions of iterations is fast. The
-moving-average window is chosen from the number of points as DaCapo's plot
-does (n/2500, at least 1) unless --smooth sets it.`,
+The loss is read as two subsamples of --points points each (first and last
+always included), so a run of millions of iterations plots in one read of
+its history: the lowest and highest loss of each stretch (min/max), drawn
+faintly so that no spike is hidden and the y axis covers the whole range of
+the raw loss, and evenly spaced entries (stride), drawn as a moving average
+whose window grows with the number of points as DaCapo's plot does: 1% of
+the points (n/100, at least 1; DaCapo's n/2500 is for the whole history,
+not a subsample) unless --smooth sets it.
+
+NaN and infinite losses are flagged as the dashboard flags them: NaN (red)
+and +Inf (purple) at the top of the panel, -Inf (purple) at the bottom, over
+the iterations they cover, every one of the run's, also those between the
+plotted points. NaN scores are flagged the same way in criterion panels.
+--log-scale draws the loss on a log axis; a run with a loss <= 0 is refused.`,
 		Example: `  statstore plot demo_unet -o loss.png
   statstore plot demo_unet other_run --criterion f1_score -o f1.svg
-  statstore plot demo_unet --criterion voi --best-over-parameters -o voi.png --width 1600 --height 1200`,
+  statstore plot demo_unet --criterion voi --best-over-parameters -o voi.png --width 1600 --height 1200
+  statstore plot demo_unet --log-scale -o loss.svg`,
 		Args:              usageArgs(cobra.MinimumNArgs(1)),
 		ValidArgsFunction: completeRuns(app, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,7 +99,8 @@ does (n/2500, at least 1) unless --smooth sets it.`,
 	f.IntVar(&o.width, "width", 1000, "image width in pixels")
 	f.IntVar(&o.height, "height", 0, "image height in pixels (0 = 350 per panel, at least 400)")
 	f.IntVar(&o.points, "points", 5000, "at most this many loss points per run")
-	f.IntVar(&o.smooth, "smooth", 0, "moving-average window in points (0 = automatic, 1 = none)")
+	f.IntVar(&o.smooth, "smooth", 0, "moving-average window in points (0 = automatic: 1% of the points, 1 = none)")
+	f.BoolVar(&o.logScale, "log-scale", false, "draw the loss on a log axis (every loss must be > 0)")
 	registerIncludeSuperseded(cmd, &o.includeSuperseded)
 	_ = cmd.MarkFlagFilename("output", "png", "svg")
 	return cmd
@@ -98,39 +110,33 @@ does (n/2500, at least 1) unless --smooth sets it.`,
 // stats, and with a criterion one panel per dataset.
 func buildFigure(ctx context.Context, s statstore.StatsStore, runs []string, o plotOptions) (cliplot.Figure, error) {
 	fig := cliplot.Figure{ShareX: true}
-	loss := cliplot.Panel{Title: "training loss", XLabel: "iteration", YLabel: "loss"}
+	loss := cliplot.Panel{Title: "training loss", XLabel: "iteration", YLabel: "loss", LogY: o.logScale}
+	if o.logScale {
+		loss.YLabel = "loss (log scale)"
+	}
 	windows := map[int]bool{}
 	for i, run := range runs {
 		if err := statstore.ValidateRunName(run); err != nil {
 			return fig, err
 		}
-		pts, err := s.SubsampleTraining(ctx, run, statstore.SubsampleOptions{MaxPoints: o.points})
+		c, err := readLossCurve(ctx, s, run, o)
 		if err != nil {
 			return fig, err
 		}
-		if len(pts) == 0 {
+		if c == nil {
 			continue
 		}
-		xs, ys := make([]float64, len(pts)), make([]float64, len(pts))
-		for j, p := range pts {
-			xs[j], ys[j] = float64(p.Iteration), p.Loss
-		}
-		window := o.smooth
-		if window == 0 {
-			window = statstore.SmoothingWindow(len(pts))
-		}
-		windows[window] = true
-		if window > 1 {
-			loss.Series = append(loss.Series, cliplot.Series{X: xs, Y: ys, Color: i, Faint: true})
-			loss.Series = append(loss.Series, cliplot.Series{Name: run, X: xs, Y: statstore.MovingAverage(ys, window), Color: i})
-		} else {
-			loss.Series = append(loss.Series, cliplot.Series{Name: run, X: xs, Y: ys, Color: i})
-		}
+		windows[c.window] = true
+		loss.Series = append(loss.Series, cliplot.Series{X: c.envX, Y: c.envY, Color: i, Faint: true})
+		loss.Series = append(loss.Series, cliplot.Series{Name: run, X: c.x, Y: c.y, Color: i})
+		loss.Flags = append(loss.Flags, c.flags...)
 	}
 	if len(windows) == 1 {
 		for w := range windows {
 			if w > 1 {
-				loss.Title = fmt.Sprintf("training loss (moving average over %d points)", w)
+				loss.Title = fmt.Sprintf("training loss (moving average over %d points; faint: min/max of the raw loss)", w)
+			} else {
+				loss.Title = "training loss (faint: min/max of the raw loss)"
 			}
 		}
 	}
@@ -219,6 +225,82 @@ func criterionPanels(ctx context.Context, s statstore.StatsStore, runs []string,
 		color += len(vs.Parameters)
 	}
 	return panels, nil
+}
+
+// lossCurve is what the loss panel draws of one run.
+type lossCurve struct {
+	envX, envY []float64 // the min/max subsample: the raw loss's range, spikes kept
+	x, y       []float64 // the stride subsample, smoothed over window points
+	window     int
+	flags      []cliplot.Flag // every non-finite loss of the run
+}
+
+// readLossCurve reads run's loss for the plot, or nil when it has none: the
+// min/max subsample with the run's non-finite losses (one read of the
+// history, statstore.SubsampleTrainingReport) and the stride subsample
+// (one seek per point), smoothed.
+func readLossCurve(ctx context.Context, s statstore.StatsStore, run string, o plotOptions) (*lossCurve, error) {
+	rep, err := statstore.SubsampleTrainingReport(ctx, s, run, statstore.SubsampleOptions{MaxPoints: o.points, Mode: statstore.SubsampleMinMax})
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Points) == 0 {
+		return nil, nil
+	}
+	if o.logScale {
+		if err := checkLogScale(run, rep.Points); err != nil {
+			return nil, err
+		}
+	}
+	stride, err := s.SubsampleTraining(ctx, run, statstore.SubsampleOptions{MaxPoints: o.points})
+	if err != nil {
+		return nil, err
+	}
+	c := &lossCurve{window: o.smooth}
+	c.envX, c.envY = lossXY(rep.Points)
+	c.x, c.y = lossXY(stride)
+	if c.window == 0 {
+		c.window = cliplot.SmoothingWindow(len(stride))
+	}
+	if c.window > 1 {
+		c.y = statstore.MovingAverage(c.y, c.window)
+	}
+	for _, f := range rep.NonFinite {
+		c.flags = append(c.flags, cliplot.Flag{From: float64(f.From), To: float64(f.To), Value: f.Loss, Count: f.Count})
+	}
+	return c, nil
+}
+
+// checkLogScale refuses a loss <= 0 on a log axis, naming the run's lowest
+// loss. pts is the min/max subsample, which holds the run's lowest finite
+// loss.
+func checkLogScale(run string, pts []statstore.TrainingIterationStats) error {
+	low := -1
+	for i, p := range pts {
+		if !math.IsNaN(p.Loss) && !math.IsInf(p.Loss, 0) && p.Loss <= 0 {
+			if low < 0 || p.Loss < pts[low].Loss {
+				low = i
+			}
+		}
+	}
+	if low < 0 {
+		return nil
+	}
+	return &userError{
+		msg:  fmt.Sprintf("--log-scale: run %q has losses <= 0 (the lowest is %g, at iteration %d); a log axis shows only values > 0", run, pts[low].Loss, pts[low].Iteration),
+		hint: "plot without --log-scale",
+		code: exitUsage,
+		err:  statstore.ErrInvalidArgument,
+	}
+}
+
+// lossXY returns the iterations and losses of pts.
+func lossXY(pts []statstore.TrainingIterationStats) (xs, ys []float64) {
+	xs, ys = make([]float64, len(pts)), make([]float64, len(pts))
+	for i, p := range pts {
+		xs[i], ys[i] = float64(p.Iteration), p.Loss
+	}
+	return xs, ys
 }
 
 func criterionIndex(m statstore.Metadata, name string) int {

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,7 +43,7 @@ func TestRenderSVG(t *testing.T) {
 	if err := Render(&b, SVG, sampleFigure(), 600, 400); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<svg", `width="450pt"`, "NaN / Inf", "score"} {
+	for _, want := range []string{"<svg", `width="450pt"`, "NaN", "±Inf", "score"} {
 		if !bytes.Contains(b.Bytes(), []byte(want)) {
 			t.Errorf("SVG lacks %q", want)
 		}
@@ -110,5 +111,75 @@ func TestRenderHugeRange(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("Render does not finish on a range of ±1e308")
+	}
+}
+
+// TestRenderFlags checks that flags are drawn in the dashboard's colours,
+// NaN and ±Inf apart, with legend entries only for the kinds present.
+func TestRenderFlags(t *testing.T) {
+	line := []Series{{Name: "loss", X: []float64{0, 10, 20}, Y: []float64{1, 2, 3}}}
+	tests := []struct {
+		name       string
+		flags      []Flag
+		want, lack []string
+	}{
+		{"NaN", []Flag{{From: 5, To: 8, Value: math.NaN(), Count: 4}}, []string{"fill:#D1495B", ">NaN<"}, []string{"fill:#7D5BA6", "±Inf"}},
+		{"-Inf", []Flag{{From: 5, To: 5, Value: math.Inf(-1), Count: 1}}, []string{"fill:#7D5BA6", "±Inf"}, []string{"fill:#D1495B", ">NaN<"}},
+		{"none", nil, nil, []string{"fill:#D1495B", "fill:#7D5BA6"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Render(&b, SVG, Figure{Panels: []Panel{{Title: "l", Series: line, Flags: tt.flags}}}, 400, 300); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !bytes.Contains(b.Bytes(), []byte(w)) {
+					t.Errorf("SVG lacks %q", w)
+				}
+			}
+			for _, w := range tt.lack {
+				if bytes.Contains(b.Bytes(), []byte(w)) {
+					t.Errorf("SVG has %q, want none", w)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderLogY(t *testing.T) {
+	p := Panel{Title: "loss", LogY: true, Series: []Series{{Name: "a", X: []float64{0, 1, 2, 3}, Y: []float64{10, 1, 0.01, math.NaN()}}}}
+	var b bytes.Buffer
+	if err := Render(&b, SVG, Figure{Panels: []Panel{p}}, 400, 300); err != nil {
+		t.Fatalf("log scale of positive values: %v", err)
+	}
+	for _, tick := range []string{">0.01<", ">0.1<", ">1<", ">10<"} {
+		if !bytes.Contains(b.Bytes(), []byte(tick)) {
+			t.Errorf("log axis lacks the tick %s", tick)
+		}
+	}
+	p.Series[0].Y[2] = -0.5
+	err := Render(&b, SVG, Figure{Panels: []Panel{p}}, 400, 300)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "-0.5") || !strings.Contains(err.Error(), "log scale") {
+		t.Errorf("log scale of -0.5: %v, want ErrInvalid naming the value", err)
+	}
+}
+
+func TestSmoothingWindowGrowsWithPoints(t *testing.T) {
+	prev := 0
+	for n := 0; n <= 1_000_000; n += 997 {
+		w := SmoothingWindow(n)
+		if w < 1 || w < prev {
+			t.Fatalf("SmoothingWindow(%d) = %d after %d: want >= 1 and growing with n", n, w, prev)
+		}
+		prev = w
+	}
+	// At the plot's default of 5,000 points the window averages tens of
+	// points, not 2 (DaCapo's n/2500 applied to a subsample).
+	if w := SmoothingWindow(5000); w < 20 || w > 5000/20 {
+		t.Errorf("SmoothingWindow(5000) = %d, want between 20 and 250", w)
+	}
+	if w := SmoothingWindow(150); w != 1 {
+		t.Errorf("SmoothingWindow(150) = %d, want 1 (too few points to smooth)", w)
 	}
 }

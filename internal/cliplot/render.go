@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -37,6 +36,9 @@ func Render(w io.Writer, format Format, f Figure, width, height int) error {
 	if f.ShareX {
 		shareX(plots)
 	}
+	for i, row := range plots {
+		niceAxes(row[0], f.Panels[i].LogY)
+	}
 	// Lengths in points; a pixel is 72/dpi points.
 	wl, hl := vg.Length(width)*72/dpi, vg.Length(height)*72/dpi
 	var canvas vg.CanvasWriterTo
@@ -66,25 +68,18 @@ func Render(w io.Writer, format Format, f Figure, width, height int) error {
 }
 
 // buildPlot makes one panel's plot: lines broken at non-finite values,
-// which are marked with red crosses at the top.
+// which are flagged (see Flag) with the panel's Flags, and round ticks.
 func buildPlot(p Panel) (*plot.Plot, error) {
 	pl := plot.New()
 	pl.Title.Text = p.Title
 	pl.X.Label.Text = p.XLabel
 	pl.Y.Label.Text = p.YLabel
 	pl.Legend.Top = !p.LegendBottom
-	pl.X.Tick.Marker = plainTicks{}
-	pl.Y.Tick.Marker = plainTicks{}
+	pl.X.Tick.Marker = niceTicks{}
+	pl.Y.Tick.Marker = niceTicks{}
 	pl.Add(plotter.NewGrid())
-	top := math.Inf(-1)
-	for _, s := range p.Series {
-		for _, y := range s.Y {
-			if finite(y) && y > top {
-				top = y
-			}
-		}
-	}
-	var bad plotter.XYs
+	flags := append([]Flag(nil), p.Flags...)
+	hasData := false
 	for _, s := range p.Series {
 		style := lineStyle(s)
 		var legendLine *plotter.Line
@@ -95,49 +90,97 @@ func buildPlot(p Panel) (*plot.Plot, error) {
 			}
 			l.LineStyle = style
 			pl.Add(l)
+			hasData = true
 			if legendLine == nil {
 				legendLine = l
 			}
 		}
-		for i, y := range s.Y {
-			if !finite(y) && finite(s.X[i]) && !math.IsInf(top, -1) {
-				bad = append(bad, plotter.XY{X: s.X[i], Y: top})
+		if len(p.Flags) == 0 {
+			for i, y := range s.Y {
+				if !finite(y) && finite(s.X[i]) {
+					flags = append(flags, Flag{From: s.X[i], To: s.X[i], Value: y, Count: 1})
+				}
 			}
 		}
 		if s.Name != "" && legendLine != nil {
 			pl.Legend.Add(s.Name, legendLine)
 		}
 	}
-	if len(bad) > 0 {
-		sc, err := plotter.NewScatter(bad)
-		if err != nil {
-			return nil, err
+	if p.LogY && hasData {
+		pl.Y.Scale = plot.LogScale{}
+		pl.Y.Tick.Marker = logTicks{}
+	}
+	if len(flags) > 0 {
+		fm := flagMarks(flags)
+		pl.Add(fm)
+		if fm.has(func(v float64) bool { return math.IsNaN(v) }) {
+			pl.Legend.Add("NaN", flagThumb{flagColor(math.NaN())})
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{R: 214, G: 39, B: 40, A: 255}, Radius: vg.Points(3), Shape: draw.CrossGlyph{}}
-		pl.Add(sc)
-		pl.Legend.Add("NaN / Inf", sc)
+		if fm.has(func(v float64) bool { return math.IsInf(v, 0) }) {
+			pl.Legend.Add("±Inf (+ top, − bottom)", flagThumb{flagColor(math.Inf(1))})
+		}
 	}
 	return pl, nil
 }
 
-// plainTicks are gonum's default ticks labelled without trailing zeros
-// ("2500", not "2500.00").
-type plainTicks struct{}
-
-// Ticks implements plot.Ticker. A range whose width overflows a float64
-// (losses of ±1e308) gets its two ends as ticks: gonum's default ticker
-// would not finish on it.
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !finite(hi - lo) {
-		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 3, 64)}, {Value: hi, Label: strconv.FormatFloat(hi, 'g', 3, 64)}}
+// flagColor returns the colour of a flag of v, the dashboard's: NaN red,
+// ±Inf purple.
+func flagColor(v float64) color.RGBA {
+	if math.IsNaN(v) {
+		return color.RGBA{R: 209, G: 73, B: 91, A: 255}
 	}
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i, t := range ticks {
-		if t.Label != "" {
-			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+	return color.RGBA{R: 125, G: 91, B: 166, A: 255}
+}
+
+// flagMarks draws flags as the dashboard does: a bar over the x values a
+// flag covers at the top of the panel (NaN, +Inf) or at its bottom (−Inf),
+// with a triangle pointing into the plot at its start. It does not change
+// the panel's ranges.
+type flagMarks []Flag
+
+func (fm flagMarks) has(kind func(float64) bool) bool {
+	for _, f := range fm {
+		if kind(f.Value) {
+			return true
 		}
 	}
-	return ticks
+	return false
+}
+
+// Plot implements plot.Plotter.
+func (fm flagMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	bar, tri := vg.Points(3), vg.Points(5)
+	for _, f := range fm {
+		if f.To < p.X.Min || f.From > p.X.Max {
+			continue
+		}
+		x0, x1 := trX(math.Max(f.From, p.X.Min)), trX(math.Min(f.To, p.X.Max))
+		col := flagColor(f.Value)
+		edge, dir := c.Max.Y, vg.Length(-1) // top, pointing down
+		if math.IsInf(f.Value, -1) {
+			edge, dir = c.Min.Y, 1
+		}
+		c.SetColor(col)
+		var r vg.Path
+		r.Move(vg.Point{X: x0 - tri/2, Y: edge})
+		r.Line(vg.Point{X: x1 + tri/2, Y: edge})
+		r.Line(vg.Point{X: x1 + tri/2, Y: edge + dir*bar})
+		r.Line(vg.Point{X: x0 + tri/2, Y: edge + dir*bar})
+		r.Line(vg.Point{X: x0, Y: edge + dir*(bar+tri*1.4)})
+		r.Line(vg.Point{X: x0 - tri/2, Y: edge + dir*bar})
+		r.Close()
+		c.Fill(r)
+	}
+}
+
+// flagThumb is a flag's legend entry: a square of its colour.
+type flagThumb struct{ c color.Color }
+
+// Thumbnail implements plot.Thumbnailer.
+func (t flagThumb) Thumbnail(c *draw.Canvas) {
+	c.SetColor(t.c)
+	c.Fill(c.Rectangle.Path())
 }
 
 // shareX sets every plot's x range to the union of their ranges.
@@ -152,6 +195,17 @@ func shareX(plots [][]*plot.Plot) {
 	for _, row := range plots {
 		row[0].X.Min, row[0].X.Max = lo, hi
 	}
+}
+
+// niceAxes widens each axis of pl to round bounds when its own range would
+// get too few or too many round ticks (see NiceBounds, LogBounds).
+func niceAxes(pl *plot.Plot, logY bool) {
+	pl.X.Min, pl.X.Max = NiceBounds(pl.X.Min, pl.X.Max)
+	if _, ok := pl.Y.Scale.(plot.LogScale); ok && logY {
+		pl.Y.Min, pl.Y.Max = LogBounds(pl.Y.Min, pl.Y.Max)
+		return
+	}
+	pl.Y.Min, pl.Y.Max = NiceBounds(pl.Y.Min, pl.Y.Max)
 }
 
 // segments splits a series into runs of finite points.

@@ -105,7 +105,24 @@ export async function trainingSample(run, { maxPoints, mode = 'stride', from, to
     loss[i] = num(e.loss);
     time[i] = num(e.time);
   }
-  return { iterations, loss, time, maxPoints };
+  return { iterations, loss, time, maxPoints, nonFinite: nonFiniteOf(body.non_finite) };
+}
+
+/**
+ * The non-finite losses of a subsample's range (the API's non_finite):
+ * {nan, posInf, negInf, checked, complete, spans: [{from, to, loss, count}]}
+ * with loss NaN, Infinity or -Infinity; empty when the server sent none.
+ */
+function nonFiniteOf(nf) {
+  if (!nf) return { nan: 0, posInf: 0, negInf: 0, checked: 0, complete: false, spans: [] };
+  return {
+    nan: nf.nan || 0,
+    posInf: nf.pos_inf || 0,
+    negInf: nf.neg_inf || 0,
+    checked: nf.checked || 0,
+    complete: nf.complete === true,
+    spans: (nf.spans || []).map((s) => ({ from: s.from, to: s.to, loss: num(s.loss), count: s.count })),
+  };
 }
 
 /** The last training entry of a run, or null. */

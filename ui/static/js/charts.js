@@ -195,6 +195,73 @@ function drawMarker(u, m) {
   ctx.restore();
 }
 
+/** Colours of the non-finite flags: NaN, and ±Inf. */
+export const flagColors = { nan: '#d1495b', inf: '#7d5ba6' };
+
+/** The kind of a non-finite loss: 'nan', 'posinf' or 'neginf'. */
+function flagKind(v) {
+  if (Number.isNaN(v)) return 'nan';
+  return v > 0 ? 'posinf' : 'neginf';
+}
+
+/** What a flag says: "NaN loss at iterations 4,500–4,999 (500 entries)". */
+function flagTitle(m) {
+  const what = { nan: 'NaN', posinf: '+Inf', neginf: '−Inf' }[flagKind(m.loss)];
+  const at = m.from === m.to ? `iteration ${fmtInt(m.from)}` : `iterations ${fmtInt(m.from)}–${fmtInt(m.to)}`;
+  const n = m.count === 1 ? '1 entry' : `${fmtInt(m.count)} entries`;
+  return `${m.run ? m.run + ': ' : ''}${what} loss at ${at} (${n})`;
+}
+
+/**
+ * Places the flags of non-finite losses on the chart, as TensorBoard flags
+ * them: NaN and +Inf as a marker at the top of the plot, −Inf at the
+ * bottom, spanning the iterations they cover, coloured by kind, with the
+ * iterations and count as tooltip. They are elements over the canvas
+ * (.nf-flag, data-kind, data-from, data-to, data-count), placed again on
+ * every redraw.
+ */
+function placeFlags(u, markers) {
+  let layer = u.over.querySelector('.nf-layer');
+  if (!layer) {
+    layer = h('div', { class: 'nf-layer' });
+    u.over.append(layer);
+  }
+  const width = u.over.clientWidth;
+  const els = [];
+  for (const m of markers) {
+    const x0 = u.valToPos(m.from, 'x');
+    const x1 = u.valToPos(m.to, 'x');
+    if (!Number.isFinite(x0) || !Number.isFinite(x1) || x1 < -4 || x0 > width + 4) continue;
+    const kind = flagKind(m.loss);
+    const left = Math.max(x0, 0);
+    const right = Math.min(x1, width);
+    const el = h('div', {
+      class: `nf-flag nf-${kind} ${kind === 'neginf' ? 'nf-bottom' : 'nf-top'}`,
+      title: flagTitle(m),
+      'aria-label': flagTitle(m),
+      dataset: { kind, from: String(m.from), to: String(m.to), count: String(m.count), run: m.run },
+    });
+    el.style.left = `${left - 5}px`;
+    el.style.width = `${Math.max(right - left, 0) + 10}px`;
+    el.style.color = kind === 'nan' ? flagColors.nan : flagColors.inf;
+    els.push(el);
+  }
+  layer.replaceChildren(...els);
+}
+
+/** The footer's words on the non-finite losses of the shown range. */
+function flagsStatus(f) {
+  if (!f) return '';
+  const parts = [];
+  if (f.nan) parts.push(`${fmtInt(f.nan)} NaN`);
+  if (f.posInf) parts.push(`${fmtInt(f.posInf)} +Inf`);
+  if (f.negInf) parts.push(`${fmtInt(f.negInf)} −Inf`);
+  let out = '';
+  if (parts.length) out = `; flagged ${parts.join(', ')} loss${f.nan + f.posInf + f.negInf === 1 ? '' : 'es'} (NaN and +Inf at the top, −Inf at the bottom)`;
+  if (!f.complete) out += '; non-finite losses checked at the drawn points only: tick Keep spikes or zoom in to find them all';
+  return out;
+}
+
 /** The number of points to ask for: about one per CSS pixel of the chart. */
 export function pointsFor(width) {
   return Math.max(200, Math.min(4000, Math.round(width)));
@@ -293,11 +360,18 @@ export class LossChart {
     const tables = [];
     const series = [];
     let points = 0;
-    let nonFinite = 0;
+    const flags = { nan: 0, posInf: 0, negInf: 0, complete: true, markers: [] };
     this.runs.forEach((run, i) => {
       const s = this.samples.get(run) || { iterations: [], loss: [] };
       points += s.iterations.length;
-      for (const v of s.loss) if (!Number.isFinite(v)) nonFinite++;
+      const nf = s.nonFinite;
+      if (nf) {
+        flags.nan += nf.nan;
+        flags.posInf += nf.posInf;
+        flags.negInf += nf.negInf;
+        if (!nf.complete && s.iterations.length) flags.complete = false;
+        for (const sp of nf.spans) flags.markers.push({ ...sp, run: multi ? run : '' });
+      }
       const color = multi ? categorical(i) : '#2f6fb0';
       const name = multi ? run : 'loss';
       const table = [s.iterations, plotValues(s.loss, log)];
@@ -316,7 +390,7 @@ export class LossChart {
     let data;
     if (tables.length === 1) data = tables[0];
     else data = uPlot.join(tables);
-    this.nonFinite = nonFinite;
+    this.flags = flags;
     return { data, series, points };
   }
 
@@ -363,6 +437,7 @@ export class LossChart {
         },
       };
       opts.hooks = {
+        draw: [(u) => placeFlags(u, this.flags.markers)],
         setSelect: [
           (u) => {
             if (u.select.width < 3) return;
@@ -384,8 +459,7 @@ export class LossChart {
 
   status(points) {
     const what = this.range ? `iterations ${fmtInt(this.range.from)}–${fmtInt(this.range.to - 1)}` : 'whole run';
-    const gaps = this.nonFinite ? `; ${fmtInt(this.nonFinite)} NaN or infinite losses shown as gaps` : '';
-    return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run${gaps})`;
+    return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run)${flagsStatus(this.flags)}`;
   }
 
   resize() {

@@ -1,14 +1,14 @@
 // Number formatting and small DOM helpers shared by the views.
 
 const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 3 });
 
 /** An iteration count with thousands separators: 1,000,000. */
 export function fmtInt(v) {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : intFmt.format(v);
 }
 
-/** An iteration for an axis: 250k, 1M. */
+/** An iteration for an axis: 1.25K, 250K, 1M (never rounded to a wrong tick: 1,250 is not 1.3K). */
 export function fmtCompact(v) {
   return Number.isFinite(v) ? compactFmt.format(v) : '';
 }
