@@ -22,12 +22,9 @@ func TestValidationPastTrainingIsSuperseded(t *testing.T) {
 	entry := func(it int, v float64) statstore.ValidationIterationScores {
 		return statstore.ValidationIterationScores{Iteration: it, Scores: [][][]float64{{{v}}}}
 	}
-	validation, err := encodePickle(validationDocuments("r", []statstore.ValidationIterationScores{
+	validation := encodeValidation("r", []statstore.ValidationIterationScores{
 		entry(1000, 0.1), entry(2000, 0.2), entry(2500, 0.25), entry(3000, 0.9),
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	dir := writeRunFile(t, ValidationDir, validation)
 	read := func() ([]int, string) {
 		t.Helper()
@@ -55,10 +52,7 @@ func TestValidationPastTrainingIsSuperseded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	training, err := encodePickle(trainingDocuments("r", stats))
-	if err != nil {
-		t.Fatal(err)
-	}
+	training := encodeTraining("r", stats.IterationStats)
 	if err := os.WriteFile(filepath.Join(dir, TrainingDir, "r"), training, 0o644); err != nil {
 		t.Fatal(err)
 	}
