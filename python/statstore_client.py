@@ -39,6 +39,7 @@ import array
 import atexit
 import bisect
 import collections
+import dataclasses
 import datetime
 import errno
 import fcntl
@@ -75,7 +76,7 @@ __all__ = [
     "EvaluationScores",
 ]
 
-__version__ = "1.0"
+__version__ = "1.1"
 
 
 # ---------------------------------------------------------------------------
@@ -949,6 +950,9 @@ class HttpStatsStore:
         self._until: Dict[str, int] = {}  # the server's trained-until, as last seen
         self._columns = True  # the server takes TRAINING_COLUMNS (until it answers 415)
         self._val_sent: Dict[str, Dict[int, Any]] = {}
+        # Parameter sets of runs stored by an older client without values
+        # (run -> the stored list), used in place of this client's own.
+        self._stored_parameters: Dict[str, List[Dict[str, Any]]] = {}
         self._seg: Optional[_Segment] = None  # this client's spool file
         self._held: List[_Segment] = []  # other clients' spool files, locked
         self._bad: set = set()  # corrupt files, reported once
@@ -1243,7 +1247,7 @@ class HttpStatsStore:
             if req.kind == _REC_TRAINING:
                 self._apply_training(req)
             else:
-                self._post(self._run_path(req.run, "validation"), req.json_body())
+                self._apply_validation(req)
         except StatsStoreError as e:
             self._until.pop(req.run, None)
             if req.kind == _REC_VALIDATION:
@@ -1251,6 +1255,29 @@ class HttpStatsStore:
                 for it, _ in req.entries:
                     sent.pop(it, None)
             self._reject(req, e)
+
+    def _apply_validation(self, req: _Validation) -> None:
+        path = self._run_path(req.run, "validation")
+        stored = self._stored_parameters.get(req.run)
+        if stored is not None and _legacy_parameters(stored, req.meta["parameters"]):
+            req.meta = dict(req.meta, parameters=stored)
+        try:
+            self._post(path, req.json_body())
+        except StatsStoreError as e:
+            if e.code != "metadata_mismatch" or stored is not None:
+                raise
+            body = self._send("GET", path) or {}
+            stored = body.get("parameters") or []
+            if not (
+                _legacy_parameters(stored, req.meta["parameters"])
+                and body.get("datasets") == req.meta["datasets"]
+            ):
+                raise
+            # The run was stored by a client that recorded no parameter
+            # values: keep its metadata as stored rather than refuse the run.
+            self._stored_parameters[req.run] = stored
+            req.meta = dict(req.meta, parameters=stored)
+            self._post(path, req.json_body())
 
     def _apply_training(self, req: _Training) -> None:
         if not len(req.its):
@@ -1562,19 +1589,87 @@ def _validation_meta(v: Any) -> Dict[str, Any]:
 
 
 def _parameters_json(index: int, p: Any) -> Dict[str, Any]:
-    names = getattr(p, "parameter_names", None)
-    if names is None:
+    values = _parameter_values(p)
+    return {"id": int(getattr(p, "id", index)), "name": _short_name(p, values), "values": values}
+
+
+def _parameter_names(p: Any) -> List[str]:
+    """The names of a parameter set's values, in declaration order.
+
+    DaCapo's ``PostProcessorParameters`` are attrs classes whose
+    ``parameter_names`` property says only ``["id"]`` (its subclasses do not
+    override it), so the attrs (or dataclass) fields come first, then any
+    other name ``parameter_names`` or a ``values`` dict adds.
+    """
+    names: List[str] = []
+    fields = getattr(type(p), "__attrs_attrs__", None)
+    if fields is not None:
+        names.extend(str(f.name) for f in fields)
+    elif dataclasses.is_dataclass(p) and not isinstance(p, type):
+        names.extend(f.name for f in dataclasses.fields(p))
+    extra = getattr(p, "parameter_names", None)
+    if extra is None:
         values = getattr(p, "values", None)
-        names = list(values) if isinstance(values, dict) else []
-    values = {}
-    for n in names:
-        if n == "id":
-            continue
-        if hasattr(p, n):
+        extra = list(values) if isinstance(values, dict) else []
+    for n in extra:
+        if n not in names:
+            names.append(str(n))
+    return [n for n in names if n != "id"]
+
+
+def _parameter_values(p: Any) -> Dict[str, Any]:
+    """A parameter set's named values (``threshold``, ``bias`` ...) as JSON can hold them."""
+    values: Dict[str, Any] = {}
+    given = getattr(p, "values", None)
+    for n in _parameter_names(p):
+        if hasattr(p, n) and not (n == "values" and isinstance(given, dict)):
             values[n] = _plain(getattr(p, n))
-        elif isinstance(getattr(p, "values", None), dict) and n in p.values:
-            values[n] = _plain(p.values[n])
-    return {"id": int(getattr(p, "id", index)), "name": str(p), "values": values}
+        elif isinstance(given, dict) and n in given:
+            values[n] = _plain(given[n])
+    return values
+
+
+# _MAX_SHORT_NAME is the longest display name kept as str() gives it when the
+# values can name the set more briefly.
+_MAX_SHORT_NAME = 40
+
+
+def _short_name(p: Any, values: Dict[str, Any]) -> str:
+    """A parameter set's display name: ``str(p)`` when it is short and not a repr.
+
+    DaCapo's threshold parameters print ``threshold_0.5``; classes without a
+    ``__str__`` print attrs' repr (``WatershedPostProcessorParameters(id=1,
+    bias=0.5, context=(32, 32, 32))``), which tables clip. Then the name is
+    built from the values as DaCapo's own names are: ``bias_0.5_context_32x32x32``.
+    The values themselves are stored apart, so nothing is lost.
+    """
+    s = str(p)
+    if not values or (len(s) <= _MAX_SHORT_NAME and not s.startswith(type(p).__name__ + "(")):
+        return s
+    return "_".join("%s_%s" % (k, _short_value(v)) for k, v in values.items())
+
+
+def _legacy_parameters(stored: List[Any], ours: List[Dict[str, Any]]) -> bool:
+    """Whether ``stored`` are ``ours`` as a client that recorded no values stored them.
+
+    Clients before 1.1 sent ``values={}`` and ``str(p)`` as the name; the
+    same ids and, where the stored set has no values, no conflict with ours
+    make them the same parameter sets.
+    """
+    if len(stored) != len(ours) or not stored:
+        return False
+    for s, o in zip(stored, ours):
+        if not isinstance(s, dict) or s.get("id") != o["id"] or s.get("values"):
+            return False
+    return any(o["values"] for o in ours)
+
+
+def _short_value(v: Any) -> str:
+    if isinstance(v, list):
+        if v and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            return "x".join(str(x) for x in v)
+        return "[" + ",".join(_short_value(x) for x in v) + "]"
+    return str(v)
 
 
 def _http_error(method: str, path: str, e: urllib.error.HTTPError) -> StatsStoreError:

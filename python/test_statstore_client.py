@@ -203,18 +203,53 @@ class DaCapoDataset:
         self.name = name
 
 
-class ThresholdPostProcessorParameters:
-    """Like DaCapo's: an id, a threshold, parameter_names, and str() its display name."""
+try:
+    import attr
+except ImportError:  # attrs is DaCapo's dependency; without it, classes that look the same to the client
+    attr = None
 
-    def __init__(self, id, threshold):
-        self.id, self.threshold = id, threshold
 
-    @property
-    def parameter_names(self):
-        return ["threshold"]
+def _dacapo_parameters_class(name, fields, str_fn=None):
+    """A class shaped like DaCapo's PostProcessorParameters subclasses.
 
-    def __str__(self):
-        return "threshold_%s" % self.threshold
+    As in DaCapo: an attrs class (frozen) with ``id`` first, its own fields
+    after, and ``parameter_names`` saying only ``["id"]`` (DaCapo's base
+    class defines it; no subclass overrides it). Without attrs, the same
+    class with the ``__attrs_attrs__`` attrs would give it.
+    """
+    ns = {"parameter_names": property(lambda self: ["id"])}
+    if str_fn is not None:
+        ns["__str__"] = str_fn
+    if attr is not None:
+        ns["id"] = attr.ib()
+        for f, default in fields:
+            ns[f] = attr.ib(default=default)
+        return attr.s(frozen=True)(type(name, (), ns))
+    names = ["id"] + [f for f, _ in fields]
+    defaults = dict(fields)
+
+    def __init__(self, id, *args, **kwargs):
+        self.id = id
+        for f, v in zip(names[1:], args):
+            setattr(self, f, v)
+        for f in names[1 + len(args):]:
+            setattr(self, f, kwargs.get(f, defaults[f]))
+
+    ns["__init__"] = __init__
+    ns["__attrs_attrs__"] = tuple(types.SimpleNamespace(name=n) for n in names)
+    if str_fn is None:
+        ns["__repr__"] = lambda self: "%s(%s)" % (name, ", ".join("%s=%r" % (n, getattr(self, n)) for n in names))
+    return type(name, (), ns)
+
+
+# DaCapo's threshold parameters: str() is "threshold_<value>".
+ThresholdPostProcessorParameters = _dacapo_parameters_class(
+    "ThresholdPostProcessorParameters", [("threshold", 0.0)], lambda self: "threshold_%s" % self.threshold
+)
+# DaCapo's watershed parameters: no __str__, so str() is attrs' long repr.
+WatershedPostProcessorParameters = _dacapo_parameters_class(
+    "WatershedPostProcessorParameters", [("bias", 0.5), ("context", (32, 32, 32))]
+)
 
 
 # DaCapo's BinarySegmentationEvaluationScores: name, higher is better, bounds, store_best.
@@ -465,6 +500,61 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(cm.exception.code, "metadata_mismatch")
         self.assertEqual(cm.exception.status, 409)
         self.assertEqual([s.iteration for s in self.store.retrieve_validation_iteration_scores(run)], [0])
+
+    def test_parameter_values_are_recorded(self):
+        run = self.run_name()
+        v = validation([0, 1000])
+        self.store.store_validation_iteration_scores(run, v)
+        self.store.flush()
+        meta = self.store._request("GET", self.store._run_path(run, "validation"))
+        self.assertEqual(
+            [(p["id"], p["name"], p["values"]) for p in meta["parameters"]],
+            [(0, "threshold_0.3", {"threshold": 0.3}), (1, "threshold_0.5", {"threshold": 0.5}), (2, "threshold_0.7", {"threshold": 0.7})],
+        )
+        # The values are what best reports and what the CLI's --parameter-set finds.
+        full = self.store.retrieve_validation_scores(run)
+        self.assertEqual(full.parameters[2].values, {"threshold": 0.7})
+
+    def test_long_parameter_names_are_shortened_not_lost(self):
+        run = self.run_name()
+        params = [WatershedPostProcessorParameters(i, bias=b, context=(16, 32, 32)) for i, b in enumerate((0.25, 0.5))]
+        self.assertTrue(str(params[0]).startswith("WatershedPostProcessorParameters("), str(params[0]))
+        scores = [DaCapoValidationIterationScores(it, [[[0.5 + it / 1e4 + p / 10 for _ in BINARY] for p in range(2)]]) for it in (0, 500)]
+        self.store.store_validation_iteration_scores(run, DaCapoValidationScores(params, [DATASETS[0]], BinarySegmentationEvaluationScores, scores))
+        self.store.flush()
+        meta = self.store._request("GET", self.store._run_path(run, "validation"))
+        self.assertEqual(
+            [(p["id"], p["name"], p["values"]) for p in meta["parameters"]],
+            [
+                (0, "bias_0.25_context_16x32x32", {"bias": 0.25, "context": [16, 32, 32]}),
+                (1, "bias_0.5_context_16x32x32", {"bias": 0.5, "context": [16, 32, 32]}),
+            ],
+        )
+
+    def test_run_stored_without_values_takes_new_scores(self):
+        # A run an older client stored (values={}, the name str() gives) takes
+        # this client's scores: its parameter sets are kept as stored.
+        run = self.run_name()
+        old = {
+            "datasets": ["crop_a", "crop_b"],
+            "parameters": [{"id": p.id, "name": str(p), "values": {}} for p in PARAMETERS],
+            "criteria": "binary_segmentation",
+            "scores": [{"iteration": 0, "scores": plain(validation([0]).scores[0].scores)}],
+        }
+        self.store._send("POST", self.store._run_path(run, "validation"), data=json.dumps(old).encode())
+        self.store.store_validation_iteration_scores(run, validation([0, 1000]))
+        self.store.flush()  # raises if the server refused the scores
+        meta = self.store._request("GET", self.store._run_path(run, "validation"))
+        self.assertEqual([e["iteration"] for e in meta["scores"]], [0, 1000])
+        self.assertEqual([p["values"] for p in meta["parameters"]], [{}, {}, {}])
+        # Other parameter sets are still a mismatch.
+        other = [ThresholdPostProcessorParameters(i, t) for i, t in enumerate((0.1, 0.2))]
+        bad = DaCapoValidationScores(other, DATASETS, BinarySegmentationEvaluationScores,
+                                     [DaCapoValidationIterationScores(2000, [[[0.5] * len(BINARY)] * 2] * 2)])
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            self.store.store_validation_iteration_scores(run, bad)
+            self.store.flush()
+        self.assertEqual(cm.exception.code, "metadata_mismatch")
 
     def test_bad_input_is_refused(self):
         def later(call):

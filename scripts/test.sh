@@ -12,6 +12,9 @@ need_apt=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15)
 # python3: DaCapo round-trip tests load exported pickles with it.
 command -v python3 >/dev/null || need_apt+=(python3)
+# setuptools, wheel and pip for Debian's python3: python/test_packaging.py
+# builds `pip install ./python` offline with them.
+/usr/bin/python3 -c 'import setuptools, wheel, pip' 2>/dev/null || need_apt+=(python3-setuptools python3-wheel python3-pip)
 # Headless Chromium: the dashboard's browser tests.
 command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
