@@ -94,3 +94,8 @@ func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInvalidArgument)
 }
+
+// notFound wraps ErrNotFound with a formatted message.
+func notFound(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+}
