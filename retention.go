@@ -81,17 +81,17 @@ type KeepReason struct {
 }
 
 // String describes the reason in a sentence fragment, e.g.
-// "best f1_score on crop_a (0.91 with threshold_0.5)".
+// "best f1_score on crop_a (0.91 with threshold_0.5)" or "best mean voi
+// over datasets (0.17 with threshold_0.5)".
 func (r KeepReason) String() string {
 	on := " on " + r.Dataset
-	if r.Dataset == "" {
-		on = " mean over datasets"
-	}
 	switch r.Kind {
-	case ReasonBest, ReasonBestMean:
-		return fmt.Sprintf("best %s%s (%g with %s)", r.Criterion, on, r.Value, r.Parameters)
+	case ReasonBestMean:
+		return fmt.Sprintf("best mean %s over datasets (%.6g with %s)", r.Criterion, r.Value, r.Parameters)
+	case ReasonBest:
+		return fmt.Sprintf("best %s%s (%.6g with %s)", r.Criterion, on, r.Value, r.Parameters)
 	case ReasonTop:
-		return fmt.Sprintf("top %d %s%s (%g with %s)", r.Rank, r.Criterion, on, r.Value, r.Parameters)
+		return fmt.Sprintf("top %d %s%s (%.6g with %s)", r.Rank, r.Criterion, on, r.Value, r.Parameters)
 	case ReasonLast:
 		if r.Rank == 1 {
 			return "latest checkpoint (training resumes from it)"

@@ -111,13 +111,21 @@ func TestPlanRetentionRules(t *testing.T) {
 		{
 			name: "superseded entries are left out, their checkpoints kept to validate again",
 			entries: []statstore.ValidationIterationScores{flat(1000, 0.5, 0.5, 9), flat(2000, 0.6, 0.4, 8),
-				func() statstore.ValidationIterationScores { e := flat(3000, 0.99, 0.01, 1); e.Superseded = true; return e }()},
+				func() statstore.ValidationIterationScores {
+					e := flat(3000, 0.99, 0.01, 1)
+					e.Superseded = true
+					return e
+				}()},
 			kept: []int{2000, 3000},
 		},
 		{
 			name: "superseded entries counted when asked",
 			entries: []statstore.ValidationIterationScores{flat(1000, 0.5, 0.5, 9), flat(2000, 0.6, 0.4, 8),
-				func() statstore.ValidationIterationScores { e := flat(3000, 0.99, 0.01, 1); e.Superseded = true; return e }()},
+				func() statstore.ValidationIterationScores {
+					e := flat(3000, 0.99, 0.01, 1)
+					e.Superseded = true
+					return e
+				}()},
 			opts: statstore.RetentionOptions{IncludeSuperseded: true},
 			kept: []int{3000},
 		},

@@ -96,7 +96,10 @@ func TestGridLowerIsBetterAndEpsilon(t *testing.T) {
 		func() error { _, err := v.Grid("nope", "dice", statstore.GridOptions{}); return err },
 		func() error { _, err := v.Grid("crop_a", "nope", statstore.GridOptions{}); return err },
 		func() error { _, err := v.Grid("crop_a", "dice", statstore.GridOptions{Epsilon: -1}); return err },
-		func() error { _, err := v.Grid("crop_a", "dice", statstore.GridOptions{Epsilon: math.NaN()}); return err },
+		func() error {
+			_, err := v.Grid("crop_a", "dice", statstore.GridOptions{Epsilon: math.NaN()})
+			return err
+		},
 	} {
 		if err := bad(); !errors.Is(err, statstore.ErrInvalidArgument) {
 			t.Errorf("%v, want ErrInvalidArgument", err)
