@@ -49,6 +49,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newPutCmd(app))
 	root.AddCommand(newDeleteCmd(app))
 	root.AddCommand(newKeepCmd(app))
+	root.AddCommand(newGridCmd(app))
 	root.AddCommand(newFsckCmd(app))
 	root.AddCommand(newRepairCmd(app))
 	root.AddCommand(newPlotCmd(app))
