@@ -2,6 +2,7 @@ package statstore
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 )
@@ -105,10 +106,19 @@ func (r KeepReason) String() string {
 	return r.Kind.String()
 }
 
+// Checkpoint is a checkpoint whose weights exist: its iteration and the
+// size of its weights in bytes (-1 when unknown).
+type Checkpoint struct {
+	Iteration int
+	Bytes     int64
+}
+
 // CheckpointDecision is a retention plan's decision for one checkpoint:
-// kept with its reasons, or prunable (Keep false, no reasons).
+// kept with its reasons, or prunable (Keep false, no reasons). Bytes is the
+// size of its weights, -1 when unknown.
 type CheckpointDecision struct {
 	Iteration int
+	Bytes     int64
 	Keep      bool
 	Reasons   []KeepReason
 }
@@ -116,12 +126,19 @@ type CheckpointDecision struct {
 // RetentionPlan lists, for every checkpoint, whether to keep it and why.
 // Criteria are the criteria whose bests were kept; AllCriteria is true when
 // every criterion counted (asked for, or because none has StoreBest set).
-// Superseded counts the superseded validations left out.
+// Superseded counts the superseded validations left out. FreesBytes is
+// what deleting the prunable checkpoints frees (their known sizes, -1 when
+// none is known); ValidatedWithoutWeights are the validated iterations
+// that are not among the checkpoints given. Run is the run's name, set by
+// the caller, for output.
 type RetentionPlan struct {
-	Checkpoints []CheckpointDecision
-	Criteria    []string
-	AllCriteria bool
-	Superseded  int
+	Run                     string
+	Checkpoints             []CheckpointDecision
+	Criteria                []string
+	AllCriteria             bool
+	Superseded              int
+	FreesBytes              int64
+	ValidatedWithoutWeights []int
 }
 
 // Kept returns the iterations of the checkpoints the plan keeps, ascending.
@@ -141,17 +158,18 @@ func (p RetentionPlan) iterations(keep bool) []int {
 }
 
 // PlanRetention decides which checkpoints of a run to keep. checkpoints
-// are the iterations whose weights exist (nil: the validated iterations);
-// validations of iterations not among them count for ranking but get no
-// decision. NaN is never best; ties keep every tied checkpoint.
-func PlanRetention(v *ValidationScores, checkpoints []int, opts RetentionOptions) (RetentionPlan, error) {
+// are those whose weights exist (nil: the validated iterations, sizes
+// unknown); validations of iterations not among them count for ranking but
+// get no decision (ValidatedWithoutWeights names them). NaN is never best;
+// ties keep every tied checkpoint.
+func PlanRetention(v *ValidationScores, checkpoints []Checkpoint, opts RetentionOptions) (RetentionPlan, error) {
 	if v == nil {
 		v = &ValidationScores{}
 	}
 	if opts.Top < 0 || opts.Last < 0 {
 		return RetentionPlan{}, invalid("retention: top %d and last %d must not be negative", opts.Top, opts.Last)
 	}
-	plan := RetentionPlan{Criteria: []string{}}
+	plan := RetentionPlan{Criteria: []string{}, FreesBytes: -1}
 	all := opts.AllCriteria || !slices.ContainsFunc(v.EvaluationScores, func(c Criterion) bool { return c.StoreBest })
 	plan.AllCriteria = all
 	var counted []int
@@ -177,14 +195,22 @@ func PlanRetention(v *ValidationScores, checkpoints []int, opts RetentionOptions
 		current[s.Iteration] = true
 		use = append(use, s)
 	}
+	size := map[int]int64{}
 	if checkpoints == nil {
 		for _, s := range v.Scores {
-			checkpoints = append(checkpoints, s.Iteration)
+			size[s.Iteration] = -1
+		}
+	} else {
+		for _, c := range checkpoints {
+			size[c.Iteration] = c.Bytes
+		}
+		for _, s := range v.Scores {
+			if _, ok := size[s.Iteration]; !ok {
+				plan.ValidatedWithoutWeights = append(plan.ValidatedWithoutWeights, s.Iteration)
+			}
 		}
 	}
-	checkpoints = slices.Clone(checkpoints)
-	slices.Sort(checkpoints)
-	checkpoints = slices.Compact(checkpoints)
+	its := slices.Sorted(maps.Keys(size))
 
 	reasons := map[int][]KeepReason{}
 	add := func(it int, r KeepReason) { reasons[it] = append(reasons[it], r) }
@@ -211,10 +237,10 @@ func PlanRetention(v *ValidationScores, checkpoints []int, opts RetentionOptions
 				})
 		}
 	}
-	for i := range min(opts.Last, len(checkpoints)) {
-		add(checkpoints[len(checkpoints)-1-i], KeepReason{Kind: ReasonLast, Rank: i + 1})
+	for i := range min(opts.Last, len(its)) {
+		add(its[len(its)-1-i], KeepReason{Kind: ReasonLast, Rank: i + 1})
 	}
-	for _, it := range checkpoints {
+	for _, it := range its {
 		switch {
 		case current[it]:
 		case supersede[it]:
@@ -223,7 +249,11 @@ func PlanRetention(v *ValidationScores, checkpoints []int, opts RetentionOptions
 			add(it, KeepReason{Kind: ReasonNotValidated})
 		}
 		rs := reasons[it]
-		plan.Checkpoints = append(plan.Checkpoints, CheckpointDecision{Iteration: it, Keep: len(rs) > 0, Reasons: rs})
+		keep := len(rs) > 0
+		if n := size[it]; !keep && n >= 0 {
+			plan.FreesBytes = max(plan.FreesBytes, 0) + n
+		}
+		plan.Checkpoints = append(plan.Checkpoints, CheckpointDecision{Iteration: it, Bytes: size[it], Keep: keep, Reasons: rs})
 	}
 	return plan, nil
 }

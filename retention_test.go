@@ -45,7 +45,11 @@ func flat(it int, dice, voi, haus float64) statstore.ValidationIterationScores {
 func plan(t *testing.T, entries []statstore.ValidationIterationScores, checkpoints []int, opts statstore.RetentionOptions) statstore.RetentionPlan {
 	t.Helper()
 	v := &statstore.ValidationScores{Metadata: decisionMetadata(), Scores: entries}
-	p, err := statstore.PlanRetention(v, checkpoints, opts)
+	var cps []statstore.Checkpoint
+	for _, it := range checkpoints {
+		cps = append(cps, statstore.Checkpoint{Iteration: it, Bytes: int64(it)})
+	}
+	p, err := statstore.PlanRetention(v, cps, opts)
 	if err != nil {
 		t.Fatalf("PlanRetention: %v", err)
 	}
@@ -252,5 +256,16 @@ func TestPlanRetentionKeepsEveryBest(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestPlanRetentionSizes(t *testing.T) {
+	entries := []statstore.ValidationIterationScores{flat(1000, 0.5, 0.5, 9), flat(2000, 0.6, 0.4, 8), flat(3000, 0.1, 0.9, 1), flat(5000, 0.1, 0.9, 1)}
+	p := plan(t, entries, []int{1000, 2000, 3000, 4000}, statstore.RetentionOptions{})
+	if p.FreesBytes != 1000+3000 || !slices.Equal(p.ValidatedWithoutWeights, []int{5000}) || !slices.Equal(p.Prunable(), []int{1000, 3000}) {
+		t.Errorf("frees %d, validated without weights %v, prunable %v; want 4000 [5000] [1000 3000]", p.FreesBytes, p.ValidatedWithoutWeights, p.Prunable())
+	}
+	if p = plan(t, entries, nil, statstore.RetentionOptions{}); p.FreesBytes != -1 || p.ValidatedWithoutWeights != nil || p.Checkpoints[0].Bytes != -1 {
+		t.Errorf("without checkpoints: frees %d, validated without weights %v, bytes %d; want -1, none, -1", p.FreesBytes, p.ValidatedWithoutWeights, p.Checkpoints[0].Bytes)
 	}
 }

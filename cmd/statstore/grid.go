@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/jsonnan"
 )
 
 func newGridCmd(app *App) *cobra.Command {
@@ -58,7 +57,7 @@ validations are left out unless --include-superseded.`,
 				}
 				supersededNote(app.Stderr, args[0], g.Superseded)
 				if out.json {
-					return writeJSON(app.Stdout, toGridJSON(args[0], g))
+					return writeJSON(app.Stdout, g)
 				}
 				return printGrid(app.Stdout, args[0], g)
 			})
@@ -149,47 +148,4 @@ func printGrid(w io.Writer, run string, g statstore.Grid) error {
 	}
 	_, err := fmt.Fprintf(w, "width: parameter sets within ε=%s of each checkpoint's best (WIDTH column, of %d)\n", num(g.Epsilon), len(g.Parameters))
 	return err
-}
-
-// gridJSON is grid --json's output.
-type gridJSON struct {
-	Run            string                   `json:"run"`
-	Dataset        string                   `json:"dataset"`
-	Criterion      string                   `json:"criterion"`
-	HigherIsBetter bool                     `json:"higher_is_better"`
-	Iterations     []int                    `json:"iterations"`
-	Parameters     []statstore.ParameterSet `json:"parameters"`
-	Axis           string                   `json:"axis,omitempty"`
-	AxisValues     []any                    `json:"axis_values,omitempty"`
-	Values         [][]jsonnan.Float        `json:"values"`
-	Best           []int                    `json:"best"`
-	BestChanges    int                      `json:"best_changes"`
-	Steps          int                      `json:"steps"`
-	BestChangeRate jsonnan.Float            `json:"best_change_rate"`
-	Fixed          int                      `json:"fixed_parameter_index"`
-	Regret         []jsonnan.Float          `json:"regret"`
-	MaxRegret      jsonnan.Float            `json:"max_regret"`
-	MeanRegret     jsonnan.Float            `json:"mean_regret"`
-	Epsilon        jsonnan.Float            `json:"epsilon"`
-	Width          []int                    `json:"width"`
-	Superseded     int                      `json:"superseded_left_out"`
-}
-
-func toGridJSON(run string, g statstore.Grid) gridJSON {
-	floats := func(xs []float64) []jsonnan.Float {
-		out := make([]jsonnan.Float, len(xs))
-		for i, x := range xs {
-			out[i] = jsonnan.Float(x)
-		}
-		return out
-	}
-	values := make([][]jsonnan.Float, len(g.Values))
-	for i, row := range g.Values {
-		values[i] = floats(row)
-	}
-	return gridJSON{Run: run, Dataset: g.Dataset, Criterion: g.Criterion, HigherIsBetter: g.HigherIsBetter,
-		Iterations: g.Iterations, Parameters: g.Parameters, Axis: g.Axis, AxisValues: g.AxisValues, Values: values,
-		Best: g.Best, BestChanges: g.BestChanges, Steps: g.Steps, BestChangeRate: jsonnan.Float(g.BestChangeRate),
-		Fixed: g.Fixed, Regret: floats(g.Regret), MaxRegret: jsonnan.Float(g.MaxRegret), MeanRegret: jsonnan.Float(g.MeanRegret),
-		Epsilon: jsonnan.Float(g.Epsilon), Width: g.Width, Superseded: g.Superseded}
 }

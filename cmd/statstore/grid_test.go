@@ -15,7 +15,16 @@ func TestGrid(t *testing.T) {
 	if r := run(t, "--store", store, "grid", "r", "--criterion", "frizz"); r.code != exitUsage || !strings.Contains(r.stderr, "frizz_level") {
 		t.Errorf("grid with a wrong criterion: exit %d, stderr %q", r.code, r.stderr)
 	}
-	var g gridJSON
+	var g struct {
+		Iterations  []int     `json:"iterations"`
+		Best        []int     `json:"best"`
+		Axis        string    `json:"axis"`
+		BestChanges int       `json:"best_changes"`
+		Steps       int       `json:"steps"`
+		Fixed       int       `json:"fixed"`
+		Regret      []float64 `json:"regret"`
+		Width       []int     `json:"width"`
+	}
 	decodeJSON(t, mustRun(t, "--store", store, "grid", "r", "--criterion", "blipp_score", "--json"), &g)
 	// blipp_score, lower is better: 1000 [0.5 0.4], 2000 [0.3 0.6], 3000 [0.1 0.2], 4000 [0.7 0.8], 6000 [0.9 0.9].
 	if !slices.Equal(g.Iterations, []int{1000, 2000, 3000, 4000, 6000}) || !slices.Equal(g.Best, []int{1, 0, 0, 0, 0}) {
@@ -24,7 +33,7 @@ func TestGrid(t *testing.T) {
 	if g.Axis != "threshold" || g.BestChanges != 1 || g.Steps != 4 || g.Fixed != 0 {
 		t.Errorf("axis %q changes %d/%d fixed %d; want threshold 1/4 0", g.Axis, g.BestChanges, g.Steps, g.Fixed)
 	}
-	if float64(g.Regret[0]) < 0.0999 || float64(g.Regret[0]) > 0.1001 || !slices.Equal(g.Width, []int{1, 1, 1, 1, 2}) {
+	if g.Regret[0] < 0.0999 || g.Regret[0] > 0.1001 || !slices.Equal(g.Width, []int{1, 1, 1, 1, 2}) {
 		t.Errorf("regret %v width %v", g.Regret, g.Width)
 	}
 	out := mustRun(t, "--store", store, "grid", "r", "--criterion", "frizz_level").stdout

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/dacapo"
-	"github.com/statstore/statstore/internal/jsonnan"
 )
 
 // keepFlags are statstore keep's options.
@@ -137,43 +137,30 @@ func keepRuns(ctx context.Context, s statstore.StatsStore, args []string) ([]str
 	return args, nil
 }
 
-// keepPlan is one run's retention plan as keep prints it (its JSON form).
+// keepPlan is one run's retention plan with what keep adds with
+// --weights: names in the iterations directory that are not checkpoints,
+// and the best pointers --apply writes.
 type keepPlan struct {
-	Run         string           `json:"run"`
-	Criteria    []string         `json:"criteria"`
-	AllCriteria bool             `json:"all_criteria"`
-	Superseded  int              `json:"superseded_left_out"`
-	Checkpoints []keepCheckpoint `json:"checkpoints"`
-	Kept        int              `json:"kept"`
-	Prunable    int              `json:"prunable"`
-	// With --weights: the bytes the prunable files free, the validated
-	// iterations without a weights file, and names in the iterations
-	// directory that are not checkpoints.
-	FreesBytes              *int64   `json:"frees_bytes,omitempty"`
-	ValidatedWithoutWeights []int    `json:"validated_without_weights,omitempty"`
-	Foreign                 []string `json:"foreign_files,omitempty"`
-	// Bests are the best pointers --apply writes.
-	Bests []keepBest `json:"bests,omitempty"`
-
-	plan statstore.RetentionPlan
+	statstore.RetentionPlan
+	Foreign []string
+	Bests   []keepBest
 }
 
-type keepCheckpoint struct {
-	Iteration int          `json:"iteration"`
-	Keep      bool         `json:"keep"`
-	Bytes     *int64       `json:"bytes,omitempty"`
-	Reasons   []keepReason `json:"reasons"`
-}
-
-type keepReason struct {
-	Kind        string         `json:"kind"`
-	Dataset     string         `json:"dataset,omitempty"`
-	Criterion   string         `json:"criterion,omitempty"`
-	Rank        int            `json:"rank,omitempty"`
-	ParameterID *int           `json:"parameter_id,omitempty"`
-	Parameters  string         `json:"parameters,omitempty"`
-	Value       *jsonnan.Float `json:"value,omitempty"`
-	Text        string         `json:"text"`
+// MarshalJSON writes the plan's JSON (statstore.RetentionPlan) with
+// "foreign_files" and "bests" added when there are any.
+func (p keepPlan) MarshalJSON() ([]byte, error) {
+	data, err := json.Marshal(p.RetentionPlan)
+	if err != nil || len(p.Foreign) == 0 && len(p.Bests) == 0 {
+		return data, err
+	}
+	extra, err := json.Marshal(struct {
+		Foreign []string   `json:"foreign_files,omitempty"`
+		Bests   []keepBest `json:"bests,omitempty"`
+	}{p.Foreign, p.Bests})
+	if err != nil {
+		return nil, err
+	}
+	return append(append(data[:len(data)-1], ','), extra[1:]...), nil
 }
 
 type keepBest struct {
@@ -188,62 +175,25 @@ func planKeep(ctx context.Context, s statstore.StatsStore, run string, f keepFla
 	if err != nil {
 		return keepPlan{}, err
 	}
-	var cps []int
-	size := map[int]int64{}
-	out := keepPlan{Run: run}
+	var out keepPlan
+	var cps []statstore.Checkpoint
 	if f.weights != "" {
 		ws, foreign, err := dacapo.ReadCheckpoints(f.weights, run)
 		if err != nil {
 			return keepPlan{}, err
 		}
-		cps = []int{}
+		cps = []statstore.Checkpoint{}
 		for _, w := range ws {
-			cps = append(cps, w.Iteration)
-			size[w.Iteration] = w.Size
+			cps = append(cps, statstore.Checkpoint{Iteration: w.Iteration, Bytes: w.Size})
 		}
 		out.Foreign = foreign
-		for _, e := range vs.Scores {
-			if _, ok := size[e.Iteration]; !ok {
-				out.ValidatedWithoutWeights = append(out.ValidatedWithoutWeights, e.Iteration)
-			}
-		}
 	}
-	p, err := statstore.PlanRetention(vs, cps, f.opts)
-	if err != nil {
+	if out.RetentionPlan, err = statstore.PlanRetention(vs, cps, f.opts); err != nil {
 		return keepPlan{}, fmt.Errorf("run %s: %w", run, err)
 	}
-	out.plan = p
-	out.Criteria, out.AllCriteria, out.Superseded = p.Criteria, p.AllCriteria, p.Superseded
-	var frees int64
-	for _, d := range p.Checkpoints {
-		c := keepCheckpoint{Iteration: d.Iteration, Keep: d.Keep, Reasons: []keepReason{}}
-		if n, ok := size[d.Iteration]; ok {
-			c.Bytes = &n
-			if !d.Keep {
-				frees += n
-			}
-		}
-		for _, r := range d.Reasons {
-			kr := keepReason{Kind: r.Kind.String(), Dataset: r.Dataset, Criterion: r.Criterion, Text: r.String()}
-			if r.Kind == statstore.ReasonBest || r.Kind == statstore.ReasonBestMean || r.Kind == statstore.ReasonTop {
-				id := r.ParameterID
-				kr.ParameterID, kr.Parameters, kr.Value, kr.Rank = &id, r.Parameters, optFloat(r.Value), r.Rank
-			}
-			if r.Kind == statstore.ReasonLast {
-				kr.Rank = r.Rank
-			}
-			c.Reasons = append(c.Reasons, kr)
-		}
-		if d.Keep {
-			out.Kept++
-		} else {
-			out.Prunable++
-		}
-		out.Checkpoints = append(out.Checkpoints, c)
-	}
+	out.Run = run
 	if f.weights != "" {
-		out.FreesBytes = &frees
-		out.Bests = bestPointers(vs, p, size, f.opts.IncludeSuperseded)
+		out.Bests = bestPointers(vs, out.RetentionPlan, f.opts.IncludeSuperseded)
 	}
 	return out, nil
 }
@@ -251,7 +201,11 @@ func planKeep(ctx context.Context, s statstore.StatsStore, run string, f keepFla
 // bestPointers are the best pointers to write: for every dataset ×
 // criterion the plan counts, the best checkpoint (the earliest of ties, as
 // best reports it) when its weights exist.
-func bestPointers(vs *statstore.ValidationScores, p statstore.RetentionPlan, size map[int]int64, superseded bool) []keepBest {
+func bestPointers(vs *statstore.ValidationScores, p statstore.RetentionPlan, superseded bool) []keepBest {
+	size := map[int]int64{}
+	for _, d := range p.Checkpoints {
+		size[d.Iteration] = d.Bytes
+	}
 	var out []keepBest
 	for _, b := range vs.BestReportIncluding(superseded).PerDataset {
 		if !b.Found || !slices.Contains(p.Criteria, b.Criterion) {
@@ -266,9 +220,10 @@ func bestPointers(vs *statstore.ValidationScores, p statstore.RetentionPlan, siz
 
 // print writes the plan as a table.
 func (p keepPlan) print(w io.Writer, weights bool) error {
-	head := fmt.Sprintf("run %s: keep %d of %d checkpoints, %d can go", p.Run, p.Kept, p.Kept+p.Prunable, p.Prunable)
-	if p.FreesBytes != nil {
-		head += fmt.Sprintf(" (frees %s)", humanize.IBytes(uint64(*p.FreesBytes)))
+	kept, gone := len(p.Kept()), len(p.Prunable())
+	head := fmt.Sprintf("run %s: keep %d of %d checkpoints, %d can go", p.Run, kept, kept+gone, gone)
+	if p.FreesBytes >= 0 {
+		head += fmt.Sprintf(" (frees %s)", humanize.IBytes(uint64(p.FreesBytes)))
 	}
 	crit := "criteria with store_best: " + strings.Join(p.Criteria, ", ")
 	if p.AllCriteria {
@@ -290,11 +245,11 @@ func (p keepPlan) print(w io.Writer, weights bool) error {
 		}
 		row := []string{strconv.Itoa(c.Iteration), decision}
 		if weights {
-			row = append(row, humanize.IBytes(uint64(*c.Bytes)))
+			row = append(row, humanize.IBytes(uint64(max(c.Bytes, 0))))
 		}
 		texts := make([]string, len(c.Reasons))
 		for i, r := range c.Reasons {
-			texts[i] = r.Text
+			texts[i] = r.String()
 		}
 		if len(texts) == 0 {
 			texts = []string{"-"}
@@ -335,8 +290,8 @@ type keepApplied struct {
 func (a *App) applyKeep(plans []keepPlan, f keepFlags) error {
 	n, bytes := 0, int64(0)
 	for _, p := range plans {
-		n += p.Prunable
-		bytes += *p.FreesBytes
+		n += len(p.Prunable())
+		bytes += max(p.FreesBytes, 0)
 	}
 	if !f.yes {
 		ok, err := a.confirmAction(fmt.Sprintf("delete %d weights files (%s) of %d runs?", n, humanize.IBytes(uint64(bytes)), len(plans)),
@@ -359,14 +314,14 @@ func (a *App) applyKeep(plans []keepPlan, f keepFlags) error {
 			r.BestsWritten = append(r.BestsWritten, b)
 		}
 		for _, c := range p.Checkpoints {
-			if c.Keep || c.Bytes == nil {
+			if c.Keep {
 				continue
 			}
 			if err := dacapo.RemoveCheckpoint(f.weights, p.Run, c.Iteration); err != nil {
 				return fmt.Errorf("run %s: %w", p.Run, err)
 			}
 			r.Deleted = append(r.Deleted, c.Iteration)
-			r.FreedBytes += *c.Bytes
+			r.FreedBytes += max(c.Bytes, 0)
 		}
 		if !f.out.json {
 			fmt.Fprintf(a.Stdout, "run %s: wrote %d best pointers, deleted %d weights files (%s): %s\n",

@@ -54,9 +54,31 @@ func weightFiles(t *testing.T, weights string) []string {
 	return out
 }
 
+// keepPlanJSON is what keep --json prints for one run.
+type keepPlanJSON struct {
+	Run                     string     `json:"run"`
+	Criteria                []string   `json:"criteria"`
+	Kept                    int        `json:"kept"`
+	Prunable                int        `json:"prunable"`
+	FreesBytes              *int64     `json:"frees_bytes"`
+	ValidatedWithoutWeights []int      `json:"validated_without_weights"`
+	Foreign                 []string   `json:"foreign_files"`
+	Bests                   []keepBest `json:"bests"`
+	Checkpoints             []struct {
+		Iteration int    `json:"iteration"`
+		Keep      bool   `json:"keep"`
+		Bytes     *int64 `json:"bytes"`
+		Reasons   []struct {
+			Kind      string `json:"kind"`
+			Criterion string `json:"criterion"`
+			Text      string `json:"text"`
+		} `json:"reasons"`
+	} `json:"checkpoints"`
+}
+
 func TestKeepPlan(t *testing.T) {
 	store, weights := keepFixture(t)
-	var plans []keepPlan
+	var plans []keepPlanJSON
 	decodeJSON(t, mustRun(t, "--store", store, "keep", "r", "--weights", weights, "--json"), &plans)
 	if len(plans) != 1 {
 		t.Fatalf("%d plans, want 1", len(plans))
@@ -78,6 +100,9 @@ func TestKeepPlan(t *testing.T) {
 	}
 	if !slices.Equal(p.ValidatedWithoutWeights, []int{6000}) || !slices.Equal(p.Foreign, []string{"notes.txt"}) {
 		t.Errorf("validated without weights %v, foreign %v; want [6000] [notes.txt]", p.ValidatedWithoutWeights, p.Foreign)
+	}
+	if !slices.Equal(p.Bests, []keepBest{{"a", "frizz_level", 2000}, {"a", "blipp_score", 3000}}) || p.Checkpoints[0].Bytes == nil || *p.Checkpoints[0].Bytes != 100 {
+		t.Errorf("bests %v, bytes of 1000 %v", p.Bests, p.Checkpoints[0].Bytes)
 	}
 	kinds := func(it int) []string {
 		for _, c := range p.Checkpoints {
@@ -183,7 +208,7 @@ func TestKeepUnknownRunAndEveryRun(t *testing.T) {
 	if r := run(t, "--store", dir, "keep", "demo_unte"); r.code == 0 || !strings.Contains(r.stderr, `did you mean "demo_unet"`) {
 		t.Errorf("keep of a mistyped run: exit %d, stderr %q", r.code, r.stderr)
 	}
-	var plans []keepPlan
+	var plans []keepPlanJSON
 	decodeJSON(t, mustRun(t, "--store", dir, "keep", "--json", "--last", "0"), &plans)
 	if len(plans) != 2 || plans[0].Run != "demo_unet" || plans[1].Run != "demo_unet_small" {
 		t.Fatalf("keep of every run: %d plans", len(plans))
