@@ -34,6 +34,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/runs/{run}/training", "POST /api/v1/runs/{run}/training", "DELETE /api/v1/runs/{run}/training",
 		"GET /api/v1/runs/{run}/validation", "POST /api/v1/runs/{run}/validation", "DELETE /api/v1/runs/{run}/validation",
 		"GET /api/v1/runs/{run}/best", "DELETE /api/v1/runs/{run}", "GET /api/v1/runs/{run}/events",
+		"GET /api/v1/runs/{run}/keep", "GET /api/v1/runs/{run}/grid", "GET /api/v1/runs/{run}/select",
 	} {
 		method, p, _ := strings.Cut(r, " ")
 		probe := strings.ReplaceAll(p, "{run}", "x")

@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+)
+
+// decideServer serves one run "r": datasets a and b, thresholds 0.5 and
+// 0.7, dice (higher is better, store_best) and voi (lower is better).
+func decideServer(t *testing.T) *testServer {
+	t.Helper()
+	ts := startServer(t, ServerOptions{})
+	meta := statstore.Metadata{
+		Datasets:   []string{"a", "b"},
+		Parameters: statstore.ThresholdParameters(0.5, 0.7),
+		EvaluationScores: []statstore.Criterion{
+			{Name: "dice", HigherIsBetter: true, StoreBest: true},
+			{Name: "voi", HigherIsBetter: false},
+		},
+	}
+	nan := math.NaN()
+	scores := &statstore.ValidationScores{Metadata: meta, Scores: []statstore.ValidationIterationScores{
+		{Iteration: 100, Scores: [][][]float64{{{0.5, 2}, {0.6, 1}}, {{0.1, 3}, {0.2, 4}}}},
+		{Iteration: 200, Scores: [][][]float64{{{0.4, 0.5}, {0.3, 3}}, {{0.9, 5}, {nan, 2}}}},
+		{Iteration: 300, Scores: [][][]float64{{{0.1, 9}, {0.1, 9}}, {{0.1, 9}, {0.1, 9}}}},
+	}}
+	if err := ts.store.StoreValidationIterationScores(context.Background(), "r", scores); err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+func TestKeepRoute(t *testing.T) {
+	ts := decideServer(t)
+	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/keep?last=0", "", ""))
+	if status != 200 {
+		t.Fatalf("got %d %s", status, body)
+	}
+	var plan struct {
+		Run         string   `json:"run"`
+		Criteria    []string `json:"criteria"`
+		Kept        int      `json:"kept"`
+		Prunable    int      `json:"prunable"`
+		Checkpoints []struct {
+			Iteration int  `json:"iteration"`
+			Keep      bool `json:"keep"`
+		} `json:"checkpoints"`
+	}
+	if err := json.Unmarshal([]byte(body), &plan); err != nil {
+		t.Fatal(err)
+	}
+	// dice: best on a at 100 (0.6), on b at 200 (0.9), mean over datasets at 200 (0.65).
+	if plan.Run != "r" || strings.Join(plan.Criteria, ",") != "dice" || plan.Kept != 2 || plan.Prunable != 1 || plan.Checkpoints[2].Keep {
+		t.Errorf("plan %+v", plan)
+	}
+	status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/keep?all_criteria=true", "", ""))
+	if status != 200 || !strings.Contains(body, `"all_criteria":true`) || !strings.Contains(body, `"kind":"last"`) {
+		t.Errorf("all criteria: %d %s", status, body)
+	}
+	for _, q := range []string{"top=-1", "last=x", "all_criteria=maybe"} {
+		if status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/keep?"+q, "", "")); status != 400 || errorCodeOf(body) != codeInvalidArgument {
+			t.Errorf("?%s: %d %s, want 400 invalid_argument", q, status, body)
+		}
+	}
+}
+
+func TestGridRoute(t *testing.T) {
+	ts := decideServer(t)
+	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/grid?dataset=a&criterion=voi", "", ""))
+	if status != 200 || !strings.Contains(body, `"best":[1,0,0]`) || !strings.Contains(body, `"axis":"threshold"`) {
+		t.Errorf("grid: %d %s", status, body)
+	}
+	for _, q := range []string{"criterion=voi", "dataset=a", "dataset=z&criterion=voi", "dataset=a&criterion=voi&epsilon=-1"} {
+		if status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/grid?"+q, "", "")); status != 400 {
+			t.Errorf("?%s: %d %s, want 400", q, status, body)
+		}
+	}
+	if status, _ = ts.do(t, ts.request(t, "GET", "/api/v1/runs/nothing/grid", "", "")); status != 404 {
+		t.Errorf("grid of an unknown run: %d, want 404", status)
+	}
+}
+
+func TestSelectRoute(t *testing.T) {
+	ts := decideServer(t)
+	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/select?dataset=a&criterion=dice&held_out=b", "", ""))
+	if status != 200 {
+		t.Fatalf("got %d %s", status, body)
+	}
+	for _, w := range []string{`"iteration":100,"parameter_id":1,"parameters":"threshold_0.7","value":0.6`,
+		`{"dataset":"b","criterion":"dice","higher_is_better":true,"held_out":true,"value":0.2,`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("select lacks %s: %s", w, body)
+		}
+	}
+	if status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/select?dataset=a&criterion=nope", "", "")); status != 400 {
+		t.Errorf("unknown criterion: %d %s, want 400", status, body)
+	}
+}

@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/statstore/statstore"
+)
+
+// intQuery reads the query parameter name as a non-negative integer, def
+// when absent; another value wraps statstore.ErrInvalidArgument.
+func intQuery(r *http.Request, name string, def int) (int, error) {
+	q := r.URL.Query()
+	if !q.Has(name) {
+		return def, nil
+	}
+	v, err := strconv.Atoi(q.Get(name))
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("query parameter %s=%q: want a non-negative integer: %w", name, q.Get(name), statstore.ErrInvalidArgument)
+	}
+	return v, nil
+}
+
+// handleKeep answers the run's retention plan (statstore.PlanRetention
+// over its validated checkpoints): ?all_criteria, ?top (default 1),
+// ?last (default 1), ?include_superseded.
+func (s *Server) handleKeep(w http.ResponseWriter, r *http.Request) {
+	run, v, err := s.runValidation(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var opts statstore.RetentionOptions
+	if opts.AllCriteria, err = boolQuery(r, "all_criteria"); err == nil {
+		if opts.IncludeSuperseded, err = boolQuery(r, "include_superseded"); err == nil {
+			if opts.Top, err = intQuery(r, "top", 1); err == nil {
+				opts.Last, err = intQuery(r, "last", 1)
+			}
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	plan, err := statstore.PlanRetention(v, nil, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	plan.Run = run
+	s.writeJSON(w, r, plan)
+}
+
+// handleGrid answers the checkpoint × parameter-set grid of one criterion
+// on one dataset with its sensitivity numbers (ValidationScores.Grid):
+// ?dataset and ?criterion (each may be left out when the run has one),
+// ?epsilon, ?include_superseded.
+func (s *Server) handleGrid(w http.ResponseWriter, r *http.Request) {
+	run, v, err := s.runValidation(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(v.Scores) == 0 {
+		s.writeError(w, r, fmt.Errorf("run %q has no validation scores, so no grid: %w", run, statstore.ErrNotFound))
+		return
+	}
+	q := r.URL.Query()
+	var opts statstore.GridOptions
+	if e := q.Get("epsilon"); e != "" {
+		if opts.Epsilon, err = strconv.ParseFloat(e, 64); err != nil || opts.Epsilon < 0 || math.IsInf(opts.Epsilon, 0) || math.IsNaN(opts.Epsilon) {
+			s.writeError(w, r, fmt.Errorf("query parameter epsilon=%q: want a finite number ≥ 0: %w", e, statstore.ErrInvalidArgument))
+			return
+		}
+	}
+	if opts.IncludeSuperseded, err = boolQuery(r, "include_superseded"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ds, err := onlyOrQuery(q.Get("dataset"), "dataset", run, v.Datasets)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	crit, err := onlyOrQuery(q.Get("criterion"), "criterion", run, v.Criteria())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := v.Grid(ds, crit, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, g)
+}
+
+// onlyOrQuery returns value, or the only one of have when value is empty.
+func onlyOrQuery(value, what, run string, have []string) (string, error) {
+	if value == "" {
+		if len(have) == 1 {
+			return have[0], nil
+		}
+		return "", fmt.Errorf("run %q has %d %ss: name one with ?%s= (one of %s): %w", run, len(have), what, what, strings.Join(have, ", "), statstore.ErrInvalidArgument)
+	}
+	return value, nil
+}
+
+// handleSelect answers a consistent selection (ValidationScores.Select):
+// the (checkpoint, parameter set) best for ?criterion on ?dataset, and
+// every dataset × criterion at it with its gap to its own best;
+// ?held_out=a,b marks held-out datasets; ?include_superseded.
+func (s *Server) handleSelect(w http.ResponseWriter, r *http.Request) {
+	_, v, err := s.runValidation(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	on := statstore.SelectOn{Dataset: q.Get("dataset"), Criterion: q.Get("criterion")}
+	if h := q.Get("held_out"); h != "" {
+		on.HeldOut = strings.Split(h, ",")
+	}
+	if on.IncludeSuperseded, err = boolQuery(r, "include_superseded"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sel, err := v.Select(on)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, sel)
+}
