@@ -1507,7 +1507,15 @@ class HttpStatsStore:
             scores=[ValidationIterationScores(int(e["iteration"]), _scores_from_json(e["scores"])) for e in body.get("scores") or []],
         )
 
-    def best(self, run_name: str, criterion: Optional[str] = None, dataset: Optional[str] = None) -> List[Dict[str, Any]]:
+    def best(
+        self,
+        run_name: str,
+        criterion: Optional[str] = None,
+        dataset: Optional[str] = None,
+        select_on: Optional[Tuple[str, str]] = None,
+        held_out: Optional[List[str]] = None,
+        include_superseded: bool = False,
+    ) -> Any:
         """The run's best report: per dataset and criterion (and over datasets), the best checkpoint.
 
         Each line is ``{"dataset", "mean_over_datasets", "criterion", "higher_is_better",
@@ -1515,13 +1523,77 @@ class HttpStatsStore:
         prints: ``dataset`` is None on the lines of the mean over datasets (``mean_over_datasets``
         True); ``iteration``, ``parameter_id`` and ``parameters`` (the parameter set's display
         name) are None when every value is NaN; ``value`` is a float (NaN then).
+
+        With ``select_on=(dataset, criterion)`` it is one consistent choice instead (``statstore
+        best --select-on``): the (checkpoint, parameter set) best for that criterion on that
+        dataset, ``{"dataset", "criterion", "held_out", "iteration", "parameter_id",
+        "parameters", "value", "superseded_left_out", "lines"}``, where each line is a dataset ×
+        criterion at that choice with ``value``, its own ``best`` and the ``gap`` between them;
+        ``held_out`` datasets are marked.
         """
         self._sync_for_read()
+        if select_on is not None:
+            ds, crit = select_on
+            params = {"dataset": ds, "criterion": crit}
+            if held_out:
+                params["held_out"] = ",".join(held_out)
+            if include_superseded:
+                params["include_superseded"] = "true"
+            sel = self._request("GET", self._run_path(run_name, "select"), params=params)
+            sel["value"] = _from_json_float(sel["value"])
+            for line in sel["lines"]:
+                for k in ("value", "gap"):
+                    line[k] = _from_json_float(line[k])
+                line["best"]["value"] = _from_json_float(line["best"]["value"])
+            return sel
         params = {k: v for k, v in (("criterion", criterion), ("dataset", dataset)) if v}
+        if include_superseded:
+            params["include_superseded"] = "true"
         lines = self._request("GET", self._run_path(run_name, "best"), params=params)
         for line in lines:
             line["value"] = _from_json_float(line["value"])
         return lines
+
+    def keep(self, run_name: str, top: int = 1, last: int = 1, all_criteria: bool = False, include_superseded: bool = False) -> Dict[str, Any]:
+        """The run's retention plan (``statstore keep --json``): which checkpoints to keep and why.
+
+        ``{"run", "criteria", "all_criteria", "superseded_left_out", "kept", "prunable",
+        "checkpoints": [{"iteration", "keep", "reasons": [{"kind", "text", ...}]}]}`` over the
+        validated checkpoints; ``kind`` is one of ``best``, ``best_mean``, ``top``, ``last``,
+        ``not_validated``, ``superseded_only``.
+        """
+        self._sync_for_read()
+        params = {"top": int(top), "last": int(last)}
+        if all_criteria:
+            params["all_criteria"] = "true"
+        if include_superseded:
+            params["include_superseded"] = "true"
+        plan = self._request("GET", self._run_path(run_name, "keep"), params=params)
+        for c in plan["checkpoints"]:
+            for r in c["reasons"]:
+                if "value" in r:
+                    r["value"] = _from_json_float(r["value"])
+        return plan
+
+    def grid(self, run_name: str, dataset: Optional[str] = None, criterion: Optional[str] = None, epsilon: float = 0.0) -> Dict[str, Any]:
+        """The checkpoint × parameter-set grid of one criterion on one dataset (``statstore grid --json``).
+
+        ``values[checkpoint][parameter set]`` with ``best`` (index per checkpoint), stability
+        (``best_changes`` of ``steps``), regret of the ``fixed`` best-on-average set and
+        ``width`` within ``epsilon``; dataset and criterion may be left out when the run has
+        one.
+        """
+        self._sync_for_read()
+        params: Dict[str, Any] = {k: v for k, v in (("dataset", dataset), ("criterion", criterion)) if v}
+        if epsilon:
+            params["epsilon"] = repr(float(epsilon))
+        g = self._request("GET", self._run_path(run_name, "grid"), params=params)
+        g["values"] = [[_from_json_float(x) for x in row] for row in g["values"]]
+        for k in ("regret",):
+            g[k] = [_from_json_float(x) for x in g[k]]
+        for k in ("best_change_rate", "max_regret", "mean_regret", "epsilon"):
+            g[k] = _from_json_float(g[k])
+        return g
 
     def delete_validation_scores(self, run_name: str) -> None:
         """Removes the run's validation scores and their metadata, after the queued writes."""

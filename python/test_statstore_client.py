@@ -556,6 +556,40 @@ class ClientTest(unittest.TestCase):
             self.store.flush()
         self.assertEqual(cm.exception.code, "metadata_mismatch")
 
+    def test_decisions(self):
+        run = self.run_name()
+        self.store.store_validation_iteration_scores(run, validation([0, 1000, 2000, 3000]))
+        got = self.store.retrieve_validation_iteration_scores(run)
+        names = [c[0] for c in BINARY]
+        f1 = names.index("f1_score")
+
+        sel = self.store.best(run, select_on=("crop_a", "f1_score"), held_out=["crop_b"])
+        cands = [(s.scores[0][p][f1], -s.iteration, -p) for s in got for p in range(len(PARAMETERS)) if not math.isnan(s.scores[0][p][f1])]
+        value, neg_it, neg_p = max(cands)
+        self.assertEqual((sel["iteration"], sel["parameter_id"], sel["value"]), (-neg_it, -neg_p, value))
+        self.assertEqual(len(sel["lines"]), 2 * len(BINARY))
+        for line in sel["lines"]:
+            self.assertEqual(line["held_out"], line["dataset"] == "crop_b")
+            if not math.isnan(line["gap"]):
+                self.assertGreaterEqual(line["gap"], 0, line)
+
+        plan = self.store.keep(run, last=0)
+        kept = {c["iteration"] for c in plan["checkpoints"] if c["keep"]}
+        self.assertEqual(plan["criteria"], ["voi", "f1_score"])
+        for line in self.store.best(run):
+            if line["criterion"] in plan["criteria"] and line["iteration"] is not None:
+                self.assertIn(line["iteration"], kept, line)
+        self.assertEqual(plan["kept"] + plan["prunable"], 4)
+
+        g = self.store.grid(run, dataset="crop_b", criterion="f1_score")
+        self.assertEqual(g["iterations"], [0, 1000, 2000, 3000])
+        self.assertEqual(g["axis"], "threshold")
+        for i, s in enumerate(got):
+            self.assertEqual(g["values"][i], [s.scores[1][p][f1] for p in range(len(PARAMETERS))])
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            self.store.grid(run, criterion="f1_score")  # two datasets: which one?
+        self.assertEqual(cm.exception.status, 400)
+
     def test_bad_input_is_refused(self):
         def later(call):
             def f():
