@@ -167,3 +167,56 @@ func (s Selection) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(w)
 }
+
+type proposalJSON struct {
+	Best        *int                 `json:"current_best"`
+	Criteria    []string             `json:"criteria"`
+	Judged      []int                `json:"judged"`
+	Epsilon     bestValue            `json:"epsilon"`
+	Checkpoints []proposedJSON       `json:"checkpoints"`
+	Parameters  []parameterJudgeJSON `json:"parameters"`
+	Values      []valueJudgementJSON `json:"values"`
+}
+
+type proposedJSON struct {
+	Iteration  int    `json:"iteration"`
+	Reason     string `json:"reason"`
+	Gap        int    `json:"gap"`
+	Superseded bool   `json:"superseded"`
+}
+
+type parameterJudgeJSON struct {
+	ParameterID int    `json:"parameter_id"`
+	Parameters  string `json:"parameters"`
+	Droppable   bool   `json:"droppable"`
+	Reason      string `json:"reason"`
+}
+
+type valueJudgementJSON struct {
+	Name      string `json:"name"`
+	Value     any    `json:"value"`
+	Droppable bool   `json:"droppable"`
+}
+
+// MarshalJSON writes the proposal as {"current_best" (null when none),
+// "criteria", "judged", "epsilon", "checkpoints": [{"iteration", "gap",
+// "superseded", "reason"}], "parameters": [{"parameter_id", "parameters",
+// "droppable", "reason"}], "values": [{"name", "value", "droppable"}]}.
+func (p ValidationProposal) MarshalJSON() ([]byte, error) {
+	w := proposalJSON{Criteria: nonNil(p.Criteria), Judged: nonNil(p.Judged), Epsilon: bestValue(p.Epsilon),
+		Checkpoints: make([]proposedJSON, 0, len(p.Checkpoints)), Parameters: make([]parameterJudgeJSON, 0, len(p.Parameters)),
+		Values: make([]valueJudgementJSON, 0, len(p.Values))}
+	if p.Best >= 0 {
+		w.Best = &p.Best
+	}
+	for _, c := range p.Checkpoints {
+		w.Checkpoints = append(w.Checkpoints, proposedJSON(c))
+	}
+	for _, j := range p.Parameters {
+		w.Parameters = append(w.Parameters, parameterJudgeJSON(j))
+	}
+	for _, v := range p.Values {
+		w.Values = append(w.Values, valueJudgementJSON(v))
+	}
+	return json.Marshal(w)
+}

@@ -101,3 +101,27 @@ func TestSelectRoute(t *testing.T) {
 		t.Errorf("unknown criterion: %d %s, want 400", status, body)
 	}
 }
+
+func TestPlanValidationRoute(t *testing.T) {
+	ts := decideServer(t) // validated at 100, 200, 300
+	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/plan-validation?every=50&budget=2", "", ""))
+	if status != 200 || !strings.Contains(body, `"current_best":`) || !strings.Contains(body, `"checkpoints":[{"iteration":`) {
+		t.Fatalf("got %d %s", status, body)
+	}
+	var p struct {
+		Checkpoints []struct{ Iteration int } `json:"checkpoints"`
+	}
+	if err := json.Unmarshal([]byte(body), &p); err != nil || len(p.Checkpoints) != 2 {
+		t.Errorf("proposal %s (%v), want 2 checkpoints", body, err)
+	}
+	for _, c := range p.Checkpoints {
+		if c.Iteration%50 != 0 || c.Iteration%100 == 0 && c.Iteration != 0 {
+			t.Errorf("proposed %d: not an unvalidated multiple of 50", c.Iteration)
+		}
+	}
+	for _, q := range []string{"budget=0", "every=x", "epsilon=-1"} {
+		if status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/plan-validation?"+q, "", "")); status != 400 {
+			t.Errorf("?%s: %d %s, want 400", q, status, body)
+		}
+	}
+}

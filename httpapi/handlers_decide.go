@@ -135,3 +135,60 @@ func (s *Server) handleSelect(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, r, sel)
 }
+
+// handlePlanValidation answers which checkpoints to validate next and
+// which parameter sets the grid can drop (statstore.ProposeValidations):
+// the candidates are every ?every iterations up to the end of training
+// (default: the validated checkpoints' spacing); ?budget (default 3),
+// ?recent (default 5), ?epsilon, ?all_criteria.
+func (s *Server) handlePlanValidation(w http.ResponseWriter, r *http.Request) {
+	run, v, err := s.runValidation(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(v.Scores) == 0 {
+		s.writeError(w, r, fmt.Errorf("run %q has no validation scores to plan from: %w", run, statstore.ErrNotFound))
+		return
+	}
+	var opts statstore.ProposalOptions
+	every := 0
+	if opts.Budget, err = intQuery(r, "budget", 3); err == nil {
+		if opts.Recent, err = intQuery(r, "recent", 5); err == nil {
+			if every, err = intQuery(r, "every", 0); err == nil {
+				opts.AllCriteria, err = boolQuery(r, "all_criteria")
+			}
+		}
+	}
+	if e := r.URL.Query().Get("epsilon"); err == nil && e != "" {
+		if opts.Epsilon, err = strconv.ParseFloat(e, 64); err != nil {
+			err = fmt.Errorf("query parameter epsilon=%q: want a finite number ≥ 0: %w", e, statstore.ErrInvalidArgument)
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	infos, err := s.store.ListRuns(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	until := 0
+	for _, i := range infos {
+		if i.Run == run {
+			until = i.TrainedUntil
+		}
+	}
+	cands, _, err := statstore.CheckpointsEvery(v, until, every)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := statstore.ProposeValidations(v, cands, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, p)
+}

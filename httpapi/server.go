@@ -112,6 +112,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+run+"/keep", s.handleKeep)
 	s.mux.HandleFunc("GET "+run+"/grid", s.handleGrid)
 	s.mux.HandleFunc("GET "+run+"/select", s.handleSelect)
+	s.mux.HandleFunc("GET "+run+"/plan-validation", s.handlePlanValidation)
 	s.mux.HandleFunc("DELETE "+run, s.handleDeleteRun)
 	s.mux.HandleFunc("GET "+run+"/events", s.handleEvents)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)

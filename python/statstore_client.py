@@ -1575,6 +1575,29 @@ class HttpStatsStore:
                     r["value"] = _from_json_float(r["value"])
         return plan
 
+    def plan_validation(
+        self, run_name: str, budget: int = 3, every: int = 0, recent: int = 5, epsilon: float = 0.0, all_criteria: bool = False
+    ) -> Dict[str, Any]:
+        """Which checkpoints to validate next and which parameter sets to drop (``statstore plan-validation --json``).
+
+        Candidates are every ``every`` iterations up to the end of training (0: the validated
+        checkpoints' spacing). ``{"current_best", "criteria", "judged", "epsilon",
+        "checkpoints": [{"iteration", "reason", "gap", "superseded"}], "parameters":
+        [{"parameter_id", "parameters", "droppable", "reason"}], "values": [{"name", "value",
+        "droppable"}]}``.
+        """
+        self._sync_for_read()
+        params: Dict[str, Any] = {"budget": int(budget), "recent": int(recent)}
+        if every:
+            params["every"] = int(every)
+        if epsilon:
+            params["epsilon"] = repr(float(epsilon))
+        if all_criteria:
+            params["all_criteria"] = "true"
+        p = self._request("GET", self._run_path(run_name, "plan-validation"), params=params)
+        p["epsilon"] = _from_json_float(p["epsilon"])
+        return p
+
     def grid(self, run_name: str, dataset: Optional[str] = None, criterion: Optional[str] = None, epsilon: float = 0.0) -> Dict[str, Any]:
         """The checkpoint × parameter-set grid of one criterion on one dataset (``statstore grid --json``).
 

@@ -590,6 +590,13 @@ class ClientTest(unittest.TestCase):
             self.store.grid(run, criterion="f1_score")  # two datasets: which one?
         self.assertEqual(cm.exception.status, 400)
 
+        p = self.store.plan_validation(run, budget=2, every=500)
+        self.assertEqual(len(p["checkpoints"]), 2)
+        for c in p["checkpoints"]:
+            self.assertEqual(c["iteration"] % 1000, 500, c)  # the unvalidated ones
+        self.assertEqual(len(p["parameters"]), len(PARAMETERS))
+        self.assertEqual(p["judged"], [0, 1000, 2000, 3000])
+
     def test_bad_input_is_refused(self):
         def later(call):
             def f():

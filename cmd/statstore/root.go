@@ -50,6 +50,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newDeleteCmd(app))
 	root.AddCommand(newKeepCmd(app))
 	root.AddCommand(newGridCmd(app))
+	root.AddCommand(newPlanValidationCmd(app))
 	root.AddCommand(newFsckCmd(app))
 	root.AddCommand(newRepairCmd(app))
 	root.AddCommand(newPlotCmd(app))
