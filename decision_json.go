@@ -220,3 +220,32 @@ func (p ValidationProposal) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(w)
 }
+
+type healthJSON struct {
+	Run      string        `json:"run,omitempty"`
+	Status   string        `json:"status"`
+	Findings []findingJSON `json:"findings"`
+}
+
+type findingJSON struct {
+	Kind      string `json:"kind"`
+	Severity  string `json:"severity"`
+	Iteration *int   `json:"iteration"`
+	Message   string `json:"message"`
+}
+
+// MarshalJSON writes the report as {"run" (left out when empty), "status"
+// (the worst severity: "ok", "warning" or "failure"), "findings": [{"kind",
+// "severity", "iteration" (null when none applies), "message"}]}.
+func (r HealthReport) MarshalJSON() ([]byte, error) {
+	w := healthJSON{Run: r.Run, Status: r.Worst.String(), Findings: make([]findingJSON, 0, len(r.Findings))}
+	for _, f := range r.Findings {
+		fj := findingJSON{Kind: f.Kind, Severity: f.Severity.String(), Message: f.Message}
+		if f.Iteration >= 0 {
+			it := f.Iteration
+			fj.Iteration = &it
+		}
+		w.Findings = append(w.Findings, fj)
+	}
+	return json.Marshal(w)
+}

@@ -1,6 +1,7 @@
 package statstore
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -55,8 +56,8 @@ type HealthOptions struct {
 	// check takes the median of (default 100).
 	Window int
 	// Factor: the loss diverges when the latest window's median is above
-	// Factor times the minimum loss before that window (default 2; only
-	// checked when that minimum is positive).
+	// Factor times the lowest median of the windows before it (default 2;
+	// only checked when that median is positive).
 	Factor float64
 	// Stale: a run not written for longer is stalled (0: not checked).
 	// Now and LastWrite are the times compared; a zero LastWrite is unknown.
@@ -90,8 +91,10 @@ func (o HealthOptions) withDefaults() HealthOptions {
 }
 
 // HealthReport is CheckHealth's answer: the findings, worst first, and
-// the worst severity (SeverityOK when there are none).
+// the worst severity (SeverityOK when there are none). Run is the run's
+// name, set by the caller, for output.
 type HealthReport struct {
+	Run      string
 	Findings []Finding
 	Worst    Severity
 }
@@ -162,7 +165,9 @@ func nonFiniteLoss(entries []TrainingIterationStats) (Finding, bool) {
 }
 
 // diverging compares the median of the latest window of finite losses
-// with the minimum finite loss before it.
+// with the lowest median of the windows before it (windows taken back
+// from the end, so a single low loss, noise, does not count as the
+// minimum).
 func diverging(entries []TrainingIterationStats, window int, factor float64) (Finding, bool) {
 	var losses []float64
 	var its []int
@@ -175,25 +180,31 @@ func diverging(entries []TrainingIterationStats, window int, factor float64) (Fi
 	if len(losses) < 2*window {
 		return Finding{}, false
 	}
-	before := losses[:len(losses)-window]
+	last := len(losses) - window
+	latest := median(losses[last:])
 	lo, at := math.Inf(1), -1
-	for i, x := range before {
-		if x < lo {
-			lo, at = x, its[i]
+	for end := last; end >= window; end -= window {
+		if m := median(losses[end-window : end]); m < lo {
+			lo, at = m, its[end-window]
 		}
 	}
-	recent := slices.Clone(losses[len(losses)-window:])
-	slices.Sort(recent)
-	median := recent[window/2]
-	if window%2 == 0 {
-		median = (recent[window/2-1] + recent[window/2]) / 2
-	}
-	if lo <= 0 || median <= factor*lo {
+	if lo <= 0 || latest <= factor*lo {
 		return Finding{}, false
 	}
-	return Finding{Kind: FindingDiverging, Severity: SeverityFailure, Iteration: its[len(its)-window],
-		Message: fmt.Sprintf("median loss of the last %d iterations (from %d) is %.4g, %.1f× the minimum %.4g at iteration %d",
-			window, its[len(its)-window], median, median/lo, lo, at)}, true
+	return Finding{Kind: FindingDiverging, Severity: SeverityFailure, Iteration: its[last],
+		Message: fmt.Sprintf("median loss of the last %d iterations (from %d) is %.4g, %.1f× the lowest earlier median %.4g (%d iterations from %d)",
+			window, its[last], latest, latest/lo, lo, window, at)}, true
+}
+
+// median returns the median of xs (which it does not change).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // validationLag reports when training ran more than lag checkpoints past
@@ -253,4 +264,20 @@ func plateau(cur *ValidationScores, k int) (Finding, bool) {
 	}
 	return Finding{Kind: FindingPlateau, Severity: SeverityWarning, Iteration: entries[split].Iteration,
 		Message: fmt.Sprintf("no criterion improved over the last %d validations (from %d)", k, entries[split].Iteration)}, true
+}
+
+// CheckRun reads run's training stats and validation scores from s and
+// checks them (CheckHealth); the report names the run.
+func CheckRun(ctx context.Context, s StatsStore, run string, opts HealthOptions) (HealthReport, error) {
+	ts, err := s.RetrieveTrainingStats(ctx, run)
+	if err != nil {
+		return HealthReport{}, err
+	}
+	v, err := s.RetrieveValidationScores(ctx, run)
+	if err != nil {
+		return HealthReport{}, err
+	}
+	r := CheckHealth(ts, v, opts)
+	r.Run = run
+	return r, nil
 }

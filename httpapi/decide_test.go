@@ -125,3 +125,29 @@ func TestPlanValidationRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRoutes(t *testing.T) {
+	ts := decideServer(t)
+	ctx := context.Background()
+	entries := make([]statstore.TrainingIterationStats, 1000)
+	for i := range entries {
+		entries[i] = statstore.TrainingIterationStats{Iteration: i, Loss: 1, Time: 0.1}
+	}
+	entries[999].Loss = math.NaN()
+	if err := ts.store.StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: entries}); err != nil {
+		t.Fatal(err)
+	}
+	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/check?lag=100", "", ""))
+	if status != 200 || !strings.Contains(body, `"run":"r","status":"failure","findings":[{"kind":"non_finite_loss","severity":"failure","iteration":999`) {
+		t.Errorf("check: %d %s", status, body)
+	}
+	status, body = ts.do(t, ts.request(t, "GET", "/api/v1/check", "", ""))
+	if status != 200 || !strings.HasPrefix(body, `[{"run":"r","status":"failure"`) {
+		t.Errorf("check of every run: %d %s", status, body)
+	}
+	for _, q := range []string{"factor=0", "factor=x", "lag=-1"} {
+		if status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/check?"+q, "", "")); status != 400 {
+			t.Errorf("?%s: %d %s, want 400", q, status, body)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/runs/{run}/validation", "POST /api/v1/runs/{run}/validation", "DELETE /api/v1/runs/{run}/validation",
 		"GET /api/v1/runs/{run}/best", "DELETE /api/v1/runs/{run}", "GET /api/v1/runs/{run}/events",
 		"GET /api/v1/runs/{run}/keep", "GET /api/v1/runs/{run}/grid", "GET /api/v1/runs/{run}/select",
-		"GET /api/v1/runs/{run}/plan-validation",
+		"GET /api/v1/runs/{run}/plan-validation", "GET /api/v1/runs/{run}/check", "GET /api/v1/check",
 	} {
 		method, p, _ := strings.Cut(r, " ")
 		probe := strings.ReplaceAll(p, "{run}", "x")

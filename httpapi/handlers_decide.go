@@ -192,3 +192,68 @@ func (s *Server) handlePlanValidation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, r, p)
 }
+
+// healthOptions reads check's query parameters: ?window, ?factor, ?lag,
+// ?every, ?plateau (defaults as statstore.HealthOptions).
+func healthOptions(r *http.Request) (statstore.HealthOptions, error) {
+	var o statstore.HealthOptions
+	var err error
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"window", &o.Window}, {"lag", &o.Lag}, {"every", &o.Every}, {"plateau", &o.Plateau}} {
+		if *p.dst, err = intQuery(r, p.name, 0); err != nil {
+			return o, err
+		}
+	}
+	if f := r.URL.Query().Get("factor"); f != "" {
+		if o.Factor, err = strconv.ParseFloat(f, 64); err != nil || !(o.Factor > 0) || math.IsInf(o.Factor, 0) {
+			return o, fmt.Errorf("query parameter factor=%q: want a finite number > 0: %w", f, statstore.ErrInvalidArgument)
+		}
+	}
+	return o, nil
+}
+
+// handleCheck answers the run's health report (statstore check --json).
+func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
+	run, err := runName(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := healthOptions(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, err := statstore.CheckRun(r.Context(), s.store, run, o)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, rep)
+}
+
+// handleCheckAll answers every run's health report, sorted by run name.
+func (s *Server) handleCheckAll(w http.ResponseWriter, r *http.Request) {
+	o, err := healthOptions(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	infos, err := s.store.ListRuns(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]statstore.HealthReport, 0, len(infos))
+	for _, i := range infos {
+		rep, err := statstore.CheckRun(r.Context(), s.store, i.Run, o)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, rep)
+	}
+	s.writeJSON(w, r, out)
+}

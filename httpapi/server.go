@@ -113,6 +113,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+run+"/grid", s.handleGrid)
 	s.mux.HandleFunc("GET "+run+"/select", s.handleSelect)
 	s.mux.HandleFunc("GET "+run+"/plan-validation", s.handlePlanValidation)
+	s.mux.HandleFunc("GET "+run+"/check", s.handleCheck)
+	s.mux.HandleFunc("GET /api/v1/check", s.handleCheckAll)
 	s.mux.HandleFunc("DELETE "+run, s.handleDeleteRun)
 	s.mux.HandleFunc("GET "+run+"/events", s.handleEvents)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)

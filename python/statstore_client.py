@@ -1598,6 +1598,23 @@ class HttpStatsStore:
         p["epsilon"] = _from_json_float(p["epsilon"])
         return p
 
+    def check(self, run_name: Optional[str] = None, **options: Any) -> Any:
+        """The run's health report (``statstore check --json``), or every run's when run_name is None.
+
+        ``{"run", "status", "findings": [{"kind", "severity", "iteration", "message"}]}``;
+        ``status`` is ``ok``, ``warning`` or ``failure``; ``kind`` one of ``non_finite_loss``,
+        ``diverging``, ``validation_lag``, ``plateau``. Options: ``window``, ``factor``,
+        ``lag``, ``every``, ``plateau`` (as the CLI's flags).
+        """
+        self._sync_for_read()
+        unknown = set(options) - {"window", "factor", "lag", "every", "plateau"}
+        if unknown:
+            raise TypeError("check() got unknown options: %s" % ", ".join(sorted(unknown)))
+        params = {k: (repr(float(v)) if k == "factor" else int(v)) for k, v in options.items()}
+        if run_name is None:
+            return self._request("GET", "/api/v1/check", params=params)
+        return self._request("GET", self._run_path(run_name, "check"), params=params)
+
     def grid(self, run_name: str, dataset: Optional[str] = None, criterion: Optional[str] = None, epsilon: float = 0.0) -> Dict[str, Any]:
         """The checkpoint × parameter-set grid of one criterion on one dataset (``statstore grid --json``).
 

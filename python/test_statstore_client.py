@@ -597,6 +597,13 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(len(p["parameters"]), len(PARAMETERS))
         self.assertEqual(p["judged"], [0, 1000, 2000, 3000])
 
+        self.store.store_training_stats(run, training(range(0, 3001), loss=lambda i: float("nan") if i == 3000 else 1.0))
+        h = self.store.check(run)
+        self.assertEqual((h["run"], h["status"], h["findings"][0]["kind"], h["findings"][0]["iteration"]), (run, "failure", "non_finite_loss", 3000))
+        self.assertIn(run, [r["run"] for r in self.store.check()])
+        with self.assertRaises(TypeError):
+            self.store.check(run, windw=3)
+
     def test_bad_input_is_refused(self):
         def later(call):
             def f():

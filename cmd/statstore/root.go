@@ -51,6 +51,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newKeepCmd(app))
 	root.AddCommand(newGridCmd(app))
 	root.AddCommand(newPlanValidationCmd(app))
+	root.AddCommand(newCheckCmd(app))
 	root.AddCommand(newFsckCmd(app))
 	root.AddCommand(newRepairCmd(app))
 	root.AddCommand(newPlotCmd(app))

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/statstore/statstore"
+)
+
+// healthStore holds runs made to show each condition: healthy, nan (the
+// latest losses NaN), diverging, lagging (validated at 0 and 1000 of
+// 10000 iterations).
+func healthStore(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "stats")
+	s := openFileStore(t, dir) // closed at the test's end
+	ctx := context.Background()
+	put := func(run string, loss func(i int) float64) {
+		entries := make([]statstore.TrainingIterationStats, 10000)
+		for i := range entries {
+			entries[i] = statstore.TrainingIterationStats{Iteration: i, Loss: loss(i), Time: 0.1}
+		}
+		ts, err := statstore.NewTrainingStats(entries...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StoreTrainingStats(ctx, run, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("healthy", func(i int) float64 { return 1 / float64(i+1) })
+	put("nan", func(i int) float64 {
+		if i > 9990 {
+			return math.NaN()
+		}
+		return 1
+	})
+	put("diverging", func(i int) float64 { return 1 + float64(max(i-9000, 0)) })
+	put("lagging", func(i int) float64 { return 1 })
+	meta := statstore.Metadata{Datasets: []string{"a"}, Parameters: statstore.ThresholdParameters(0.5), EvaluationScores: statstore.DummyCriteria()}
+	v := &statstore.ValidationScores{Metadata: meta, Scores: []statstore.ValidationIterationScores{
+		{Iteration: 0, Scores: [][][]float64{{{0.1, 0.9}}}}, {Iteration: 1000, Scores: [][][]float64{{{0.5, 0.5}}}},
+	}}
+	if err := s.StoreValidationIterationScores(ctx, "lagging", v); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestCheck(t *testing.T) {
+	dir := healthStore(t)
+	if r := run(t, "--store", dir, "check", "healthy"); r.code != 0 || !strings.Contains(r.stdout, "healthy  ok") {
+		t.Errorf("healthy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	cases := []struct {
+		run, want string
+		code      int
+	}{
+		{"nan", "non_finite_loss: loss is NaN since iteration 9991", exitFailing},
+		{"diverging", "diverging: median loss of the last 100 iterations (from 9900)", exitFailing},
+		{"lagging", "validation_lag: last validated checkpoint 1000 is 8 checkpoints (every 1000) behind training at 9999", exitError},
+	}
+	for _, c := range cases {
+		r := run(t, "--store", dir, "check", c.run)
+		if r.code != c.code || !strings.Contains(r.stdout, c.want) || !strings.Contains(r.stderr, "need attention") {
+			t.Errorf("%s: exit %d (want %d)\n%s%s", c.run, r.code, c.code, r.stdout, r.stderr)
+		}
+	}
+	// Every run: the worst decides the status; JSON for scripts.
+	r := run(t, "--store", dir, "check", "--json")
+	if r.code != exitFailing || !strings.Contains(r.stdout, `"status": "failure"`) || !strings.Contains(r.stdout, `"kind": "validation_lag"`) {
+		t.Errorf("every run: exit %d\n%s", r.code, r.stdout)
+	}
+	if r = run(t, "--store", dir, "check", "lagging", "--lag", "10"); r.code != 0 {
+		t.Errorf("--lag 10: exit %d\n%s", r.code, r.stdout)
+	}
+}
