@@ -115,6 +115,8 @@ func (a *App) fileStoreDir() (string, error) {
 	switch classify(spec) {
 	case kindPostgres:
 		return "", &userError{msg: "fsck and repair check a file store directory, not a PostgreSQL database", hint: "pass --store DIR", code: exitUsage}
+	case kindHTTP:
+		return "", &userError{msg: "fsck and repair check a file store directory, not a statstore server", hint: "run them where the server's --store directory is", code: exitUsage}
 	}
 	if err := refuseCheck(spec); err != nil { // DaCapo or mixed directory: see store.go
 		return "", err

@@ -24,6 +24,8 @@ type globalFlags struct {
 	// logAsked is set when --log-level or -v was given: commands that
 	// tell a story of their own (demo) log only then.
 	logAsked bool
+	// tokenFile holds the token for a statstore server (--store http://).
+	tokenFile string
 	// Metadata for DaCapo directories (read in place or imported) and for
 	// put validation.
 	preset     string
@@ -46,9 +48,10 @@ func dacapoCommands() []string {
 
 func (g *globalFlags) register(root *cobra.Command) {
 	f := root.PersistentFlags()
-	f.StringVar(&g.store, "store", "", "the store: a directory, a DaCapo stats directory or a postgres:// URL (default $"+envStore+" or "+defaultStore+")")
+	f.StringVar(&g.store, "store", "", "the store: a directory, a DaCapo stats directory, a postgres:// URL or a statstore server's http(s):// URL (default $"+envStore+" or "+defaultStore+")")
 	f.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "log what the store does (--log-level info) on stderr")
+	f.StringVar(&g.tokenFile, "token-file", "", "with --store http(s)://host:port: a file holding the server's token (default $STATSTORE_TOKEN)")
 	f.AddFlagSet(g.dacapoFlags())
 	for _, name := range dacapoFlagNames() {
 		_ = f.MarkHidden(name) // shown in the help of dacapoCommands

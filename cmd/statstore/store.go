@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/dacapo"
 	"github.com/statstore/statstore/filestore"
+	"github.com/statstore/statstore/httpapi"
 	"github.com/statstore/statstore/postgres"
 )
 
@@ -30,6 +32,7 @@ const (
 	kindDaCapo
 	kindPostgres
 	kindMixed // a directory holding both DaCapo pickles and statstore files
+	kindHTTP  // a statstore server: http(s)://host:port
 )
 
 // classifySample is how many pickles or statstore files classify reads per
@@ -45,6 +48,9 @@ const classifySample = 64
 func classify(spec string) storeKind {
 	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
 		return kindPostgres
+	}
+	if strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
+		return kindHTTP
 	}
 	d, err := dacapo.DetectSample(context.Background(), spec, classifySample)
 	if err != nil {
@@ -124,6 +130,16 @@ func (a *App) openStore(ctx context.Context, spec string, acc access) (statstore
 		s, err := postgres.Open(ctx, spec, postgres.Options{Logger: a.log()})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL store %s: %w", redactURL(spec), err)
+		}
+		return s, nil
+	case kindHTTP:
+		token, err := a.token()
+		if err != nil {
+			return nil, err
+		}
+		s, err := httpapi.NewClient(spec, httpapi.ClientOptions{Token: token})
+		if err != nil {
+			return nil, usageError{err}
 		}
 		return s, nil
 	case kindMixed:
@@ -217,4 +233,36 @@ func redactURL(u string) string {
 		return scheme + "://" + user + ":xxxxx@" + host
 	}
 	return u
+}
+
+// envToken names the environment variable holding the token for a
+// statstore server (--store http(s)://...), unless --token-file is given.
+const envToken = "STATSTORE_TOKEN"
+
+// maxTokenFile bounds the size of a token file.
+const maxTokenFile = 4 << 10
+
+// token returns the token to send to a statstore server: the first line
+// of --token-file, else $STATSTORE_TOKEN, else none.
+func (a *App) token() (string, error) {
+	if a.global.tokenFile == "" {
+		return strings.TrimSpace(a.getenv(envToken)), nil
+	}
+	f, err := os.Open(a.global.tokenFile)
+	if err != nil {
+		return "", &userError{msg: fmt.Sprintf("token file: %v", err), hint: "pass the file serve's --token-file reads, or set $" + envToken, code: exitUsage, err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", fmt.Errorf("read token file %s: %w", a.global.tokenFile, err)
+	}
+	if len(data) > maxTokenFile {
+		return "", usageError{fmt.Errorf("token file %s is larger than %d bytes: want the token alone", a.global.tokenFile, maxTokenFile)}
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	if t := strings.TrimSpace(line); t != "" {
+		return t, nil
+	}
+	return "", usageError{fmt.Errorf("token file %s is empty", a.global.tokenFile)}
 }
