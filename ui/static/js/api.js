@@ -228,3 +228,51 @@ export function follow(run, handlers) {
     state('closed');
   };
 }
+
+/** Decodes the named non-finite-capable numbers of obj in place. */
+function decodeNums(obj, keys) {
+  for (const k of keys) obj[k] = num(obj[k]);
+  return obj;
+}
+
+/**
+ * A run's retention plan (statstore keep --json): {run, criteria, all_criteria,
+ * superseded_left_out, kept, prunable, checkpoints: [{iteration, keep, reasons: [{kind, text, ...}]}]}.
+ */
+export async function keepPlan(run, { top = 1, last = 1, includeSuperseded = false } = {}, signal) {
+  return getJSON(runPath(run) + '/keep', { top, last, include_superseded: includeSuperseded ? 'true' : '' }, signal);
+}
+
+/**
+ * The checkpoint × parameter-set grid of a criterion on a dataset (statstore grid --json), numbers
+ * decoded: {iterations, parameters, axis, axis_values, values, best, best_changes, steps,
+ * best_change_rate, fixed, regret, max_regret, mean_regret, epsilon, width, higher_is_better}.
+ */
+export async function grid(run, { dataset, criterion, includeSuperseded = false }, signal) {
+  const g = await getJSON(runPath(run) + '/grid', { dataset, criterion, include_superseded: includeSuperseded ? 'true' : '' }, signal);
+  g.values = g.values.map((row) => row.map(num));
+  g.regret = g.regret.map(num);
+  return decodeNums(g, ['best_change_rate', 'max_regret', 'mean_regret', 'epsilon']);
+}
+
+/**
+ * One choice by a criterion on a dataset (statstore best --select-on --json), numbers decoded:
+ * {dataset, criterion, held_out, iteration, parameters, value, lines: [{dataset, criterion,
+ * held_out, value, best, gap}]}.
+ */
+export async function selection(run, { dataset, criterion, heldOut = [], includeSuperseded = false }, signal) {
+  const s = await getJSON(runPath(run) + '/select', {
+    dataset, criterion, held_out: heldOut.join(','), include_superseded: includeSuperseded ? 'true' : '',
+  }, signal);
+  decodeNums(s, ['value']);
+  for (const l of s.lines) {
+    decodeNums(l, ['value', 'gap']);
+    l.best.value = num(l.best.value);
+  }
+  return s;
+}
+
+/** Every run's health report (statstore check --json): [{run, status, findings: [{kind, severity, iteration, message}]}]. */
+export async function health(signal) {
+  return getJSON('api/v1/check', null, signal);
+}
