@@ -43,7 +43,7 @@ export function decideCards(run, state, { signal, onError }) {
   );
 
   const selDataset = h('select', { id: 'select-dataset', 'aria-label': 'Choose on dataset', onchange: () => loadSelect() });
-  const selEl = h('div', { class: 'table-wrap', id: 'select' });
+  const selEl = h('div', { class: 'table-wrap scroll', id: 'select' });
   const selWhat = h('div', { class: 'muted small', id: 'select-what' });
   const selCard = h('section', { class: 'card', id: 'select-card' },
     h('div', { class: 'toolbar' }, h('h2', null, 'Choose on one dataset'),

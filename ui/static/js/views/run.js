@@ -16,6 +16,7 @@ import {
   shownScores, supersededNote,
 } from '../validation.js';
 import { criterionLabel, lossCard, supersededToggle, throttle } from './common.js';
+import { decideCards } from './decide.js';
 
 export function renderRun(main, route, ctx) {
   const run = route.run;
@@ -65,6 +66,7 @@ export function renderRun(main, route, ctx) {
       drawValidation();
       drawCheckpoints();
       drawBest();
+      decide.refresh();
     },
   });
   const paramSelect = h('select', {
@@ -83,6 +85,7 @@ export function renderRun(main, route, ctx) {
     drawValidation();
     drawCheckpoints();
     loadBest().catch(report);
+    decide.refresh();
   });
   const valEl = h('div', { class: 'val-charts', id: 'validation-charts' });
   const valSection = h('section', { class: 'card', id: 'validation' },
@@ -116,7 +119,13 @@ export function renderRun(main, route, ctx) {
     ),
     bestEl,
   );
-  main.append(valSection, checkpointsSection, bestSection);
+  // Decisions: keep, parameter grid, choice on one dataset (by the chosen criterion).
+  const decide = decideCards(run, () => ({
+    scores,
+    criterion: scores && chosen() >= 0 ? scores.criteria[chosen()].name : '',
+    includeSuperseded: prefs.includeSuperseded,
+  }), { signal: abort.signal, onError: (err) => report(err) });
+  main.append(valSection, checkpointsSection, bestSection, decide.el);
 
   function chosen() {
     if (!scores || scores.criteria.length === 0) return -1;
@@ -345,6 +354,7 @@ export function renderRun(main, route, ctx) {
     drawValidation();
     drawCheckpoints();
     drawBest();
+    decide.refresh();
   }
 
   /** Applies a validation event: its entries replace those of their iterations. */
@@ -356,6 +366,7 @@ export function renderRun(main, route, ctx) {
     drawValidation();
     drawCheckpoints();
     refreshBest(); // the server's best report of the merged scores
+    refreshDecide();
   }
 
   const report = (err) => {
@@ -371,6 +382,7 @@ export function renderRun(main, route, ctx) {
   }, 1000);
   const refreshValidation = throttle(() => loadValidation().catch(report), 1000);
   const refreshBest = throttle(() => loadBest().catch(report), 1000);
+  const refreshDecide = throttle(() => decide.refresh(), 1000);
   const stop = follow(run, {
     state: (s) => {
       live.textContent = s === 'live' ? 'live' : s;
@@ -407,6 +419,7 @@ export function renderRun(main, route, ctx) {
     refreshLoss.cancel();
     refreshValidation.cancel();
     refreshBest.cancel();
+    refreshDecide.cancel();
     abort.abort();
     loss.destroy();
     for (const c of valCharts) c.destroy();
