@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,8 +95,15 @@ func (c *Client) url(p string, q url.Values) string {
 // do sends one request and returns the body of a 2xx answer; other answers
 // become errors matching the server's sentinel.
 func (c *Client) do(ctx context.Context, method, u string, body []byte) ([]byte, error) {
+	data, _, err := c.doAccept(ctx, method, u, body, "application/json")
+	return data, err
+}
+
+// doAccept is do with the Accept header given; it also returns the
+// answer's media type.
+func (c *Client) doAccept(ctx context.Context, method, u string, body []byte, accept string) ([]byte, string, error) {
 	if c.closed.Load() {
-		return nil, fmt.Errorf("httpapi: client: %w", statstore.ErrClosed)
+		return nil, "", fmt.Errorf("httpapi: client: %w", statstore.ErrClosed)
 	}
 	var rd io.Reader
 	if body != nil {
@@ -103,31 +111,49 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte) ([]byte,
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("httpapi: %s %s: %w", method, u, err)
+		return nil, "", fmt.Errorf("httpapi: %s %s: %w", method, u, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("httpapi: %s %s: %w", method, u, err)
+		return nil, "", fmt.Errorf("httpapi: %s %s: %w", method, u, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("httpapi: %s %s: %w", method, u, decodeError(resp))
+		return nil, "", fmt.Errorf("httpapi: %s %s: %w", method, u, decodeError(resp))
 	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("httpapi: %s %s: reading the answer: %w", method, u, err)
+		return nil, "", fmt.Errorf("httpapi: %s %s: reading the answer: %w", method, u, err)
 	}
-	return data, nil
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return data, mt, nil
 }
 
-// get sends a GET and decodes the JSON answer with decode.
+// getTraining fetches a history (or a range) in the binary form, reading
+// the rows when the server answers them (a server older than the form).
+func (c *Client) getTraining(ctx context.Context, u string) (*statstore.TrainingStats, error) {
+	data, mt, err := c.doAccept(ctx, http.MethodGet, u, nil, TrainingBinaryMediaType+", application/json;q=0.5")
+	if err != nil {
+		return nil, err
+	}
+	decode := decodeTraining
+	if mt == TrainingBinaryMediaType {
+		decode = decodeTrainingBinary
+	}
+	t, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: GET %s: the server's answer does not decode: %w", u, err)
+	}
+	return t, nil
+}
+
 func getAs[T any](c *Client, ctx context.Context, u string, decode func([]byte) (T, error)) (T, error) {
 	data, err := c.do(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -161,7 +187,7 @@ func (c *Client) RetrieveTrainingStats(ctx context.Context, run string) (*statst
 	if err != nil {
 		return nil, err
 	}
-	return getAs(c, ctx, u, decodeTraining)
+	return c.getTraining(ctx, u)
 }
 
 // RetrieveTrainingRange returns the training entries with iteration in r.
@@ -177,7 +203,7 @@ func (c *Client) RetrieveTrainingRange(ctx context.Context, run string, r statst
 	if err != nil {
 		return nil, err
 	}
-	return getAs(c, ctx, u, decodeTraining)
+	return c.getTraining(ctx, u)
 }
 
 // SubsampleTraining returns the server's subsample (statstore.Subsample).

@@ -50,6 +50,10 @@ func (s *Server) handleGetTraining(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if form := negotiateTraining(r, sub); form != formRows {
+		s.writeTrainingCompact(w, form, run, entries, report, wantsExact(r))
+		return
+	}
 	s.writeTraining(w, run, entries, report, wantsExact(r))
 }
 
@@ -102,6 +106,7 @@ func parseTrainingQuery(q url.Values) (rng, sub bool, opts statstore.SubsampleOp
 // "non_finite" after the entries when report is not nil (a subsample).
 func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []statstore.TrainingIterationStats, report *statstore.TrainingSubsample, exact bool) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Vary", "Accept")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

@@ -452,6 +452,8 @@ _MAX_RECORD = 1 << 30  # a length above it is damage, not data
 _MAX_REQUEST_ENTRIES = 200_000  # training entries per request (about 13 MB of JSON)
 _REJECTED_PREFIX = "rejected-"
 TRAINING_COLUMNS = "application/vnd.statstore.training-columns+json"
+# The binary training answer the client asks for when it reads a history or a range.
+TRAINING_BINARY = "application/vnd.statstore.training+f64le"
 
 
 def default_spool_root() -> str:
@@ -1319,12 +1321,16 @@ class HttpStatsStore:
         data: Optional[bytes] = None,
         params: Optional[Dict[str, Any]] = None,
         content_type: str = "application/json",
+        accept: str = "application/json",
     ) -> Any:
-        """One request; _Transient when the server could not take it now, StatsStoreError when it refused."""
+        """One request; _Transient when the server could not take it now, StatsStoreError when it refused.
+
+        Answers JSON decoded, or the bytes of a binary training answer (TRAINING_BINARY).
+        """
         url = self.url + path
         if params:
             url += "?" + urllib.parse.urlencode(params)
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept}
         if data is not None:
             headers["Content-Type"] = content_type
         if self.token:
@@ -1333,6 +1339,9 @@ class HttpStatsStore:
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 payload = resp.read()
+                binary = resp.headers.get_content_type() == TRAINING_BINARY
+            if binary:
+                return payload
             return json.loads(payload) if payload else None
         except urllib.error.HTTPError as e:
             err = _http_error(method, path, e)
@@ -1655,28 +1664,54 @@ class HttpStatsStore:
         path = "/api/v1/runs/" + urllib.parse.quote(run_name, safe="")
         return path + "/" + what if what else path
 
-    def _get_training(self, run_name: str, params: Dict[str, Any]) -> List[Dict[str, Any]]:
-        return self._request("GET", self._run_path(run_name, "training"), params=params).get("iteration_stats") or []
+    def _get_training(self, run_name: str, params: Dict[str, Any]) -> Tuple[Sequence[Any], Sequence[float], Sequence[float]]:
+        """Iterations, losses and times: in the binary form for a history or a range (no JSON to
+        parse), as JSON rows from a server older than it and for subsamples."""
+        accept = "application/json" if "max_points" in params else TRAINING_BINARY + ", application/json;q=0.5"
+        body = self._request("GET", self._run_path(run_name, "training"), params=params, accept=accept)
+        if isinstance(body, bytes):
+            return _decode_training_binary(body)
+        entries = body.get("iteration_stats") or []
+        return (
+            [int(e["iteration"]) for e in entries],
+            [_from_json_float(e["loss"]) for e in entries],
+            [_from_json_float(e["time"]) for e in entries],
+        )
 
-    def _training_stats(self, entries: Iterable[Dict[str, Any]]) -> Any:
+    def _training_stats(self, columns: Tuple[Sequence[Any], Sequence[float], Sequence[float]]) -> Any:
         item = self._classes["TrainingIterationStats"]
-        stats = [item(int(e["iteration"]), _from_json_float(e["loss"]), _from_json_float(e["time"])) for e in entries]
+        stats = [item(int(i), l, t) for i, l, t in zip(*columns)]
         # Built directly: DaCapo's add_iteration_stats insists on consecutive
         # iterations, and stored histories may have gaps.
         return self._classes["TrainingStats"](iteration_stats=stats)
 
-    def _request(self, method: str, path: str, params: Optional[Dict[str, Any]] = None) -> Any:
+    def _request(self, method: str, path: str, params: Optional[Dict[str, Any]] = None, accept: str = "application/json") -> Any:
         """A synchronous request (retrieval, deletes): retried while the server cannot take it, then raised."""
         delay = self.backoff
         for attempt in range(self.retries + 1):
             try:
-                return self._send(method, path, params=params)
+                return self._send(method, path, params=params, accept=accept)
             except _Transient as e:
                 if attempt == self.retries:
                     raise StatsStoreError(0, "unreachable", str(e)) from None
             _time.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _decode_training_binary(data: bytes) -> Tuple[Sequence[float], Sequence[float], Sequence[float]]:
+    """The columns of a binary training answer: "SSTF", version 1, n, then n iterations, losses
+    and times as little-endian float64 (docs/api.md)."""
+    if len(data) < 16 or data[:4] != b"SSTF":
+        raise StatsStoreError(0, "bad_answer", "not a binary training answer")
+    version, n = struct.unpack_from("<IQ", data, 4)
+    if version != 1 or len(data) != 16 + 24 * n:
+        raise StatsStoreError(0, "bad_answer", "binary training answer: version %d, %d bytes for %d entries" % (version, len(data), n))
+    cols = array.array("d")
+    cols.frombytes(data[16:])
+    if sys.byteorder != "little":
+        cols.byteswap()
+    return cols[:n], cols[n : 2 * n], cols[2 * n :]
 
 
 def _validation_meta(v: Any) -> Dict[str, Any]:
