@@ -18,7 +18,7 @@ var _ statstore.StatsStore = (*Store)(nil)
 type Store struct {
 	logger *slog.Logger
 
-	now    func() time.Time // the clock that dates trash entries
+	now func() time.Time // the clock that dates trash entries
 
 	mu     sync.RWMutex
 	closed bool
