@@ -245,6 +245,7 @@ func trashTests() []trashTest {
 			e.fill("a", 1)
 			e.fill("b", 2)
 			ta := e.trash("a")
+			e.clock.Set(trashEpoch.Add(time.Second)) // ListTrash is oldest first
 			tb := e.trash("b")
 			_, err := e.tr.PurgeTrash(e.ctx, statstore.PurgeSelection{IDs: []string{tb.ID, "20260301-120000-00000000"}})
 			e.wantErr("PurgeTrash naming an unknown id", err, statstore.ErrNotFound)
