@@ -48,6 +48,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newExportCmd(app))
 	root.AddCommand(newPutCmd(app))
 	root.AddCommand(newDeleteCmd(app))
+	root.AddCommand(newTrashCmd(app))
 	root.AddCommand(newFsckCmd(app))
 	root.AddCommand(newRepairCmd(app))
 	root.AddCommand(newPlotCmd(app))
