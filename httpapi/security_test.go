@@ -316,7 +316,7 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		{"other loopback address", "GET", "/api/v1/runs", "", map[string]string{"Host": "127.0.0.2:" + port}, 200},
 		{"read, same-site", "GET", "/api/v1/runs", "", map[string]string{"Sec-Fetch-Site": "same-site"}, 200},
 		{"dashboard, cross-site navigation", "GET", "/", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, 404}, // no UI in this server: 404, not 403
-		{"delete, own origin", "DELETE", "/api/v1/runs/r", "", map[string]string{"Origin": ts.origin()}, 200}, // moved to the trash
+		{"delete, own origin", "DELETE", "/api/v1/runs/r", "", map[string]string{"Origin": ts.origin()}, 200},        // moved to the trash
 	}
 	for _, tt := range accepted {
 		t.Run(tt.name, func(t *testing.T) {
