@@ -30,34 +30,8 @@ const (
 	purgeShape   = `{"before": "2026-01-01T00:00:00Z"} or {"ids": ["..."]} or {"all": true}`
 )
 
-// trashEntryWire is a trash entry in answers.
-type trashEntryWire struct {
-	ID                   string    `json:"id"`
-	Run                  string    `json:"run"`
-	DeletedAt            time.Time `json:"deleted_at"`
-	TrainingIterations   int       `json:"training_iterations"`
-	ValidationIterations int       `json:"validation_iterations"`
-	Bytes                int64     `json:"bytes"`
-}
-
-func toWireTrash(entries []statstore.TrashEntry) []trashEntryWire {
-	out := make([]trashEntryWire, len(entries))
-	for i, e := range entries {
-		out[i] = trashEntryWire(e)
-	}
-	return out
-}
-
-func fromWireTrash(entries []trashEntryWire) []statstore.TrashEntry {
-	out := make([]statstore.TrashEntry, len(entries))
-	for i, e := range entries {
-		out[i] = statstore.TrashEntry(e)
-	}
-	return out
-}
-
 type trashListResponse struct {
-	Entries []trashEntryWire `json:"entries"`
+	Entries []statstore.TrashEntry `json:"entries"`
 }
 
 type restoreBody struct {
@@ -76,7 +50,7 @@ type purgeBody struct {
 }
 
 type purgeResponse struct {
-	Purged []trashEntryWire `json:"purged"`
+	Purged []statstore.TrashEntry `json:"purged"`
 }
 
 // decodeRestore decodes a restore body; an empty body restores under the
@@ -161,7 +135,7 @@ func (s *Server) handleDeleteRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.store.publishDelete(run, "run")
-		s.writeJSON(w, r, trashEntryWire(e))
+		s.writeJSON(w, r, e)
 		return
 	}
 	runs, err := s.store.ListRuns(ctx)
@@ -192,7 +166,7 @@ func (s *Server) handleListTrash(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, trashListResponse{Entries: toWireTrash(entries)})
+	s.writeJSON(w, r, trashListResponse{Entries: entries})
 }
 
 // handleRestore restores the trash entry the path names.
@@ -238,7 +212,7 @@ func (s *Server) handlePurge(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, purgeResponse{Purged: toWireTrash(purged)})
+	s.writeJSON(w, r, purgeResponse{Purged: purged})
 }
 
 var _ statstore.Trasher = (*Client)(nil)
@@ -267,11 +241,11 @@ func (c *Client) TrashRun(ctx context.Context, run string) (statstore.TrashEntry
 	if err != nil {
 		return statstore.TrashEntry{}, err
 	}
-	var e trashEntryWire
+	var e statstore.TrashEntry
 	if err := json.Unmarshal(data, &e); err != nil {
 		return statstore.TrashEntry{}, fmt.Errorf("httpapi: DELETE %s: the server's answer does not decode: %w", u, err)
 	}
-	return statstore.TrashEntry(e), nil
+	return e, nil
 }
 
 // ListTrash returns the server's trash entries, oldest first.
@@ -281,7 +255,7 @@ func (c *Client) ListTrash(ctx context.Context) ([]statstore.TrashEntry, error) 
 		if err := json.Unmarshal(data, &resp); err != nil {
 			return nil, err
 		}
-		return fromWireTrash(resp.Entries), nil
+		return resp.Entries, nil
 	})
 }
 
@@ -330,8 +304,8 @@ func (c *Client) PurgeTrash(ctx context.Context, sel statstore.PurgeSelection) (
 		return nil, err
 	}
 	var resp purgeResponse
-	if err := json.Unmarshal(bytes.TrimSpace(data), &resp); err != nil {
+	if err := json.Unmarshal(data, &resp); err != nil {
 		return nil, fmt.Errorf("httpapi: POST %s: the server's answer does not decode: %w", u, err)
 	}
-	return fromWireTrash(resp.Purged), nil
+	return resp.Purged, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/storetest"
 )
@@ -17,29 +16,12 @@ func TestUpgradeToTrash(t *testing.T) {
 	ctx := context.Background()
 	url := testServer.Schema(t)
 	conn := connect(t, url)
-	all, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) < 4 {
-		t.Fatalf("%d migrations, want the trash's (0004) among them", len(all))
-	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		_, err := migrate(ctx, tx, all[:3])
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	migrateTo(t, conn, 3)
 	var id int64
 	if err := conn.QueryRow(ctx, `INSERT INTO statstore_runs (name, training_count, trained_until) VALUES ('old', 2, 2) RETURNING id`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range storetest.Training(0, 1).IterationStats {
-		if _, err := conn.Exec(ctx, "INSERT INTO statstore_training VALUES ($1, $2, $3, $4)", id, e.Iteration, e.Loss, e.Time); err != nil {
-			t.Fatal(err)
-		}
-	}
+	insertTraining(t, conn, id, storetest.Training(0, 1))
 	s, err := Open(ctx, url, Options{})
 	if err != nil {
 		t.Fatal(err)
