@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -240,6 +242,38 @@ func trashTests() []trashTest {
 				e.t.Errorf("PurgeTrash before %v: got %+v, want nothing", recent.DeletedAt, got)
 			}
 			e.wantTrash(recent)
+		}},
+		{"ConcurrentWrites", func(e *trashEnv) {
+			// A writer appends while the run is trashed again and again:
+			// every write lands whole in the live run or in one entry.
+			const writes, trashes = 40, 5
+			done := make(chan error, 1)
+			go func() {
+				var err error
+				for i := range writes {
+					if err = e.s.StoreTrainingStats(e.ctx, "run", Training(Iters(0, i+1, 1)...)); err != nil {
+						break
+					}
+				}
+				done <- err
+			}()
+			for range trashes {
+				if _, err := e.tr.TrashRun(e.ctx, "run"); err != nil && !errors.Is(err, statstore.ErrNotFound) {
+					e.t.Errorf("TrashRun during writes: %v", err)
+				}
+			}
+			e.ok("StoreTrainingStats during trashes", <-done)
+			entries, err := e.tr.ListTrash(e.ctx)
+			e.ok("ListTrash", err)
+			for i, te := range entries {
+				name := fmt.Sprintf("restored-%d", i)
+				_, err := e.tr.RestoreRun(e.ctx, te.ID, name)
+				e.ok("RestoreRun", err)
+				got := e.training(name)
+				if len(got) != te.TrainingIterations || len(got) == 0 || got[len(got)-1].Iteration != len(got)-1 {
+					e.t.Errorf("entry %s (%d training iterations): restored %s, want iterations 0 to n-1", te.ID, te.TrainingIterations, fmtEntries(got))
+				}
+			}
 		}},
 		{"PurgeNamed", func(e *trashEnv) {
 			e.fill("a", 1)
