@@ -183,10 +183,15 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 		return statstore.TrashEntry{}, fmt.Errorf("filestore: trash run %q: %w", run, err)
 	}
 	moving := s.trashPath(movingDir, run)
+	// .trash and .moving are made once: DIR and .trash need an fsync only then.
+	dirs := []string{s.trashPath(movingDir)}
+	if made, err := s.exists(dirs[0]); err != nil || !made {
+		dirs = append(dirs, s.trashPath(), s.dir)
+	}
 	if err := s.fs.MkdirAll(moving, dirPerm); err != nil {
 		return statstore.TrashEntry{}, pathError("trash run", moving, err)
 	}
-	if err := s.syncDirs(s.trashPath(movingDir), s.trashPath(), s.dir); err != nil {
+	if err := s.syncDirs(dirs...); err != nil {
 		return statstore.TrashEntry{}, err
 	}
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), filepath.Join(moving, manifestName), data, filePerm, s.opts.NoSync); err != nil {
