@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/filestore"
 )
 
 func newTrashCmd(app *App) *cobra.Command {
@@ -24,10 +25,12 @@ restored or purged:
   statstore trash restore ID [--as N]  bring a run back (under another name)
   statstore trash purge                delete for good what was trashed more
                                        than 30 days ago (--older-than), the
-                                       named ids, or --all`,
+                                       named ids, or --all
+  statstore trash verify               check the trashed files as fsck checks
+                                       live ones (a file store)`,
 		Args: usageArgs(cobra.NoArgs),
 	}
-	cmd.AddCommand(newTrashListCmd(app), newTrashRestoreCmd(app), newTrashPurgeCmd(app))
+	cmd.AddCommand(newTrashListCmd(app), newTrashRestoreCmd(app), newTrashPurgeCmd(app), newTrashVerifyCmd(app))
 	return cmd
 }
 
@@ -273,4 +276,41 @@ func trashIDs(entries []statstore.TrashEntry) []string {
 		out[i] = e.ID
 	}
 	return out
+}
+
+func newTrashVerifyCmd(app *App) *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the files of every trashed run, as fsck checks the live ones",
+		Long: `Check every record of the files that the file store's trash holds
+(--store DIR), and each entry's manifest, as statstore fsck checks the live
+runs' files (fsck itself leaves the trash alone: a trashed run is not
+damage). Damage exits with status 3, naming file and offset.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := app.fileStoreDir()
+			if err != nil {
+				return err
+			}
+			rep, err := filestore.VerifyTrash(cmd.Context(), dir)
+			if err != nil {
+				return err
+			}
+			if err := printCheck(app.Stdout, out, dir, rep, false); err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return &userError{
+					msg:  fmt.Sprintf("the trash of store %s holds damaged files (%s)", dir, firstCorruption(rep)),
+					hint: "restore the run (statstore trash restore ID) and repair it with statstore repair, or purge it",
+					code: exitCorrupt,
+					err:  statstore.ErrCorrupt,
+				}
+			}
+			return nil
+		},
+	}
+	out.register(cmd)
+	return cmd
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -207,5 +208,30 @@ func TestDeleteRefusedOnDaCapo(t *testing.T) {
 	}
 	if got := dacapoRuns(t, dir); !slices.Equal(got, names) {
 		t.Errorf("runs after the refused deletes: %v, want %v", got, names)
+	}
+}
+
+// TestTrashVerify: fsck leaves the trash alone; trash verify checks the
+// trashed files and exits 3 on damage, naming the file.
+func TestTrashVerify(t *testing.T) {
+	dir := smallStore(t)
+	mustRun(t, "--store", dir, "delete", "r", "--yes")
+	mustRun(t, "--store", dir, "fsck")
+	if out := mustRun(t, "--store", dir, "trash", "verify").stdout; !strings.Contains(out, "ok") {
+		t.Errorf("trash verify of a sound trash: %q", out)
+	}
+	id := trashList(t, dir)[0].ID
+	path := filepath.Join(dir, ".trash", id, "training_stats")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)-5] ^= 0x40
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--store", dir, "fsck")
+	if r := run(t, "--store", dir, "trash", "verify"); r.code != exitCorrupt || !strings.Contains(r.stderr, path) {
+		t.Errorf("trash verify of a damaged trashed file: exit %d, stderr %q; want 3 naming %s", r.code, r.stderr, path)
 	}
 }
