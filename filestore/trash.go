@@ -34,7 +34,7 @@ import (
 // is completed. The next writer of r does it under r's lock, before it
 // writes (lockRun), and so does a writable Open for every run: the run is
 // then either live or in the trash, never both or neither. Until then,
-// readers see the part of r that is still live.
+// readers see the part of r that is still live, and ListRuns warns of it.
 //
 // A purge renames <id> to .purging/<id> (so that a restore racing it
 // either wins or finds nothing) and removes it; leftovers of a killed
@@ -513,6 +513,22 @@ func (s *Store) recoverTrash() {
 	}
 	if err := s.removePurging(); err != nil {
 		s.log.Warn("cannot remove what an interrupted purge left", "err", err)
+	}
+}
+
+// warnUnfinishedMoves warns of the moves to or from the trash that a
+// crash cut and no writer has finished yet: until then readers see only
+// the part of the run that is live (a read-only Store cannot finish them).
+func (s *Store) warnUnfinishedMoves() {
+	entries, err := s.fs.ReadDir(s.trashPath(movingDir))
+	if err != nil {
+		return // none (or none to see): nothing to warn of
+	}
+	for _, d := range entries {
+		if s.opts.ReadOnly || !s.writerActive(d.Name()) {
+			s.log.Warn("a move of this run to or from the trash was interrupted: until a writable open or the run's next write finishes it, reads see part of the run",
+				"run", d.Name(), "dir", s.trashPath(movingDir, d.Name()))
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -366,4 +367,28 @@ func BenchmarkTrashVersusDelete(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestUnfinishedMoveWarned: a read-only Store cannot finish a move a
+// crash cut; listing the runs warns of it, naming the run.
+func TestUnfinishedMoveWarned(t *testing.T) {
+	dir := t.TempDir()
+	seedRun(t, dir)
+	moving := filepath.Join(dir, trashDir, movingDir, "run")
+	if err := os.MkdirAll(moving, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(validationFile(dir, "run"), filepath.Join(moving, kindValidation.dirName())); err != nil {
+		t.Fatal(err)
+	}
+	logger, buf := logBuffer()
+	s := mustOpenDir(t, dir, Options{ReadOnly: true, Logger: logger})
+	if _, err := s.ListRuns(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "move of this run to or from the trash was interrupted") || !strings.Contains(buf.String(), "run=run") {
+		t.Errorf("log %q: want a warning naming the run", buf.String())
+	}
+	_ = s.Close()
+	trashState(t, dir) // a writable open finishes it: the run is live and whole
 }
