@@ -13,6 +13,10 @@
 //	DIR/.backup/                  copies kept before every destructive step:
 //	                              repairs, torn-tail truncations, overwrites,
 //	                              validation files rewritten in version 4
+//	DIR/.trash/<id>/              a trashed run (soft delete): its manifest
+//	                              and files, until restored or purged; a
+//	                              crash mid-move is finished by the next
+//	                              writer of the run (see trash.go)
 //
 // Each data file is a versioned header and a log of checksummed records in
 // 4 KiB blocks, training records in chunks of at most 512 bytes (package

@@ -54,10 +54,17 @@ func (s *Store) lockRun(ctx context.Context, run string) (unlock func(), err err
 		held, herr := fl.Stat()
 		now, nerr := os.Stat(s.lockPath(run))
 		if herr == nil && nerr == nil && os.SameFile(held, now) {
-			return func() {
+			unlock := func() {
 				_ = fl.Close() // releases the flock; nothing was written through it
 				<-ch
-			}, nil
+			}
+			// A move of the run to or from the trash that a crash cut is
+			// finished before anyone writes the run (see trash.go).
+			if err := s.finishMove(run); err != nil {
+				unlock()
+				return nil, fmt.Errorf("filestore: finish the interrupted trash move of run %q: %w", run, err)
+			}
+			return unlock, nil
 		}
 		_ = fl.Close()
 		if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {

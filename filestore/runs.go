@@ -29,6 +29,7 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 			names[r] = true
 		}
 	}
+	s.warnUnfinishedMoves()
 	out := make([]statstore.RunInfo, 0, len(names))
 	for run := range names {
 		info := statstore.RunInfo{Run: run}

@@ -120,6 +120,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if !opts.ReadOnly {
 		s.removeStaleTemps()
+		s.recoverTrash()
 	}
 	return s, nil
 }

@@ -310,11 +310,6 @@ func (c *Client) DeleteValidationScores(ctx context.Context, run string) error {
 	return c.delete(ctx, run, "validation")
 }
 
-// DeleteRun removes everything stored for the run.
-func (c *Client) DeleteRun(ctx context.Context, run string) error {
-	return c.delete(ctx, run, "")
-}
-
 func (c *Client) delete(ctx context.Context, run, resource string) error {
 	u, err := c.runURL(run, resource, nil)
 	if err != nil {

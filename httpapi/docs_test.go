@@ -36,9 +36,10 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/runs/{run}/best", "DELETE /api/v1/runs/{run}", "GET /api/v1/runs/{run}/events",
 		"GET /api/v1/runs/{run}/keep", "GET /api/v1/runs/{run}/grid", "GET /api/v1/runs/{run}/select",
 		"GET /api/v1/runs/{run}/plan-validation", "GET /api/v1/runs/{run}/check", "GET /api/v1/check",
+		"GET /api/v1/trash", "POST /api/v1/trash/{id}/restore", "POST /api/v1/trash/purge",
 	} {
 		method, p, _ := strings.Cut(r, " ")
-		probe := strings.ReplaceAll(p, "{run}", "x")
+		probe := strings.NewReplacer("{run}", "x", "{id}", "x").Replace(p)
 		s := NewServer(nil, ServerOptions{})
 		if _, pattern := s.mux.Handler(mustRequest(t, method, probe)); pattern != r {
 			t.Errorf("%s %s is routed to %q, want %q", method, probe, pattern, r)

@@ -39,6 +39,7 @@ const (
 	codeBodyTooLarge         = "body_too_large"
 	codeUnsupportedMediaType = "unsupported_media_type"
 	codeNotFound             = "not_found"
+	codeRunExists            = "run_exists"
 	codeMethodNotAllowed     = "method_not_allowed"
 	codeReadOnly             = "read_only"
 	codeUnauthorized         = "unauthorized"
@@ -64,6 +65,7 @@ func errorTable() []errorCode {
 		{codeShapeMismatch, http.StatusUnprocessableEntity, statstore.ErrShapeMismatch},
 		{codeMetadataMismatch, http.StatusConflict, statstore.ErrMetadataMismatch},
 		{codeNotFound, http.StatusNotFound, statstore.ErrNotFound},
+		{codeRunExists, http.StatusConflict, statstore.ErrRunExists},
 		{codeReadOnly, http.StatusForbidden, statstore.ErrReadOnly},
 		{codeUnauthorized, http.StatusUnauthorized, ErrUnauthorized},
 		{codeCorrupt, http.StatusInternalServerError, statstore.ErrCorrupt},

@@ -20,11 +20,6 @@ func (s *Server) handleListRuns(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, out)
 }
 
-// handleDeleteRun removes everything stored for the run.
-func (s *Server) handleDeleteRun(w http.ResponseWriter, r *http.Request) {
-	s.handleChange(w, r, s.store.DeleteRun)
-}
-
 // handleChange answers a write to the run the path names: it applies change
 // with a context that is not canceled when the client leaves (a store
 // write, once begun, is finished), then answers 204, or the error.

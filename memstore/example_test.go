@@ -2,6 +2,7 @@ package memstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/statstore/statstore"
@@ -32,4 +33,26 @@ func Example() {
 	// Output:
 	// {Run:run TrainedUntil:41 TrainingIterations:5 ValidatedUntil:0 ValidationIterations:0}
 	// 11 2
+}
+
+// A run deleted softly: gone from the listing, its name free, and back
+// from the trash under another name.
+func ExampleStore_TrashRun() {
+	ctx := context.Background()
+	s := memstore.New(nil)
+	defer s.Close()
+	_ = s.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: []statstore.TrainingIterationStats{{Iteration: 0, Loss: 1}}})
+	e, _ := s.TrashRun(ctx, "run")
+	runs, _ := s.ListRuns(ctx)
+	fmt.Println(e.Run, e.TrainingIterations, len(runs))
+	_ = s.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: []statstore.TrainingIterationStats{{Iteration: 5, Loss: 2}}})
+	_, err := s.RestoreRun(ctx, e.ID, "")
+	fmt.Println(errors.Is(err, statstore.ErrRunExists))
+	name, _ := s.RestoreRun(ctx, e.ID, "run_old")
+	runs, _ = s.ListRuns(ctx)
+	fmt.Println(name, len(runs))
+	// Output:
+	// run 1 0
+	// true
+	// run_old 2
 }

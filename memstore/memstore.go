@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/statstore/statstore"
 )
@@ -17,9 +18,12 @@ var _ statstore.StatsStore = (*Store)(nil)
 type Store struct {
 	logger *slog.Logger
 
+	now func() time.Time // the clock that dates trash entries
+
 	mu     sync.RWMutex
 	closed bool
 	runs   map[string]*runData
+	trash  map[string]*trashed // by trash id
 }
 
 // runData is what is stored for one run. A run with neither training entries
@@ -38,7 +42,17 @@ func New(logger *slog.Logger) *Store {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Store{logger: logger, runs: make(map[string]*runData)}
+	return &Store{logger: logger, now: time.Now, runs: make(map[string]*runData), trash: make(map[string]*trashed)}
+}
+
+// NewWithClock is New with a clock for dating trash entries (nil is
+// time.Now): tests of retention periods inject one.
+func NewWithClock(logger *slog.Logger, now func() time.Time) *Store {
+	s := New(logger)
+	if now != nil {
+		s.now = now
+	}
+	return s
 }
 
 // Close makes later calls fail with statstore.ErrClosed and drops the data.
@@ -47,18 +61,27 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.runs = nil
+	s.runs, s.trash = nil, nil
+	return nil
+}
+
+// checkOpen reports a done context or a closed store. The caller holds
+// s.mu.
+func (s *Store) checkOpen(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: %s: %w", op, err)
+	}
+	if s.closed {
+		return fmt.Errorf("memstore: %s: %w", op, statstore.ErrClosed)
+	}
 	return nil
 }
 
 // check reports a done context, a closed store or an invalid run name. The
 // caller holds s.mu.
 func (s *Store) check(ctx context.Context, op, run string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: %s: %w", op, err)
-	}
-	if s.closed {
-		return fmt.Errorf("memstore: %s: %w", op, statstore.ErrClosed)
+	if err := s.checkOpen(ctx, op); err != nil {
+		return err
 	}
 	if err := statstore.ValidateRunName(run); err != nil {
 		return fmt.Errorf("memstore: %s: %w", op, err)

@@ -2,6 +2,7 @@ package memstore_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/memstore"
@@ -18,4 +19,10 @@ func TestConformance(t *testing.T) {
 
 func TestModel(t *testing.T) {
 	storetest.RunModel(t, open, storetest.ModelOptions{})
+}
+
+func TestTrashConformance(t *testing.T) {
+	storetest.RunTrash(t, func(t *testing.T, now func() time.Time) statstore.StatsStore {
+		return memstore.NewWithClock(nil, now)
+	})
 }

@@ -23,6 +23,8 @@
 //	statstore_runs        one row per run: id, name, counters
 //	                      (training_count, trained_until, validation_count,
 //	                      validated_until) and validation_metadata (json)
+//	                      and, for a trashed run (migration 0004, see
+//	                      trash.go), trash_id, trashed_name, deleted_at
 //	statstore_training    (run_id, iteration) primary key, loss, time float8
 //	statstore_validation  (run_id, iteration) primary key, scores float8[]
 //	                      (the [dataset][parameter set][criterion] array,

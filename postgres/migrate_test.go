@@ -159,17 +159,7 @@ func TestUpgradeToChecksums(t *testing.T) {
 	ctx := context.Background()
 	url := testServer.Schema(t)
 	conn := connect(t, url)
-	all, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		_, err := migrate(ctx, tx, all[:1])
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	migrateTo(t, conn, 1)
 	// The run as version 1 stored it: training 0 and 1, validation of 10.
 	meta := storetest.Metadata()
 	doc, err := encodeMetadata(meta)
@@ -183,11 +173,7 @@ func TestUpgradeToChecksums(t *testing.T) {
 		t.Fatal(err)
 	}
 	training := storetest.Training(0, 1)
-	for _, e := range training.IterationStats {
-		if _, err := conn.Exec(ctx, "INSERT INTO statstore_training VALUES ($1, $2, $3, $4)", id, e.Iteration, e.Loss, e.Time); err != nil {
-			t.Fatal(err)
-		}
-	}
+	insertTraining(t, conn, id, training)
 	if _, err := conn.Exec(ctx, "INSERT INTO statstore_validation VALUES ($1, 10, $2)", id, flatten(want.Scores[0].Scores)); err != nil {
 		t.Fatal(err)
 	}
@@ -232,5 +218,36 @@ func TestUpgradeToChecksums(t *testing.T) {
 	}
 	if _, err := s.ListRuns(ctx); !errors.Is(err, statstore.ErrCorrupt) {
 		t.Errorf("ListRuns with a damaged counter after the upgrade: got %v, want ErrCorrupt", err)
+	}
+}
+
+// migrateTo brings the database of conn to schema version n (an older
+// one than the store's, to test upgrades).
+func migrateTo(tb testing.TB, conn *pgx.Conn, n int) {
+	tb.Helper()
+	all, err := loadMigrations(migrationFS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(all) <= n {
+		tb.Fatalf("%d migrations, want more than %d to test an upgrade", len(all), n)
+	}
+	err = pgx.BeginFunc(context.Background(), conn, func(tx pgx.Tx) error {
+		_, err := migrate(context.Background(), tx, all[:n])
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// insertTraining writes stats into statstore_training as a run's rows,
+// bypassing the store (a run written by an older version).
+func insertTraining(tb testing.TB, conn *pgx.Conn, runID int64, stats *statstore.TrainingStats) {
+	tb.Helper()
+	for _, e := range stats.IterationStats {
+		if _, err := conn.Exec(context.Background(), "INSERT INTO statstore_training VALUES ($1, $2, $3, $4)", runID, e.Iteration, e.Loss, e.Time); err != nil {
+			tb.Fatal(err)
+		}
 	}
 }

@@ -178,7 +178,7 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		// Every row is read and checked: a damaged counter must not hide a
 		// run by reading as zero.
 		rows, err := c.Query(ctx, `SELECT name, training_count, trained_until, validation_count, validated_until,
-			superseded_count, counters_crc32c FROM statstore_runs ORDER BY name COLLATE "C"`)
+			superseded_count, counters_crc32c FROM statstore_runs WHERE trash_id IS NULL ORDER BY name COLLATE "C"`)
 		if err != nil {
 			return err
 		}

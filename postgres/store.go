@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,6 +28,8 @@ type Options struct {
 	// MaxConns bounds the connection pool; 0 means pgx's default (the
 	// larger of 4 and the number of CPUs), or pool_max_conns in the URL.
 	MaxConns int32
+	// Now is the clock that dates trash entries; nil is time.Now.
+	Now func() time.Time
 }
 
 // Store is a statstore.StatsStore kept in a PostgreSQL database. It is safe
@@ -34,6 +37,7 @@ type Options struct {
 type Store struct {
 	pool   *pgxpool.Pool
 	log    *slog.Logger
+	clock  func() time.Time // nil: time.Now
 	closed atomic.Bool
 }
 
@@ -63,7 +67,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{pool: pool, log: logger}
+	s := &Store{pool: pool, log: logger, clock: opts.Now}
 	var version int
 	err = s.tx(ctx, "open: migrate the schema", pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var err error

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"testing"
+	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/storetest"
@@ -19,4 +20,11 @@ func TestModel(t *testing.T) {
 		s, _ := openStore(t, Options{})
 		return s
 	}, storetest.ModelOptions{})
+}
+
+func TestTrashConformance(t *testing.T) {
+	storetest.RunTrash(t, func(t *testing.T, now func() time.Time) statstore.StatsStore {
+		s, _ := openStore(t, Options{Now: now})
+		return s
+	})
 }

@@ -540,20 +540,7 @@ func TestUpgradeToSuperseded(t *testing.T) {
 	ctx := context.Background()
 	url := testServer.Schema(t)
 	conn := connect(t, url)
-	all, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) < 3 {
-		t.Fatalf("%d migrations, want 0003", len(all))
-	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		_, err := migrate(ctx, tx, all[:2])
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	migrateTo(t, conn, 2)
 	meta := storetest.Metadata()
 	doc, err := encodeMetadata(meta)
 	if err != nil {

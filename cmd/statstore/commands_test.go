@@ -474,7 +474,7 @@ func TestDeleteReportsWhatItDeleted(t *testing.T) {
 	}{
 		{[]string{"delete", "r", "--validation"}, []string{"deleted the validation scores of r", "1 validation", "last validated checkpoint 10"}, []string{"training"}},
 		{[]string{"delete", "r", "--validation"}, []string{"nothing to delete", "no validation scores"}, []string{"deleted"}},
-		{[]string{"delete", "r"}, []string{"deleted the training stats of r", "3 training iterations"}, []string{"validation"}},
+		{[]string{"delete", "r"}, []string{"moved run r to the trash (id ", "3 training iterations", "restore it with: statstore trash restore "}, []string{"validation"}},
 	}
 	for _, st := range steps {
 		out := mustRun(t, append(append([]string{"--store", dir}, st.args...), "--yes")...).stdout

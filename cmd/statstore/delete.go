@@ -21,28 +21,38 @@ const (
 )
 
 func newDeleteCmd(app *App) *cobra.Command {
-	var training, validation, yes, dryRun bool
+	var training, validation, permanent, yes, dryRun bool
 	cmd := &cobra.Command{
-		Use:   "delete RUN",
-		Short: "Delete a run, or only its training stats or validation scores",
-		Long: `Delete everything stored for a run, or with --training only its training
-stats, with --validation only its validation scores and their metadata.
-Deletion is permanent.
+		Use:   "delete RUN...",
+		Short: "Move runs to the trash, or delete them (or a part of them) for good",
+		Long: `Move runs to the store's trash, as MLflow does: a trashed run is gone
+from every listing, report and plot, and its name is free for a new run,
+until statstore trash restore ID brings it back or statstore trash purge
+deletes it for good (after 30 days by default). delete says where each
+run went and the command that restores it.
 
-On a terminal delete says what it will remove and asks first; --yes
-deletes without asking, and is required when stdin is not a terminal
-(a script). --dry-run says what would be deleted and deletes nothing.
-delete says what it removed. A run the store does not list is an error
-(exit status 1), with the names of runs that look alike.`,
+--permanent deletes the runs for good instead. --training deletes only
+a run's training stats, --validation only its validation scores and their
+metadata; both are permanent.
+
+On a terminal delete says what it will do and asks first; --yes goes
+ahead without asking, and is required when stdin is not a terminal (a
+script). --dry-run says what would be done and does nothing. A run the
+store does not list is an error (exit status 1) and nothing is deleted,
+with the names of runs that look alike. A DaCapo directory is never
+written: import it first.`,
 		Example: `  statstore delete old_run
-  statstore delete old_run --dry-run
-  statstore delete my_run --validation --yes`,
-		Args:              usageArgs(cobra.ExactArgs(1)),
-		ValidArgsFunction: completeRuns(app, 1),
+  statstore delete old_run other_run --dry-run
+  statstore delete old_run --permanent --yes
+  statstore delete my_run --validation --yes
+  statstore trash list`,
+		Args:              usageArgs(cobra.MinimumNArgs(1)),
+		ValidArgsFunction: completeRuns(app, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			run := args[0]
-			if err := statstore.ValidateRunName(run); err != nil {
-				return err
+			for _, run := range args {
+				if err := statstore.ValidateRunName(run); err != nil {
+					return err
+				}
 			}
 			what := deleteAll
 			switch {
@@ -51,34 +61,78 @@ delete says what it removed. A run the store does not list is an error
 			case validation && !training:
 				what = deleteValidation
 			}
+			soft := what == deleteAll && !permanent
 			ctx := cmd.Context()
 			return app.withStore(ctx, readWrite, func(s statstore.StatsStore) error {
-				p, err := planDelete(ctx, s, run, what)
-				if err != nil || p.nothing(app.Stdout) {
-					return err
+				var tr statstore.Trasher
+				if soft {
+					var ok bool
+					if tr, ok = s.(statstore.Trasher); !ok {
+						return &userError{
+							msg:  fmt.Sprintf("this store (%T) keeps no trash: nothing deleted", s),
+							hint: "delete for good with statstore delete --permanent",
+							err:  statstore.ErrInvalidArgument,
+						}
+					}
+				}
+				var plans []*deletePlan
+				for _, run := range args {
+					p, err := planDelete(ctx, s, run, what)
+					if err != nil {
+						return err
+					}
+					p.trash = soft
+					if !p.nothing(app.Stdout) {
+						plans = append(plans, p)
+					}
+				}
+				if len(plans) == 0 {
+					return nil
 				}
 				if dryRun {
-					_, err := fmt.Fprintf(app.Stdout, "would delete %s (dry run: nothing deleted)\n", p.describe())
-					return err
+					for _, p := range plans {
+						if _, err := fmt.Fprintf(app.Stdout, "would %s (dry run: nothing deleted)\n", p.action()); err != nil {
+							return err
+						}
+					}
+					return nil
 				}
 				if !yes {
-					ok, err := app.confirm(fmt.Sprintf("delete %s?", p.describe()))
+					actions := make([]string, len(plans))
+					for i, p := range plans {
+						actions[i] = p.action()
+					}
+					ok, err := app.confirm(strings.Join(actions, "; ") + "?")
 					if err != nil || !ok {
 						if err == nil {
-							_, err = fmt.Fprintf(app.Stdout, "nothing deleted: run %s is kept\n", run)
+							_, err = fmt.Fprintf(app.Stdout, "nothing deleted: %s kept\n", runList(args))
 						}
 						return err
 					}
 				}
-				return p.execute(ctx, s, app.Stdout, app.Stderr)
+				for _, p := range plans {
+					if err := p.execute(ctx, s, tr, app.Stdout, app.Stderr); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&training, "training", false, "delete only the training stats")
-	cmd.Flags().BoolVar(&validation, "validation", false, "delete only the validation scores")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking (required when stdin is not a terminal)")
+	cmd.Flags().BoolVar(&training, "training", false, "delete only the training stats (for good)")
+	cmd.Flags().BoolVar(&validation, "validation", false, "delete only the validation scores (for good)")
+	cmd.Flags().BoolVar(&permanent, "permanent", false, "delete for good instead of moving to the trash")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "go ahead without asking (required when stdin is not a terminal)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be deleted and delete nothing")
 	return cmd
+}
+
+// runList names runs for a message: "run r is" or "runs a, b are".
+func runList(runs []string) string {
+	if len(runs) == 1 {
+		return "run " + runs[0] + " is"
+	}
+	return "runs " + strings.Join(runs, ", ") + " are"
 }
 
 // confirm asks question on stderr and reads the answer from stdin: only
@@ -116,6 +170,8 @@ type deletePlan struct {
 	before               statstore.RunInfo
 	listErr              error
 	training, validation bool
+	// trash moves the whole run to the store's trash instead.
+	trash bool
 }
 
 // planDelete reads what deleting what of run removes. A run the store does
@@ -191,6 +247,19 @@ func (p *deletePlan) describe() string {
 	return fmt.Sprintf("the %s of run %s: %s", p.parts(), p.run, p.details())
 }
 
+// action is what the plan does, in one phrase for a question or a dry
+// run: "move run r to the trash (3 training iterations (trained until
+// 3))", "permanently delete the training stats of run r: ...".
+func (p *deletePlan) action() string {
+	switch {
+	case p.trash && p.listErr != nil:
+		return fmt.Sprintf("move run %s to the trash (the runs could not be listed to count what it holds: %v)", p.run, p.listErr)
+	case p.trash:
+		return fmt.Sprintf("move run %s to the trash (%s)", p.run, p.details())
+	}
+	return "permanently delete " + p.describe()
+}
+
 // deleteFromStore deletes what of run and reports on stdout what was
 // removed, or that there was nothing to remove; a run the store does not
 // list is an error. It asks nothing: the command asks before it calls it.
@@ -199,21 +268,25 @@ func deleteFromStore(ctx context.Context, s statstore.StatsStore, stdout, stderr
 	if err != nil || p.nothing(stdout) {
 		return err
 	}
-	return p.execute(ctx, s, stdout, stderr)
+	return p.execute(ctx, s, nil, stdout, stderr)
 }
 
-// execute deletes what the plan names and reports it on stdout. It checks
-// afterwards that the data are gone: a delete the store acknowledged
-// without doing is an error, never reported as done. When the run could
-// not be listed, stderr says so.
-func (p *deletePlan) execute(ctx context.Context, s statstore.StatsStore, stdout, stderr io.Writer) error {
+// execute deletes what the plan names (moves the run to tr's trash, when
+// the plan trashes) and reports it on stdout. It checks afterwards that
+// the data are gone: a delete the store acknowledged without doing is an
+// error, never reported as done. When the run could not be listed, stderr
+// says so.
+func (p *deletePlan) execute(ctx context.Context, s statstore.StatsStore, tr statstore.Trasher, stdout, stderr io.Writer) error {
 	var err error
-	switch p.what {
-	case deleteAll:
+	var entry statstore.TrashEntry
+	switch {
+	case p.trash:
+		entry, err = tr.TrashRun(ctx, p.run)
+	case p.what == deleteAll:
 		err = s.DeleteRun(ctx, p.run)
-	case deleteTraining:
+	case p.what == deleteTraining:
 		err = s.DeleteTrainingStats(ctx, p.run)
-	case deleteValidation:
+	case p.what == deleteValidation:
 		err = s.DeleteValidationScores(ctx, p.run)
 	}
 	if err != nil {
@@ -226,11 +299,18 @@ func (p *deletePlan) execute(ctx context.Context, s statstore.StatsStore, stdout
 			deleted, p.run, plural(after.TrainingIterations, "training entry", "training entries"),
 			plural(after.ValidationIterations, "validation checkpoint", "validation checkpoints"))
 	}
+	done := fmt.Sprintf("deleted the %s of %s", deleted, p.run)
+	if p.trash {
+		done = fmt.Sprintf("moved run %s to the trash (id %s)", p.run, entry.ID)
+	}
 	if p.listErr != nil {
 		fmt.Fprintf(stderr, "statstore: warning: could not list the runs to see what %s held: %v\n", p.run, p.listErr)
-		_, err = fmt.Fprintf(stdout, "deleted the %s of %s\n", deleted, p.run)
+		_, err = fmt.Fprintln(stdout, done)
 	} else {
-		_, err = fmt.Fprintf(stdout, "deleted the %s of %s: %s\n", deleted, p.run, p.details())
+		_, err = fmt.Fprintf(stdout, "%s: %s\n", done, p.details())
+	}
+	if p.trash && err == nil {
+		_, err = fmt.Fprintf(stdout, "  restore it with: statstore trash restore %s\n", entry.ID)
 	}
 	if afterErr != nil {
 		fmt.Fprintf(stderr, "statstore: warning: could not list the runs to check that the %s of %s are gone: %v\n", deleted, p.run, afterErr)

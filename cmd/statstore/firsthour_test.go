@@ -55,7 +55,7 @@ func TestDeleteAsks(t *testing.T) {
 	dir := smallStore(t)
 	for _, answer := range []string{"n\n", "\n", "", "nope\n"} {
 		r := invoke(t, invocation{args: []string{"--store", dir, "delete", "r"}, stdin: answer, interactive: true})
-		if r.code != exitOK || !strings.Contains(r.stderr, "delete run r: 3 training iterations (trained until 3), 1 validation (last validated checkpoint 10)? [y/N]") {
+		if r.code != exitOK || !strings.Contains(r.stderr, "move run r to the trash (3 training iterations (trained until 3), 1 validation (last validated checkpoint 10))? [y/N]") {
 			t.Errorf("answer %q: exit %d, stderr %q; want 0 and the question naming what would go", answer, r.code, r.stderr)
 		}
 		if !strings.Contains(r.stdout, "nothing deleted") {
@@ -70,7 +70,7 @@ func TestDeleteAsks(t *testing.T) {
 		t.Errorf("answer Y: exit %d, stdout %q, stderr %q; want the training stats deleted", r.code, r.stdout, r.stderr)
 	}
 	r = invoke(t, invocation{args: []string{"--store", dir, "delete", "r"}, stdin: "yes\n", interactive: true})
-	if r.code != exitOK || !strings.Contains(r.stdout, "deleted the validation scores of r") {
+	if r.code != exitOK || !strings.Contains(r.stdout, "moved run r to the trash") {
 		t.Errorf("answer yes: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	if got := storedRuns(t, dir); !slices.Equal(got, []string{"other"}) {
@@ -96,11 +96,11 @@ func TestDeleteWithoutTerminal(t *testing.T) {
 func TestDeleteDryRun(t *testing.T) {
 	dir := smallStore(t)
 	r := mustRun(t, "--store", dir, "delete", "r", "--dry-run")
-	if !strings.Contains(r.stdout, "would delete run r: 3 training iterations (trained until 3), 1 validation (last validated checkpoint 10)") || !strings.Contains(r.stdout, "nothing deleted") {
+	if !strings.Contains(r.stdout, "would move run r to the trash (3 training iterations (trained until 3), 1 validation (last validated checkpoint 10))") || !strings.Contains(r.stdout, "nothing deleted") {
 		t.Errorf("dry run stdout %q", r.stdout)
 	}
 	r = mustRun(t, "--store", dir, "delete", "r", "--validation", "--dry-run")
-	if !strings.Contains(r.stdout, "would delete the validation scores of run r: 1 validation") || strings.Contains(r.stdout, "training") {
+	if !strings.Contains(r.stdout, "would permanently delete the validation scores of run r: 1 validation") || strings.Contains(r.stdout, "training") {
 		t.Errorf("dry run --validation stdout %q", r.stdout)
 	}
 	if r := run(t, "--store", dir, "delete", "nope", "--dry-run"); r.code != exitError {

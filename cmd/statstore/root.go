@@ -52,6 +52,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newGridCmd(app))
 	root.AddCommand(newPlanValidationCmd(app))
 	root.AddCommand(newCheckCmd(app))
+	root.AddCommand(newTrashCmd(app))
 	root.AddCommand(newFsckCmd(app))
 	root.AddCommand(newRepairCmd(app))
 	root.AddCommand(newPlotCmd(app))
