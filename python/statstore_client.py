@@ -1650,10 +1650,15 @@ class HttpStatsStore:
         self._request("DELETE", self._run_path(run_name, "validation"))
         self._forget(run_name)
 
-    def delete_run(self, run_name: str) -> None:
-        """Removes everything stored for the run, after the queued writes."""
+    def delete_run(self, run_name: str, permanent: bool = False) -> None:
+        """Moves the run to the server's trash (``statstore trash restore`` brings it back), after the
+        queued writes; ``permanent=True`` deletes it for good. An unknown run is not an error."""
         self._sync_for_read()
-        self._request("DELETE", self._run_path(run_name))
+        try:
+            self._request("DELETE", self._run_path(run_name), params={"permanent": "true"} if permanent else None)
+        except StatsStoreError as e:
+            if e.status != 404:
+                raise
         self._forget(run_name, training=True)
 
     # -- Internals ------------------------------------------------------------

@@ -633,6 +633,10 @@ class ClientTest(unittest.TestCase):
         self.assertIn(run, [r["run"] for r in self.store.list_runs()])
         self.store.delete_run(run)
         self.assertNotIn(run, [r["run"] for r in self.store.list_runs()])
+        self.store.delete_run(run)  # no longer there: not an error
+        self.store.delete_run("never_stored", permanent=True)
+        trash = self.store._request("GET", "/api/v1/trash")
+        self.assertIn(run, [e["run"] for e in trash["entries"]])
 
     def test_unreachable_server(self):
         s = sc.HttpStatsStore("http://127.0.0.1:9", retries=1, backoff=0.01, timeout=5, spool_dir=self.spool)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -139,25 +138,9 @@ func runList(runs []string) string {
 // y or yes (any case) is a yes. Without a terminal on stdin it asks
 // nothing and returns an error that names --yes.
 func (a *App) confirm(question string) (bool, error) {
-	if !a.Interactive {
-		return false, &userError{
-			msg:  "delete asks before it deletes, and stdin is not a terminal to answer on: nothing deleted",
-			hint: "pass --yes to delete without asking, or --dry-run to see what would be deleted",
-			code: exitUsage,
-			err:  statstore.ErrInvalidArgument,
-		}
-	}
-	fmt.Fprintf(a.Stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(a.stdin()).ReadString('\n')
-	if err != nil && line == "" {
-		fmt.Fprintln(a.Stderr)
-		return false, nil // end of input: no
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
+	return a.confirmAction(question,
+		"delete asks before it deletes, and stdin is not a terminal to answer on: nothing deleted",
+		"pass --yes to delete without asking, or --dry-run to see what would be deleted")
 }
 
 // deletePlan is what a delete of one run will remove, read before it
