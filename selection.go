@@ -101,10 +101,7 @@ func (v *ValidationScores) Select(on SelectOn) (Selection, error) {
 		for cc, k := range v.EvaluationScores {
 			best := rep.PerDataset[dd*nc+cc]
 			x := chosen.Scores[dd][p][cc]
-			gap := best.Value - x
-			if !k.HigherIsBetter {
-				gap = -gap
-			}
+			gap := distance(k, best.Value, x)
 			sel.Lines = append(sel.Lines, SelectionLine{Dataset: ds, Criterion: k.Name, HigherIsBetter: k.HigherIsBetter,
 				HeldOut: slices.Contains(on.HeldOut, ds), Value: x, Best: best, Gap: gap})
 		}

@@ -103,6 +103,7 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 	_ = cmd.RegisterFlagCompletionFunc("criterion", completeMetadata(app, func(m statstore.Metadata) []string { return m.Criteria() }))
 	_ = cmd.RegisterFlagCompletionFunc("dataset", completeMetadata(app, func(m statstore.Metadata) []string { return m.Datasets }))
 	_ = cmd.RegisterFlagCompletionFunc("parameter-set", completeMetadata(app, func(m statstore.Metadata) []string { return m.ParameterDisplayNames() }))
+	withSelectOn(app, cmd, &filter, &out)
 	return cmd
 }
 
