@@ -84,7 +84,7 @@ func TestOpenInfersCriteria(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := s.InferredPreset(21); !ok || p != statstore.PresetBinarySegmentation {
+	if p, ok := s.InferredPreset("r", 21); !ok || p != statstore.PresetBinarySegmentation {
 		t.Errorf("InferredPreset(21) = %q, %v; want binary_segmentation", p, ok)
 	}
 	got := map[string]int{}
@@ -103,11 +103,11 @@ func TestOpenInfersCriteria(t *testing.T) {
 	if err := v5.CheckDirections(); !errors.Is(err, statstore.ErrUnknownDirection) {
 		t.Errorf("5 criteria: CheckDirections = %v, want ErrUnknownDirection", err)
 	}
-	if _, ok := s5.InferredPreset(5); ok {
+	if _, ok := s5.InferredPreset("r", 5); ok {
 		t.Errorf("InferredPreset(5) ok, want no inference")
 	}
 	named := mustOpen(t, criteriaDir(t, 3, rising), Options{Preset: statstore.PresetInstance})
-	if _, ok := named.InferredPreset(3); ok {
+	if _, ok := named.InferredPreset("r", 3); ok {
 		t.Errorf("InferredPreset with a preset given: ok, want no inference")
 	}
 }
@@ -162,8 +162,8 @@ func TestDescribe(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, DescriptionFile)); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("description file after a refusal: %v, want none", err)
 		}
-		if _, err := Describe(ctx, dir, Description{Datasets: []string{"a", "b"}}, DescribeOptions{}); !errors.Is(err, statstore.ErrInvalidArgument) {
-			t.Errorf("Describe without criteria = %v, want ErrInvalidArgument", err)
+		if _, err := Describe(ctx, dir, Description{}, DescribeOptions{}); !errors.Is(err, statstore.ErrInvalidArgument) {
+			t.Errorf("Describe of nothing = %v, want ErrInvalidArgument", err)
 		}
 	})
 
@@ -194,10 +194,10 @@ func TestDescribe(t *testing.T) {
 		if got := strings.Join(v.Datasets, ","); got != "crop_a,crop_b" || v.Criteria()[0] != "voi_split" || v.ParameterDisplayNames()[0] != "threshold_0.5" {
 			t.Errorf("axes %v %v %v, want the description's", v.Datasets, v.ParameterDisplayNames(), v.Criteria())
 		}
-		if p, over := s.Description(); p != path || len(over) != 0 {
-			t.Errorf("Description() = %s, %v; want %s and nothing overridden", p, over, path)
+		if p, got := s.Description(); p != path || got == nil || got.Preset != statstore.PresetInstance {
+			t.Errorf("Description() = %s, %+v; want %s and the instance preset", p, got, path)
 		}
-		if _, ok := s.InferredPreset(3); ok {
+		if _, ok := s.InferredPreset("r", 3); ok {
 			t.Errorf("criteria inferred though the description names them")
 		}
 	})
@@ -212,10 +212,7 @@ func TestDescribe(t *testing.T) {
 		if got := strings.Join(v.Datasets, ","); got != "x,y" || v.Criteria()[0] != "voi_split" {
 			t.Errorf("axes %v %v, want datasets from the options, criteria from the file", v.Datasets, v.Criteria())
 		}
-		if _, over := s.Description(); strings.Join(over, ",") != "datasets" {
-			t.Errorf("overridden %v, want [datasets]", over)
-		}
-		if !strings.Contains(logs.String(), "override") {
+		if !strings.Contains(logs.String(), "override") || !strings.Contains(logs.String(), "axes=datasets") {
 			t.Errorf("log %q, want a warning that options override the file", logs.String())
 		}
 	})
@@ -246,6 +243,28 @@ func TestDescribe(t *testing.T) {
 		}
 	})
 
+	t.Run("one run", func(t *testing.T) {
+		if _, err := Describe(ctx, dir, Description{Datasets: []string{"p", "q"}}, DescribeOptions{Runs: []string{"nope"}}); !errors.Is(err, statstore.ErrNotFound) {
+			t.Errorf("Describe of a run the directory lacks = %v, want ErrNotFound", err)
+		}
+		if _, err := Describe(ctx, dir, Description{Datasets: []string{"p", "q"}}, DescribeOptions{Runs: []string{"r"}}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := mustOpen(t, dir, Options{}).RetrieveValidationScores(ctx, "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(v.Datasets, ","); got != "p,q" || v.Criteria()[0] != "voi_split" {
+			t.Errorf("axes %v %v, want the run's datasets and the directory's criteria", v.Datasets, v.Criteria())
+		}
+		if _, err := Describe(ctx, dir, Description{Datasets: []string{"s", "t"}}, DescribeOptions{Runs: []string{"r"}}); !errors.Is(err, ErrExists) {
+			t.Errorf("describing run r again = %v, want ErrExists", err)
+		}
+		if _, err := Describe(ctx, dir, Description{Datasets: []string{"s"}}, DescribeOptions{Runs: []string{"r"}, Force: true}); !errors.Is(err, statstore.ErrShapeMismatch) {
+			t.Errorf("describing run r with 1 dataset of 2 = %v, want ErrShapeMismatch", err)
+		}
+	})
+
 	t.Run("custom criteria list", func(t *testing.T) {
 		dir := criteriaDir(t, 2, rising)
 		crit := []statstore.Criterion{{Name: "loss", Bounds: statstore.Bounds{Lower: statstore.Bound(0)}}, {Name: "acc", HigherIsBetter: true}}
@@ -267,7 +286,10 @@ func TestReadDescriptionErrors(t *testing.T) {
 		name, body, inMsg string
 	}{
 		{name: "not JSON", body: "{", inMsg: "fix or remove it"},
-		{name: "no criteria", body: `{"datasets": ["a"]}`, inMsg: "criteria"},
+		{name: "nothing", body: `{}`, inMsg: "names nothing"},
+		{name: "run entry of nothing", body: `{"criteria": "dummy", "runs": {"r": {}}}`, inMsg: `run "r"`},
+		{name: "bad run name", body: `{"criteria": "dummy", "runs": {"a/b": {"datasets": ["x"]}}}`, inMsg: "a/b"},
+		{name: "criteria twice", body: `{"criteria": "dummy", "runs": {"r": {"criteria": [{"name": "x"}], "datasets": ["d", "d"]}}}`, inMsg: "given twice"},
 		{name: "unknown preset", body: `{"criteria": "nope"}`, inMsg: "nope"},
 		{name: "repeated dataset", body: `{"datasets": ["a", "a"], "criteria": "dummy"}`, inMsg: "given twice"},
 	}

@@ -47,42 +47,43 @@ func InferPreset(n int) (string, error) {
 }
 
 // InferredPreset reports the preset this store infers (InferPreset) for
-// scores of n criteria: only when neither Options nor the directory's
-// description file name the criteria, and n is a count InferPreset
-// answers. Commands say so beside what they print.
-func (s *Store) InferredPreset(n int) (string, bool) {
-	if s.criteriaNamed() {
+// run's scores of n criteria: only when neither Options nor the
+// directory's description file name the run's criteria, and n is a count
+// InferPreset answers. Commands say so beside what they print.
+func (s *Store) InferredPreset(run string, n int) (string, bool) {
+	opts, crit, _ := s.runOptions(run)
+	if opts.Metadata != nil || opts.Preset != "" || len(crit) > 0 {
 		return "", false
 	}
 	p, err := InferPreset(n)
 	return p, err == nil
 }
 
-// criteriaNamed reports whether Options or the description file name the
-// criteria.
-func (s *Store) criteriaNamed() bool {
-	return s.opts.Metadata != nil || s.opts.Preset != "" || len(s.sideCriteria) > 0
-}
-
-// metadataFor names the axes of scores of the given shape: Options (with
-// the description file's axes merged in by Open), then the description
-// file's criteria list, then criteria inferred from their count, and
-// whatever is still unnamed gets generic names (criteria of unknown
-// direction). It returns the axes that got generic names, for the caller to
-// warn about (InferredPreset tells whether criteria were inferred).
-func (s *Store) metadataFor(shape [3]int) (statstore.Metadata, []string, error) {
-	meta, generic, err := s.opts.metadataFor(shape)
+// metadataFor names the axes of run's scores of the given shape: Options,
+// with the description file's axes where Options name none
+// (runOptions), then the description's criteria list, then criteria
+// inferred from their count, and whatever is still unnamed gets generic
+// names (criteria of unknown direction). It returns the axes that got
+// generic names, for the caller to warn about (InferredPreset tells
+// whether criteria were inferred). Options that override the description
+// are warned about once per run.
+func (s *Store) metadataFor(run string, shape [3]int) (statstore.Metadata, []string, error) {
+	opts, sideCriteria, overridden := s.runOptions(run)
+	if len(overridden) > 0 {
+		s.warnOnce("options override the directory's description file", run, "file", s.sidecar, "axes", strings.Join(overridden, ", "))
+	}
+	meta, generic, err := opts.metadataFor(shape)
 	if err != nil || !slices.Contains(generic, "criteria") {
 		return meta, generic, err
 	}
 	var crit []statstore.Criterion
 	switch {
-	case len(s.sideCriteria) > 0:
-		if len(s.sideCriteria) != shape[2] {
+	case len(sideCriteria) > 0:
+		if len(sideCriteria) != shape[2] {
 			return statstore.Metadata{}, nil, fmt.Errorf("%s names %d criteria, but the stored scores have %d: %w: %w",
-				s.sidecar, len(s.sideCriteria), shape[2], statstore.ErrInvalidArgument, statstore.ErrShapeMismatch)
+				s.sidecar, len(sideCriteria), shape[2], statstore.ErrInvalidArgument, statstore.ErrShapeMismatch)
 		}
-		crit = s.sideCriteria
+		crit = sideCriteria
 	default:
 		p, err := InferPreset(shape[2])
 		if err != nil {

@@ -37,11 +37,9 @@ type Store struct {
 	maxSize int64
 
 	// sidecar is the path of the description file read ("" when none),
-	// sideCriteria its criteria list when Options name no criteria, and
-	// overridden the axes of it that Options override.
-	sidecar      string
-	sideCriteria []statstore.Criterion
-	overridden   []string
+	// desc what it says.
+	sidecar string
+	desc    *Description
 
 	mu     sync.Mutex
 	closed bool
@@ -64,8 +62,7 @@ func IsStatsDir(dir string) bool {
 // fails when dir has neither a training_stats nor a validation_scores
 // sub-directory, or when opts are invalid. When dir holds a description
 // file (DescriptionFile, written by Describe), the axes it names are used
-// where opts name none; opts override the others (Description says which,
-// and a warning is logged). Without a name for the criteria, from either,
+// where opts name none; opts override the others (with a warning). Without a name for the criteria, from either,
 // they are inferred from their count when it is unambiguous (InferPreset),
 // else they get generic names of unknown direction, which best reports
 // refuse (statstore.ErrUnknownDirection).
@@ -82,7 +79,6 @@ func open(dir string, opts Options, describe bool) (*Store, error) {
 			return nil, err
 		}
 	}
-	opts, sideCriteria, overridden := applyDescription(opts, d)
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -103,12 +99,9 @@ func open(dir string, opts Options, describe bool) (*Store, error) {
 	if maxSize == 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	s := &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}, sideCriteria: sideCriteria, overridden: overridden}
+	s := &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}, desc: d}
 	if d != nil {
 		s.sidecar = filepath.Join(dir, DescriptionFile)
-	}
-	if len(overridden) > 0 {
-		logger.Warn("options override the directory's description file", "file", s.sidecar, "axes", strings.Join(overridden, ", "))
 	}
 	return s, nil
 }
@@ -267,7 +260,7 @@ func (s *Store) validation(ctx context.Context, run string) (*statstore.Validati
 	if !ok {
 		return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry 0 (iteration %d): ragged scores, want datasets × parameter sets × criteria", docs[0].scores.Iteration)}
 	}
-	meta, generic, err := s.metadataFor(shape)
+	meta, generic, err := s.metadataFor(run, shape)
 	if err != nil {
 		return nil, fmt.Errorf("dacapo: %s: %w", path, err)
 	}
