@@ -56,6 +56,11 @@ the checkpoint (iteration) and post-processing parameter set with the best
 value (the maximum when higher is better, else the minimum; NaN skipped),
 and per criterion the best of the mean over datasets.
 
+Directions are never guessed: criteria of a DaCapo directory named by no
+flag or description are inferred from their count only when it names one
+DaCapo evaluator (said on stderr); otherwise best refuses (exit status 2)
+and says how to name them (--preset, --meta, statstore dacapo describe).
+
 JSON: a list of {dataset, mean_over_datasets, criterion, higher_is_better,
 iteration, parameter_id, parameters, value}, one per dataset and criterion,
 the shape GET /api/v1/runs/{run}/best answers (docs/api.md); parameters is
