@@ -14,7 +14,8 @@ import (
 // the array of ToLabeled or any selection of it (one dataset, one criterion,
 // ...); it must keep the criteria as a dimension or a scalar coordinate, else
 // the error "cannot determine best without a criterion". Each criterion's own
-// direction is used (DaCapo applies the first criterion's to all).
+// direction is used (DaCapo applies the first criterion's to all); a
+// criterion of unknown direction is an error wrapping ErrUnknownDirection.
 func (v *ValidationScores) GetBest(data *labeled.Array, dim string) (*labeled.Labels, *labeled.Array, error) {
 	if data == nil || !data.HasCoord(DimCriteria) {
 		return nil, nil, invalid("cannot determine best without a criterion: data has no %q dimension or coordinate", DimCriteria)
@@ -65,6 +66,9 @@ func (v *ValidationScores) bestAlong(data *labeled.Array, dim string, name any) 
 	if !ok {
 		return nil, nil, fmt.Errorf("unknown criterion %v, want one of %v: %w", name, v.Criteria(), ErrNotFound)
 	}
+	if err := v.CheckDirections(c.Name); err != nil {
+		return nil, nil, fmt.Errorf("get best: %w", err)
+	}
 	idx, reduce := data.IdxMin, data.Min
 	if c.HigherIsBetter {
 		idx, reduce = data.IdxMax, data.Max
@@ -83,17 +87,20 @@ func (v *ValidationScores) bestAlong(data *labeled.Array, dim string, name any) 
 // Best is one line of a best report: for a dataset (or the mean over
 // datasets, Dataset == "") and a criterion, the checkpoint and parameter set
 // with the best value. Found is false, Iteration -1 and Value NaN when every
-// value is NaN. Its JSON form (MarshalJSON) is the one line shape of every
-// best report statstore prints or serves.
+// value is NaN. DirectionUnknown is true for a criterion whose direction is
+// unknown: nothing is found for it (see Metadata.CheckDirections). Its JSON
+// form (MarshalJSON) is the one line shape of every best report statstore
+// prints or serves.
 type Best struct {
-	Dataset        string
-	Criterion      string
-	HigherIsBetter bool
-	Found          bool
-	Iteration      int
-	ParameterID    int
-	Parameters     string // display name of the parameter set
-	Value          float64
+	Dataset          string
+	Criterion        string
+	HigherIsBetter   bool
+	DirectionUnknown bool
+	Found            bool
+	Iteration        int
+	ParameterID      int
+	Parameters       string // display name of the parameter set
+	Value            float64
 }
 
 // BestReport answers which checkpoint, with which post-processing parameters,
@@ -110,7 +117,9 @@ type BestReport struct {
 // leaving superseded entries out (their weights were overwritten by a
 // resumed training; Superseded says how many). Ties go to the earliest
 // iteration, then the first parameter set. Entries whose shape does not fit
-// the metadata are skipped.
+// the metadata are skipped. A criterion whose direction is unknown gets
+// lines with DirectionUnknown set and nothing found: callers that must not
+// show such lines refuse first with Metadata.CheckDirections.
 func (v *ValidationScores) BestReport() BestReport {
 	return v.BestReportIncluding(false)
 }
@@ -122,7 +131,8 @@ func (v *ValidationScores) BestReportIncluding(superseded bool) BestReport {
 	nd, np, nc := sh[0], sh[1], sh[2]
 	names := v.ParameterDisplayNames()
 	newBest := func(dataset string, c Criterion) Best {
-		return Best{Dataset: dataset, Criterion: c.Name, HigherIsBetter: c.HigherIsBetter, Iteration: -1, ParameterID: -1, Value: math.NaN()}
+		return Best{Dataset: dataset, Criterion: c.Name, HigherIsBetter: c.HigherIsBetter, DirectionUnknown: c.DirectionUnknown,
+			Iteration: -1, ParameterID: -1, Value: math.NaN()}
 	}
 	r := BestReport{PerDataset: make([]Best, 0, nd*nc), OverDatasets: make([]Best, 0, nc)}
 	for d := range nd {
@@ -134,7 +144,7 @@ func (v *ValidationScores) BestReportIncluding(superseded bool) BestReport {
 		r.OverDatasets = append(r.OverDatasets, newBest("", c))
 	}
 	offer := func(b *Best, x float64, iteration, p int) {
-		if (Criterion{HigherIsBetter: b.HigherIsBetter}).Better(x, b.Value) {
+		if (Criterion{HigherIsBetter: b.HigherIsBetter, DirectionUnknown: b.DirectionUnknown}).Better(x, b.Value) {
 			b.Found, b.Iteration, b.Value = true, iteration, x
 			b.ParameterID, b.Parameters = v.Parameters[p].ID, names[p]
 		}

@@ -15,6 +15,7 @@ type bestJSON struct {
 	MeanOverDatasets bool      `json:"mean_over_datasets"`
 	Criterion        string    `json:"criterion"`
 	HigherIsBetter   bool      `json:"higher_is_better"`
+	DirectionUnknown bool      `json:"direction_unknown,omitempty"`
 	Iteration        *int      `json:"iteration"`
 	ParameterID      *int      `json:"parameter_id"`
 	Parameters       *string   `json:"parameters"`
@@ -30,12 +31,14 @@ type bestJSON struct {
 // iteration, parameter_id and parameters (the display name) are null when
 // nothing was found (every value NaN); value is a number, or one of the
 // strings "NaN", "Infinity", "-Infinity" for a non-finite value ("NaN" when
-// nothing was found).
+// nothing was found). A line of a criterion of unknown direction adds
+// "direction_unknown": true (and has nothing found).
 func (b Best) MarshalJSON() ([]byte, error) {
 	w := bestJSON{
 		MeanOverDatasets: b.Dataset == "",
 		Criterion:        b.Criterion,
 		HigherIsBetter:   b.HigherIsBetter,
+		DirectionUnknown: b.DirectionUnknown,
 		Value:            bestValue(math.NaN()),
 	}
 	if b.Dataset != "" {
@@ -63,7 +66,7 @@ func (b *Best) UnmarshalJSON(data []byte) error {
 	if w.Dataset != nil && *w.Dataset == "" {
 		return invalid("best report line: dataset is empty, want a dataset name or null for the mean over datasets")
 	}
-	out := Best{Criterion: w.Criterion, HigherIsBetter: w.HigherIsBetter, Iteration: -1, ParameterID: -1, Value: math.NaN()}
+	out := Best{Criterion: w.Criterion, HigherIsBetter: w.HigherIsBetter, DirectionUnknown: w.DirectionUnknown, Iteration: -1, ParameterID: -1, Value: math.NaN()}
 	if w.Dataset != nil {
 		out.Dataset = *w.Dataset
 	}

@@ -11,11 +11,32 @@ import (
 // Criterion describes one evaluation score (DaCapo's evaluation_scores):
 // its name, whether higher values are better, its bounds and whether the best
 // checkpoint for it is worth keeping.
+//
+// DirectionUnknown says that nobody said whether higher or lower is better
+// (DaCapo stores no criteria, so scores read without a preset or metadata
+// have none): HigherIsBetter is then meaningless (and false), Better is
+// never true and every best computation refuses the criterion with
+// ErrUnknownDirection instead of guessing. In JSON it is
+// "direction_unknown": true, left out when false, so data written before
+// the field existed reads as it did.
 type Criterion struct {
-	Name           string `json:"name"`
-	HigherIsBetter bool   `json:"higher_is_better"`
-	Bounds         Bounds `json:"bounds"`
-	StoreBest      bool   `json:"store_best"`
+	Name             string `json:"name"`
+	HigherIsBetter   bool   `json:"higher_is_better"`
+	Bounds           Bounds `json:"bounds"`
+	StoreBest        bool   `json:"store_best"`
+	DirectionUnknown bool   `json:"direction_unknown,omitempty"`
+}
+
+// Direction returns "higher" or "lower" (which values are better), or
+// "unknown" when the direction is unknown.
+func (c Criterion) Direction() string {
+	switch {
+	case c.DirectionUnknown:
+		return "unknown"
+	case c.HigherIsBetter:
+		return "higher"
+	}
+	return "lower"
 }
 
 // Bounds are a criterion's lower and upper bounds; a nil bound is open, and
@@ -90,10 +111,14 @@ func (b Bounds) Equal(o Bounds) bool {
 	return eq(b.Lower, o.Lower) && eq(b.Upper, o.Upper)
 }
 
-// Validate reports an empty name or bounds with lower > upper.
+// Validate reports an empty name, bounds with lower > upper and a criterion
+// both higher-is-better and of unknown direction.
 func (c Criterion) Validate() error {
 	if c.Name == "" {
 		return invalid("criterion has an empty name")
+	}
+	if c.DirectionUnknown && c.HigherIsBetter {
+		return invalid("criterion %q is higher-is-better and of unknown direction, want one or the other", c.Name)
 	}
 	b := c.Bounds.normalized()
 	if b.Lower != nil && math.IsInf(*b.Lower, 1) {
@@ -110,9 +135,10 @@ func (c Criterion) Validate() error {
 
 // Better reports whether a is strictly better than b for this criterion.
 // NaN is never better than anything, and anything non-NaN is better than NaN.
+// Nothing is better than anything for a criterion of unknown direction.
 func (c Criterion) Better(a, b float64) bool {
 	switch {
-	case math.IsNaN(a):
+	case c.DirectionUnknown, math.IsNaN(a):
 		return false
 	case math.IsNaN(b):
 		return true
@@ -246,7 +272,7 @@ func CriteriaEqual(a, b []Criterion) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name || a[i].HigherIsBetter != b[i].HigherIsBetter ||
+		if a[i].Name != b[i].Name || a[i].HigherIsBetter != b[i].HigherIsBetter || a[i].DirectionUnknown != b[i].DirectionUnknown ||
 			a[i].StoreBest != b[i].StoreBest || !a[i].Bounds.Equal(b[i].Bounds) {
 			return false
 		}
@@ -255,11 +281,13 @@ func CriteriaEqual(a, b []Criterion) bool {
 }
 
 // GenericCriteria returns n criteria named criterion_0 ... criterion_<n-1>,
-// higher is better, open bounds: what a store uses when no names are known.
+// of unknown direction, with open bounds: what a store uses when nothing is
+// known of the criteria. Best computations refuse them (ErrUnknownDirection)
+// rather than guess which values are better.
 func GenericCriteria(n int) []Criterion {
 	out := make([]Criterion, n)
 	for i := range out {
-		out[i] = Criterion{Name: fmt.Sprintf("criterion_%d", i), HigherIsBetter: true}
+		out[i] = Criterion{Name: fmt.Sprintf("criterion_%d", i), DirectionUnknown: true}
 	}
 	return out
 }

@@ -198,6 +198,9 @@ func TestCriterionBetter(t *testing.T) {
 		{name: "NaN beats nothing", c: higher, a: nan, b: 0, want: false},
 		{name: "NaN does not beat NaN", c: higher, a: nan, b: nan, want: false},
 		{name: "Inf is a value", c: higher, a: math.Inf(1), b: 1e300, want: true},
+		{name: "unknown direction: larger is not better", c: statstore.Criterion{Name: "c", DirectionUnknown: true}, a: 0.9, b: 0.5, want: false},
+		{name: "unknown direction: smaller is not better", c: statstore.Criterion{Name: "c", DirectionUnknown: true}, a: 0.1, b: 0.5, want: false},
+		{name: "unknown direction: nothing beats NaN", c: statstore.Criterion{Name: "c", DirectionUnknown: true}, a: 0.1, b: nan, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,8 +267,8 @@ func TestGenericCriteria(t *testing.T) {
 				t.Errorf("names = %v, want %s", m.Criteria(), tt.want)
 			}
 			for _, c := range got {
-				if !c.HigherIsBetter || c.Bounds.Lower != nil || c.Bounds.Upper != nil {
-					t.Errorf("%s = %s, want higher is better with open bounds", c.Name, describe(c))
+				if !c.DirectionUnknown || c.HigherIsBetter || c.Bounds.Lower != nil || c.Bounds.Upper != nil {
+					t.Errorf("%s = %s, want an unknown direction with open bounds", c.Name, describe(c))
 				}
 			}
 		})

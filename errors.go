@@ -38,6 +38,12 @@ var (
 	// criterion, a malformed metadata description, an oversized request.
 	ErrInvalidArgument = errors.New("invalid argument")
 
+	// ErrUnknownDirection: a best computation asked of a criterion whose
+	// direction (whether higher or lower values are better) is unknown, as
+	// for DaCapo scores read without a preset or metadata. Name the
+	// criteria (a preset or a metadata file) to answer it.
+	ErrUnknownDirection = errors.New("criterion direction unknown")
+
 	// ErrReadOnly: a write to a store that can only be read (for example a
 	// directory written by DaCapo, which must be imported first).
 	ErrReadOnly = errors.New("store is read-only")

@@ -3,6 +3,7 @@ package statstore
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -77,6 +78,41 @@ func (m Metadata) Criterion(name string) (Criterion, bool) {
 		}
 	}
 	return Criterion{}, false
+}
+
+// UnknownDirections returns, in axis order, the names of the criteria whose
+// direction (whether higher or lower is better) is unknown.
+func (m Metadata) UnknownDirections() []string {
+	var out []string
+	for _, c := range m.EvaluationScores {
+		if c.DirectionUnknown {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// CheckDirections reports, with an error wrapping ErrUnknownDirection that
+// names them, the criteria among names (every criterion when names is
+// empty) whose direction is unknown: a best report of them would be a
+// guess. Names that are not criteria of m are left to the caller.
+func (m Metadata) CheckDirections(names ...string) error {
+	var unknown []string
+	for _, c := range m.EvaluationScores {
+		if c.DirectionUnknown && (len(names) == 0 || slices.Contains(names, c.Name)) {
+			unknown = append(unknown, c.Name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	const shown = 5
+	list := strings.Join(unknown[:min(len(unknown), shown)], ", ")
+	if len(unknown) > shown {
+		list += fmt.Sprintf(" and %d more", len(unknown)-shown)
+	}
+	return fmt.Errorf("%d of %d criteria (%s) have no known direction: nothing says whether higher or lower values are better, so no best can be chosen; name the criteria with a preset or metadata: %w",
+		len(unknown), len(m.EvaluationScores), list, ErrUnknownDirection)
 }
 
 // Validate reports empty or repeated names on any axis, parameter sets with

@@ -10,8 +10,12 @@
 //
 // where scores nest [dataset][parameter set][criterion]. DaCapo stores no
 // names for these axes: Open takes them from Options (explicit metadata, or
-// a criteria preset with dataset and parameter names) and otherwise uses the
-// generic names of statstore.GenericMetadata, with a warning.
+// a criteria preset with dataset and parameter names), then from the
+// directory's description file (DescriptionFile, written once by Describe,
+// directory-wide or per run), infers the criteria from their count when it
+// names one DaCapo evaluator (InferPreset), and otherwise uses the generic
+// names of statstore.GenericMetadata, with a warning: generic criteria are
+// of unknown direction, which best reports refuse rather than guess.
 //
 // # Reading pickles safely
 //

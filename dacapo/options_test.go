@@ -68,7 +68,7 @@ func TestMetadataOptions(t *testing.T) {
 		wantCriteria string
 		wantWarning  bool
 	}{
-		{name: "generic", opts: Options{}, wantDatasets: "dataset_0,dataset_1", wantCriteria: "criterion_0,criterion_1,criterion_2", wantWarning: true},
+		{name: "generic, criteria inferred from their count", opts: Options{}, wantDatasets: "dataset_0,dataset_1", wantCriteria: "voi_split,voi_merge,voi", wantWarning: true},
 		{name: "preset only", opts: Options{Preset: "instance"}, wantDatasets: "dataset_0,dataset_1", wantCriteria: "voi_split,voi_merge,voi", wantWarning: true},
 		{name: "all named", opts: Options{Preset: "instance", Datasets: []string{"a", "b"}, Parameters: two}, wantDatasets: "a,b", wantCriteria: "voi_split,voi_merge,voi"},
 		{name: "metadata", opts: Options{Metadata: &custom}, wantDatasets: "a,b", wantCriteria: "voi_split,voi_merge,voi"},

@@ -63,7 +63,9 @@ func TestValidationPastTrainingIsSuperseded(t *testing.T) {
 	if !strings.Contains(log, "level=WARN") || !strings.Contains(log, "superseded=[3000]") {
 		t.Errorf("log %q, want a warning naming the superseded 3000", log)
 	}
-	scores, err := mustOpen(t, dir, Options{Logger: slog.New(slog.DiscardHandler)}).RetrieveValidationScores(ctx, "r")
+	meta := statstore.Metadata{Datasets: []string{"d"}, Parameters: statstore.GenericParameters(1),
+		EvaluationScores: []statstore.Criterion{{Name: "score", HigherIsBetter: true}}}
+	scores, err := mustOpen(t, dir, Options{Logger: slog.New(slog.DiscardHandler), Metadata: &meta}).RetrieveValidationScores(ctx, "r")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,11 @@ type Store struct {
 	logger  *slog.Logger
 	maxSize int64
 
+	// sidecar is the path of the description file read ("" when none),
+	// desc what it says.
+	sidecar string
+	desc    *Description
+
 	mu     sync.Mutex
 	closed bool
 	warned map[string]bool // warnings already logged, by message and run
@@ -55,8 +60,25 @@ func IsStatsDir(dir string) bool {
 
 // Open returns a read-only store over the DaCapo stats directory dir. It
 // fails when dir has neither a training_stats nor a validation_scores
-// sub-directory, or when opts are invalid.
+// sub-directory, or when opts are invalid. When dir holds a description
+// file (DescriptionFile, written by Describe), the axes it names are used
+// where opts name none; opts override the others (with a warning). Without a name for the criteria, from either,
+// they are inferred from their count when it is unambiguous (InferPreset),
+// else they get generic names of unknown direction, which best reports
+// refuse (statstore.ErrUnknownDirection).
 func Open(dir string, opts Options) (*Store, error) {
+	return open(dir, opts, true)
+}
+
+// open is Open, reading the description file only when describe is set.
+func open(dir string, opts Options, describe bool) (*Store, error) {
+	var d *Description
+	if describe {
+		var err error
+		if d, err = ReadDescription(dir); err != nil {
+			return nil, err
+		}
+	}
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -77,7 +99,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if maxSize == 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	return &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}}, nil
+	s := &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}, desc: d}
+	if d != nil {
+		s.sidecar = filepath.Join(dir, DescriptionFile)
+	}
+	return s, nil
 }
 
 // Dir returns the directory the store reads.
@@ -234,7 +260,7 @@ func (s *Store) validation(ctx context.Context, run string) (*statstore.Validati
 	if !ok {
 		return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry 0 (iteration %d): ragged scores, want datasets × parameter sets × criteria", docs[0].scores.Iteration)}
 	}
-	meta, generic, err := s.opts.metadataFor(shape)
+	meta, generic, err := s.metadataFor(run, shape)
 	if err != nil {
 		return nil, fmt.Errorf("dacapo: %s: %w", path, err)
 	}

@@ -466,7 +466,7 @@ func decodeCriteria(raw []byte) ([]statstore.Criterion, error) {
 		if len(c.Bounds) != 0 && len(c.Bounds) != 2 {
 			return nil, fmt.Errorf("criterion %q: bounds hold %d values, want [lower, upper] (null or NaN for an open bound): %w", c.Name, len(c.Bounds), statstore.ErrInvalidArgument)
 		}
-		out[i] = statstore.Criterion{Name: c.Name, HigherIsBetter: c.HigherIsBetter, StoreBest: c.StoreBest}
+		out[i] = statstore.Criterion{Name: c.Name, HigherIsBetter: c.HigherIsBetter, StoreBest: c.StoreBest, DirectionUnknown: c.DirectionUnknown}
 		if len(c.Bounds) == 2 {
 			out[i].Bounds = statstore.Bounds{Lower: openBound(c.Bounds[0]), Upper: openBound(c.Bounds[1])}
 		}

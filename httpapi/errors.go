@@ -34,6 +34,7 @@ const (
 	codeDuplicateIteration   = "duplicate_iteration"
 	codeShapeMismatch        = "shape_mismatch"
 	codeMetadataMismatch     = "metadata_mismatch"
+	codeUnknownDirection     = "unknown_direction"
 	codeInvalidArgument      = "invalid_argument"
 	codeMalformedJSON        = "malformed_json"
 	codeBodyTooLarge         = "body_too_large"
@@ -64,6 +65,7 @@ func errorTable() []errorCode {
 		{codeDuplicateIteration, http.StatusUnprocessableEntity, statstore.ErrDuplicateIteration},
 		{codeShapeMismatch, http.StatusUnprocessableEntity, statstore.ErrShapeMismatch},
 		{codeMetadataMismatch, http.StatusConflict, statstore.ErrMetadataMismatch},
+		{codeUnknownDirection, http.StatusConflict, statstore.ErrUnknownDirection},
 		{codeNotFound, http.StatusNotFound, statstore.ErrNotFound},
 		{codeRunExists, http.StatusConflict, statstore.ErrRunExists},
 		{codeReadOnly, http.StatusForbidden, statstore.ErrReadOnly},

@@ -88,7 +88,9 @@ func (s *Server) handleDeleteValidation(w http.ResponseWriter, r *http.Request) 
 // and ?dataset= (which leaves out the mean over datasets); a run without
 // validation scores is 404. Superseded entries are left out unless
 // ?include_superseded=true; the header Statstore-Superseded-Left-Out says
-// how many were.
+// how many were. A report that would hold a criterion whose direction is
+// unknown is refused with 409 unknown_direction, whose message says how to
+// name the criteria: no line is a guess.
 func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 	run, v, err := s.runValidation(r)
 	if err != nil {
@@ -114,6 +116,14 @@ func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	var only []string
+	if crit != "" {
+		only = []string{crit}
+	}
+	if err := v.CheckDirections(only...); err != nil {
+		s.writeError(w, r, fmt.Errorf("run %q: %w; %s", run, err, directionFix))
+		return
+	}
 	report := v.BestReportIncluding(include)
 	w.Header().Set("Statstore-Superseded-Left-Out", strconv.Itoa(report.Superseded))
 	all := report.PerDataset
@@ -128,6 +138,10 @@ func (s *Server) handleBest(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, r, lines)
 }
+
+// directionFix tells how to give criteria their directions, in the
+// message of a refused best report.
+const directionFix = "name the criteria: serve with --preset NAME (binary_segmentation, instance, dummy, multi_channel_binary_segmentation:<ch1>,<ch2>) or --meta FILE, or describe the DaCapo directory once with statstore dacapo describe DIR --preset NAME (a run imported without them: import it again with --preset or --meta)"
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

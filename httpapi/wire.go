@@ -94,12 +94,14 @@ type nonFiniteWire struct {
 }
 
 // criterionWire is a criterion whose bounds may be non-finite; NaN (what
-// DaCapo writes for an open bound) and null are open.
+// DaCapo writes for an open bound) and null are open. direction_unknown is
+// left out when false.
 type criterionWire struct {
-	Name           string       `json:"name"`
-	HigherIsBetter bool         `json:"higher_is_better"`
-	Bounds         []*wireFloat `json:"bounds"`
-	StoreBest      bool         `json:"store_best"`
+	Name             string       `json:"name"`
+	HigherIsBetter   bool         `json:"higher_is_better"`
+	Bounds           []*wireFloat `json:"bounds"`
+	StoreBest        bool         `json:"store_best"`
+	DirectionUnknown bool         `json:"direction_unknown,omitempty"`
 }
 
 // scoreEntry is one validated checkpoint as read: DaCapo's document shape
@@ -156,7 +158,7 @@ type runsResponse struct {
 func toWireCriteria(cs []statstore.Criterion) []criterionWire {
 	out := make([]criterionWire, len(cs))
 	for i, c := range cs {
-		out[i] = criterionWire{Name: c.Name, HigherIsBetter: c.HigherIsBetter, StoreBest: c.StoreBest,
+		out[i] = criterionWire{Name: c.Name, HigherIsBetter: c.HigherIsBetter, StoreBest: c.StoreBest, DirectionUnknown: c.DirectionUnknown,
 			Bounds: []*wireFloat{floatPtr(c.Bounds.Lower), floatPtr(c.Bounds.Upper)}}
 	}
 	return out

@@ -51,6 +51,9 @@ type criterionDoc struct {
 	Lower          *string `json:"lower"`
 	Upper          *string `json:"upper"`
 	StoreBest      bool    `json:"store_best"`
+	// DirectionUnknown is left out when false, so documents written
+	// before it existed read as they did.
+	DirectionUnknown bool `json:"direction_unknown,omitempty"`
 }
 
 // encodeMetadata returns m's document. Strings that are not valid UTF-8
@@ -92,7 +95,7 @@ func encodeMetadata(m statstore.Metadata) ([]byte, error) {
 		if err := checkUTF8("criterion name", c.Name); err != nil {
 			return nil, err
 		}
-		doc.Criteria[i] = criterionDoc{Name: c.Name, HigherIsBetter: c.HigherIsBetter,
+		doc.Criteria[i] = criterionDoc{Name: c.Name, HigherIsBetter: c.HigherIsBetter, DirectionUnknown: c.DirectionUnknown,
 			Lower: encodeBound(c.Bounds.Lower), Upper: encodeBound(c.Bounds.Upper), StoreBest: c.StoreBest}
 	}
 	return json.Marshal(doc)
@@ -188,7 +191,7 @@ func decodeMetadata(data []byte) (statstore.Metadata, error) {
 		if err != nil {
 			return statstore.Metadata{}, fmt.Errorf("criterion %q upper bound: %w", cd.Name, err)
 		}
-		m.EvaluationScores[i] = statstore.Criterion{Name: cd.Name, HigherIsBetter: cd.HigherIsBetter,
+		m.EvaluationScores[i] = statstore.Criterion{Name: cd.Name, HigherIsBetter: cd.HigherIsBetter, DirectionUnknown: cd.DirectionUnknown,
 			Bounds: statstore.Bounds{Lower: lower, Upper: upper}, StoreBest: cd.StoreBest}
 	}
 	if err := m.Validate(); err != nil {

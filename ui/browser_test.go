@@ -333,7 +333,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		eval(d, `[...document.querySelectorAll('#runs-table tbody tr')].map(tr => ({
 			run: tr.dataset.run,
 			trained: tr.querySelector('[data-field="trained_until"]').textContent,
-			validated: tr.querySelector('[data-field="validated_until"]').textContent,
+			validated: tr.querySelector('[data-field="last_validated"]').textContent,
 			best: tr.querySelector('[data-field="best"]').dataset.value || "",
 		}))`, &rows)
 		if len(rows) != 3 {
@@ -348,8 +348,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		if big == nil {
 			t.Fatalf("runs table has no row for %s: %v", bigRun, rows)
 		}
-		if big["trained"] != "1,000,000" || big["validated"] != "990,001" {
-			t.Errorf("%s row: trained until %q, validated until %q; want 1,000,000 and 990,001", bigRun, big["trained"], big["validated"])
+		// The last validated checkpoint, not validated-until (one more).
+		if big["trained"] != "1,000,000" || big["validated"] != "990,000" {
+			t.Errorf("%s row: trained until %q, last validated %q; want 1,000,000 and 990,000", bigRun, big["trained"], big["validated"])
 		}
 		// The default criterion is the first one (dice); its best over datasets.
 		v, err := d.store.RetrieveValidationScores(context.Background(), bigRun)
@@ -506,7 +507,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if err := c.StoreValidationIterationScores(ctx, bigRun, fixtureValidation(t, 1_000_000, 1_000_001, 1, bigRunIters, 9)); err != nil {
 			t.Fatalf("store more validation: %v", err)
 		}
-		d.waitFor(`document.querySelector('#validated-until').textContent === "1,000,001"`)
+		d.waitFor(`document.querySelector('#last-validated').textContent === "1,000,000"`)
 		d.waitFor(`document.querySelector('#validation-charts .chart')?.dataset.points === "101"`)
 		d.waitForBestTable(bigRun)
 		d.checkBestTable(bigRun)

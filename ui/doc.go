@@ -5,7 +5,7 @@
 // The dashboard has three views, addressed by the URL fragment so that every
 // view can be bookmarked:
 //
-//	#/                      the runs: trained-until, validated-until, last loss and
+//	#/                      the runs: trained-until, last validated checkpoint, last loss and
 //	                        the best value of a chosen criterion; filter by name,
 //	                        select runs to compare
 //	#/run/<run>             one run: loss vs iteration (smoothing, log scale, zoom),

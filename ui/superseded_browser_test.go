@@ -297,7 +297,7 @@ func TestDashboardSuperseded(t *testing.T) {
 			t.Errorf("row 3000 after re-validation %v, want the new scores %v", got, want)
 		}
 		d.waitFor(`document.querySelector('#superseded-note').hidden`)
-		d.waitFor(`document.querySelector('#validated-until').textContent === "3,001" && document.querySelector('#validations').textContent === "4"`)
+		d.waitFor(`document.querySelector('#last-validated').textContent === "3,000" && document.querySelector('#validations').textContent === "4"`)
 		d.waitFor(`document.querySelector('#validation-charts .chart')?.dataset.points === "4"`)
 		d.waitFor(`document.querySelector('#best-table .best-cell[data-iteration="3000"]') !== null`)
 		d.checkBestTableIncluding(resumedRun, false)

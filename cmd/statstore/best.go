@@ -56,6 +56,11 @@ the checkpoint (iteration) and post-processing parameter set with the best
 value (the maximum when higher is better, else the minimum; NaN skipped),
 and per criterion the best of the mean over datasets.
 
+Directions are never guessed: criteria of a DaCapo directory named by no
+flag or description are inferred from their count only when it names one
+DaCapo evaluator (said on stderr); otherwise best refuses (exit status 2)
+and says how to name them (--preset, --meta, statstore dacapo describe).
+
 JSON: a list of {dataset, mean_over_datasets, criterion, higher_is_better,
 iteration, parameter_id, parameters, value}, one per dataset and criterion,
 the shape GET /api/v1/runs/{run}/best answers (docs/api.md); parameters is
@@ -70,7 +75,7 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 		ValidArgsFunction: completeRuns(app, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
-				lines, leftOut, err := bestReport(cmd.Context(), s, args[0], filter)
+				lines, leftOut, err := bestReport(cmd.Context(), s, args[0], filter, app.Stderr)
 				if err != nil {
 					return err
 				}
@@ -91,7 +96,7 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 					if l.Found {
 						it, par, value = strconv.Itoa(l.Iteration), l.Parameters, num(l.Value)
 					}
-					t.row(ds, l.Criterion, direction(l.HigherIsBetter), it, par, value)
+					t.row(ds, l.Criterion, lineDirection(l), it, par, value)
 				}
 				return t.flush()
 			})
@@ -108,18 +113,23 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 }
 
 func direction(higher bool) string {
-	if higher {
-		return "higher"
-	}
-	return "lower"
+	return statstore.Criterion{HigherIsBetter: higher}.Direction()
+}
+
+// lineDirection is what the BETTER column says of a best report line:
+// "higher", "lower" or, never claiming one it does not know, "unknown".
+func lineDirection(l statstore.Best) string {
+	return statstore.Criterion{HigherIsBetter: l.HigherIsBetter, DirectionUnknown: l.DirectionUnknown}.Direction()
 }
 
 // bestReport computes the filtered best report of a run; mean-over-datasets
 // lines (Dataset "") come last, and are left out when a dataset is chosen.
 // The result is never nil, so that it prints as a JSON list. Superseded
 // validations are left out unless f.includeSuperseded; leftOut says how
-// many were.
-func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter) (_ []statstore.Best, leftOut int, _ error) {
+// many were. Criteria of unknown direction are refused (exit status 2,
+// naming --preset and --meta); criteria a DaCapo directory inferred from
+// their count are noted on notes.
+func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter, notes io.Writer) (_ []statstore.Best, leftOut int, _ error) {
 	vs, err := retrieveValidation(ctx, s, run)
 	if err != nil {
 		return nil, 0, err
@@ -139,6 +149,10 @@ func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestF
 		}
 		keep[c] = true
 	}
+	if err := vs.CheckDirections(f.criteria...); err != nil {
+		return nil, 0, unknownDirectionError(s, run, vs.Metadata, err)
+	}
+	inferredNote(notes, run, inferredPreset(s, run, len(vs.EvaluationScores)), len(vs.EvaluationScores))
 	rep := vs.BestReportIncluding(f.includeSuperseded)
 	all := rep.PerDataset
 	if f.dataset == "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/spf13/cobra"
@@ -46,7 +47,7 @@ The best run per criterion is marked with *.`,
 		ValidArgsFunction: completeRuns(app, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
-				rows, err := compareRuns(cmd.Context(), s, args, criteria, dataset, includeSuperseded)
+				rows, err := compareRuns(cmd.Context(), s, args, criteria, dataset, includeSuperseded, app.Stderr)
 				if err != nil {
 					return err
 				}
@@ -81,12 +82,12 @@ The best run per criterion is marked with *.`,
 
 // compareRuns builds one comparison per criterion, criteria in the order
 // they first appear across the runs.
-func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []string, dataset string, includeSuperseded bool) ([]comparison, error) {
+func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []string, dataset string, includeSuperseded bool, notes io.Writer) ([]comparison, error) {
 	perRun := make([]map[string]statstore.Best, len(runs))
 	var order []string
 	higher := map[string]bool{}
 	for i, run := range runs {
-		lines, _, err := bestReport(ctx, s, run, bestFilter{dataset: dataset, includeSuperseded: includeSuperseded})
+		lines, _, err := bestReport(ctx, s, run, bestFilter{dataset: dataset, includeSuperseded: includeSuperseded}, notes)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/dacapo"
 )
 
 // sampleExpected is ../shared/dacapo/*/expected.json.
@@ -299,14 +300,30 @@ func TestDaCapoTestdata(t *testing.T) {
 				if len(want.Validation) == 0 {
 					return
 				}
-				// Generic criteria are higher-is-better: the best is the
-				// maximum over iterations and parameter sets, NaN skipped,
-				// validations past the training's end superseded (read as
-				// left by a resume from an earlier checkpoint) left out.
+				// Unnamed criteria are those of the DaCapo evaluator their
+				// count names, if any (else best refuses): the best is the
+				// maximum or minimum over iterations and parameter sets, NaN
+				// skipped, validations past the training's end superseded
+				// (read as left by a resume from an earlier checkpoint) left
+				// out.
+				preset, err := dacapo.InferPreset(len(d.Criteria))
+				if err != nil {
+					if r := run(t, "--store", dir, "best", name, "--json"); r.code != exitUsage || !strings.Contains(r.stderr, "--preset") {
+						t.Errorf("best of %d unnamed criteria: exit %d, stderr %q; want %d naming --preset", len(d.Criteria), r.code, r.stderr, exitUsage)
+					}
+					return
+				}
+				crit, err := statstore.Preset(preset)
+				if err != nil {
+					t.Fatal(err)
+				}
 				var lines []statstore.Best
 				decodeJSON(t, mustRun(t, "--store", dir, "best", name, "--json"), &lines)
 				for _, l := range lines {
 					di, ci := indexOf(d.Datasets, l.Dataset), indexOf(d.Criteria, l.Criterion)
+					if l.HigherIsBetter != crit[ci].HigherIsBetter {
+						t.Errorf("best %s/%s: higher is better %v, want %v (%s)", l.Dataset, l.Criterion, l.HigherIsBetter, crit[ci].HigherIsBetter, preset)
+					}
 					best, bestIt := math.NaN(), -1
 					for _, e := range want.Validation {
 						if until > 0 && statstore.Supersedes(until, int(e[0].(float64))) {
@@ -314,8 +331,7 @@ func TestDaCapoTestdata(t *testing.T) {
 						}
 						scores := e[1].([]any)[di].([]any)
 						for _, ps := range scores {
-							v := parseHex(t, ps.([]any)[ci])
-							if !math.IsNaN(v) && (math.IsNaN(best) || v > best) {
+							if v := parseHex(t, ps.([]any)[ci]); crit[ci].Better(v, best) {
 								best, bestIt = v, int(e[0].(float64))
 							}
 						}
@@ -485,8 +501,8 @@ func TestDaCapoBadPickleIsOneBadRun(t *testing.T) {
 			if r.code != exitCorrupt || !strings.Contains(r.stdout, "ERROR") || !strings.Contains(r.stdout, "plain_run") || !strings.Contains(r.stdout, tt.want) {
 				t.Errorf("runs (table): exit %d, stdout %q; want exit %d, every run and the error", r.code, r.stdout, exitCorrupt)
 			}
-			if r := run(t, "--store", dir, "best", "numpy_v1_run"); r.code != 0 {
-				t.Errorf("best numpy_v1_run: exit %d, want 0; stderr %q", r.code, r.stderr)
+			if r := run(t, "--store", dir, "best", "plain_run"); r.code != 0 {
+				t.Errorf("best plain_run: exit %d, want 0; stderr %q", r.code, r.stderr)
 			}
 
 			r = run(t, "--store", dir, "show", "bad")

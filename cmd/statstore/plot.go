@@ -178,6 +178,11 @@ func criterionPanels(ctx context.Context, s statstore.StatsStore, runs []string,
 		if !ok {
 			return nil, notIn("criterion", o.criterion, run, vs.Criteria())
 		}
+		if o.bestOverParam {
+			if err := vs.CheckDirections(crit.Name); err != nil {
+				return nil, unknownDirectionError(s, run, vs.Metadata, err)
+			}
+		}
 		c := criterionIndex(vs.Metadata, o.criterion)
 		xs := make([]float64, vs.Len())
 		for i, e := range vs.Scores {
@@ -188,9 +193,9 @@ func criterionPanels(ctx context.Context, s statstore.StatsStore, runs []string,
 			if !ok {
 				pi = len(panels)
 				index[ds] = pi
-				dir := "lower is better"
-				if crit.HigherIsBetter {
-					dir = "higher is better"
+				dir := crit.Direction() + " is better"
+				if crit.DirectionUnknown {
+					dir = "direction unknown"
 				}
 				panels = append(panels, cliplot.Panel{Title: fmt.Sprintf("%s: %s (%s)", ds, o.criterion, dir), XLabel: "iteration", YLabel: o.criterion,
 					LegendBottom: crit.HigherIsBetter})

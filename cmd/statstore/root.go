@@ -58,6 +58,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	root.AddCommand(newPlotCmd(app))
 	root.AddCommand(newDemoCmd(app))
 	root.AddCommand(newImportCmd(app))
+	root.AddCommand(newDaCapoCmd(app))
 	root.AddCommand(newCopyCmd(app))
 	root.AddCommand(newServeCmd(app))
 	root.AddCommand(newSyncCmd(app))

@@ -168,7 +168,8 @@ function parameterName(p) {
  * A run's best report: [{dataset, mean_over_datasets, criterion, higher_is_better, iteration,
  * parameter_id, parameters, value}] (dataset null on the mean-over-datasets lines; iteration,
  * parameter_id and parameters null and value NaN when every value is NaN), or null when the run
- * has no validation scores. Superseded checkpoints are left out unless includeSuperseded.
+ * has no validation scores or its report is refused (a criterion of unknown direction).
+ * Superseded checkpoints are left out unless includeSuperseded.
  */
 export async function best(run, signal, { includeSuperseded = false } = {}) {
   const r = await bestReport(run, { includeSuperseded }, signal);
@@ -178,7 +179,10 @@ export async function best(run, signal, { includeSuperseded = false } = {}) {
 /**
  * A run's best report as best() reads it, with how many superseded
  * checkpoints the server left out of it: {lines, supersededLeftOut}, or null
- * when the run has no validation scores.
+ * when the run has no validation scores. When the server refuses the report
+ * because the direction of a criterion is unknown (409 unknown_direction:
+ * DaCapo data served without a preset), lines is null and refused holds the
+ * server's message, which says how to name the criteria.
  */
 export async function bestReport(run, { includeSuperseded = false } = {}, signal) {
   let resp;
@@ -186,6 +190,7 @@ export async function bestReport(run, { includeSuperseded = false } = {}, signal
     resp = await request(runPath(run) + '/best', includeSuperseded ? { include_superseded: 'true' } : null, signal);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
+    if (err instanceof ApiError && err.code === 'unknown_direction') return { lines: null, refused: err.message, supersededLeftOut: 0 };
     throw err;
   }
   const lines = await resp.json();

@@ -1,11 +1,19 @@
 // Series of validation scores, from the API's validation answer
 // ({datasets, parameters, criteria, scores: [{iteration, scores[d][p][c]}]}).
 
-/** Whether a is strictly better than b for a criterion; NaN is never better, anything beats NaN. */
+/**
+ * Whether a is strictly better than b for a criterion; NaN is never better, anything beats NaN.
+ * higherIsBetter null (a criterion of unknown direction) makes nothing better: no guessed best.
+ */
 export function better(higherIsBetter, a, b) {
-  if (Number.isNaN(a)) return false;
+  if (higherIsBetter === null || Number.isNaN(a)) return false;
   if (Number.isNaN(b)) return true;
   return higherIsBetter ? a > b : a < b;
+}
+
+/** Whether higher values of criterion k are better: true, false, or null when unknown. */
+export function direction(k) {
+  return k.direction_unknown ? null : k.higher_is_better;
 }
 
 /** The index of the criterion named name, or -1. */
@@ -25,7 +33,7 @@ export function parameterSeries(v, d, p, c) {
 
 /** The best score over the parameter sets of dataset d for criterion c, one per checkpoint. */
 export function bestOverParameters(v, d, c) {
-  const hib = v.criteria[c].higher_is_better;
+  const hib = direction(v.criteria[c]);
   return v.scores.map((e) => {
     let best = NaN;
     for (const x of e.scores[d]) if (better(hib, x[c], best)) best = x[c];
@@ -41,7 +49,7 @@ export function bestOverParameters(v, d, c) {
  */
 export function bestSeries(v, c, d = -1) {
   if (d >= 0) return bestOverParameters(v, d, c);
-  const hib = v.criteria[c].higher_is_better;
+  const hib = direction(v.criteria[c]);
   const nd = v.datasets.length;
   const np = v.parameters.length;
   return v.scores.map((e) => {

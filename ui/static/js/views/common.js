@@ -98,6 +98,7 @@ export function throttle(fn, ms) {
 
 /** A criterion's name with its direction: "dice ↑". */
 export function criterionLabel(c) {
+  if (c.direction_unknown) return `${c.name} (direction unknown)`;
   return `${c.name} ${c.higher_is_better ? '↑' : '↓'}`;
 }
 

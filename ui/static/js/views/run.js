@@ -26,12 +26,13 @@ export function renderRun(main, route, ctx) {
   let scores = null; // the validation answer, superseded checkpoints included
   let bestLines = null; // the best report
   let bestLeftOut = 0; // superseded checkpoints the server left out of it
+  let bestRefused = ''; // why the server refused the best report ('' when it did not)
   let loading = 0; // validation loads in flight
   let replay = []; // validation events received during them, applied again after
   const valCharts = [];
 
   // Header: what the run has.
-  const stat = (label, id) => h('div', { class: 'stat' }, h('span', { class: 'label' }, label), h('span', { class: 'value', id }, '…'));
+  const stat = (label, id, title) => h('div', { class: 'stat', title }, h('span', { class: 'label' }, label), h('span', { class: 'value', id }, '…'));
   const live = h('span', { class: 'live', id: 'live' }, 'connecting');
   main.append(
     h('section', { class: 'card run-header' },
@@ -39,7 +40,7 @@ export function renderRun(main, route, ctx) {
       h('div', { class: 'stats' },
         stat('Trained until', 'trained-until'),
         stat('Last loss', 'last-loss'),
-        stat('Validated until', 'validated-until'),
+        stat('Last validated', 'last-validated', 'the last checkpoint validated (the iteration at which its weights were saved)'),
         stat('Checkpoints validated', 'validations'),
       ),
       h('a', { class: 'button small', href: compareHref([run]) }, 'Compare with…'),
@@ -254,6 +255,13 @@ export function renderRun(main, route, ctx) {
   }
 
   function drawBest() {
+    if (scores && bestRefused) {
+      bestEl.replaceChildren(h('p', { class: 'refused', id: 'best-refused' },
+        h('strong', null, 'No best report: '), bestRefused));
+      bestEl.dataset.state = 'refused';
+      bestNote.hidden = true;
+      return;
+    }
     if (!scores || !bestLines) {
       bestEl.replaceChildren(h('p', { class: 'empty' }, 'No best report: the run has no validation scores yet.'));
       bestEl.dataset.state = 'empty';
@@ -318,7 +326,7 @@ export function renderRun(main, route, ctx) {
 
   function setValidationStats() {
     const n = scores ? scores.scores.length : 0;
-    setStat('validated-until', n ? fmtInt(scores.scores[n - 1].iteration + 1) : '—');
+    setStat('last-validated', n ? fmtInt(scores.scores[n - 1].iteration) : '—');
     setStat('validations', fmtInt(n));
   }
 
@@ -328,6 +336,7 @@ export function renderRun(main, route, ctx) {
     const b = await bestReport(run, { includeSuperseded: include }, abort.signal);
     if (include !== prefs.includeSuperseded) return; // toggled meanwhile: a newer load follows
     bestLines = b && b.lines;
+    bestRefused = (b && b.refused) || '';
     bestLeftOut = b ? b.supersededLeftOut : 0;
     drawBest();
     drawValidation(); // its best markers
@@ -345,6 +354,7 @@ export function renderRun(main, route, ctx) {
       for (const ev of replay) scores = mergeValidation(scores, ev);
       if (include === prefs.includeSuperseded) {
         bestLines = b && b.lines;
+        bestRefused = (b && b.refused) || '';
         bestLeftOut = b ? b.supersededLeftOut : 0;
       }
     } finally {

@@ -66,7 +66,7 @@ export function renderRuns(main, route, ctx) {
   function criteria() {
     const seen = new Map();
     for (const d of details.values()) {
-      for (const l of d.best || []) if (!seen.has(l.criterion)) seen.set(l.criterion, l.higher_is_better);
+      for (const l of d.best || []) if (!seen.has(l.criterion)) seen.set(l.criterion, l.direction_unknown ? null : l.higher_is_better);
     }
     return seen;
   }
@@ -123,7 +123,7 @@ export function renderRuns(main, route, ctx) {
     compareButton.textContent = selected.size ? `Compare ${selected.size} selected` : 'Compare selected';
     compareButton.disabled = selected.size === 0;
 
-    const arrow = all.get(c) === undefined ? '' : all.get(c) ? ' ↑' : ' ↓';
+    const arrow = all.get(c) === undefined || all.get(c) === null ? '' : all.get(c) ? ' ↑' : ' ↓';
     const th = (key, text, cls) =>
       h('th', {
         class: (cls || '') + ' sortable' + (sort.key === key ? ' sorted' : ''),
@@ -146,7 +146,7 @@ export function renderRuns(main, route, ctx) {
       h('th', { class: 'check' }, allBox),
       th('run', 'Run'),
       th('trained', 'Trained until', 'num'),
-      th('validated', 'Validated until', 'num'),
+      th('validated', 'Last validated', 'num'),
       th('loss', 'Last loss', 'num'),
       th('best', `Best ${c || 'score'}${arrow}`, 'num'),
       h('th', null, 'at checkpoint'),
@@ -167,7 +167,7 @@ export function renderRuns(main, route, ctx) {
         })),
         h('td', { class: 'name' }, h('a', { href: runHref(r.run) }, r.run)),
         h('td', { class: 'num', dataset: { field: 'trained_until' } }, fmtInt(r.trained_until)),
-        h('td', { class: 'num', dataset: { field: 'validated_until' } }, r.validated_until ? fmtInt(r.validated_until) : '—'),
+        h('td', { class: 'num', dataset: { field: 'last_validated' }, title: 'the last checkpoint validated' }, r.validated_until ? fmtInt(r.validated_until - 1) : '—'),
         h('td', { class: 'num', dataset: { field: 'last_loss' } }, loading || (d.last ? fmtNum(d.last.loss) : '—')),
         h('td', { class: 'num strong', dataset: { field: 'best', value: l ? String(l.value) : '' } }, loading || (l ? fmtNum(l.value) : '—')),
         h('td', { class: 'muted small' }, l && l.iteration !== null ? `${fmtInt(l.iteration)} · ${l.parameters}` : ''),
