@@ -244,7 +244,12 @@ func plateau(cur *ValidationScores, k int) (Finding, bool) {
 		return Finding{}, false
 	}
 	split := len(entries) - k
+	known := 0
 	for c, crit := range cur.EvaluationScores {
+		if crit.DirectionUnknown {
+			continue // nothing says what an improvement is
+		}
+		known++
 		best := func(es []ValidationIterationScores) float64 {
 			b := math.NaN()
 			for _, s := range es {
@@ -261,6 +266,9 @@ func plateau(cur *ValidationScores, k int) (Finding, bool) {
 		if crit.Better(best(entries[split:]), best(entries[:split])) {
 			return Finding{}, false
 		}
+	}
+	if known == 0 {
+		return Finding{}, false
 	}
 	return Finding{Kind: FindingPlateau, Severity: SeverityWarning, Iteration: entries[split].Iteration,
 		Message: fmt.Sprintf("no criterion improved over the last %d validations (from %d)", k, entries[split].Iteration)}, true

@@ -101,6 +101,9 @@ func ProposeValidations(v *ValidationScores, candidates []int, opts ProposalOpti
 		}
 	}
 
+	if err := v.CheckDirections(out.Criteria...); err != nil && len(out.Criteria) > 0 {
+		return ValidationProposal{}, err
+	}
 	validated := map[int]bool{}
 	superseded := map[int]bool{}
 	for _, s := range v.Scores {

@@ -161,7 +161,8 @@ func (p RetentionPlan) iterations(keep bool) []int {
 // are those whose weights exist (nil: the validated iterations, sizes
 // unknown); validations of iterations not among them count for ranking but
 // get no decision (ValidatedWithoutWeights names them). NaN is never best;
-// ties keep every tied checkpoint.
+// ties keep every tied checkpoint. A counted criterion whose direction is
+// unknown is an ErrUnknownDirection error: nothing can rank checkpoints by it.
 func PlanRetention(v *ValidationScores, checkpoints []Checkpoint, opts RetentionOptions) (RetentionPlan, error) {
 	if v == nil {
 		v = &ValidationScores{}
@@ -178,6 +179,9 @@ func PlanRetention(v *ValidationScores, checkpoints []Checkpoint, opts Retention
 			counted = append(counted, i)
 			plan.Criteria = append(plan.Criteria, c.Name)
 		}
+	}
+	if err := v.CheckDirections(plan.Criteria...); err != nil && len(plan.Criteria) > 0 {
+		return RetentionPlan{}, err
 	}
 
 	current := map[int]bool{}   // validated by a current entry

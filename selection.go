@@ -52,8 +52,9 @@ type Selection struct {
 // on.Criterion on on.Dataset (ties: earliest iteration, then first
 // parameter set, as in BestReport) and reports every criterion on every
 // dataset at that choice. It is ErrInvalidArgument for an unknown dataset
-// or criterion, and ErrNotFound when that criterion has no value but NaN
-// on that dataset (or nothing is validated).
+// or criterion, ErrUnknownDirection when a criterion's direction is
+// unknown, and ErrNotFound when that criterion has no value but NaN on that
+// dataset (or nothing is validated).
 func (v *ValidationScores) Select(on SelectOn) (Selection, error) {
 	d := slices.Index(v.Datasets, on.Dataset)
 	if d < 0 {
@@ -70,6 +71,9 @@ func (v *ValidationScores) Select(on SelectOn) (Selection, error) {
 		case !slices.Contains(v.Datasets, h):
 			return Selection{}, invalid("held-out dataset %q: want one of %s", h, strings.Join(v.Datasets, ", "))
 		}
+	}
+	if err := v.CheckDirections(); err != nil {
+		return Selection{}, err // every line's gap needs its criterion's direction
 	}
 	cur := v
 	left := 0

@@ -60,7 +60,8 @@ type Grid struct {
 
 // Grid returns the checkpoint × parameter-set grid of criterion on
 // dataset, with its sensitivity numbers. Unknown names are
-// ErrInvalidArgument.
+// ErrInvalidArgument; a criterion of unknown direction is
+// ErrUnknownDirection.
 func (v *ValidationScores) Grid(dataset, criterion string, opts GridOptions) (Grid, error) {
 	d := slices.Index(v.Datasets, dataset)
 	if d < 0 {
@@ -69,6 +70,9 @@ func (v *ValidationScores) Grid(dataset, criterion string, opts GridOptions) (Gr
 	c := slices.IndexFunc(v.EvaluationScores, func(k Criterion) bool { return k.Name == criterion })
 	if c < 0 {
 		return Grid{}, invalid("grid of criterion %q: want one of %s", criterion, strings.Join(v.Criteria(), ", "))
+	}
+	if err := v.CheckDirections(criterion); err != nil {
+		return Grid{}, err
 	}
 	if opts.Epsilon < 0 || math.IsNaN(opts.Epsilon) || math.IsInf(opts.Epsilon, 0) {
 		return Grid{}, invalid("grid epsilon %g: want a finite number ≥ 0", opts.Epsilon)
