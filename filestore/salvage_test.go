@@ -1,0 +1,270 @@
+package filestore
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/record"
+)
+
+// trainChunk is one chunk of an undamaged training file and its entries.
+type trainChunk struct {
+	off, end int64
+	entries  []statstore.TrainingIterationStats
+}
+
+// trainChunks returns the chunks of the undamaged training file b (format
+// version 2), read with the record scanner.
+func trainChunks(tb testing.TB, b []byte) []trainChunk {
+	tb.Helper()
+	l := kindTraining.layout(formatV2)
+	sc := l.NewScanner(headerSize, int64(len(b)))
+	var out []trainChunk
+	err := sc.Feed(b[headerSize:], func(c record.Chunk) error {
+		_, body, err := chunkEntries(c.Type, c.Payload)
+		if err != nil {
+			return err
+		}
+		out = append(out, trainChunk{c.Off, c.End(), decodeEntries(nil, body)})
+		return nil
+	})
+	if err == nil {
+		err = sc.Finish()
+	}
+	if err != nil {
+		tb.Fatalf("the undamaged file does not scan: %v", err)
+	}
+	return out
+}
+
+// span is a damaged range of bytes [off, end).
+type span struct{ off, end int64 }
+
+// survivors is what Repair must keep of the training file b (undamaged)
+// after damage to the spans: the entries of every chunk the damage does
+// not touch, and one lost range per run of chunks it touches, with the
+// count of entries they held (or -1 when counted is false: the damage hides it).
+func survivors(tb testing.TB, b []byte, damage []span, counted bool) ([]statstore.TrainingIterationStats, []LostRange) {
+	tb.Helper()
+	var kept []statstore.TrainingIterationStats
+	var lost []LostRange
+	prev := -1
+	var open *LostRange
+	for _, c := range trainChunks(tb, b) {
+		hit := slices.ContainsFunc(damage, func(s span) bool { return c.off < s.end && s.off < c.end })
+		switch {
+		case hit && open == nil:
+			open = &LostRange{Offset: c.off, End: c.end, After: prev, Before: -1, Entries: len(c.entries)}
+		case hit:
+			open.End, open.Entries = c.end, open.Entries+len(c.entries)
+		default:
+			if open != nil {
+				open.Before = c.entries[0].Iteration
+				lost = append(lost, *open)
+				open = nil
+			}
+			kept = append(kept, c.entries...)
+			prev = c.entries[len(c.entries)-1].Iteration
+		}
+	}
+	if open != nil {
+		lost = append(lost, *open)
+	}
+	if !counted {
+		for i := range lost {
+			lost[i].Entries = -1
+		}
+	}
+	return kept, lost
+}
+
+// checkRepaired repairs the store in dir, whose training file of run "r"
+// was undamaged and now holds damaged, and checks the report and the
+// result against what survivors says.
+func checkRepaired(t *testing.T, dir string, undamaged, damaged []byte, damage []span, counted bool) {
+	t.Helper()
+	want, wantLost := survivors(t, undamaged, damage, counted)
+	rep, err := Repair(t.Context(), dir, nil)
+	if err != nil || len(rep.Files) != 1 {
+		t.Fatalf("Repair = %+v, %v; want one file repaired", rep, err)
+	}
+	fr := rep.Files[0]
+	if fr.Err == nil || fr.Kept != len(want) || fr.Removed != (len(want) == 0) {
+		t.Fatalf("report: kept %d, removed %v, error %v; want %d kept of %d after corruption",
+			fr.Kept, fr.Removed, fr.Err, len(want), len(trainEntries(trainChunks(t, undamaged))))
+	}
+	if b, err := os.ReadFile(fr.Backup); err != nil || !bytes.Equal(b, damaged) {
+		t.Fatalf("backup %q: %v; want the damaged file", fr.Backup, err)
+	}
+	t.Logf("kept %d; lost %v", fr.Kept, fr.Lost)
+	if len(fr.Lost) != len(wantLost) {
+		t.Fatalf("lost %v, want %v", fr.Lost, wantLost)
+	}
+	for i, got := range fr.Lost {
+		w := wantLost[i]
+		w.End = min(w.End, int64(len(damaged)))
+		if got.Offset != w.Offset || got.End < w.End || got.After != w.After || got.Before != w.Before || got.Entries != w.Entries {
+			t.Errorf("lost range %d: %+v, want %+v (End at least %d)", i, got, w, w.End)
+		}
+	}
+	if v, err := Verify(t.Context(), dir); err != nil || !v.OK() {
+		t.Fatalf("Verify after Repair = %+v, %v; want OK", v, err)
+	}
+	if len(want) == 0 {
+		if _, err := os.Stat(trainingFile(dir, "r")); !os.IsNotExist(err) {
+			t.Fatalf("nothing to keep, but the file is there: %v", err)
+		}
+		return
+	}
+	r := mustOpenDir(t, dir, Options{ReadOnly: true})
+	got, err := r.RetrieveTrainingStats(t.Context(), "r")
+	if err != nil || !sameHistory(got.IterationStats, want) {
+		t.Fatalf("after Repair: %d entries (%v), want the %d of the chunks the damage missed", got.Len(), err, len(want))
+	}
+	if now, _ := os.ReadFile(trainingFile(dir, "r")); !bytes.Equal(now[16:24], undamaged[16:24]) {
+		t.Error("the repaired file has another file id (a pending supersede record may name it)")
+	}
+}
+
+func trainEntries(cs []trainChunk) []statstore.TrainingIterationStats {
+	var out []statstore.TrainingIterationStats
+	for _, c := range cs {
+		out = append(out, c.entries...)
+	}
+	return out
+}
+
+// TestRepairSalvagesOneLargeRecord is issue 16's case: a history stored in
+// one call (one record of 5,000 entries), then one flipped byte. Repair
+// used to keep nothing; it must lose at most the entries of the chunks
+// the damage touches, and say which.
+func TestRepairSalvagesOneLargeRecord(t *testing.T) {
+	entries := history(0, 1, 5000)
+	// chunk returns the n-th chunk of the file (negative: from the end).
+	chunk := func(tb testing.TB, b []byte, n int) trainChunk {
+		cs := trainChunks(tb, b)
+		if n < 0 {
+			n += len(cs)
+		}
+		return cs[n]
+	}
+	flip := func(at func(tb testing.TB, b []byte) int64) func(tb testing.TB, b []byte) []span {
+		return func(tb testing.TB, b []byte) []span {
+			off := at(tb, b)
+			b[off] ^= 0x40
+			return []span{{off, off + 1}}
+		}
+	}
+	payload := func(n int, into int64) func(tb testing.TB, b []byte) int64 {
+		return func(tb testing.TB, b []byte) int64 { return chunk(tb, b, n).off + record.HeaderSize + into }
+	}
+	tests := []struct {
+		name    string
+		damage  func(tb testing.TB, b []byte) []span
+		counted bool // the lost entries can be counted
+	}{
+		{"flip in the first chunk's head", flip(payload(0, 3)), true},
+		{"flip in the first chunk's entries", flip(payload(0, 40)), true},
+		{"flip in a middle chunk", flip(func(tb testing.TB, b []byte) int64 { return int64(len(b)/2) + 0 }), true},
+		{"flip in a checksum", flip(func(tb testing.TB, b []byte) int64 { return chunk(tb, b, 40).off + 1 }), true},
+		{"flip in a chunk type", flip(func(tb testing.TB, b []byte) int64 { return chunk(tb, b, 77).off + 6 }), true},
+		{"flip in the last chunk", flip(payload(-1, 5)), true},
+		{"flip in the last byte", flip(func(tb testing.TB, b []byte) int64 { return int64(len(b) - 1) }), true},
+		{"flip in a block's first chunk", flip(func(tb testing.TB, b []byte) int64 { return headerSize + 3*record.BlockSize + 30 }), true},
+		{"zeroed range across a block boundary", func(tb testing.TB, b []byte) []span {
+			s := span{headerSize + 5*record.BlockSize - 1000, headerSize + 6*record.BlockSize + 700}
+			clear(b[s.off:s.end])
+			return []span{s}
+		}, false},
+		{"damage in two places", func(tb testing.TB, b []byte) []span {
+			a, c := chunk(tb, b, 3).off+100, chunk(tb, b, 150).off+200
+			b[a] ^= 1
+			b[c] ^= 0x80
+			return []span{{a, a + 1}, {c, c + 1}}
+		}, true},
+		{"two adjacent chunks", func(tb testing.TB, b []byte) []span {
+			c := chunk(tb, b, 20)
+			b[c.end-1] ^= 1
+			b[c.end+20] ^= 1
+			return []span{{c.end - 1, c.end}, {c.end + 20, c.end + 21}}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := mustOpenDir(t, dir, Options{NoSync: true})
+			storeHistory(t, s, "r", entries, len(entries))
+			path := trainingFile(dir, "r")
+			undamaged, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(trainChunks(t, undamaged)); n < 200 {
+				t.Fatalf("the history is %d chunks, want at least 200 to damage", n)
+			}
+			damaged := slices.Clone(undamaged)
+			spans := tt.damage(t, damaged)
+			if err := os.WriteFile(path, damaged, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			checkRepaired(t, dir, undamaged, damaged, spans, tt.counted)
+			// At most the entries of the chunks the damage touches are lost.
+			lost := 0
+			for _, c := range trainChunks(t, undamaged) {
+				if slices.ContainsFunc(spans, func(s span) bool { return c.off < s.end && s.off < c.end }) {
+					lost += len(c.entries)
+				}
+			}
+			if perChunk := trainingMaxPayload / trainingEntrySize; tt.counted && lost > perChunk*len(spans) {
+				t.Errorf("%d entries lost to %d damaged bytes, want at most %d (one chunk each)", lost, len(spans), perChunk*len(spans))
+			}
+		})
+	}
+}
+
+// TestRepairResynchronisesInsideABlock: a chunk whose length field is
+// damaged hides where the next chunk starts; Repair finds it by its
+// checksum and keeps every later chunk of the block.
+func TestRepairResynchronisesInsideABlock(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
+	storeHistory(t, s, "r", history(0, 3, 3000), 3000)
+	path := trainingFile(dir, "r")
+	undamaged, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := trainChunks(t, undamaged)[10]
+	damaged := slices.Clone(undamaged)
+	damaged[c.off+4] ^= 0x10 // the length's low byte
+	if err := os.WriteFile(path, damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkRepaired(t, dir, undamaged, damaged, []span{{c.off + 4, c.off + 5}}, false)
+}
+
+// TestRepairDropsTornTail: a torn tail is not salvaged (no call
+// acknowledged it): the chunks of the interrupted record are dropped even
+// where they verify, and nothing is reported lost.
+func TestRepairDropsTornTail(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
+	entries := history(0, 1, 3000)
+	storeHistory(t, s, "r", entries[:1000], 1000)
+	before := fileSize(t, trainingFile(dir, "r"))
+	storeHistory(t, s, "r", entries, 3000)
+	path := trainingFile(dir, "r")
+	if err := os.Truncate(path, fileSize(t, path)-30); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Repair(t.Context(), dir, nil)
+	if err != nil || len(rep.Files) != 1 || !rep.Files[0].TornTail || rep.Files[0].Kept != 1000 || len(rep.Files[0].Lost) != 0 {
+		t.Fatalf("Repair = %+v, %v; want a torn tail cut, 1000 kept, nothing lost", rep, err)
+	}
+	if got := fileSize(t, path); got != before {
+		t.Fatalf("repaired file has %d bytes, want the %d before the torn record", got, before)
+	}
+}
