@@ -8,6 +8,7 @@ import (
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/record"
+	"github.com/statstore/statstore/storetest"
 )
 
 // trainChunk is one chunk of an undamaged training file and its entries.
@@ -266,5 +267,129 @@ func TestRepairDropsTornTail(t *testing.T) {
 	}
 	if got := fileSize(t, path); got != before {
 		t.Fatalf("repaired file has %d bytes, want the %d before the torn record", got, before)
+	}
+}
+
+// valRecords returns the offsets of the records of the undamaged
+// validation file b.
+func valRecords(tb testing.TB, b []byte) []span {
+	tb.Helper()
+	h, err := decodeHeader(b, kindValidation)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []span
+	if err := h.layout().Scan(bytes.NewReader(b), headerSize, int64(len(b)), func(r record.Record) error {
+		out = append(out, span{r.Off, r.End})
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TestRepairSalvagesValidation damages one record of a validation file
+// and checks that Repair keeps every other record, applied in order as a
+// reader applies them (the last entry of an iteration wins), and keeps
+// superseded marks consistent when a training replace's records are hit.
+func TestRepairSalvagesValidation(t *testing.T) {
+	meta := storetest.Metadata()
+	merges := func(t *testing.T, s *Store) {
+		for _, v := range []*statstore.ValidationScores{scores(0, 10), scores(20, 30), storetest.ScoresVersion(meta, 2, 10), scores(40)} {
+			if err := s.StoreValidationIterationScores(t.Context(), "r", v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// replace stores validations, then replaces the training history
+	// from iteration 30 on: a pending supersede and a resolve record mark
+	// 50 and 90 superseded.
+	replace := func(after ...int) func(t *testing.T, s *Store) {
+		return func(t *testing.T, s *Store) {
+			if err := s.StoreTrainingStats(t.Context(), "r", storetest.TrainingVersion(1, storetest.Iters(0, 100, 1)...)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StoreValidationIterationScores(t.Context(), "r", scores(10, 50, 90)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StoreTrainingStats(t.Context(), "r", storetest.TrainingVersion(1, storetest.Iters(0, 30, 1)...)); err != nil {
+				t.Fatal(err)
+			}
+			if len(after) > 0 {
+				if err := s.StoreValidationIterationScores(t.Context(), "r", scores(after...)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name   string
+		setup  func(t *testing.T, s *Store)
+		hit    int // the record damaged
+		iters  []int
+		super  []int
+		values []int // the version of each entry's values
+		notes  int
+	}{
+		{"a re-validation lost: the earlier entry is kept", merges, 3, []int{0, 10, 20, 30, 40}, nil, []int{0, 0, 0, 0, 0}, 0},
+		{"the first scores lost", merges, 1, []int{10, 20, 30, 40}, nil, []int{2, 0, 0, 0}, 0},
+		{"the last scores lost", merges, 4, []int{0, 10, 20, 30}, nil, []int{0, 2, 0, 0}, 0},
+		{"metadata lost: nothing to keep", merges, 0, nil, nil, nil, 0},
+		{"pending supersede lost: its resolve is lost too", replace(), 2, []int{10, 50, 90}, nil, []int{0, 0, 0}, 0},
+		{"resolve lost: the marks are applied", replace(), 3, []int{10, 50, 90}, []int{50, 90}, []int{0, 0, 0}, 1},
+		{"resolve lost, records after it", replace(95), 3, []int{10, 50, 90, 95}, []int{50, 90}, []int{0, 0, 0, 0}, 1},
+		{"scores before a replace lost", replace(95), 1, []int{95}, nil, []int{0}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := mustOpenDir(t, dir, Options{NoSync: true})
+			tt.setup(t, s)
+			path := validationFile(dir, "r")
+			undamaged, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := valRecords(t, undamaged)
+			damaged := slices.Clone(undamaged)
+			at := recs[tt.hit].off + record.HeaderSize + 1
+			damaged[at] ^= 0x20
+			if err := os.WriteFile(path, damaged, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Repair(t.Context(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fr *FileReport
+			for i := range rep.Files {
+				if rep.Files[i].Path == path {
+					fr = &rep.Files[i]
+				}
+			}
+			if fr == nil || fr.Err == nil || fr.Kept != len(tt.iters) || fr.Removed != (len(tt.iters) == 0) || len(fr.Notes) != tt.notes {
+				t.Fatalf("report %+v; want %d kept, %d notes", fr, len(tt.iters), tt.notes)
+			}
+			if len(fr.Lost) == 0 || fr.Lost[0].Offset != recs[tt.hit].off {
+				t.Fatalf("lost %v, want a range from offset %d", fr.Lost, recs[tt.hit].off)
+			}
+			if b, err := os.ReadFile(fr.Backup); err != nil || !bytes.Equal(b, damaged) {
+				t.Fatalf("backup %q: %v; want the damaged file", fr.Backup, err)
+			}
+			if v, err := Verify(t.Context(), dir); err != nil || !v.OK() {
+				t.Fatalf("Verify after Repair = %+v, %v; want OK", v, err)
+			}
+			r := mustOpenDir(t, dir, Options{ReadOnly: true})
+			if len(tt.iters) == 0 {
+				if _, err := os.Stat(path); !os.IsNotExist(err) {
+					t.Fatalf("nothing to keep, but the file is there: %v", err)
+				}
+				return
+			}
+			wantIterations(t, r, tt.iters, tt.super, tt.values)
+			if v := fileVersion(t, path); v != formatV4 {
+				t.Errorf("repaired file has format version %d, want %d (its own)", v, formatV4)
+			}
+		})
 	}
 }
