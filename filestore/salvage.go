@@ -139,29 +139,32 @@ func salvageTraining(h header, data []byte) salvaged {
 	// chunk header measures makes them unknown.
 	idx, idxKnown := 0, true
 	end, endKnown := 0, true
+	// sure: idx comes from heads and the chunks kept since, not from
+	// damaged chunk headers, so a head that disagrees with it lies.
+	sure := true
 	for _, p := range salvagePieces(l, data) {
 		if p.bad != nil {
 			n, ok := tiledEntries(p.bad.Lengths)
-			idx, idxKnown = idx+n, idxKnown && ok
+			idx, idxKnown, sure = idx+n, idxKnown && ok, false
 			ll.lose(p.bad.Off, p.bad.End, prev, -1, p.bad.Reason)
 			continue
 		}
 		c := p.c
 		before, body, err := chunkEntries(c.Type, c.Payload)
 		if err != nil {
-			idxKnown = false
+			idxKnown, sure = false, false
 			ll.lose(c.Off, c.End(), prev, -1, err.Error())
 			continue
 		}
 		entries := decodeEntries(nil, body)
 		why := ""
 		switch {
-		case before >= 0 && ll.open == nil && idxKnown && int(before) != idx:
+		case before >= 0 && sure && int(before) != idx:
 			why = fmt.Sprintf("record says %d entries precede it, found %d", before, idx)
 		case before >= 0 && endKnown && before < int64(end):
 			why = fmt.Sprintf("record says %d entries precede it, but %d were kept before it", before, end)
 		case before >= 0:
-			idx, idxKnown = int(before), true
+			idx, idxKnown, sure = int(before), true, true
 		}
 		last := prev
 		for _, e := range entries {
@@ -171,7 +174,7 @@ func salvageTraining(h header, data []byte) salvaged {
 			last = e.Iteration
 		}
 		if why != "" {
-			idx += len(entries)
+			idx, sure = idx+len(entries), false
 			ll.lose(c.Off, c.End(), prev, len(entries), c.Type.String()+" chunk does not continue the history: "+why)
 			continue
 		}

@@ -393,3 +393,118 @@ func TestRepairSalvagesValidation(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRepairSalvage damages a valid store (a training history stored in
+// three calls, validation scores merged, re-validated and marked by a
+// training replace) at places the fuzzer picks, by flipping and zeroing
+// bytes, and repairs it. Nothing may panic; the repaired store must
+// verify; Repair must never invent data: every training entry it keeps
+// was written, in increasing order, and every chunk the damage did not
+// touch is kept; every validation entry it keeps holds scores written for
+// its iteration.
+func FuzzRepairSalvage(f *testing.F) {
+	f.Add(false, []byte{0x10, 0x00, 0x00, 0x01})
+	f.Add(true, []byte{0x40, 0x00, 0x00, 0x02})
+	f.Add(false, []byte{0x01, 0x20, 0x80, 0x10, 0x02, 0x30, 0xff, 0x00})
+	f.Add(true, []byte{0x00, 0x05, 0x00, 0x00})
+	f.Fuzz(func(t *testing.T, validation bool, ops []byte) {
+		dir := t.TempDir()
+		s := mustOpenDir(t, dir, Options{NoSync: true})
+		written := history(0, 3, 2500)
+		if !validation {
+			for _, n := range []int{1000, 1700, 2500} {
+				storeHistory(t, s, "r", written[:n], n)
+			}
+		} else {
+			meta := storetest.Metadata()
+			for _, v := range []*statstore.ValidationScores{scores(0, 10, 20), scores(30, 40), storetest.ScoresVersion(meta, 2, 10, 50)} {
+				if err := s.StoreValidationIterationScores(t.Context(), "r", v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			storeHistory(t, s, "r", written[:10], 10) // trained until 28: 30 to 50 superseded
+			if err := s.StoreValidationIterationScores(t.Context(), "r", storetest.ScoresVersion(meta, 3, 40)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		path := trainingFile(dir, "r")
+		if validation {
+			path = validationFile(dir, "r")
+		}
+		undamaged, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		damaged := slices.Clone(undamaged)
+		// Each op is 4 bytes: an offset (3 bytes, scaled into the data
+		// region) and a length (0: flip one bit, else zero that many bytes).
+		var spans []span
+		for ; len(ops) >= 4; ops = ops[4:] {
+			at := headerSize + int64(uint32(ops[0])|uint32(ops[1])<<8|uint32(ops[2])<<16)%int64(len(damaged)-headerSize)
+			if ops[3] == 0 {
+				damaged[at] ^= 1 << (ops[1] % 8)
+				spans = append(spans, span{at, at + 1})
+				continue
+			}
+			end := min(at+int64(ops[3])*8, int64(len(damaged)))
+			clear(damaged[at:end])
+			spans = append(spans, span{at, end})
+		}
+		if err := os.WriteFile(path, damaged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Repair(t.Context(), dir, nil)
+		if err != nil {
+			t.Fatalf("Repair: %v", err)
+		}
+		if v, err := Verify(t.Context(), dir); err != nil || !v.OK() {
+			t.Fatalf("Verify after Repair: %+v, %v", v, err)
+		}
+		r := mustOpenDir(t, dir, Options{ReadOnly: true})
+		if !validation {
+			got, err := r.RetrieveTrainingStats(t.Context(), "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			byIter := map[int]statstore.TrainingIterationStats{}
+			for _, e := range written {
+				byIter[e.Iteration] = e
+			}
+			for i, e := range got.IterationStats {
+				w, ok := byIter[e.Iteration]
+				if !ok || !sameHistory([]statstore.TrainingIterationStats{e}, []statstore.TrainingIterationStats{w}) {
+					t.Fatalf("kept entry %+v was never written", e)
+				}
+				if i > 0 && e.Iteration <= got.IterationStats[i-1].Iteration {
+					t.Fatalf("kept iteration %d after %d", e.Iteration, got.IterationStats[i-1].Iteration)
+				}
+			}
+			want, _ := survivors(t, undamaged, spans, false)
+			have := map[int]bool{}
+			for _, e := range got.IterationStats {
+				have[e.Iteration] = true
+			}
+			for _, e := range want {
+				if !have[e.Iteration] {
+					t.Fatalf("iteration %d, in a chunk the damage missed, was not kept (report %+v)", e.Iteration, rep.Files)
+				}
+			}
+			return
+		}
+		got, err := r.RetrieveValidationIterationScores(t.Context(), "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			ok := false
+			for v := range 4 {
+				w := storetest.IterationScores(storetest.Metadata(), v, e.Iteration)
+				w.Superseded = e.Superseded
+				ok = ok || sameScores([]statstore.ValidationIterationScores{e}, []statstore.ValidationIterationScores{w})
+			}
+			if !ok {
+				t.Fatalf("kept validation entry of iteration %d holds scores never written", e.Iteration)
+			}
+		}
+	})
+}
