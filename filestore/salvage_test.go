@@ -3,6 +3,7 @@ package filestore
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -507,4 +508,61 @@ func FuzzRepairSalvage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRepairCrash looks at the store before every file-system operation
+// Repair makes (a crash there leaves what is on disk then) and after the
+// last: the run's file is always either the damaged one or the repaired
+// one, never a mix, and it is the repaired one only once the backup of
+// the damaged one is complete.
+func TestRepairCrash(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
+	storeHistory(t, s, "r", history(0, 1, 5000), 5000)
+	path := trainingFile(dir, "r")
+	damaged, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged[len(damaged)/2] ^= 1
+	if err := os.WriteFile(path, damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type state struct {
+		file   []byte
+		backup bool // a complete backup of the damaged file is in place
+	}
+	look := func() state {
+		st := state{}
+		st.file, _ = os.ReadFile(path)
+		backups, _ := filepath.Glob(filepath.Join(dir, backupDir, kindTraining.dirName(), "r.*"))
+		for _, b := range backups {
+			if data, err := os.ReadFile(b); err == nil && bytes.Equal(data, damaged) {
+				st.backup = true
+			}
+		}
+		return st
+	}
+	var states []state
+	fsys := &faultFS{each: func(faultOp, string) { states = append(states, look()) }}
+	if _, err := repair(t.Context(), fsys, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	final := look()
+	if bytes.Equal(final.file, damaged) || !final.backup {
+		t.Fatal("Repair left the damaged file, or no backup")
+	}
+	states = append(states, final)
+	if len(states) < 5 {
+		t.Fatalf("saw %d file-system operations, want the backup's and the repaired file's", len(states))
+	}
+	for i, st := range states {
+		switch {
+		case bytes.Equal(st.file, damaged):
+		case bytes.Equal(st.file, final.file) && st.backup:
+		default:
+			t.Fatalf("before operation %d of %d: the file is neither the damaged one nor the repaired one after a backup (%d bytes, backup %v)",
+				i, len(states)-1, len(st.file), st.backup)
+		}
+	}
 }
