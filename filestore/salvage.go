@@ -313,6 +313,10 @@ func salvageValidation(h header, data []byte, outcome func(pendingMark) (byte, e
 	if err != nil {
 		return salvaged{}, err
 	}
+	if len(sv.lost) > 0 {
+		sv.notes = append(sv.notes, "what the lost records said is unknown: a lost re-validation leaves the earlier scores of its iteration, "+
+			"a lost supersede or delete record the entries it acted on as they were")
+	}
 	sv.file, sv.kept = file, len(snap.entries)
 	return sv, nil
 }
