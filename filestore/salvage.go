@@ -131,7 +131,7 @@ func tiledEntries(lengths []int) (int, bool) {
 // it. A chunk that does not fit is lost, never reordered.
 func salvageTraining(h header, data []byte) salvaged {
 	l := h.layout()
-	var kept []statstore.TrainingIterationStats
+	kept := make([]statstore.TrainingIterationStats, 0, len(data)/trainingEntrySize)
 	var ll lostList
 	prev := -1
 	// idx is the index in the damaged file of the next entry; end the
@@ -156,7 +156,9 @@ func salvageTraining(h header, data []byte) salvaged {
 			ll.lose(c.Off, c.End(), prev, -1, err.Error())
 			continue
 		}
-		entries := decodeEntries(nil, body)
+		n := len(kept)
+		kept = decodeEntries(kept, body) // taken back below when they do not fit
+		entries := kept[n:]
 		why := ""
 		switch {
 		case before >= 0 && sure && int(before) != idx:
@@ -176,6 +178,7 @@ func salvageTraining(h header, data []byte) salvaged {
 		if why != "" {
 			idx, sure = idx+len(entries), false
 			ll.lose(c.Off, c.End(), prev, len(entries), c.Type.String()+" chunk does not continue the history: "+why)
+			kept = kept[:n]
 			continue
 		}
 		if ll.open != nil {
@@ -186,7 +189,6 @@ func salvageTraining(h header, data []byte) salvaged {
 			}
 			ll.close(entries[0].Iteration)
 		}
-		kept = append(kept, entries...)
 		prev = last
 		idx += len(entries)
 		end, endKnown = idx, idxKnown
