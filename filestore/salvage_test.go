@@ -92,6 +92,13 @@ func survivors(tb testing.TB, b []byte, damage []span, counted bool) ([]statstor
 func checkRepaired(t *testing.T, dir string, undamaged, damaged []byte, damage []span, counted bool) {
 	t.Helper()
 	want, wantLost := survivors(t, undamaged, damage, counted)
+	plan, err := PlanRepair(t.Context(), dir)
+	if err != nil || len(plan.Files) != 1 {
+		t.Fatalf("PlanRepair = %+v, %v; want one file", plan, err)
+	}
+	if now, _ := os.ReadFile(trainingFile(dir, "r")); !bytes.Equal(now, damaged) || plan.Files[0].Backup != "" {
+		t.Fatal("PlanRepair changed the file or made a backup")
+	}
 	rep, err := Repair(t.Context(), dir, nil)
 	if err != nil || len(rep.Files) != 1 {
 		t.Fatalf("Repair = %+v, %v; want one file repaired", rep, err)
@@ -105,6 +112,9 @@ func checkRepaired(t *testing.T, dir string, undamaged, damaged []byte, damage [
 		t.Fatalf("backup %q: %v; want the damaged file", fr.Backup, err)
 	}
 	t.Logf("kept %d; lost %v", fr.Kept, fr.Lost)
+	if p := plan.Files[0]; p.Kept != fr.Kept || !slices.Equal(p.Lost, fr.Lost) || p.Removed != fr.Removed {
+		t.Errorf("PlanRepair said kept %d, lost %v, removed %v; Repair did %d, %v, %v", p.Kept, p.Lost, p.Removed, fr.Kept, fr.Lost, fr.Removed)
+	}
 	if len(fr.Lost) != len(wantLost) {
 		t.Fatalf("lost %v, want %v", fr.Lost, wantLost)
 	}

@@ -241,11 +241,7 @@ func repair(ctx context.Context, fsys fsutil.FS, dir string, logger *slog.Logger
 			logger.Warn("repair: leaving alone what is not a regular file; move it away by hand", "path", fr.Path, "error", fr.Err)
 			continue
 		}
-		kind := kindTraining
-		if filepath.Base(filepath.Dir(fr.Path)) == kindValidation.dirName() {
-			kind = kindValidation
-		}
-		if err := s.repairFile(ctx, kind, filepath.Base(fr.Path), &rep.Files[i]); err != nil {
+		if err := s.repairFile(ctx, fileKindOf(fr.Path), filepath.Base(fr.Path), &rep.Files[i]); err != nil {
 			return rep, err
 		}
 	}
@@ -269,19 +265,9 @@ func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr *File
 	if now.Err == nil && !now.TornTail {
 		return nil
 	}
-	data, err := readAll(s.fs, fr.Path, now.Size)
+	data, sv, err := s.salvage(k, run, now)
 	if err != nil {
 		return err
-	}
-	sv, err := salvageFile(k, data, func(p pendingMark) (byte, error) { return s.pendingOutcome(run, p) })
-	if err != nil {
-		return fmt.Errorf("filestore: repair %s: nothing changed: %w", fr.Path, err)
-	}
-	if now.Err == nil { // a torn tail only: keep the records as they are
-		sv.file = data[:now.ValidBytes]
-		if k == kindValidation && now.Records == 0 {
-			sv.file = nil
-		}
 	}
 	backup, err := s.backup(k, run, "", data)
 	if err != nil {
@@ -304,6 +290,62 @@ func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr *File
 	s.log.Warn("repair: kept every entry that verifies", "path", fr.Path, "backup", backup,
 		"kept", sv.kept, "lost_ranges", len(sv.lost), "error", now.Err)
 	return nil
+}
+
+// salvage reads the damaged file of run that Verify reported as now and
+// returns its bytes and what Repair makes of it.
+func (s *Store) salvage(k fileKind, run string, now FileReport) ([]byte, salvaged, error) {
+	data, err := readAll(s.fs, now.Path, now.Size)
+	if err != nil {
+		return nil, salvaged{}, err
+	}
+	sv, err := salvageFile(k, data, func(p pendingMark) (byte, error) { return s.pendingOutcome(run, p) })
+	if err != nil {
+		return nil, salvaged{}, fmt.Errorf("filestore: repair %s: nothing changed: %w", now.Path, err)
+	}
+	if now.Err == nil { // a torn tail only: keep the records as they are
+		sv.file = data[:now.ValidBytes]
+		if k == kindValidation && now.Records == 0 {
+			sv.file = nil
+		}
+	}
+	return data, sv, nil
+}
+
+// PlanRepair says what Repair would do to the store in dir, changing
+// nothing and taking no locks: the report is Verify's, and each file with
+// a torn tail or corruption also says what Repair would keep (Kept, Lost,
+// Notes, Removed) as the file is now. Backup stays empty.
+func PlanRepair(ctx context.Context, dir string) (*Report, error) {
+	rep, err := Verify(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = s.Close() }() // read-only
+	for i, fr := range rep.Files {
+		if (fr.Err == nil && !fr.TornTail) || fr.NotRegular || fr.Foreign {
+			continue
+		}
+		_, sv, err := s.salvage(fileKindOf(fr.Path), filepath.Base(fr.Path), fr)
+		if err != nil {
+			return nil, err
+		}
+		f := &rep.Files[i]
+		f.Kept, f.Lost, f.Notes, f.Removed = sv.kept, sv.lost, sv.notes, sv.file == nil
+	}
+	return rep, nil
+}
+
+// fileKindOf returns the kind of the data file at path, by its directory.
+func fileKindOf(path string) fileKind {
+	if filepath.Base(filepath.Dir(path)) == kindValidation.dirName() {
+		return kindValidation
+	}
+	return kindTraining
 }
 
 // readAll reads the first size bytes of path.

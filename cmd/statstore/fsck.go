@@ -96,7 +96,7 @@ salvaged the file (every entry that still verifies is kept), after a backup.`,
 			if err != nil {
 				return err
 			}
-			if err := printCheck(app.Stdout, out, dir, rep, false); err != nil {
+			if err := printCheck(app.Stdout, out, dir, rep, checkFsck); err != nil {
 				return err
 			}
 			if !rep.OK() {
@@ -116,7 +116,7 @@ salvaged the file (every entry that still verifies is kept), after a backup.`,
 
 func newRepairCmd(app *App) *cobra.Command {
 	var out outputFlags
-	var yes bool
+	var yes, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "repair",
 		Short: "Repair a file store: keep every entry of a damaged file that still verifies, after a backup",
@@ -130,14 +130,21 @@ the file tells, how many) and where the backup is. The repaired file is
 written anew and renamed into place: a crash leaves the old file or the
 repaired one. See docs/format.md, "What repair keeps".
 
-On a terminal repair says what is damaged and asks first; --yes repairs
-without asking (required when stdin is not a terminal). Run "statstore fsck"
-to see the damage without changing anything.`,
+On a terminal repair says what it would keep and lose and asks first;
+--yes repairs without asking (required when stdin is not a terminal), and
+--dry-run only says what it would do.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := app.fileStoreDir()
 			if err != nil {
 				return err
+			}
+			if dryRun {
+				rep, err := filestore.PlanRepair(cmd.Context(), dir)
+				if err != nil {
+					return err
+				}
+				return printCheck(app.Stdout, out, dir, rep, checkPlan)
 			}
 			if !yes {
 				ok, err := app.confirmRepair(cmd, dir)
@@ -149,57 +156,48 @@ to see the damage without changing anything.`,
 			if err != nil {
 				return err
 			}
-			return printCheck(app.Stdout, out, dir, rep, true)
+			return printCheck(app.Stdout, out, dir, rep, checkRepair)
 		},
 	}
 	out.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "repair without asking (required when stdin is not a terminal)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what repair would keep and lose, and change nothing")
 	return cmd
 }
 
-// confirmRepair says what fsck finds in the store in dir and asks before
-// repair changes it; false (and a message) when there is nothing to do
+// confirmRepair says what repair would keep and lose in the store in dir
+// and asks before it changes anything; false when there is nothing to do
 // or the user says no.
 func (a *App) confirmRepair(cmd *cobra.Command, dir string) (bool, error) {
 	if !a.Interactive {
 		return false, &userError{
 			msg:  "repair asks before it changes a store, and stdin is not a terminal to answer on: nothing changed",
-			hint: fmt.Sprintf("pass --yes to repair without asking (it backs every file up first), or run statstore --store %s fsck to see the damage", dir),
+			hint: "pass --yes to repair without asking (it backs every file up first), or --dry-run to see what it would keep and lose",
 			code: exitUsage,
 			err:  statstore.ErrInvalidArgument,
 		}
 	}
-	rep, err := filestore.Verify(cmd.Context(), dir)
+	rep, err := filestore.PlanRepair(cmd.Context(), dir)
 	if err != nil {
 		return false, err
 	}
 	n := 0
 	for _, f := range rep.Files {
-		if f.Err != nil || f.TornTail {
+		if f.Foreign {
+			return true, nil // repair refuses the store, changing nothing, and says why
+		}
+		if (f.Err != nil || f.TornTail) && !f.NotRegular {
 			n++
-			fmt.Fprintf(a.Stderr, "%s: %s\n", f.Path, fileStatus(f))
 		}
 	}
 	if n == 0 {
 		fmt.Fprintf(a.Stdout, "%s: %d files, nothing to repair\n", dir, len(rep.Files))
 		return false, nil
 	}
-	return a.confirm(fmt.Sprintf("repair %d file(s), after a backup of each to %s?", n, filepath.Join(dir, ".backup")))
-}
-
-// fileStatus says in a few words what Verify found in a file.
-func fileStatus(f filestore.FileReport) string {
-	switch {
-	case f.Foreign:
-		return "not a statstore file"
-	case f.NotRegular:
-		return "not a regular file (repair leaves it alone)"
-	case f.Err != nil:
-		return "corrupt: " + f.Err.Error()
-	case f.TornTail:
-		return "torn tail"
+	if err := printCheck(a.Stderr, outputFlags{}, dir, rep, checkPlan); err != nil {
+		return false, err
 	}
-	return "ok"
+	return a.confirm(fmt.Sprintf("repair %d file(s), after a backup of each to %s?", n, filepath.Join(dir, ".backup")))
 }
 
 // fileStoreDir returns the --store directory, which must be an existing
@@ -228,14 +226,23 @@ func firstCorruption(rep *filestore.Report) string {
 	return "see the report above"
 }
 
-// printCheck prints a Verify report, or with repaired a Repair report
-// (whose damaged files have been salvaged: what each kept and lost).
-func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report, repaired bool) error {
+// checkMode says which report printCheck prints.
+type checkMode int
+
+const (
+	checkFsck   checkMode = iota // Verify's
+	checkRepair                  // Repair's: what each file kept and lost
+	checkPlan                    // PlanRepair's: what repair would keep and lose
+)
+
+// printCheck prints a Verify, Repair or PlanRepair report.
+func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report, mode checkMode) error {
+	repaired, planned := mode == checkRepair, mode == checkPlan
 	cr := checkReport{Store: dir, OK: rep.OK(), Files: []fileCheck{}}
 	for _, f := range rep.Files {
 		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail,
 			NotRegular: f.NotRegular, Backup: f.Backup, Foreign: f.Foreign, Removed: f.Removed, Notes: f.Notes}
-		if repaired && f.Backup != "" {
+		if (repaired && f.Backup != "") || (planned && (f.Err != nil || f.TornTail) && !f.NotRegular && !f.Foreign) {
 			fc.Kept = &f.Kept
 		}
 		for _, l := range f.Lost {
@@ -275,10 +282,19 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 			fixed++
 		case f.Error != "" && repaired:
 			status = "fixed meanwhile by a writer; was: " + f.Error
+		case f.Error != "" && planned && f.Removed:
+			status = "WOULD REMOVE (after a backup): nothing left to keep; " + f.Error
+			fixed++
+		case f.Error != "" && planned:
+			status = fmt.Sprintf("WOULD KEEP %d entries and lose %s (after a backup); %s", *f.Kept, lostSummary(f.Lost), f.Error)
+			fixed++
 		case f.Error != "":
 			status = "CORRUPT: " + f.Error
 		case f.TornTail && repaired:
 			status = "torn tail truncated; the file before is backed up at " + f.Backup
+			fixed++
+		case f.TornTail && planned:
+			status = fmt.Sprintf("torn tail: would be truncated (after a backup), keeping %d entries", *f.Kept)
 			fixed++
 		case f.TornTail:
 			status = "torn tail (harmless, truncated on next write)"
@@ -303,6 +319,9 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 	switch {
 	case repaired:
 		_, err := fmt.Fprintf(w, "%s: %d files, %d repaired\n", dir, len(cr.Files), fixed)
+		return err
+	case planned:
+		_, err := fmt.Fprintf(w, "%s: %d files, %d to repair\n", dir, len(cr.Files), fixed)
 		return err
 	case cr.OK:
 		_, err := fmt.Fprintf(w, "%s: %d files, ok\n", dir, len(cr.Files))

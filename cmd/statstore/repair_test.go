@@ -36,13 +36,20 @@ func TestRepairSalvagesOneLargeRecord(t *testing.T) {
 	}
 	unchanged("repair without --yes")
 	r := invoke(t, invocation{args: []string{"--store", dir, "repair"}, stdin: "n\n", interactive: true})
-	if r.code != 0 || !strings.Contains(r.stderr, path) || !strings.Contains(r.stderr, "[y/N]") {
-		t.Errorf("repair answered no: exit %d, stderr %q; want 0 after naming %s and asking", r.code, r.stderr, path)
+	if r.code != 0 || !strings.Contains(r.stderr, path) || !strings.Contains(r.stderr, "WOULD KEEP") || !strings.Contains(r.stderr, "[y/N]") {
+		t.Errorf("repair answered no: exit %d, stderr %q; want 0 after saying what it would keep of %s and asking", r.code, r.stderr, path)
 	}
 	unchanged("repair answered no")
+	var plan checkReport
+	decodeJSON(t, mustRun(t, "--store", dir, "repair", "--dry-run", "--json"), &plan)
+	unchanged("repair --dry-run")
 
 	var rep checkReport
 	decodeJSON(t, mustRun(t, "--store", dir, "repair", "--yes", "--json"), &rep)
+	if len(plan.Files) != 1 || plan.Files[0].Kept == nil || rep.Files[0].Kept == nil || *plan.Files[0].Kept != *rep.Files[0].Kept ||
+		len(plan.Files[0].Lost) != len(rep.Files[0].Lost) || plan.Files[0].Backup != "" {
+		t.Errorf("--dry-run said %+v, repair did %+v; want the same kept and lost, and no backup", plan.Files, rep.Files)
+	}
 	if len(rep.Files) != 1 || rep.Files[0].Kept == nil || len(rep.Files[0].Lost) != 1 {
 		t.Fatalf("repair --json: %+v, want one file with kept and one lost range", rep)
 	}
