@@ -436,9 +436,13 @@ func FuzzRepairSalvage(f *testing.F) {
 					t.Fatal(err)
 				}
 			}
-			storeHistory(t, s, "r", written[:10], 10) // trained until 28: 30 to 50 superseded
+			storeHistory(t, s, "r", written[:20], 20)
+			storeHistory(t, s, "r", written[:10], 10) // a replace, rewind point 30: 40 and 50 superseded
 			if err := s.StoreValidationIterationScores(t.Context(), "r", storetest.ScoresVersion(meta, 3, 40)); err != nil {
 				t.Fatal(err)
+			}
+			if got, err := s.RetrieveValidationIterationScores(t.Context(), "r"); err != nil || len(got) != 6 || !got[5].Superseded || got[4].Superseded {
+				t.Fatalf("before the damage: %v, %v; want 6 entries, 50 superseded, 40 validated again", supersededOf(got), err)
 			}
 		}
 		path := trainingFile(dir, "r")
@@ -509,15 +513,25 @@ func FuzzRepairSalvage(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The versions of the scores written for each iteration, and
+		// which of them a supersede may mark: only entries stored before
+		// the replace, after its rewind point.
+		versions := map[int][]int{0: {0}, 10: {0, 2}, 20: {0}, 30: {0}, 40: {0, 3}, 50: {2}}
+		markable := map[[2]int]bool{{40, 0}: true, {50, 2}: true}
 		for _, e := range got {
-			ok := false
-			for v := range 4 {
+			found := -1
+			for _, v := range versions[e.Iteration] {
 				w := storetest.IterationScores(storetest.Metadata(), v, e.Iteration)
 				w.Superseded = e.Superseded
-				ok = ok || sameScores([]statstore.ValidationIterationScores{e}, []statstore.ValidationIterationScores{w})
+				if sameScores([]statstore.ValidationIterationScores{e}, []statstore.ValidationIterationScores{w}) {
+					found = v
+				}
 			}
-			if !ok {
-				t.Fatalf("kept validation entry of iteration %d holds scores never written", e.Iteration)
+			if found < 0 {
+				t.Fatalf("kept validation entry of iteration %d holds scores never written for it", e.Iteration)
+			}
+			if e.Superseded && !markable[[2]int{e.Iteration, found}] {
+				t.Fatalf("kept validation entry of iteration %d (version %d) is marked superseded, which no replace did", e.Iteration, found)
 			}
 		}
 	})
