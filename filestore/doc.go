@@ -79,15 +79,17 @@
 // committed record, and any invalid bytes before it, is corruption (see
 // docs/format.md for the exact rule): every read fails with a
 // *statstore.CorruptError naming the file and byte offset, writers refuse
-// to write, Verify reports it and Repair keeps the longest valid prefix
-// after a backup. A Store verifies a training file whole before its first
+// to write, Verify reports it and Repair, after a backup, keeps every
+// chunk that still verifies (docs/format.md, "What repair keeps"). A Store verifies a training file whole before its first
 // write to it, so no call is acknowledged on top of damage.
 //
 // A flipped bit or a zeroed range anywhere, the last record included, is
 // therefore reported, never read as a shorter history. The price: after a
 // machine crash in the middle of an append, pages the file system left
 // unwritten (zeros, garbage) look like damage to the last record and need
-// Repair, which keeps every acknowledged call.
+// Repair, which keeps every acknowledged call (and, of a training append
+// interrupted so, the chunks that reached the disk: entries the trainer
+// sent, which an extend on resume continues).
 //
 // # Concurrency
 //

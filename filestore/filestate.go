@@ -84,7 +84,7 @@ func (s *Store) classifyTail(f fsutil.File, l record.Layout, end, size int64) er
 	}
 	if bad != nil {
 		return corrupt(f.Name(), bad.Offset, fmt.Errorf("%s; the %d bytes from offset %d on are not an interrupted write, so they may hold committed data: "+
-			"run `statstore repair` to keep the records before offset %d (it backs the file up first)", bad.Reason, size-end, end, end))
+			"run `statstore repair` to keep every entry that still verifies (it backs the file up first)", bad.Reason, size-end, end))
 	}
 	s.mu.Lock()
 	warned := s.tornWarned[f.Name()] == size

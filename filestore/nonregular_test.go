@@ -172,7 +172,15 @@ func TestRepairRefusesForeignFiles(t *testing.T) {
 	}
 	rep, err = Repair(t.Context(), dir, nil)
 	if err != nil || len(rep.Files) != 1 || rep.Files[0].Foreign || rep.Files[0].Backup == "" {
-		t.Fatalf("Repair of a damaged magic: %+v, %v; want it backed up and removed", rep, err)
+		t.Fatalf("Repair of a damaged magic: %+v, %v; want it backed up and repaired", rep, err)
+	}
+	// Its records are intact: all of them are kept under a rebuilt header.
+	if fr := rep.Files[0]; fr.Kept != 10 || fr.Removed || len(fr.Lost) != 1 || fr.Lost[0].End != headerSize || fr.Lost[0].Entries != 0 {
+		t.Fatalf("Repair of a damaged magic: kept %d, removed %v, lost %v; want the 10 entries kept and only the header lost", fr.Kept, fr.Removed, fr.Lost)
+	}
+	got, err := mustOpenDir(t, dir, Options{ReadOnly: true}).RetrieveTrainingStats(t.Context(), "ours")
+	if err != nil || !sameHistory(got.IterationStats, history(0, 1, 10)) {
+		t.Fatalf("after Repair: %v, %v; want the 10 entries stored", got, err)
 	}
 }
 

@@ -286,8 +286,7 @@ func (s *Store) writeRecord(f fsutil.File, off int64, buf []byte) error {
 // or an overwrite.
 func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.TrainingPlan, h header) (err error) {
 	l := h.layout()
-	payload := encodeTraining(0, plan.Entries)
-	buf, end, last := l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)
+	buf, end, last := encodeTrainingFile(h, plan.Entries)
 	var backup string
 	if plan.Overwrite && old != nil {
 		if backup, err = s.backupFile(kindTraining, run, ".replaced"); err != nil {
@@ -311,6 +310,14 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 		s.log.Info("storing training stats", "run", run, "entries", snap.count, "trained_until", snap.trainedUntil())
 	}
 	return nil
+}
+
+// encodeTrainingFile returns a training file with header h holding
+// entries as one record, its size and the offset of its last chunk.
+func encodeTrainingFile(h header, entries []statstore.TrainingIterationStats) (buf []byte, end, last int64) {
+	l := h.layout()
+	payload := encodeTraining(0, entries)
+	return l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)
 }
 
 // truncateTorn backs up and truncates, with a warning, the torn tail in

@@ -547,9 +547,33 @@ func (s *Store) writeValFile(run string, meta []byte, entries []statstore.Valida
 	if err != nil {
 		return "", err
 	}
+	buf, snap, err := encodeValFile(h, meta, entries)
+	if err != nil {
+		return "", err
+	}
+	if backupSuffix != "" {
+		if backup, err = s.backupFile(kindValidation, run, backupSuffix); err != nil {
+			return "", fmt.Errorf("not rewriting the file without a backup: %w", err)
+		}
+	}
+	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindValidation, run), buf, filePerm, s.opts.NoSync); err != nil {
+		s.cacheVal(run, nil)
+		return "", err
+	}
+	s.cacheVal(run, snap)
+	return backup, nil
+}
+
+// encodeValFile returns a validation file with header h holding the
+// metadata record meta and entries (with their superseded marks), and its
+// state. Superseded entries are written first (a plain scores record),
+// followed by a supersede record that marks every entry before it (format
+// version 3 on), then the current entries. The state's inode is not known: the next look at the
+// file reads its tail.
+func encodeValFile(h header, meta []byte, entries []statstore.ValidationIterationScores) ([]byte, *valSnap, error) {
 	m, err := decodeMetadata(meta)
 	if err != nil {
-		return "", fmt.Errorf("metadata does not read back after encoding: %v: %w", err, statstore.ErrInvalidArgument)
+		return nil, nil, fmt.Errorf("metadata does not read back after encoding: %v: %w", err, statstore.ErrInvalidArgument)
 	}
 	l := h.layout()
 	buf, end, last := l.Append(h.encode(), headerSize, meta)
@@ -565,30 +589,25 @@ func (s *Store) writeValFile(run string, meta []byte, entries []statstore.Valida
 	slices.SortFunc(superseded, byIteration)
 	slices.SortFunc(current, byIteration)
 	if len(superseded) > 0 {
-		buf, end, _ = l.Append(buf, end, encodeScores(m.Shape(), superseded))
+		// A plain scores record (valid from version 1 on), marked by the
+		// supersede record after it (version 3 on).
+		plain := slices.Clone(superseded)
+		for i := range plain {
+			plain[i].Superseded = false
+		}
+		buf, end, _ = l.Append(buf, end, encodeScores(m.Shape(), plain))
 		buf, end, last = l.Append(buf, end, encodeMark(valRecordSupersede, -1))
 	}
 	if len(current) > 0 {
 		buf, end, last = l.Append(buf, end, encodeScores(m.Shape(), current))
 	}
-	if backupSuffix != "" {
-		if backup, err = s.backupFile(kindValidation, run, backupSuffix); err != nil {
-			return "", fmt.Errorf("not rewriting the file without a backup: %w", err)
-		}
-	}
-	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindValidation, run), buf, filePerm, s.opts.NoSync); err != nil {
-		s.cacheVal(run, nil)
-		return "", err
-	}
-	// The new file's inode is not known: the next look reads its tail.
 	snap := newValSnap(fileState{id: h.id, version: h.version, l: l, mark: markOf(buf, 0, last), size: end, end: end})
 	snap.hasMeta, snap.meta, snap.metaRec = true, m, meta
 	for _, e := range append(superseded, current...) {
 		snap.pos[e.Iteration] = len(snap.entries)
 		snap.entries = append(snap.entries, e)
 	}
-	s.cacheVal(run, snap)
-	return backup, nil
+	return buf, snap, nil
 }
 
 // supersedeVal appends the superseded marks of a training replace to the

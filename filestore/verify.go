@@ -43,6 +43,21 @@ type FileReport struct {
 	NotRegular bool
 	// Backup is where Repair copied the file before changing it.
 	Backup string
+	// Kept is the number of entries the file holds after Repair changed
+	// it: training entries, or validation iterations (0 when it removed
+	// the file).
+	Kept int
+	// Lost lists, in file order, what Repair could not keep of a corrupt
+	// file: every chunk that verifies and fits is kept, so each range is
+	// damage (or data that does not fit around it). A torn tail is not
+	// listed: no call acknowledged it.
+	Lost []LostRange
+	// Removed reports that Repair removed the file: nothing in it could be
+	// kept (the backup holds it).
+	Removed bool
+	// Notes are decisions Repair made that the user should know of (a
+	// rebuilt header, superseded marks applied whose record was lost).
+	Notes []string
 	// Foreign reports a file that does not start like a statstore file at
 	// all (more than two bits away from the magic, or empty): another
 	// tool's file, such as a DaCapo pickle. Repair refuses to work on a
@@ -183,12 +198,18 @@ func decoderFor(k fileKind, version uint16) func(record.Record) error {
 	}
 }
 
-// Repair verifies the store in dir and, for every file with a torn tail or
-// corruption, copies the file to DIR/.backup/<kind>/<run>.<unix-nanos> and
-// truncates it to its longest valid prefix (a file whose header is damaged
-// is moved to the backup instead). It takes each run's writer lock while it
-// works on the run's file. The report describes the files as found, before
-// the repair.
+// Repair verifies the store in dir and fixes every file with a torn tail
+// or corruption, after copying it to DIR/.backup/<kind>/<run>.<unix-nanos>.
+// A torn tail is truncated. A corrupt file is salvaged: every chunk that
+// verifies and fits is kept, also after the damage, so that damage costs
+// only the entries of the chunks it touches (training) or the records it
+// touches (validation); a file with nothing left to keep is removed.
+// The repaired file keeps its format version and file id and is written
+// as a new file, fsynced and renamed into place: a crash leaves the old
+// file or the repaired one, and the backup. It takes each run's writer
+// lock while it works on the run's file. The report describes the files
+// as found, and for each file it changed the backup, what it kept and
+// what it lost.
 func Repair(ctx context.Context, dir string, logger *slog.Logger) (*Report, error) {
 	return repair(ctx, fsutil.OS{}, dir, logger)
 }
@@ -220,60 +241,111 @@ func repair(ctx context.Context, fsys fsutil.FS, dir string, logger *slog.Logger
 			logger.Warn("repair: leaving alone what is not a regular file; move it away by hand", "path", fr.Path, "error", fr.Err)
 			continue
 		}
-		kind := kindTraining
-		if filepath.Base(filepath.Dir(fr.Path)) == kindValidation.dirName() {
-			kind = kindValidation
-		}
-		backup, err := s.repairFile(ctx, kind, filepath.Base(fr.Path), fr)
-		if err != nil {
+		if err := s.repairFile(ctx, fileKindOf(fr.Path), filepath.Base(fr.Path), &rep.Files[i]); err != nil {
 			return rep, err
 		}
-		rep.Files[i].Backup = backup
 	}
 	return rep, nil
 }
 
-// repairFile backs up and truncates (or moves away) one damaged file under
-// its run's lock, returning where the backup is ("" when a writer fixed
-// the file meanwhile).
-func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr FileReport) (backup string, err error) {
+// repairFile backs up and repairs (or removes) one damaged file under its
+// run's lock, recording in fr where the backup is and what it kept and
+// lost (nothing when a writer fixed the file meanwhile).
+func (s *Store) repairFile(ctx context.Context, k fileKind, run string, fr *FileReport) (err error) {
 	unlock, err := s.lockRun(ctx, run)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer unlock()
 	// Check again under the lock: a writer may have fixed a torn tail.
 	now, err := verifyFile(s.fs, fr.Path, k)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if now.Err == nil && !now.TornTail {
-		return "", nil
+		return nil
 	}
-	data, err := readAll(s.fs, fr.Path, now.Size)
+	data, sv, err := s.salvage(k, run, now)
 	if err != nil {
-		return "", err
+		return err
 	}
-	backup, err = s.backup(k, run, "", data)
+	backup, err := s.backup(k, run, "", data)
 	if err != nil {
-		return "", fmt.Errorf("filestore: repair %s: nothing changed: %w", fr.Path, err)
+		return fmt.Errorf("filestore: repair %s: nothing changed: %w", fr.Path, err)
 	}
+	fr.Backup, fr.Kept, fr.Lost, fr.Notes = backup, sv.kept, sv.lost, sv.notes
 	s.cacheTrain(run, nil)
 	s.cacheVal(run, nil)
-	if now.ValidBytes < headerSize || (k == kindValidation && now.Records == 0) {
+	if sv.file == nil {
 		if err := fsutil.RemoveDurably(s.fs, fr.Path, false); err != nil {
-			return "", fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+			return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
 		}
-		s.log.Warn("repair: removed a file with no valid records", "path", fr.Path, "backup", backup, "error", now.Err)
-		return backup, nil
+		fr.Removed = true
+		s.log.Warn("repair: removed a file with nothing left to keep", "path", fr.Path, "backup", backup, "lost", len(sv.lost), "error", now.Err)
+		return nil
 	}
-	keep := data[:now.ValidBytes]
-	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), fr.Path, keep, filePerm, false); err != nil {
-		return "", fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
+	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), fr.Path, sv.file, filePerm, false); err != nil {
+		return fmt.Errorf("filestore: repair %s: %w", fr.Path, err)
 	}
-	s.log.Warn("repair: kept the longest valid prefix", "path", fr.Path, "backup", backup,
-		"valid_bytes", now.ValidBytes, "dropped_bytes", now.Size-now.ValidBytes, "records", now.Records, "error", now.Err)
-	return backup, nil
+	s.log.Warn("repair: kept every entry that verifies", "path", fr.Path, "backup", backup,
+		"kept", sv.kept, "lost_ranges", len(sv.lost), "error", now.Err)
+	return nil
+}
+
+// salvage reads the damaged file of run that Verify reported as now and
+// returns its bytes and what Repair makes of it.
+func (s *Store) salvage(k fileKind, run string, now FileReport) ([]byte, salvaged, error) {
+	data, err := readAll(s.fs, now.Path, now.Size)
+	if err != nil {
+		return nil, salvaged{}, err
+	}
+	sv, err := salvageFile(k, data, func(p pendingMark) (byte, error) { return s.pendingOutcome(run, p) })
+	if err != nil {
+		return nil, salvaged{}, fmt.Errorf("filestore: repair %s: nothing changed: %w", now.Path, err)
+	}
+	if now.Err == nil { // a torn tail only: keep the records as they are
+		sv.file = data[:now.ValidBytes]
+		if k == kindValidation && now.Records == 0 {
+			sv.file = nil
+		}
+	}
+	return data, sv, nil
+}
+
+// PlanRepair says what Repair would do to the store in dir, changing
+// nothing and taking no locks: the report is Verify's, and each file with
+// a torn tail or corruption also says what Repair would keep (Kept, Lost,
+// Notes, Removed) as the file is now. Backup stays empty.
+func PlanRepair(ctx context.Context, dir string) (*Report, error) {
+	rep, err := Verify(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = s.Close() }() // read-only
+	for i, fr := range rep.Files {
+		if (fr.Err == nil && !fr.TornTail) || fr.NotRegular || fr.Foreign {
+			continue
+		}
+		_, sv, err := s.salvage(fileKindOf(fr.Path), filepath.Base(fr.Path), fr)
+		if err != nil {
+			return nil, err
+		}
+		f := &rep.Files[i]
+		f.Kept, f.Lost, f.Notes, f.Removed = sv.kept, sv.lost, sv.notes, sv.file == nil
+	}
+	return rep, nil
+}
+
+// fileKindOf returns the kind of the data file at path, by its directory.
+func fileKindOf(path string) fileKind {
+	if filepath.Base(filepath.Dir(path)) == kindValidation.dirName() {
+		return kindValidation
+	}
+	return kindTraining
 }
 
 // readAll reads the first size bytes of path.

@@ -64,7 +64,7 @@ func explain(err error) (msg, hint string, code int) {
 	case isMissingDatabase(err):
 		return msg, "the database must exist before statstore uses it (statstore creates its tables, not the database): create it with createdb NAME, e.g. sudo -u postgres createdb -O \"$USER\" statstore; see PostgreSQL in the README", exitError
 	case errors.Is(err, statstore.ErrCorrupt):
-		return msg, "run statstore fsck to see the damage and statstore repair to keep the longest valid prefix (it makes a backup first)", exitCorrupt
+		return msg, "run statstore fsck to see the damage and statstore repair to keep every entry that still verifies (it makes a backup first)", exitCorrupt
 	case errors.Is(err, statstore.ErrReadOnly):
 		return msg, "a DaCapo directory is read in place but never written: convert it with statstore --store NEW_DIR import dacapo DIR", exitError
 	case errors.Is(err, statstore.ErrInvalidRunName):

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,37 @@ type fileCheck struct {
 	// Foreign: not a statstore file at all (another tool's); repair
 	// refuses to run while one is there.
 	Foreign bool `json:"foreign,omitempty"`
+	// Kept is the number of entries a repaired file holds (training
+	// entries or validation iterations); repair only.
+	Kept *int `json:"kept,omitempty"`
+	// Lost lists what repair could not keep of a corrupt file.
+	Lost []lostRange `json:"lost,omitempty"`
+	// Removed: repair removed the file, nothing in it could be kept.
+	Removed bool `json:"removed,omitempty"`
+	// Notes are decisions repair made that the user should know of.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// lostRange is one stretch of a file repair could not keep, in JSON.
+type lostRange struct {
+	Offset int64 `json:"offset"`
+	End    int64 `json:"end"`
+	// After and Before bound the lost training iterations (exclusive);
+	// null when nothing was kept on that side, or in validation files.
+	After  *int `json:"after"`
+	Before *int `json:"before"`
+	// Entries is the number of entries lost; null when the damage hides it.
+	Entries *int   `json:"entries"`
+	Reason  string `json:"reason"`
+	Text    string `json:"text"`
+}
+
+// knownInt returns a pointer to n, nil when n is negative (unknown).
+func knownInt(n int) *int {
+	if n < 0 {
+		return nil
+	}
+	return &n
 }
 
 // checkReport is an fsck or repair report in JSON.
@@ -52,8 +84,8 @@ harmless: it is ignored when read and truncated by the next write (after a
 backup) or by repair. Anything else is corruption, including bytes after the
 last record that no writer could have left (zeros, garbage, a damaged last
 record): fsck names the file and byte offset and exits with status 3; readers
-fail the same way and writers refuse to write until "statstore repair" keeps
-the longest valid prefix, after a backup.`,
+fail the same way and writers refuse to write until "statstore repair" has
+salvaged the file (every entry that still verifies is kept), after a backup.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := app.fileStoreDir()
@@ -64,13 +96,13 @@ the longest valid prefix, after a backup.`,
 			if err != nil {
 				return err
 			}
-			if err := printCheck(app.Stdout, out, dir, rep, false); err != nil {
+			if err := printCheck(app.Stdout, out, dir, rep, checkFsck); err != nil {
 				return err
 			}
 			if !rep.OK() {
 				return &userError{
 					msg:  fmt.Sprintf("store %s is corrupt (%s)", dir, firstCorruption(rep)),
-					hint: fmt.Sprintf("keep the longest valid prefix of the damaged files with: statstore --store %s repair (it makes a backup first)", dir),
+					hint: fmt.Sprintf("keep every entry that still verifies with: statstore --store %s repair (it makes a backup first)", dir),
 					code: exitCorrupt,
 					err:  statstore.ErrCorrupt,
 				}
@@ -84,28 +116,88 @@ the longest valid prefix, after a backup.`,
 
 func newRepairCmd(app *App) *cobra.Command {
 	var out outputFlags
+	var yes, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "repair",
-		Short: "Repair a file store: keep the longest valid prefix of each damaged file, after a backup",
-		Long: `Repair the file store (--store DIR): truncate torn tails and cut every
-corrupt file at its first bad record, keeping the longest valid prefix.
-A backup of each changed file is made first. Run "statstore fsck" before to
-see what will be cut.`,
+		Short: "Repair a file store: keep every entry of a damaged file that still verifies, after a backup",
+		Long: `Repair the file store (--store DIR): truncate torn tails and salvage every
+corrupt file. Each file is first copied to DIR/.backup/<kind>/<run>.<ns>;
+then every checksummed chunk that still verifies is kept, also after the
+damage: a flipped byte costs the entries of one chunk (at most 21 training
+entries), or one validation record. The report says, per file, how many
+entries were kept, which were lost (the iterations around them and, where
+the file tells, how many) and where the backup is. The repaired file is
+written anew and renamed into place: a crash leaves the old file or the
+repaired one. See docs/format.md, "What repair keeps".
+
+On a terminal repair says what it would keep and lose and asks first;
+--yes repairs without asking (required when stdin is not a terminal), and
+--dry-run only says what it would do.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := app.fileStoreDir()
 			if err != nil {
 				return err
 			}
+			if dryRun {
+				rep, err := filestore.PlanRepair(cmd.Context(), dir)
+				if err != nil {
+					return err
+				}
+				return printCheck(app.Stdout, out, dir, rep, checkPlan)
+			}
+			if !yes {
+				ok, err := app.confirmRepair(cmd, dir)
+				if err != nil || !ok {
+					return err
+				}
+			}
 			rep, err := filestore.Repair(cmd.Context(), dir, app.log())
 			if err != nil {
 				return err
 			}
-			return printCheck(app.Stdout, out, dir, rep, true)
+			return printCheck(app.Stdout, out, dir, rep, checkRepair)
 		},
 	}
 	out.register(cmd)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "repair without asking (required when stdin is not a terminal)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what repair would keep and lose, and change nothing")
 	return cmd
+}
+
+// confirmRepair says what repair would keep and lose in the store in dir
+// and asks before it changes anything; false when there is nothing to do
+// or the user says no.
+func (a *App) confirmRepair(cmd *cobra.Command, dir string) (bool, error) {
+	if !a.Interactive {
+		return false, &userError{
+			msg:  "repair asks before it changes a store, and stdin is not a terminal to answer on: nothing changed",
+			hint: "pass --yes to repair without asking (it backs every file up first), or --dry-run to see what it would keep and lose",
+			code: exitUsage,
+			err:  statstore.ErrInvalidArgument,
+		}
+	}
+	rep, err := filestore.PlanRepair(cmd.Context(), dir)
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	for _, f := range rep.Files {
+		if f.Foreign {
+			return true, nil // repair refuses the store, changing nothing, and says why
+		}
+		if (f.Err != nil || f.TornTail) && !f.NotRegular {
+			n++
+		}
+	}
+	if n == 0 {
+		fmt.Fprintf(a.Stdout, "%s: %d files, nothing to repair\n", dir, len(rep.Files))
+		return false, nil
+	}
+	if err := printCheck(a.Stderr, outputFlags{}, dir, rep, checkPlan); err != nil {
+		return false, err
+	}
+	return a.confirm(fmt.Sprintf("repair %d file(s), after a backup of each to %s?", n, filepath.Join(dir, ".backup")))
 }
 
 // fileStoreDir returns the --store directory, which must be an existing
@@ -136,13 +228,29 @@ func firstCorruption(rep *filestore.Report) string {
 	return "see the report above"
 }
 
-// printCheck prints a Verify report, or with repaired a Repair report
-// (whose damaged files have been cut to their valid prefix).
-func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report, repaired bool) error {
+// checkMode says which report printCheck prints.
+type checkMode int
+
+const (
+	checkFsck   checkMode = iota // Verify's
+	checkRepair                  // Repair's: what each file kept and lost
+	checkPlan                    // PlanRepair's: what repair would keep and lose
+)
+
+// printCheck prints a Verify, Repair or PlanRepair report.
+func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report, mode checkMode) error {
+	repaired, planned := mode == checkRepair, mode == checkPlan
 	cr := checkReport{Store: dir, OK: rep.OK(), Files: []fileCheck{}}
 	for _, f := range rep.Files {
 		fc := fileCheck{Path: f.Path, Size: f.Size, ValidBytes: f.ValidBytes, Records: f.Records, TornTail: f.TornTail,
-			NotRegular: f.NotRegular, Backup: f.Backup, Foreign: f.Foreign}
+			NotRegular: f.NotRegular, Backup: f.Backup, Foreign: f.Foreign, Removed: f.Removed, Notes: f.Notes}
+		if (repaired && f.Backup != "") || (planned && (f.Err != nil || f.TornTail) && !f.NotRegular && !f.Foreign) {
+			fc.Kept = &f.Kept
+		}
+		for _, l := range f.Lost {
+			fc.Lost = append(fc.Lost, lostRange{Offset: l.Offset, End: l.End, After: knownInt(l.After), Before: knownInt(l.Before),
+				Entries: knownInt(l.Entries), Reason: l.Reason, Text: l.String()})
+		}
 		if f.Err != nil {
 			fc.Error = f.Err.Error()
 			var ce *statstore.CorruptError
@@ -168,15 +276,27 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 			status = "NOT A STATSTORE FILE (another tool's; repair refuses to run): " + f.Error
 		case f.NotRegular:
 			status = "NOT A FILE (left alone: move it away by hand): " + f.Error
+		case f.Error != "" && repaired && f.Removed:
+			status = fmt.Sprintf("REMOVED: nothing left to keep; the damaged file is backed up at %s; was: %s", f.Backup, f.Error)
+			fixed++
 		case f.Error != "" && repaired && f.Backup != "":
-			status = fmt.Sprintf("REPAIRED: kept the first %d bytes (%d records); the damaged file is backed up at %s; was: %s", f.ValidBytes, f.Records, f.Backup, f.Error)
+			status = fmt.Sprintf("REPAIRED: kept %d entries, lost %s; the damaged file is backed up at %s; was: %s", *f.Kept, lostSummary(f.Lost), f.Backup, f.Error)
 			fixed++
 		case f.Error != "" && repaired:
 			status = "fixed meanwhile by a writer; was: " + f.Error
+		case f.Error != "" && planned && f.Removed:
+			status = "WOULD REMOVE (after a backup): nothing left to keep; " + f.Error
+			fixed++
+		case f.Error != "" && planned:
+			status = fmt.Sprintf("WOULD KEEP %d entries and lose %s (after a backup); %s", *f.Kept, lostSummary(f.Lost), f.Error)
+			fixed++
 		case f.Error != "":
 			status = "CORRUPT: " + f.Error
 		case f.TornTail && repaired:
 			status = "torn tail truncated; the file before is backed up at " + f.Backup
+			fixed++
+		case f.TornTail && planned:
+			status = fmt.Sprintf("torn tail: would be truncated (after a backup), keeping %d entries", *f.Kept)
 			fixed++
 		case f.TornTail:
 			status = "torn tail (harmless, truncated on next write)"
@@ -186,13 +306,51 @@ func printCheck(w io.Writer, out outputFlags, dir string, rep *filestore.Report,
 	if err := t.flush(); err != nil {
 		return err
 	}
+	for _, f := range cr.Files {
+		for _, l := range f.Lost {
+			if _, err := fmt.Fprintf(w, "%s: lost %s\n", f.Path, l.Text); err != nil {
+				return err
+			}
+		}
+		for _, n := range f.Notes {
+			if _, err := fmt.Fprintf(w, "%s: note: %s\n", f.Path, n); err != nil {
+				return err
+			}
+		}
+	}
 	switch {
 	case repaired:
 		_, err := fmt.Fprintf(w, "%s: %d files, %d repaired\n", dir, len(cr.Files), fixed)
+		return err
+	case planned:
+		_, err := fmt.Fprintf(w, "%s: %d files, %d to repair\n", dir, len(cr.Files), fixed)
 		return err
 	case cr.OK:
 		_, err := fmt.Fprintf(w, "%s: %d files, ok\n", dir, len(cr.Files))
 		return err
 	}
 	return nil
+}
+
+// lostSummary says in a few words how much a repaired file lost.
+func lostSummary(lost []lostRange) string {
+	if len(lost) == 0 {
+		return "nothing"
+	}
+	n, known := 0, true
+	for _, l := range lost {
+		if l.Entries == nil {
+			known = false
+		} else {
+			n += *l.Entries
+		}
+	}
+	what := fmt.Sprintf("%d entries", n)
+	if !known {
+		what = "an unknown number of entries"
+		if n > 0 {
+			what = fmt.Sprintf("at least %d entries", n)
+		}
+	}
+	return fmt.Sprintf("%s in %d range(s) (listed below)", what, len(lost))
 }

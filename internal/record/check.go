@@ -10,8 +10,8 @@ import (
 
 // CheckResult is what Check finds in a whole file.
 type CheckResult struct {
-	// ValidEnd is the end of the longest prefix of valid, complete records:
-	// what Repair keeps.
+	// ValidEnd is the end of the longest prefix of valid, complete records
+	// (what a truncation of a torn tail keeps; Salvage finds more).
 	ValidEnd int64
 	// Records is the number of records in that prefix.
 	Records int

@@ -48,6 +48,7 @@ func FuzzDecode(f *testing.F) {
 		if n != res.Records {
 			t.Fatalf("valid prefix holds %d records, Check counted %d", n, res.Records)
 		}
+		checkSalvage(t, l, data)
 		// A reader may resume at any block start inside the valid prefix.
 		for b := range l.NumBlocks(res.ValidEnd) {
 			sc := l.NewResumeScanner(l.BlockOff(b), res.ValidEnd)
@@ -59,4 +60,36 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkSalvage checks what Salvage hands out for data: chunks and damaged
+// spans in file order, back to back or separated by padding only, inside
+// the data region; every chunk verifies and no span crosses a block.
+func checkSalvage(t *testing.T, l Layout, data []byte) {
+	t.Helper()
+	pos := l.Base
+	gap := func(to int64) {
+		if to < pos {
+			t.Fatalf("salvage went back from %d to %d", pos, to)
+		}
+		if !allZero(data[pos:to]) {
+			t.Fatalf("salvage skipped non-zero bytes %d to %d", pos, to)
+		}
+	}
+	l.Salvage(data, func(c Chunk) {
+		gap(c.Off)
+		if _, err := CheckChunk(data[c.Off:min(int64(len(data)), l.blockStart(c.Off)+l.BlockLen())], c.Off); err != nil {
+			t.Fatalf("salvaged chunk at %d: %v", c.Off, err)
+		}
+		pos = c.End()
+	}, func(s Span) {
+		gap(s.Off)
+		if s.End <= s.Off || s.End > int64(len(data)) || l.BlockOf(s.Off) != l.BlockOf(s.End-1) {
+			t.Fatalf("span %d to %d: empty, past the end (%d) or across a block", s.Off, s.End, len(data))
+		}
+		pos = s.End
+	})
+	if pos < int64(len(data)) {
+		gap(int64(len(data)))
+	}
 }
