@@ -48,7 +48,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func publicMessage(code string) string {
 	switch code {
 	case codeCorrupt:
-		return "stored data of this run is corrupt; the server's log names the file and offset (statstore fsck on the server reports the damage, statstore repair keeps the valid prefix after a backup)"
+		return "stored data of this run is corrupt; the server's log names the file and offset (statstore fsck on the server reports the damage, statstore repair keeps every intact chunk after a backup)"
 	case codeUnavailable:
 		return "the store is unavailable right now (nothing was written); retry later"
 	case codeStorageFull:

@@ -297,7 +297,7 @@ damage). Damage exits with status 3, naming file and offset.`,
 			if err != nil {
 				return err
 			}
-			if err := printCheck(app.Stdout, out, dir, rep, false); err != nil {
+			if err := printCheck(app.Stdout, out, dir, rep, checkFsck); err != nil {
 				return err
 			}
 			if !rep.OK() {
