@@ -303,3 +303,20 @@ func ThresholdParameters(thresholds ...float64) []ParameterSet {
 	}
 	return out
 }
+
+// Label returns a name for the parameter set that fits a table column of
+// about max characters without losing a value: the display name when it
+// fits (or when there are no values), else the values alone, "name=value"
+// joined by ", " (e.g. "bias=0.5, context=[32, 32, 32]" for a long class
+// repr), however long they are.
+func (p ParameterSet) Label(max int) string {
+	name := p.DisplayName()
+	if len(name) <= max || len(p.Values) == 0 {
+		return name
+	}
+	parts := make([]string, len(p.Values))
+	for i, v := range p.Values {
+		parts[i] = v.Name + "=" + pythonStr(v.Value)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/statstore/statstore"
@@ -218,5 +219,25 @@ func TestGenericAndThresholdParameters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParameterSetLabel(t *testing.T) {
+	long := statstore.ParameterSet{ID: 1, Name: "WatershedPostProcessorParameters(id=1, bias=0.5, context=(32, 32, 32))",
+		Values: statstore.ParameterValues{{Name: "bias", Value: 0.5}, {Name: "context", Value: []any{int64(32), int64(32), int64(32)}}}}
+	for _, c := range []struct {
+		p    statstore.ParameterSet
+		max  int
+		want string
+	}{
+		{statstore.ThresholdParameters(0.5)[0], 10, "threshold=0.5"},
+		{statstore.ThresholdParameters(0.5)[0], 20, "threshold_0.5"},
+		{long, 30, "bias=0.5, context=[32, 32, 32]"},
+		{long, 100, long.Name},
+		{statstore.ParameterSet{ID: 3, Name: strings.Repeat("x", 50)}, 10, strings.Repeat("x", 50)},
+	} {
+		if got := c.p.Label(c.max); got != c.want {
+			t.Errorf("Label(%d) of %q = %q, want %q", c.max, c.p.DisplayName(), got, c.want)
+		}
 	}
 }

@@ -75,7 +75,7 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 		ValidArgsFunction: completeRuns(app, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
-				lines, leftOut, err := bestReport(cmd.Context(), s, args[0], filter, app.Stderr)
+				lines, meta, leftOut, err := bestReport(cmd.Context(), s, args[0], filter, app.Stderr)
 				if err != nil {
 					return err
 				}
@@ -94,7 +94,7 @@ mean-over-datasets lines (dataset null, mean_over_datasets true).`,
 					}
 					it, par, value := "-", "-", "-"
 					if l.Found {
-						it, par, value = strconv.Itoa(l.Iteration), l.Parameters, num(l.Value)
+						it, par, value = strconv.Itoa(l.Iteration), parameterLabel(meta, l), num(l.Value)
 					}
 					t.row(ds, l.Criterion, lineDirection(l), it, par, value)
 				}
@@ -129,28 +129,28 @@ func lineDirection(l statstore.Best) string {
 // many were. Criteria of unknown direction are refused (exit status 2,
 // naming --preset and --meta); criteria a DaCapo directory inferred from
 // their count are noted on notes.
-func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter, notes io.Writer) (_ []statstore.Best, leftOut int, _ error) {
+func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestFilter, notes io.Writer) (_ []statstore.Best, _ statstore.Metadata, leftOut int, _ error) {
 	vs, err := retrieveValidation(ctx, s, run)
 	if err != nil {
-		return nil, 0, err
+		return nil, statstore.Metadata{}, 0, err
 	}
 	if f.parameters != "" {
 		if vs, err = onlyParameters(vs, f.parameters); err != nil {
-			return nil, 0, err
+			return nil, statstore.Metadata{}, 0, err
 		}
 	}
 	if f.dataset != "" && !slices.Contains(vs.Datasets, f.dataset) {
-		return nil, 0, notIn("dataset", f.dataset, run, vs.Datasets)
+		return nil, statstore.Metadata{}, 0, notIn("dataset", f.dataset, run, vs.Datasets)
 	}
 	keep := map[string]bool{}
 	for _, c := range f.criteria {
 		if _, ok := vs.Criterion(c); !ok {
-			return nil, 0, notIn("criterion", c, run, vs.Criteria())
+			return nil, statstore.Metadata{}, 0, notIn("criterion", c, run, vs.Criteria())
 		}
 		keep[c] = true
 	}
 	if err := vs.CheckDirections(f.criteria...); err != nil {
-		return nil, 0, unknownDirectionError(s, run, vs.Metadata, err)
+		return nil, statstore.Metadata{}, 0, unknownDirectionError(s, run, vs.Metadata, err)
 	}
 	inferredNote(notes, run, inferredPreset(s, run, len(vs.EvaluationScores)), len(vs.EvaluationScores))
 	rep := vs.BestReportIncluding(f.includeSuperseded)
@@ -164,7 +164,21 @@ func bestReport(ctx context.Context, s statstore.StatsStore, run string, f bestF
 			lines = append(lines, b)
 		}
 	}
-	return lines, rep.Superseded, nil
+	return lines, vs.Metadata, rep.Superseded, nil
+}
+
+// maxParameterLabel is the width of a table's parameter column: a longer
+// display name (a class repr) is shown as its values (ParameterSet.Label).
+const maxParameterLabel = 32
+
+// parameterLabel is the parameter set of a best line as a table shows it.
+func parameterLabel(meta statstore.Metadata, l statstore.Best) string {
+	for _, p := range meta.Parameters {
+		if p.ID == l.ParameterID {
+			return p.Label(maxParameterLabel)
+		}
+	}
+	return l.Parameters
 }
 
 // perDatasetOnly leaves out the mean-over-datasets lines.

@@ -87,7 +87,7 @@ func compareRuns(ctx context.Context, s statstore.StatsStore, runs, criteria []s
 	var order []string
 	higher := map[string]bool{}
 	for i, run := range runs {
-		lines, _, err := bestReport(ctx, s, run, bestFilter{dataset: dataset, includeSuperseded: includeSuperseded}, notes)
+		lines, _, _, err := bestReport(ctx, s, run, bestFilter{dataset: dataset, includeSuperseded: includeSuperseded}, notes)
 		if err != nil {
 			return nil, err
 		}

@@ -53,3 +53,15 @@ export function compareHref(runs) {
   for (const r of runs) q.append('run', r);
   return '#/compare?' + q.toString();
 }
+
+/**
+ * A parameter set ({id, name, values}) as a table shows it: its name when it
+ * is short, else its values ("bias=0.5, context=32,32,32": a long class repr
+ * never hides a threshold); title says both.
+ */
+export function parameterLabel(p, max = 28) {
+  if (!p) return { text: '', title: '' };
+  const vals = Object.entries(p.values || {}).map(([k, v]) => `${k}=${Array.isArray(v) ? '[' + v.join(', ') + ']' : v}`);
+  const text = p.name.length > max && vals.length ? vals.join(', ') : p.name;
+  return { text, title: vals.length ? `${p.name}: ${vals.join(', ')}` : p.name };
+}

@@ -9,7 +9,7 @@
 
 import { bestReport, decodeValidation, follow, lastTraining, num, validation } from '../api.js';
 import { LineChart, categorical, sequential } from '../charts.js';
-import { compareHref, fmtInt, fmtNum, h } from '../format.js';
+import { compareHref, fmtInt, fmtNum, h, parameterLabel } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
 import {
   bestOverParameters, bestSeries, countSuperseded, criterionIndex, iterations, mergeValidation, parameterSeries,
@@ -289,7 +289,7 @@ export function renderRun(main, route, ctx) {
       if (l.iteration === null) return h('td', attrs, h('span', { class: 'muted', title: 'every value is NaN' }, 'NaN'));
       return h('td', attrs,
         h('div', { class: 'value' }, fmtNum(l.value)),
-        h('div', { class: 'where' }, `${fmtInt(l.iteration)} · ${l.parameters}`),
+        whereCell(l.iteration, scores.parameters.find((p) => p.id === l.parameter_id) || { name: l.parameters }),
       );
     };
     const head = h('thead', null, h('tr', null,
@@ -434,6 +434,12 @@ export function renderRun(main, route, ctx) {
     loss.destroy();
     for (const c of valCharts) c.destroy();
   };
+}
+
+/** The checkpoint and parameter set of a best cell; a long parameter-set name shows as its values. */
+function whereCell(iteration, p) {
+  const label = parameterLabel(p);
+  return h('div', { class: 'where', title: label.title }, `${fmtInt(iteration)} · ${label.text}`);
 }
 
 function finite(v) {
