@@ -85,3 +85,27 @@ func TestDecisionCardsInBrowser(t *testing.T) {
 	}
 	d.screenshot("run-decide")
 }
+
+// TestHealthBadgesInBrowser: the runs list shows each run's health (statstore
+// check) as a badge, as CheckRun finds it.
+func TestHealthBadgesInBrowser(t *testing.T) {
+	d := startDashboard(t, httpapi.ServerOptions{})
+	d.open("#/")
+	d.waitFor(`[...document.querySelectorAll('#runs-table tbody tr')].length === 3 && [...document.querySelectorAll('#runs-table tbody tr')].every(tr => tr.dataset.health !== '')`)
+	var rows []map[string]string
+	eval(d, `[...document.querySelectorAll('#runs-table tbody tr')].map(tr => ({run: tr.dataset.run, health: tr.dataset.health, kinds: tr.querySelector('.health-badge')?.dataset.kinds || ''}))`, &rows)
+	for _, r := range rows {
+		rep, err := statstore.CheckRun(context.Background(), d.store, r["run"], statstore.HealthOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, f := range rep.Findings {
+			kinds = append(kinds, f.Kind)
+		}
+		if r["health"] != rep.Worst.String() || r["kinds"] != strings.Join(kinds, " ") {
+			t.Errorf("run %s: health %q badge %q, want %s %v", r["run"], r["health"], r["kinds"], rep.Worst, kinds)
+		}
+	}
+	d.screenshot("runs-health")
+}

@@ -2,7 +2,7 @@
 // loss and the best value of a chosen criterion; filter by name, sort by a
 // column, select runs to compare.
 
-import { best, lastTraining, listRuns } from '../api.js';
+import { best, health, lastTraining, listRuns } from '../api.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
 
@@ -15,6 +15,8 @@ export function renderRuns(main, route, ctx) {
   let prefs = loadPrefs();
   let runs = null; // the API's list, null until loaded
   const details = new Map(); // run → {version, last, best}
+  let healthOf = new Map(); // run → its health report (statstore check)
+  let healthVersion = ''; // the runs' versions the reports are of
   const selected = new Set();
   let filter = route.params.get('filter') || '';
   let sort = { key: 'run', dir: 1 };
@@ -155,7 +157,7 @@ export function renderRuns(main, route, ctx) {
       const d = details.get(r.run);
       const l = bestLine(r.run, c);
       const loading = !d ? h('span', { class: 'muted' }, '…') : null;
-      return h('tr', { dataset: { run: r.run }, class: selected.has(r.run) ? 'selected' : '' },
+      return h('tr', { dataset: { run: r.run, health: (healthOf.get(r.run) || {}).status || '' }, class: selected.has(r.run) ? 'selected' : '' },
         h('td', { class: 'check' }, h('input', {
           type: 'checkbox',
           'aria-label': 'Select ' + r.run,
@@ -165,7 +167,7 @@ export function renderRuns(main, route, ctx) {
             draw();
           },
         })),
-        h('td', { class: 'name' }, h('a', { href: runHref(r.run) }, r.run)),
+        h('td', { class: 'name' }, h('a', { href: runHref(r.run) }, r.run), healthBadge(healthOf.get(r.run))),
         h('td', { class: 'num', dataset: { field: 'trained_until' } }, fmtInt(r.trained_until)),
         h('td', { class: 'num', dataset: { field: 'last_validated' }, title: 'the last checkpoint validated' }, r.validated_until ? fmtInt(r.validated_until - 1) : '—'),
         h('td', { class: 'num', dataset: { field: 'last_loss' } }, loading || (d.last ? fmtNum(d.last.loss) : '—')),
@@ -184,6 +186,15 @@ export function renderRuns(main, route, ctx) {
     }
     table.replaceChildren(head, body);
     table.dataset.state = [...runs].every((r) => details.has(r.run)) ? 'ready' : 'loading';
+  }
+
+  /** Fetches every run's health report (statstore check) when any run changed. */
+  async function loadHealth(list) {
+    const v = list.map(version).join(';');
+    if (v === healthVersion) return;
+    const reports = await health(abort.signal);
+    healthOf = new Map(reports.map((r) => [r.run, r]));
+    healthVersion = v;
   }
 
   /** Fetches the last loss and best report of the runs that changed. */
@@ -214,7 +225,7 @@ export function renderRuns(main, route, ctx) {
       const names = new Set(list.map((r) => r.run));
       for (const s of [...selected]) if (!names.has(s)) selected.delete(s);
       draw();
-      await loadDetails(list);
+      await Promise.all([loadDetails(list), loadHealth(list)]);
       draw();
       ctx.setStatus('updated ' + new Date().toLocaleTimeString());
     } catch (err) {
@@ -230,6 +241,16 @@ export function renderRuns(main, route, ctx) {
     clearInterval(timer);
     abort.abort();
   };
+}
+
+/** A warning or failure badge for a run's health report (nothing when healthy or unknown). */
+function healthBadge(rep) {
+  if (!rep || rep.status === 'ok') return null;
+  return h('span', {
+    class: 'badge health-badge ' + rep.status,
+    title: rep.findings.map((f) => f.message).join('\n'),
+    dataset: { kinds: rep.findings.map((f) => f.kind).join(' ') },
+  }, rep.findings.length === 1 ? rep.findings[0].kind.replaceAll('_', ' ') : `${rep.findings.length} problems`);
 }
 
 function version(r) {
