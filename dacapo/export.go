@@ -240,7 +240,7 @@ func encodeRun(ctx context.Context, src statstore.StatsStore, dir, run string, n
 // Export writes for stats: the same iterations, bit-identical floats (any
 // NaN equal to any NaN) and the run's name.
 func sameTraining(ctx context.Context, old []byte, run string, stats *statstore.TrainingStats) bool {
-	docs, err := decodeTraining(ctx, old)
+	docs, err := decodeTraining(ctx, old, newLimit(len(old), 0))
 	if err != nil || len(docs) != len(stats.IterationStats) {
 		return false
 	}
@@ -255,7 +255,7 @@ func sameTraining(ctx context.Context, old []byte, run string, stats *statstore.
 
 // sameValidation is sameTraining for validation documents.
 func sameValidation(ctx context.Context, old []byte, run string, scores []statstore.ValidationIterationScores) bool {
-	docs, err := decodeValidation(ctx, old)
+	docs, err := decodeValidation(ctx, old, newLimit(len(old), 0))
 	if err != nil || len(docs) != len(scores) {
 		return false
 	}

@@ -31,14 +31,25 @@ const (
 // DaCapo process may keep writing. Write methods fail with
 // statstore.ErrReadOnly: import the directory to change it.
 type Store struct {
-	dir     string
-	opts    Options
-	logger  *slog.Logger
-	maxSize int64
+	dir    string
+	opts   Options
+	logger *slog.Logger
+	budget int64 // the memory budget
 
 	mu     sync.Mutex
 	closed bool
 	warned map[string]bool // warnings already logged, by message and run
+	// last is the training pickle decoded last, kept while its file is
+	// unchanged: reading a run's validation scores needs the end of its
+	// training, so a command reading both decodes each file once.
+	last *decodedTraining
+}
+
+// decodedTraining is a decoded training pickle and the file it came from.
+type decodedTraining struct {
+	path  string
+	fi    fs.FileInfo // as it was before it was read
+	stats []statstore.TrainingIterationStats
 }
 
 var _ statstore.StatsStore = (*Store)(nil)
@@ -73,11 +84,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	maxSize := opts.MaxFileSize
-	if maxSize == 0 {
-		maxSize = DefaultMaxFileSize
+	budget := opts.MemoryBudget
+	if budget == 0 {
+		budget = DefaultMemoryBudget
 	}
-	return &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}}, nil
+	return &Store{dir: dir, opts: opts, logger: logger, budget: budget, warned: map[string]bool{}}, nil
 }
 
 // Dir returns the directory the store reads.
@@ -145,10 +156,9 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 	}
 	defer f.Close()
 	tooBig := func(size int64) error {
-		return fmt.Errorf("dacapo: %s is %d bytes, more than the limit of %d (raise Options.MaxFileSize to read it): %w",
-			path, size, s.maxSize, statstore.ErrInvalidArgument)
+		return &BudgetError{Path: path, Size: size, Need: size * fastHeldRatio, Budget: s.budget}
 	}
-	if fi.Size() > s.maxSize {
+	if fi.Size() > s.budget {
 		return nil, path, tooBig(fi.Size())
 	}
 	data := make([]byte, 0, fi.Size()+1)
@@ -161,7 +171,7 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 		}
 		n, err := f.Read(data[len(data):min(cap(data), len(data)+readChunk)])
 		data = data[:len(data)+n]
-		if int64(len(data)) > s.maxSize {
+		if int64(len(data)) > s.budget {
 			return nil, path, tooBig(int64(len(data)))
 		}
 		if err == io.EOF {
@@ -175,10 +185,15 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 }
 
 // corrupt turns a decoding error into a *statstore.CorruptError for path.
-// A done context is no damage: it is returned as it is.
+// A done context is no damage: it is returned as it is; nor is a pickle
+// over the memory budget: it becomes a *BudgetError.
 func corrupt(path string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("dacapo: read %s: %w", path, err)
+	}
+	var ob *overBudget
+	if errors.As(err, &ob) {
+		return &BudgetError{Path: path, Size: ob.size, Need: ob.need, Budget: ob.budget}
 	}
 	var de *decodeError
 	if errors.As(err, &de) {
@@ -190,14 +205,25 @@ func corrupt(path string, err error) error {
 // training reads and checks the run's training stats (empty when the run
 // has none).
 func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	path := filepath.Join(s.dir, TrainingDir, run)
+	before, statErr := os.Stat(path)
+	if statErr == nil {
+		s.mu.Lock()
+		last := s.last
+		s.mu.Unlock()
+		if last != nil && last.path == path && sameFile(last.fi, before) {
+			return &statstore.TrainingStats{IterationStats: slices.Clone(last.stats)}, nil
+		}
+	}
 	data, path, err := s.readFile(ctx, TrainingDir, run)
 	if err != nil || data == nil {
 		return &statstore.TrainingStats{}, err
 	}
-	docs, err := decodeTraining(ctx, data)
+	docs, err := decodeTraining(ctx, data, s.limit(path, data))
 	if err != nil {
 		return nil, corrupt(path, err)
 	}
+	s.decoded(path, data)
 	stats := &statstore.TrainingStats{IterationStats: make([]statstore.TrainingIterationStats, 0, len(docs))}
 	for i, d := range docs {
 		if err := stats.AddIterationStats(d.stats); err != nil {
@@ -205,7 +231,40 @@ func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingSt
 		}
 		s.checkRunName(path, run, d.runName)
 	}
+	if statErr == nil {
+		s.mu.Lock()
+		s.last = &decodedTraining{path: path, fi: before, stats: slices.Clone(stats.IterationStats)}
+		s.mu.Unlock()
+	}
 	return stats, nil
+}
+
+// sameFile reports whether a and b describe the same file unchanged: the
+// same inode, size and modification time.
+func sameFile(a, b fs.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// limit is the decoding limit for the pickle data read from path, with the
+// store's memory budget and its Options.OnDecode progress.
+func (s *Store) limit(path string, data []byte) limit {
+	lim := newLimit(len(data), s.budget)
+	if f := s.opts.OnDecode; f != nil {
+		size := int64(len(data))
+		lim.progress = func(done int) {
+			if int64(done) < size {
+				f(path, int64(done), size)
+			}
+		}
+	}
+	return lim
+}
+
+// decoded reports to Options.OnDecode that the pickle at path is decoded.
+func (s *Store) decoded(path string, data []byte) {
+	if f := s.opts.OnDecode; f != nil {
+		f(path, int64(len(data)), int64(len(data)))
+	}
 }
 
 // validationDocs reads the run's validation documents, in file order.
@@ -214,10 +273,11 @@ func (s *Store) validationDocs(ctx context.Context, run string) ([]validationDoc
 	if err != nil || data == nil {
 		return nil, path, err
 	}
-	docs, err := decodeValidation(ctx, data)
+	docs, err := decodeValidation(ctx, data, s.limit(path, data))
 	if err != nil {
 		return nil, path, corrupt(path, err)
 	}
+	s.decoded(path, data)
 	for _, d := range docs {
 		s.checkRunName(path, run, d.runName)
 	}
