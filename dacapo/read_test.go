@@ -380,3 +380,74 @@ func TestIsStatsDir(t *testing.T) {
 		t.Errorf("Open of an empty directory: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestEachPickleDecodedOnce: reading a run's training stats and validation
+// scores (which need the training's end) decodes each pickle once, in
+// either order, and OnDecode reports each decode once with done == size
+// after any progress below it; a training file changed in between is
+// decoded afresh.
+func TestEachPickleDecodedOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/proto4")); err != nil {
+		t.Fatal(err)
+	}
+	const run = "numpy_v1_run"
+	decodes := map[string]int{}
+	var last int64
+	s := mustOpen(t, dir, Options{OnDecode: func(path string, done, size int64) {
+		if done < last && done != size {
+			t.Errorf("%s: progress went back from %d to %d", path, last, done)
+		}
+		last = done
+		if done == size {
+			decodes[filepath.Base(filepath.Dir(path))]++
+			last = 0
+		}
+	}})
+	want := func(training, validation int) {
+		t.Helper()
+		if decodes[TrainingDir] != training || decodes[ValidationDir] != validation {
+			t.Fatalf("decodes %v, want %d of training_stats and %d of validation_scores", decodes, training, validation)
+		}
+	}
+	names, err := s.RunNames(ctx)
+	if err != nil || len(names) != 3 {
+		t.Fatalf("RunNames: %v, %v; want 3 names", names, err)
+	}
+	want(0, 0)
+	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetrieveTrainingStats(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	want(1, 1)
+	ts, err := s.RetrieveTrainingStats(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(1, 1)
+	ts.IterationStats[0].Loss = 1e9 // a caller's change stays the caller's
+	again, err := s.RetrieveTrainingStats(ctx, run)
+	if err != nil || again.IterationStats[0].Loss == 1e9 {
+		t.Fatalf("a second read returned the first caller's change: %v, %v", again.IterationStats[0], err)
+	}
+	// DaCapo rewrites the training file: it is decoded again.
+	path := filepath.Join(dir, TrainingDir, run)
+	if err := os.WriteFile(path, encodeTraining(run, longRun(4)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts, err = s.RetrieveTrainingStats(ctx, run)
+	if err != nil || ts.Len() != 4 {
+		t.Fatalf("after a rewrite: %d entries, %v; want the 4 written", ts.Len(), err)
+	}
+	want(2, 1)
+	// Three validation files; two training files, one of which
+	// (numpy_v1_run's, unchanged since) was just decoded.
+	decodes = map[string]int{}
+	if _, _, err := s.SummarizeRuns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want(1, 3)
+}

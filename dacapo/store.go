@@ -250,10 +250,13 @@ func sameFile(a, b fs.FileInfo) bool {
 func (s *Store) limit(path string, data []byte) limit {
 	lim := newLimit(len(data), s.budget)
 	if f := s.opts.OnDecode; f != nil {
-		size := int64(len(data))
+		size, reported := int64(len(data)), int64(0)
 		lim.progress = func(done int) {
-			if int64(done) < size {
-				f(path, int64(done), size)
+			// Monotonic: a file the fast path leaves to the general
+			// one is decoded again from its start.
+			if d := int64(done); d > reported && d < size {
+				reported = d
+				f(path, d, size)
 			}
 		}
 	}
@@ -507,8 +510,34 @@ func (s *Store) SummarizeRuns(ctx context.Context) ([]RunSummary, []*RunError, e
 
 // summaries lists the runs, with their losses when losses is true.
 func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*RunError, error) {
-	if err := s.check(ctx, "list runs", ""); err != nil {
+	runs, err := s.RunNames(ctx)
+	if err != nil {
 		return nil, nil, err
+	}
+	out := make([]RunSummary, 0, len(runs))
+	var bad []*RunError
+	for _, run := range runs {
+		info, err := s.runInfo(ctx, run, losses)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, fmt.Errorf("dacapo: list runs: %w", ctxErr)
+		}
+		if err != nil {
+			bad = append(bad, &RunError{Run: run, Err: err})
+			continue
+		}
+		out = append(out, info)
+	}
+	return out, bad, nil
+}
+
+// RunNames returns the names of the runs with a training_stats or
+// validation_scores file, sorted, without reading the files: what a
+// command that reads every run lists first, so that each run is decoded
+// once, by the read that needs it. Names that are not valid run names
+// are skipped with a warning.
+func (s *Store) RunNames(ctx context.Context) ([]string, error) {
+	if err := s.check(ctx, "list runs", ""); err != nil {
+		return nil, err
 	}
 	names := map[string]bool{}
 	for _, sub := range []string{TrainingDir, ValidationDir} {
@@ -517,7 +546,7 @@ func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*Ru
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("dacapo: list runs: %w", err)
+			return nil, fmt.Errorf("dacapo: list runs: %w", err)
 		}
 		for _, e := range entries {
 			if isTempName(e.Name()) {
@@ -535,20 +564,7 @@ func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*Ru
 		runs = append(runs, n)
 	}
 	sort.Strings(runs)
-	out := make([]RunSummary, 0, len(runs))
-	var bad []*RunError
-	for _, run := range runs {
-		info, err := s.runInfo(ctx, run, losses)
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, nil, fmt.Errorf("dacapo: list runs: %w", ctxErr)
-		}
-		if err != nil {
-			bad = append(bad, &RunError{Run: run, Err: err})
-			continue
-		}
-		out = append(out, info)
-	}
-	return out, bad, nil
+	return runs, nil
 }
 
 // runInfo reads both files of a run once and summarises them, with the
