@@ -42,6 +42,9 @@ type ExportOptions struct {
 	// Now is the clock naming the default backup directory; nil means
 	// time.Now.
 	Now func() time.Time
+	// OnRun, when set, is called before each run is read and encoded, for
+	// a progress display.
+	OnRun func(run string)
 }
 
 // ExportResult is what ExportWith did.
@@ -110,6 +113,9 @@ func ExportWith(ctx context.Context, src statstore.StatsStore, dir string, runs 
 		}
 		if err := statstore.ValidateRunName(run); err != nil {
 			return res, fmt.Errorf("dacapo: export: %w", err)
+		}
+		if opts.OnRun != nil {
+			opts.OnRun(run)
 		}
 		fs, err := encodeRun(ctx, src, dir, run, named)
 		if err != nil {

@@ -68,32 +68,17 @@ func (a *App) importDaCapo(ctx context.Context, src, dst string, runs []string, 
 			code: exitUsage,
 		}
 	}
+	// Without named runs every run is copied but those whose pickles
+	// cannot be read, which are named after the others are copied: each
+	// pickle is decoded once, by the copy.
 	var bad []*dacapo.RunError
+	var collect *[]*dacapo.RunError
 	if len(runs) == 0 {
-		opts, err := a.dacapoOptions()
-		if err != nil {
-			return err
-		}
-		s, err := dacapo.Open(src, opts)
-		if err != nil {
-			return fmt.Errorf("open DaCapo directory %s: %w", src, err)
-		}
-		infos, b, err := s.ListRunsChecked(ctx)
-		_ = s.Close() // a dacapo.Store holds nothing open
-		if err != nil {
-			return err
-		}
-		bad = b
-		for _, i := range infos {
-			runs = append(runs, i.Run)
-		}
+		collect = &bad
 	}
-	n := 0
-	if len(runs) > 0 {
-		var err error
-		if n, err = a.copyRuns(ctx, src, dst, runs, strings.TrimSuffix(verb, "ed")+"ing"); err != nil {
-			return dacapoError(src, err)
-		}
+	n, err := a.copyRuns(ctx, src, dst, runs, strings.TrimSuffix(verb, "ed")+"ing", collect)
+	if err != nil {
+		return dacapoError(src, err)
 	}
 	fmt.Fprintf(a.Stdout, "%s %d run(s) from %s into %s\n", verb, n, src, redactURL(dst))
 	if len(bad) == 0 {

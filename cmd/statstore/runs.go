@@ -125,7 +125,11 @@ func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, [
 		out = append(out, r)
 	}
 	for _, b := range bad {
-		out = append(out, runSummary{Run: b.Run, Error: b.Err.Error()})
+		msg := b.Err.Error()
+		if hint := budgetHint(b.Err); hint != "" {
+			msg += " (" + hint + ")"
+		}
+		out = append(out, runSummary{Run: b.Run, Error: msg})
 	}
 	slices.SortFunc(out, func(a, b runSummary) int { return strings.Compare(a.Run, b.Run) })
 	return out, bad, nil
