@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/dacapo"
+	"github.com/statstore/statstore/filestore"
 )
 
 // invokeCounting runs args in-process like invoke and counts, per pickle
@@ -140,4 +147,116 @@ func TestMemoryBudgetFlag(t *testing.T) {
 			t.Errorf("--memory-budget %s: exit %d, stderr %q; want a usage error naming the flag", bad, r.code, r.stderr)
 		}
 	}
+}
+
+// TestTwoMillionIterationsRoundTrip (issue 16): a run of 2,000,000
+// training iterations (NaN and ±Inf losses among them) and 2,000
+// validations exports to DaCapo pickles, imports back and reads in place
+// equal, bit for bit. It takes seconds, so -short skips it; scripts/test.sh
+// runs it.
+func TestTwoMillionIterationsRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2,000,000 iterations: run without -short (scripts/test.sh does)")
+	}
+	ctx := context.Background()
+	const n, every, run = 2_000_000, 1000, "big_run"
+	meta := statstore.Metadata{
+		Datasets:         []string{"crop_a", "crop_b"},
+		Parameters:       statstore.ThresholdParameters(0.3, 0.5, 0.7),
+		EvaluationScores: statstore.InstanceCriteria(),
+	}
+	training := &statstore.TrainingStats{IterationStats: make([]statstore.TrainingIterationStats, n)}
+	for i := range training.IterationStats {
+		loss := 1 / float64(i+1)
+		switch i % 99_991 {
+		case 7:
+			loss = math.NaN()
+		case 8:
+			loss = math.Inf(1)
+		case 9:
+			loss = math.Inf(-1)
+		}
+		training.IterationStats[i] = statstore.TrainingIterationStats{Iteration: i, Loss: loss, Time: 0.01 + float64(i%13)/1000}
+	}
+	scores := &statstore.ValidationScores{Metadata: meta}
+	for it := every; it <= n; it += every {
+		s := make([][][]float64, 2)
+		for d := range s {
+			s[d] = make([][]float64, 3)
+			for p := range s[d] {
+				s[d][p] = []float64{float64(it) / n, float64(d+p) / 7, math.Sqrt(float64(it))}
+			}
+		}
+		scores.Scores = append(scores.Scores, statstore.ValidationIterationScores{Iteration: it, Scores: s})
+	}
+	tmp := t.TempDir()
+	native, exported, imported := filepath.Join(tmp, "native"), filepath.Join(tmp, "dacapo"), filepath.Join(tmp, "imported")
+	fs, err := filestore.Open(native, filestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.StoreTrainingStats(ctx, run, training); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.StoreValidationIterationScores(ctx, run, scores); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metaFile := filepath.Join(tmp, "meta.json")
+	if err := os.WriteFile(metaFile, metaJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--store", native, "export", "dacapo", exported)
+	mustRun(t, "--store", imported, "--meta", metaFile, "--log-level", "error", "import", "dacapo", exported)
+
+	check := func(name string, s statstore.StatsStore) {
+		t.Helper()
+		gotT, err := s.RetrieveTrainingStats(ctx, run)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if gotT.Len() != n {
+			t.Fatalf("%s: %d training iterations, want %d", name, gotT.Len(), n)
+		}
+		for i, w := range training.IterationStats {
+			g := gotT.IterationStats[i]
+			if g.Iteration != w.Iteration || math.Float64bits(g.Loss) != math.Float64bits(w.Loss) || math.Float64bits(g.Time) != math.Float64bits(w.Time) {
+				t.Fatalf("%s: entry %d is %+v, want %+v", name, i, g, w)
+			}
+		}
+		gotV, err := s.RetrieveValidationScores(ctx, run)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(gotV.Metadata, meta) {
+			t.Fatalf("%s: metadata %+v, want %+v", name, gotV.Metadata, meta)
+		}
+		if len(gotV.Scores) != len(scores.Scores) {
+			t.Fatalf("%s: %d validations, want %d", name, len(gotV.Scores), len(scores.Scores))
+		}
+		for i, w := range scores.Scores {
+			g := gotV.Scores[i]
+			if g.Iteration != w.Iteration || g.Superseded != w.Superseded || !reflect.DeepEqual(g.Scores, w.Scores) {
+				t.Fatalf("%s: validation %d is %+v, want %+v", name, i, g, w)
+			}
+		}
+	}
+	back, err := filestore.Open(imported, filestore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	check("imported", back)
+	inPlace, err := dacapo.Open(exported, dacapo.Options{Metadata: &meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inPlace.Close()
+	check("read in place", inPlace)
 }
