@@ -98,7 +98,11 @@ func budgetHint(err error) string {
 	if !errors.As(err, &be) {
 		return ""
 	}
-	need := bytesize.Format((be.Need + bytesize.GiB - 1) / bytesize.GiB * bytesize.GiB)
+	unit := bytesize.GiB
+	if be.Need < bytesize.GiB {
+		unit = bytesize.MiB
+	}
+	need := bytesize.Format((be.Need + unit - 1) / unit * unit)
 	return fmt.Sprintf("raise the memory budget (%s now) with --memory-budget %s, or set %s=%s for every command",
 		bytesize.Format(be.Budget), strings.ReplaceAll(need, " ", ""), envMemoryBudget, strings.ReplaceAll(need, " ", ""))
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/dacapo"
 )
 
@@ -90,10 +91,19 @@ func (a *App) importDaCapo(ctx context.Context, src, dst string, runs []string, 
 		msgs[i] = b.Error()
 		errs[i] = b
 	}
+	joined := errors.Join(errs...)
+	hint := fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then run again (runs already %s are kept)", src, verb)
+	code := exitCorrupt
+	if bh := budgetHint(joined); bh != "" {
+		hint = bh + "; " + hint
+		if !errors.Is(joined, statstore.ErrCorrupt) {
+			code, hint = exitError, bh
+		}
+	}
 	return &userError{
 		msg:  fmt.Sprintf("%d run(s) of %s could not be read and were not %s:\n  %s", len(bad), src, verb, strings.Join(msgs, "\n  ")),
-		hint: fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then run again (runs already %s are kept)", src, verb),
-		code: exitCorrupt,
-		err:  errors.Join(errs...),
+		hint: hint,
+		code: code,
+		err:  joined,
 	}
 }

@@ -49,6 +49,11 @@ error after the others are listed, and the exit status is 3.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
+				if ds, ok := s.(*dacapo.Store); ok {
+					// Every pickle is read: the bar counts their bytes.
+					bar := app.newBytesProgress(pickleBytes(ds.Dir(), nil), "reading")
+					defer bar.done()
+				}
 				runs, bad, err := summarizeRuns(cmd.Context(), s)
 				if err != nil {
 					return err

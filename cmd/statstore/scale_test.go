@@ -260,3 +260,28 @@ func TestTwoMillionIterationsRoundTrip(t *testing.T) {
 	defer inPlace.Close()
 	check("read in place", inPlace)
 }
+
+// TestImportOverBudget: importing a whole directory leaves the runs over
+// the memory budget out, imports the others and names the left-out ones
+// with the flag that raises the budget (not the advice for damaged files).
+func TestImportOverBudget(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "dacapo")
+	copyDir(t, filepath.Join("..", "..", "dacapo", "testdata", "proto4"), src)
+	big := dacapo.SyntheticTraining("big", 20_000) // about 0.9 MB
+	if err := os.WriteFile(filepath.Join(src, dacapo.TrainingDir, "big"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "s")
+	r := run(t, "--store", dst, "--memory-budget", "256KiB", "--log-level", "error", "import", "dacapo", src)
+	if r.code != exitError || !strings.Contains(r.stdout, "imported 3 run(s)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and 3 runs imported", r.code, r.stdout, r.stderr, exitError)
+	}
+	for _, want := range []string{filepath.Join(src, dacapo.TrainingDir, "big"), "--memory-budget 4MiB", envMemoryBudget} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr %q lacks %q", r.stderr, want)
+		}
+	}
+	if strings.Contains(r.stderr, "re-create") {
+		t.Errorf("stderr %q gives the advice for damaged pickles", r.stderr)
+	}
+}
