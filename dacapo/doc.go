@@ -67,7 +67,12 @@
 // and leaves anything else (another opcode, a shared list, an unexpected
 // key or type, any damage) to the general path, which also names what is
 // wrong; a fuzz test checks that whatever it reads, the general path reads
-// the same. A run's summary (Store.SummarizeRuns) reads each file once.
+// the same. A run's summary (Store.SummarizeRuns) reads each file once;
+// Store.RunNames lists the runs without reading them; and the training
+// pickle that reading validation scores needs (to mark checkpoints past
+// the training's end) is decoded once for both reads while the file is
+// unchanged, so a command reading a run decodes each of its files once.
+// Options.OnDecode reports the bytes decoded, for a progress bar.
 //
 // # Telling a DaCapo directory, and its bad runs
 //

@@ -94,6 +94,13 @@ func pickleBytes(dir string, runs []string) int64 {
 	return total
 }
 
+// noProgress keeps the command from drawing any bar: a server, or a
+// shell's completion, where a bar would never end or would garble the line.
+func (a *App) noProgress() {
+	a.bar.done()
+	a.bar = &progress{finished: true}
+}
+
 // step advances a bar of steps by one and names the current item.
 func (p *progress) step(item string) {
 	if p == nil {

@@ -214,6 +214,7 @@ func completeRuns(app *App, maxArgs int) cobra.CompletionFunc {
 		if maxArgs > 0 && len(args) >= maxArgs {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
+		app.noProgress() // nothing may draw while the shell completes
 		var names []cobra.Completion
 		err := app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
 			infos, err := s.ListRuns(cmd.Context())
