@@ -78,7 +78,7 @@ func (g *globalFlags) dacapoFlags() *pflag.FlagSet {
 	f.StringSliceVar(&g.datasets, "datasets", nil, "validation dataset names for DaCapo data, in axis order (a,b)")
 	f.StringVar(&g.parameters, "parameters", "", `post-processing parameter sets for DaCapo data, e.g. "threshold=0.3,0.5,0.7"`)
 	f.StringVar(&g.meta, "meta", "", "metadata JSON file {datasets, parameters, criteria} for DaCapo data and put validation")
-	f.StringVar(&g.memoryBudget, "memory-budget", "", "memory reading one DaCapo pickle may take, e.g. 8GiB (default $"+envMemoryBudget+" or "+bytesize.Format(dacapo.DefaultMemoryBudget)+")")
+	f.StringVar(&g.memoryBudget, "memory-budget", "", "memory reading one DaCapo pickle may take, e.g. 8GiB (default $"+envMemoryBudget+" or "+strings.ReplaceAll(bytesize.Format(dacapo.DefaultMemoryBudget), " ", "")+")")
 	return f
 }
 
