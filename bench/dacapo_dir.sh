@@ -5,6 +5,8 @@
 # 600 validations of 3 parameter sets x 21 criteria) side by side with
 # python3's pickle.load of every pickle in it, each as its own process under
 # /usr/bin/time -v: best wall time and best peak RSS of 3 runs.
+# With BEFORE=/path/to/an/older/statstore it times that binary's runs and
+# import too, in the same rounds.
 # Usage: bench/dacapo_dir.sh [DIR]   (DIR is generated when missing; default
 # /tmp/statstore-dacapo-dir). Needs python3, go and /usr/bin/time; numpy is
 # used when installed, else stand-ins write numpy's bytes.
@@ -83,26 +85,39 @@ for sub in ("training_stats", "validation_scores"):
         del docs
 PY
 
-# measure NAME CMD...: best wall seconds and best peak RSS (MiB) of 3 runs.
-measure() {
-	local name=$1 best_s="" best_kb=""
+# once NAME CMD...: one run under /usr/bin/time -v; keeps the best wall
+# seconds and the best peak RSS (KiB) of NAME. The commands alternate, round
+# by round, so that a change in the machine's load hits each alike.
+declare -A best_s best_kb
+once() {
+	local name=$1
 	shift
-	for _ in 1 2 3; do
-		rm -rf "$work/imported"
-		/usr/bin/time -v -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
-		local wall kb
-		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time")
-		kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-		if [ -z "$best_s" ] || awk "BEGIN{exit !($wall < $best_s)}"; then best_s=$wall; fi
-		if [ -z "$best_kb" ] || [ "$kb" -lt "$best_kb" ]; then best_kb=$kb; fi
-	done
-	printf '%s\t%s\t%s\n' "$name" "$best_s" "$((best_kb / 1024))"
+	rm -rf "$work/imported"
+	/usr/bin/time -v -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+	local wall kb
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time")
+	kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
+	if [ -z "${best_s[$name]:-}" ] || awk "BEGIN{exit !($wall < ${best_s[$name]})}"; then best_s[$name]=$wall; fi
+	if [ -z "${best_kb[$name]:-}" ] || [ "$kb" -lt "${best_kb[$name]}" ]; then best_kb[$name]=$kb; fi
 }
 
 kind=$(PYTHONPATH="$work" python3 -c 'from numpy_standin import KIND; print(KIND)')
 bytes=$(du -sb "$dir/training_stats" "$dir/validation_scores" | awk '{s+=$1} END {print s}')
-echo "directory: $dir, $(ls "$dir/training_stats" | wc -l) runs, $bytes bytes of pickles; numpy: $kind; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'command\tbest_s\tpeak_rss_mib\n'
-measure "python3 pickle.load (every pickle)" env PYTHONPATH="$work" python3 "$work/load_all.py" "$dir"
-measure "statstore runs" "$work/statstore" --store "$dir" runs
-measure "statstore import dacapo" "$work/statstore" --store "$work/imported" --log-level error import dacapo "$dir"
+echo "directory: $dir, $(ls "$dir/training_stats" | wc -l) runs, $bytes bytes of pickles; numpy: $kind; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+names=("python3 pickle.load (every pickle)" "statstore runs" "statstore import dacapo")
+if [ -n "${BEFORE:-}" ]; then names+=("before: statstore runs" "before: statstore import dacapo"); fi
+for round in 1 2 3; do
+	once "${names[0]}" env PYTHONPATH="$work" python3 "$work/load_all.py" "$dir"
+	once "${names[1]}" "$work/statstore" --store "$dir" runs
+	once "${names[2]}" "$work/statstore" --store "$work/imported" --log-level error import dacapo "$dir"
+	if [ -n "${BEFORE:-}" ]; then
+		once "${names[3]}" "$BEFORE" --store "$dir" runs
+		once "${names[4]}" "$BEFORE" --store "$work/imported" --log-level error import dacapo "$dir"
+	fi
+	echo "round $round done, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+done
+printf 'command\tbest_s\tpeak_rss_mib\tpython_s/command_s\n'
+for name in "${names[@]}"; do
+	ratio=$(awk "BEGIN{printf \"%.1f\", ${best_s[${names[0]}]} / ${best_s[$name]}}")
+	printf '%s\t%s\t%s\t%s\n' "$name" "${best_s[$name]}" "$((best_kb[$name] / 1024))" "$ratio"
+done
