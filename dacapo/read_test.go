@@ -416,38 +416,49 @@ func TestEachPickleDecodedOnce(t *testing.T) {
 		t.Fatalf("RunNames: %v, %v; want 3 names", names, err)
 	}
 	want(0, 0)
+	// Validation first: its training end decodes the training, kept for
+	// the training read that follows.
 	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RetrieveTrainingStats(ctx, run); err != nil {
-		t.Fatal(err)
-	}
-	want(1, 1)
 	ts, err := s.RetrieveTrainingStats(ctx, run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want(1, 1)
-	ts.IterationStats[0].Loss = 1e9 // a caller's change stays the caller's
+	// Training first: the validation read needs only its end, kept.
+	if _, err := s.RetrieveTrainingStats(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	want(2, 2)
+	// The entries handed to a caller are the caller's: changing them
+	// changes no later read.
+	ts.IterationStats[0].Loss = 1e9
 	again, err := s.RetrieveTrainingStats(ctx, run)
 	if err != nil || again.IterationStats[0].Loss == 1e9 {
-		t.Fatalf("a second read returned the first caller's change: %v, %v", again.IterationStats[0], err)
+		t.Fatalf("a later read returned the first caller's change: %v, %v", again.IterationStats[0], err)
 	}
+	want(3, 2)
 	// DaCapo rewrites the training file: it is decoded again.
 	path := filepath.Join(dir, TrainingDir, run)
 	if err := os.WriteFile(path, encodeTraining(run, longRun(4)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
 		t.Fatal(err)
 	}
 	ts, err = s.RetrieveTrainingStats(ctx, run)
 	if err != nil || ts.Len() != 4 {
 		t.Fatalf("after a rewrite: %d entries, %v; want the 4 written", ts.Len(), err)
 	}
-	want(2, 1)
-	// Three validation files; two training files, one of which
-	// (numpy_v1_run's, unchanged since) was just decoded.
+	want(4, 3)
+	// Three validation files, two training files.
 	decodes = map[string]int{}
 	if _, _, err := s.SummarizeRuns(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want(1, 3)
+	want(2, 3)
 }

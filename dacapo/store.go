@@ -39,20 +39,23 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool
 	warned map[string]bool // warnings already logged, by message and run
-	// last is the training pickle decoded last, kept while its file is
-	// unchanged: reading a run's validation scores needs the end of its
-	// training, so a command reading both decodes each file once.
+	// last is the training pickle decoded last, while its file is
+	// unchanged: its end (reading a run's validation scores needs it, to
+	// mark checkpoints past the training's end) and, when only that read
+	// decoded it, its entries for the next reader of the training stats,
+	// so a command reading both decodes each file once, in either order.
 	last *decodedTraining
 }
 
-// decodedTraining is a decoded training pickle and the file it came from.
+// decodedTraining is what Store keeps of the training pickle decoded last.
 type decodedTraining struct {
 	path  string
 	fi    fs.FileInfo // as it was before it was read
+	until int         // TrainedUntil
+	// stats, when set, belong to no caller yet: the next training read
+	// takes them (and they are then forgotten).
 	stats []statstore.TrainingIterationStats
 }
-
-var _ statstore.StatsStore = (*Store)(nil)
 
 // IsStatsDir reports whether Detect finds dir to be a DaCapo stats
 // directory: pickles in training_stats/ or validation_scores/ and no file
@@ -209,12 +212,52 @@ func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingSt
 	before, statErr := os.Stat(path)
 	if statErr == nil {
 		s.mu.Lock()
+		var kept []statstore.TrainingIterationStats
+		if last := s.last; last != nil && last.path == path && sameFile(last.fi, before) {
+			kept, last.stats = last.stats, nil
+		}
+		s.mu.Unlock()
+		if kept != nil {
+			return &statstore.TrainingStats{IterationStats: kept}, nil
+		}
+	}
+	stats, err := s.decodeTraining(ctx, run, path)
+	if err == nil && statErr == nil {
+		s.mu.Lock()
+		s.last = &decodedTraining{path: path, fi: before, until: stats.TrainedUntil()}
+		s.mu.Unlock()
+	}
+	return stats, err
+}
+
+// trainedUntil is the TrainedUntil of the run's training stats, from the
+// last decode of an unchanged file when there is one; a decode made here
+// is kept for the next training read.
+func (s *Store) trainedUntil(ctx context.Context, run string) (int, error) {
+	path := filepath.Join(s.dir, TrainingDir, run)
+	before, statErr := os.Stat(path)
+	if statErr == nil {
+		s.mu.Lock()
 		last := s.last
 		s.mu.Unlock()
 		if last != nil && last.path == path && sameFile(last.fi, before) {
-			return &statstore.TrainingStats{IterationStats: slices.Clone(last.stats)}, nil
+			return last.until, nil
 		}
 	}
+	stats, err := s.decodeTraining(ctx, run, path)
+	if err != nil {
+		return 0, err
+	}
+	if statErr == nil {
+		s.mu.Lock()
+		s.last = &decodedTraining{path: path, fi: before, until: stats.TrainedUntil(), stats: stats.IterationStats}
+		s.mu.Unlock()
+	}
+	return stats.TrainedUntil(), nil
+}
+
+// decodeTraining reads and checks the run's training stats at path.
+func (s *Store) decodeTraining(ctx context.Context, run, path string) (*statstore.TrainingStats, error) {
 	data, path, err := s.readFile(ctx, TrainingDir, run)
 	if err != nil || data == nil {
 		return &statstore.TrainingStats{}, err
@@ -230,11 +273,6 @@ func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingSt
 			return nil, &statstore.CorruptError{Path: path, Offset: -1, Reason: fmt.Sprintf("entry %d", i), Err: err}
 		}
 		s.checkRunName(path, run, d.runName)
-	}
-	if statErr == nil {
-		s.mu.Lock()
-		s.last = &decodedTraining{path: path, fi: before, stats: slices.Clone(stats.IterationStats)}
-		s.mu.Unlock()
 	}
 	return stats, nil
 }
@@ -335,11 +373,10 @@ func (s *Store) markPastTraining(ctx context.Context, run string, scores *statst
 	if len(scores.Scores) == 0 || scores.Scores[len(scores.Scores)-1].Iteration == 0 {
 		return nil
 	}
-	stats, err := s.training(ctx, run)
+	until, err := s.trainedUntil(ctx, run)
 	if err != nil {
 		return err
 	}
-	until := stats.TrainedUntil()
 	if until == 0 {
 		return nil
 	}
