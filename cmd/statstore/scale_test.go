@@ -214,6 +214,9 @@ func TestTwoMillionIterationsRoundTrip(t *testing.T) {
 	}
 	mustRun(t, "--store", native, "export", "dacapo", exported)
 	mustRun(t, "--store", imported, "--meta", metaFile, "--log-level", "error", "import", "dacapo", exported)
+	if fi, err := os.Stat(filepath.Join(exported, dacapo.TrainingDir, run)); err == nil {
+		t.Logf("training pickle of %d iterations: %d bytes", n, fi.Size())
+	}
 
 	check := func(name string, s statstore.StatsStore) {
 		t.Helper()
