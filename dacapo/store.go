@@ -47,6 +47,8 @@ type Store struct {
 	last *decodedTraining
 }
 
+var _ statstore.StatsStore = (*Store)(nil)
+
 // decodedTraining is what Store keeps of the training pickle decoded last.
 type decodedTraining struct {
 	path  string
@@ -102,6 +104,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	s.last = nil
 	return nil
 }
 
