@@ -77,7 +77,11 @@ func (a *App) importDaCapo(ctx context.Context, src, dst string, runs []string, 
 	if len(runs) == 0 {
 		collect = &bad
 	}
-	n, err := a.copyRuns(ctx, src, dst, runs, strings.TrimSuffix(verb, "ed")+"ing", collect)
+	doing := strings.TrimSuffix(verb, "ed") + "ing" // importing
+	if verb == "copied" {
+		doing = "copying"
+	}
+	n, err := a.copyRuns(ctx, src, dst, runs, doing, collect)
 	if err != nil {
 		return dacapoError(src, err)
 	}
