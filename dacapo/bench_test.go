@@ -16,12 +16,12 @@ func BenchmarkDecodeTraining(b *testing.B) {
 		data := SyntheticTraining("bench", n)
 		for _, path := range []struct {
 			name   string
-			decode func(context.Context, []byte) ([]trainingDoc, error)
+			decode func(context.Context, []byte, limit) ([]trainingDoc, error)
 		}{{"fast", decodeTraining}, {"general", decodeTrainingGeneral}} {
 			b.Run(fmt.Sprintf("n=%d/%s", n, path.name), func(b *testing.B) {
 				b.SetBytes(int64(len(data)))
 				for b.Loop() {
-					docs, err := path.decode(ctx, data)
+					docs, err := path.decode(ctx, data, defaultLimit(data))
 					if err != nil || len(docs) != n {
 						b.Fatalf("%d documents, %v", len(docs), err)
 					}

@@ -11,11 +11,94 @@ import (
 	pickle "github.com/kisielk/og-rek"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/bytesize"
 )
 
-// DefaultMaxFileSize is the largest pickle Open reads when Options.MaxFileSize
-// is 0: 64 MiB, about two million training iterations.
-const DefaultMaxFileSize = 64 << 20
+// DefaultMemoryBudget is the memory budget when Options.MemoryBudget is 0:
+// 4 GiB, enough for a training pickle of some 25 million iterations (a
+// DaCapo training pickle takes about 46 bytes per iteration with numpy
+// losses, and reading it holds about fastHeldRatio times its size).
+const DefaultMemoryBudget int64 = 4 << 30
+
+// fastHeldRatio is about how many times its size reading a DaCapo
+// pickle holds: the file and the fast decoder's memo and documents.
+const fastHeldRatio = 4
+
+// BudgetError is a pickle that reading would need more memory for than the
+// memory budget (Options.MemoryBudget) allows. It is no damage: raise the
+// budget to read the file.
+type BudgetError struct {
+	// Path is the pickle's path.
+	Path string
+	// Size is the file's size, Need an estimate of the bytes reading it
+	// holds at most (the file and what decoding it makes), Budget the
+	// memory budget in force; all in bytes.
+	Size, Need, Budget int64
+}
+
+// Error names the file, what it would need and the budget.
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("dacapo: reading %s (%s) would need about %s of memory, more than the memory budget of %s",
+		e.Path, bytesize.Format(e.Size), bytesize.Format(e.Need), bytesize.Format(e.Budget))
+}
+
+// overBudget is a decode stopped by the memory budget, before the caller
+// names the file (Store turns it into a *BudgetError).
+type overBudget struct{ size, need, budget int64 }
+
+func (e *overBudget) Error() string {
+	return fmt.Sprintf("decoding would need about %s of memory, more than the memory budget of %s", bytesize.Format(e.need), bytesize.Format(e.budget))
+}
+
+// limit is how much memory, as the scanner estimates it, a decode of one
+// pickle may spend beyond the file's own bytes: the smaller of what any
+// DaCapo file of that size can need (memBudgetBase plus memBudgetPerByte
+// per byte; more is a hostile pickle, refused as damage) and what the
+// memory budget leaves once the file is read (more is a budget error).
+// It also carries the progress callback: progress, when set, is called
+// with the bytes of the file decoded so far, as often as the context is
+// checked.
+type limit struct {
+	max        int64 // the scanner's limit: the smaller of ratio and the budget's
+	ratio      int64 // what a DaCapo file of this size may need at most
+	size       int64
+	budget     int64
+	fromBudget bool // max is the budget's, not the file size's
+	progress   func(done int)
+}
+
+func newLimit(size int, memBudget int64) limit {
+	if memBudget <= 0 {
+		memBudget = DefaultMemoryBudget
+	}
+	ratio := memBudgetBase + memBudgetPerByte*int64(size)
+	l := limit{max: ratio, ratio: ratio, size: int64(size), budget: memBudget}
+	if left := memBudget - int64(size); left < l.max {
+		l.max, l.fromBudget = max(left, 0), true
+	}
+	return l
+}
+
+// exceeded is the error for a decode that spent more than l.max after
+// reading pos bytes of the file: an *overBudget when the budget set the
+// limit, else nil (the caller names the damage).
+func (l limit) exceeded(spent int64, pos int) error {
+	if !l.fromBudget {
+		return nil
+	}
+	return l.need(spent, pos)
+}
+
+// need is the *overBudget of a decode that holds held bytes after reading
+// pos bytes of the file, with what the whole file would need at that
+// rate.
+func (l limit) need(held int64, pos int) error {
+	need := held
+	if pos > 0 && int64(pos) < l.size {
+		need = int64(float64(held) * float64(l.size) / float64(pos))
+	}
+	return &overBudget{size: l.size, need: l.size + need, budget: l.budget}
+}
 
 // Document keys, as DaCapo's converter writes them.
 const (
@@ -39,10 +122,11 @@ func malformed(format string, args ...any) error {
 }
 
 // decodeValue checks data with the scanner and decodes it with og-rek.
-func decodeValue(ctx context.Context, data []byte) (any, error) {
-	norm, _, err := scanPickle(ctx, data)
+func decodeValue(ctx context.Context, data []byte, lim limit) (any, error) {
+	norm, _, err := scanPickle(ctx, data, lim)
 	if err != nil {
-		if ctx.Err() != nil {
+		var ob *overBudget
+		if ctx.Err() != nil || errors.As(err, &ob) {
 			return nil, err
 		}
 		var se *scanError
@@ -74,29 +158,29 @@ type validationDoc struct {
 // {"iteration", "loss", "time", "run_name"} documents. The fast decoder
 // reads the pickles Python writes for DaCapo; anything else takes the
 // general path (the scanner and og-rek), which also names what is wrong.
-func decodeTraining(ctx context.Context, data []byte) ([]trainingDoc, error) {
-	docs, _, ok, err := decodeFast(ctx, data, false)
+func decodeTraining(ctx context.Context, data []byte, lim limit) ([]trainingDoc, error) {
+	docs, _, ok, err := decodeFast(ctx, data, false, lim)
 	if ok || err != nil {
 		return docs, err
 	}
-	return decodeTrainingGeneral(ctx, data)
+	return decodeTrainingGeneral(ctx, data, lim)
 }
 
 // decodeValidation is decodeTraining for a validation_scores pickle: a
 // list of {"iteration", "scores", "run_name"} documents, scores nested
 // [dataset][parameter set][criterion].
-func decodeValidation(ctx context.Context, data []byte) ([]validationDoc, error) {
-	_, docs, ok, err := decodeFast(ctx, data, true)
+func decodeValidation(ctx context.Context, data []byte, lim limit) ([]validationDoc, error) {
+	_, docs, ok, err := decodeFast(ctx, data, true, lim)
 	if ok || err != nil {
 		return docs, err
 	}
-	return decodeValidationGeneral(ctx, data)
+	return decodeValidationGeneral(ctx, data, lim)
 }
 
 // decodeTrainingGeneral decodes a training pickle with the scanner and
 // og-rek.
-func decodeTrainingGeneral(ctx context.Context, data []byte) ([]trainingDoc, error) {
-	docs, err := decodeDocuments(ctx, data, newBudget(data))
+func decodeTrainingGeneral(ctx context.Context, data []byte, lim limit) ([]trainingDoc, error) {
+	docs, err := decodeDocuments(ctx, data, newBudget(lim), lim)
 	if err != nil {
 		return nil, err
 	}
@@ -125,9 +209,9 @@ func decodeTrainingGeneral(ctx context.Context, data []byte) ([]trainingDoc, err
 
 // decodeValidationGeneral decodes a validation pickle with the scanner and
 // og-rek.
-func decodeValidationGeneral(ctx context.Context, data []byte) ([]validationDoc, error) {
-	budget := newBudget(data)
-	docs, err := decodeDocuments(ctx, data, budget)
+func decodeValidationGeneral(ctx context.Context, data []byte, lim limit) ([]validationDoc, error) {
+	budget := newBudget(lim)
+	docs, err := decodeDocuments(ctx, data, budget, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +236,10 @@ func decodeValidationGeneral(ctx context.Context, data []byte) ([]validationDoc,
 }
 
 func entryError(i int, err error) error {
+	var ob *overBudget
+	if errors.As(err, &ob) {
+		return ob // no damage: the budget stopped the decode
+	}
 	return malformed("entry %d: %v", i, err)
 }
 
@@ -160,7 +248,10 @@ func entryError(i int, err error) error {
 // (og-rek shares them by reference) are copied once per document and their
 // scores once per reference, so a pickle sharing them again and again
 // fails here instead of taking memory far beyond its decoded size.
-type budget struct{ left int64 }
+type budget struct {
+	left int64
+	lim  limit
+}
 
 // Costs, in bytes, of what the document decoders allocate.
 const (
@@ -169,20 +260,23 @@ const (
 	costScore     = 8  // a float64
 )
 
-func newBudget(data []byte) *budget {
-	return &budget{left: memBudgetBase + memBudgetPerByte*int64(len(data))}
+func newBudget(lim limit) *budget {
+	return &budget{left: lim.max, lim: lim}
 }
 
 func (b *budget) spend(n int, cost int64) error {
 	if b.left -= int64(n) * cost; b.left < 0 {
+		if err := b.lim.exceeded(b.lim.max-b.left, int(b.lim.size)); err != nil {
+			return err
+		}
 		return errors.New("the documents repeat shared values (memo references) far beyond the file's size (billion laughs?)")
 	}
 	return nil
 }
 
 // decodeDocuments decodes data into a list of dicts with str keys.
-func decodeDocuments(ctx context.Context, data []byte, b *budget) ([]map[string]any, error) {
-	v, err := decodeValue(ctx, data)
+func decodeDocuments(ctx context.Context, data []byte, b *budget, lim limit) ([]map[string]any, error) {
+	v, err := decodeValue(ctx, data, lim)
 	if err != nil {
 		return nil, err
 	}

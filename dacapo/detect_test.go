@@ -158,7 +158,7 @@ func TestDecodeStopsOnCancel(t *testing.T) {
 	data = append(data, opStop)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := decodeTraining(ctx, data); !errors.Is(err, context.Canceled) {
+	if _, err := decodeTraining(ctx, data, defaultLimit(data)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("decodeTraining with a cancelled context: got %v, want context.Canceled", err)
 	}
 	if err := corrupt("f", context.Canceled); errors.Is(err, statstore.ErrCorrupt) || !errors.Is(err, context.Canceled) {

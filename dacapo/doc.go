@@ -38,8 +38,16 @@
 // any length are read, batched by 1000 as Python writes them or not: the
 // stack is bounded by the same budget, not by a count. Memo entries no
 // GET reads are not passed on to og-rek, so the memory a file costs stays
-// proportional to its size. Files larger than
-// Options.MaxFileSize (DefaultMaxFileSize) are refused before being read. The
+// proportional to its size.
+//
+// Besides these limits, which a file of any size passes if it is what
+// DaCapo writes, one memory budget (Options.MemoryBudget, 4 GiB by
+// default; statstore's --memory-budget flag and STATSTORE_MEMORY_BUDGET
+// variable) bounds the bytes reading one pickle may hold: the file and
+// what decoding it makes. A file larger than the budget is refused before
+// it is read, one whose decoding outgrows it is stopped; either is a
+// *BudgetError naming the file, what it would need and the budget, not
+// damage. The
 // scanner also normalises the stream for og-rek, which does not implement
 // BUILD: numpy.dtype's BUILD becomes a tuple (dtype call, state) whose state
 // is then checked exactly.
@@ -63,7 +71,12 @@
 // and leaves anything else (another opcode, a shared list, an unexpected
 // key or type, any damage) to the general path, which also names what is
 // wrong; a fuzz test checks that whatever it reads, the general path reads
-// the same. A run's summary (Store.SummarizeRuns) reads each file once.
+// the same. A run's summary (Store.SummarizeRuns) reads each file once;
+// Store.RunNames lists the runs without reading them; and the training
+// pickle that reading validation scores needs (to mark checkpoints past
+// the training's end) is decoded once for both reads while the file is
+// unchanged, so a command reading a run decodes each of its files once.
+// Options.OnDecode reports the bytes decoded, for a progress bar.
 //
 // # Telling a DaCapo directory, and its bad runs
 //

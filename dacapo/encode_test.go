@@ -151,7 +151,7 @@ func TestUnbatchedList(t *testing.T) {
 	if err := pickle.NewEncoderWithConfig(&buf, &pickle.EncoderConfig{Protocol: 4}).Encode(docs); err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeTraining(context.Background(), buf.Bytes())
+	got, err := decodeTraining(context.Background(), buf.Bytes(), defaultLimit(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestSyntheticTrainingIsPython(t *testing.T) {
 	}
 	const n = 3000 // several frames, batches and LONG_BINGETs
 	data := SyntheticTraining("bench", n)
-	docs, err := decodeTraining(context.Background(), data)
+	docs, err := decodeTraining(context.Background(), data, defaultLimit(data))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,9 @@ type ExportOptions struct {
 	// Now is the clock naming the default backup directory; nil means
 	// time.Now.
 	Now func() time.Time
+	// OnRun, when set, is called before each run is read and encoded, for
+	// a progress display.
+	OnRun func(run string)
 }
 
 // ExportResult is what ExportWith did.
@@ -110,6 +113,9 @@ func ExportWith(ctx context.Context, src statstore.StatsStore, dir string, runs 
 		}
 		if err := statstore.ValidateRunName(run); err != nil {
 			return res, fmt.Errorf("dacapo: export: %w", err)
+		}
+		if opts.OnRun != nil {
+			opts.OnRun(run)
 		}
 		fs, err := encodeRun(ctx, src, dir, run, named)
 		if err != nil {
@@ -240,7 +246,7 @@ func encodeRun(ctx context.Context, src statstore.StatsStore, dir, run string, n
 // Export writes for stats: the same iterations, bit-identical floats (any
 // NaN equal to any NaN) and the run's name.
 func sameTraining(ctx context.Context, old []byte, run string, stats *statstore.TrainingStats) bool {
-	docs, err := decodeTraining(ctx, old)
+	docs, err := decodeTraining(ctx, old, newLimit(len(old), 0))
 	if err != nil || len(docs) != len(stats.IterationStats) {
 		return false
 	}
@@ -255,7 +261,7 @@ func sameTraining(ctx context.Context, old []byte, run string, stats *statstore.
 
 // sameValidation is sameTraining for validation documents.
 func sameValidation(ctx context.Context, old []byte, run string, scores []statstore.ValidationIterationScores) bool {
-	docs, err := decodeValidation(ctx, old)
+	docs, err := decodeValidation(ctx, old, newLimit(len(old), 0))
 	if err != nil || len(docs) != len(scores) {
 		return false
 	}

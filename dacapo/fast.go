@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // The fast decoder reads the pickles Python's pickler writes for DaCapo's
@@ -94,13 +95,41 @@ type fastDecoder struct {
 	outList int32
 	names   nameCache
 	budget  *budget // the general path's budget for documents
+	lim     limit
+	// listBytes is the memory the items of lists take.
+	listBytes int64
+}
+
+// held is the memory the decoder holds, in bytes: unlike spent, which
+// estimates what og-rek would allocate and bounds what a file of this
+// size may cost, this is what the fast decoder allocated.
+func (d *fastDecoder) held() int64 {
+	fv := int64(unsafe.Sizeof(fval{}))
+	return int64(cap(d.memo)+cap(d.stack))*fv + d.listBytes +
+		int64(cap(d.lists))*int64(unsafe.Sizeof([]fval{})) +
+		int64(cap(d.docs))*int64(unsafe.Sizeof(fdoc{})) +
+		int64(cap(d.out))*int64(unsafe.Sizeof(trainingDoc{}))
+}
+
+// overBudget is the error for a decode whose file and held memory exceed
+// the memory budget, nil while they do not.
+func (d *fastDecoder) overBudget() error {
+	if held := d.held(); d.lim.size+held > d.lim.budget {
+		return d.lim.need(held, d.pos)
+	}
+	return nil
 }
 
 // decodeFast decodes data as training (or validation) documents when it is
 // a pickle of the shape Python writes for DaCapo; ok is false otherwise,
-// and then the general path must decode it. err is only a done context.
-func decodeFast(ctx context.Context, data []byte, validation bool) (training []trainingDoc, val []validationDoc, ok bool, err error) {
-	d := &fastDecoder{ctx: ctx, in: data, validation: validation, outList: -1, budget: newBudget(data)}
+// and then the general path must decode it. err is only a done context or
+// an *overBudget: a file the memory budget stops is not decoded again.
+func decodeFast(ctx context.Context, data []byte, validation bool, lim limit) (training []trainingDoc, val []validationDoc, ok bool, err error) {
+	// The documents' budget bounds the og-rek estimate by the file's size
+	// only: the memory budget is checked against what is held (held).
+	docs := lim
+	docs.max, docs.fromBudget = lim.ratio, false
+	d := &fastDecoder{ctx: ctx, in: data, validation: validation, outList: -1, budget: newBudget(docs), lim: lim}
 	if len(data) > 2 && data[1] >= 4 {
 		// A DaCapo training file of protocol 4 or 5 has a memo entry per
 		// 11 bytes or more (4 per document of 47 bytes with numpy scalars)
@@ -115,8 +144,8 @@ func decodeFast(ctx context.Context, data []byte, validation bool) (training []t
 	if !ok || err != nil {
 		return nil, nil, false, err
 	}
-	if d.spent > memBudgetBase+memBudgetPerByte*int64(len(data)) {
-		return nil, nil, false, nil
+	if err := d.overBudget(); err != nil || d.spent > lim.ratio {
+		return nil, nil, false, err
 	}
 	if !validation {
 		if top.ref != d.outList {
@@ -235,8 +264,11 @@ func (d *fastDecoder) run() (top fval, ok bool, err error) {
 			if err := d.ctx.Err(); err != nil {
 				return top, false, err
 			}
-			if d.spent > memBudgetBase+memBudgetPerByte*int64(len(in)) {
-				return top, false, nil
+			if err := d.overBudget(); err != nil || d.spent > d.lim.ratio {
+				return top, false, err
+			}
+			if d.lim.progress != nil {
+				d.lim.progress(d.pos)
 			}
 		}
 		if d.pos >= len(in) {
@@ -413,7 +445,9 @@ func (d *fastDecoder) addTo(items []fval, cost int64) bool {
 	ref := d.stack[len(d.stack)-1].ref
 	l := d.lists[ref]
 	if len(l)+len(items) > cap(l) {
+		before := cap(l)
 		l = slices.Grow(l, max(len(items), len(l)))
+		d.listBytes += int64(cap(l)-before) * int64(unsafe.Sizeof(fval{}))
 	}
 	d.lists[ref] = append(l, items...)
 	d.spent += cost

@@ -3,6 +3,7 @@ package dacapo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/statstore/statstore"
 	"math"
@@ -49,18 +50,37 @@ func FuzzDecode(f *testing.F) {
 	f.Add(append([]byte{opProto, 4, opEmptyList, opMemoize}, append(bytes.Repeat([]byte{opNone, opMemoize, opAppend}, 64), opStop)...))
 	f.Add([]byte{opProto, 2, opEmptyList, opBinput, 7, opNone, opBinput, 0, opAppend, opStop})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if docs, err := decodeTraining(context.Background(), data); err == nil {
+		if docs, err := decodeTraining(context.Background(), data, defaultLimit(data)); err == nil {
 			for i, d := range docs {
 				if d.stats.Iteration < 0 {
 					t.Fatalf("entry %d: negative iteration %d decoded", i, d.stats.Iteration)
 				}
 			}
 		}
-		if docs, err := decodeValidation(context.Background(), data); err == nil {
+		if docs, err := decodeValidation(context.Background(), data, defaultLimit(data)); err == nil {
 			for i, d := range docs {
 				if d.scores.Iteration < 0 {
 					t.Fatalf("entry %d: negative iteration %d decoded", i, d.scores.Iteration)
 				}
+			}
+		}
+		// Under a memory budget of about twice the file, a decode either
+		// fails (the budget or the damage named) or reads what the default
+		// budget reads.
+		small := newLimit(len(data), 2*int64(len(data))+64)
+		if docs, err := decodeTraining(context.Background(), data, small); err == nil {
+			full, ferr := decodeTraining(context.Background(), data, defaultLimit(data))
+			if ferr != nil || len(full) != len(docs) {
+				t.Fatalf("under a small budget: %d documents; under the default: %d, %v", len(docs), len(full), ferr)
+			}
+		} else if ob := (*overBudget)(nil); errors.As(err, &ob) && (ob.need <= ob.budget || ob.budget != small.budget) {
+			t.Fatalf("budget error %+v: want a need above the budget %d", ob, small.budget)
+		}
+		if _, err := decodeValidation(context.Background(), data, small); err != nil {
+			var ob *overBudget
+			var de *decodeError
+			if !errors.As(err, &ob) && !errors.As(err, &de) {
+				t.Fatalf("under a small budget: %v (%T), want a budget or decoding error", err, err)
 			}
 		}
 	})
@@ -84,7 +104,7 @@ func FuzzDropUnread(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := newScanner(context.Background(), data)
+		s := newScanner(context.Background(), data, defaultLimit(data))
 		if s.run() != nil {
 			return
 		}
@@ -165,12 +185,12 @@ func FuzzFastPath(f *testing.F) {
 	f.Add(encodeValidation("r", []statstore.ValidationIterationScores{{Iteration: 3, Scores: [][][]float64{{{0.5, 1}}}}}))
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		training, _, ok, err := decodeFast(ctx, data, false)
+		training, _, ok, err := decodeFast(ctx, data, false, defaultLimit(data))
 		if err != nil {
 			t.Fatalf("fast training: error %v, want only ok = false", err)
 		}
 		if ok {
-			want, err := decodeTrainingGeneral(ctx, data)
+			want, err := decodeTrainingGeneral(ctx, data, defaultLimit(data))
 			if err != nil {
 				t.Fatalf("the fast path read training documents the general path rejects: %v", err)
 			}
@@ -185,14 +205,14 @@ func FuzzFastPath(f *testing.F) {
 				}
 			}
 		}
-		_, val, ok, err := decodeFast(ctx, data, true)
+		_, val, ok, err := decodeFast(ctx, data, true, defaultLimit(data))
 		if err != nil {
 			t.Fatalf("fast validation: error %v, want only ok = false", err)
 		}
 		if !ok {
 			return
 		}
-		want, err := decodeValidationGeneral(ctx, data)
+		want, err := decodeValidationGeneral(ctx, data, defaultLimit(data))
 		if err != nil {
 			t.Fatalf("the fast path read validation documents the general path rejects: %v", err)
 		}
@@ -242,7 +262,7 @@ func TestFastPathTakesDaCapoFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		validation := strings.Contains(p, ValidationDir)
-		_, _, ok, err := decodeFast(ctx, data, validation)
+		_, _, ok, err := decodeFast(ctx, data, validation, defaultLimit(data))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -150,3 +150,7 @@ func readRaw(t *testing.T, raw json.RawMessage, v any) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// defaultLimit is the decoding limit of data under the default memory
+// budget.
+func defaultLimit(data []byte) limit { return newLimit(len(data), 0) }

@@ -89,7 +89,7 @@ func TestMemoBomb(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
-			n := allocated(func() { _, err = decodeTraining(ctx, tt.data) })
+			n := allocated(func() { _, err = decodeTraining(ctx, tt.data, defaultLimit(tt.data)) })
 			perByte := n / uint64(len(tt.data))
 			t.Logf("%d bytes allocated for %d bytes of pickle (%d per byte): %v", n, len(tt.data), perByte, err)
 			if perByte > tt.maxPerByte {
@@ -134,7 +134,7 @@ func TestMemoReplaced(t *testing.T) {
 	p = append(append(p, half...), opSetitem)
 	p = append(append(append(p, str("time")...), half...), opSetitem)
 	p = append(p, opAppends, opStop)
-	docs, err := decodeTraining(context.Background(), p)
+	docs, err := decodeTraining(context.Background(), p, defaultLimit(p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestSharedLists(t *testing.T) {
 			if p := []byte{opBinget}; name >= "proto2" && !bytes.Contains(data, p) {
 				t.Fatalf("the pickle has no BINGET: it shares nothing")
 			}
-			docs, err := decodeValidation(ctx, data)
+			docs, err := decodeValidation(ctx, data, defaultLimit(data))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,7 +220,7 @@ func TestSharedLists(t *testing.T) {
 		}
 		p = append(p, opAppend, opSetitem, opAppend, opStop)
 		var err error
-		n := allocated(func() { _, err = decodeValidation(ctx, p) })
+		n := allocated(func() { _, err = decodeValidation(ctx, p, defaultLimit(p)) })
 		if err == nil || !strings.Contains(err.Error(), "billion laughs") {
 			t.Fatalf("got error %v, want one naming a billion laughs", err)
 		}

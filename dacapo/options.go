@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/bytesize"
 )
 
 // Options configure Open. DaCapo stores no names for the axes of validation
@@ -29,15 +30,29 @@ type Options struct {
 	// Parameters are the post-processing parameter sets, in axis order (see
 	// ParseParameters).
 	Parameters []statstore.ParameterSet
-	// MaxFileSize is the largest pickle read, in bytes; 0 means
-	// DefaultMaxFileSize.
-	MaxFileSize int64
+	// MemoryBudget is how many bytes reading one pickle may hold: the
+	// file's bytes and what decoding them makes, as the decoder estimates
+	// it. 0 means DefaultMemoryBudget. A pickle that would need more is
+	// refused with a *BudgetError naming it, before it is read when its
+	// size alone is over the budget. Hostile pickles (shared lists nested
+	// into a "billion laughs", lengths beyond the file) are refused whatever
+	// the budget: a pickle may never need much more memory than a DaCapo
+	// file of its size.
+	MemoryBudget int64
+	// OnDecode, when set, is called as the pickle at path is decoded: with
+	// done < size as it advances (the bytes decoded so far, for a progress
+	// display), then once with done == size when the file is decoded. A
+	// run's training pickle decoded for one call and needed again by the
+	// next (validation scores are marked against the training's end)
+	// is decoded once, while the file is unchanged. It is called from the
+	// goroutine that reads.
+	OnDecode func(path string, done, size int64)
 }
 
 // check reports options that contradict each other or are invalid.
 func (o Options) check() error {
-	if o.MaxFileSize < 0 {
-		return fmt.Errorf("dacapo: MaxFileSize %d is negative, want 0 (default) or a size in bytes: %w", o.MaxFileSize, statstore.ErrInvalidArgument)
+	if o.MemoryBudget < 0 {
+		return fmt.Errorf("dacapo: memory budget %d is negative, want 0 (the default, %s) or a number of bytes: %w", o.MemoryBudget, bytesize.Format(DefaultMemoryBudget), statstore.ErrInvalidArgument)
 	}
 	if o.Metadata != nil {
 		if o.Preset != "" || len(o.Datasets) > 0 || len(o.Parameters) > 0 {

@@ -79,7 +79,7 @@ func TestMetadataOptions(t *testing.T) {
 		{name: "metadata and preset", opts: Options{Metadata: &custom, Preset: "instance"}, wantOpenErr: true},
 		{name: "unknown preset", opts: Options{Preset: "nope"}, wantOpenErr: true},
 		{name: "repeated dataset", opts: Options{Datasets: []string{"a", "a"}}, wantOpenErr: true},
-		{name: "negative max size", opts: Options{MaxFileSize: -1}, wantOpenErr: true},
+		{name: "negative memory budget", opts: Options{MemoryBudget: -1}, wantOpenErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

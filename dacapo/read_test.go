@@ -131,28 +131,86 @@ func TestHostilePickles(t *testing.T) {
 	}
 }
 
-func TestOversizedFile(t *testing.T) {
-	data, err := os.ReadFile("testdata/proto4/training_stats/plain_run")
+// TestMemoryBudget: a pickle that needs more than Options.MemoryBudget is
+// refused with a *BudgetError naming the file, what it would need and the
+// budget, in words a user reads (no Go names); within the budget it reads.
+// A file larger than the budget is refused before it is read; one that
+// fits but whose decoding does not is stopped while decoding, on the fast
+// path and on the general one alike.
+func TestMemoryBudget(t *testing.T) {
+	numpy := SyntheticTraining("r", 20_000)                               // the fast path
+	plain, err := os.ReadFile("testdata/proto0/training_stats/plain_run") // the general path
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := writeRunFile(t, TrainingDir, data)
-	tests := []struct {
-		name    string
-		max     int64
-		wantErr error
+	for _, tt := range []struct {
+		name   string
+		data   []byte
+		budget int64
+		wantOK bool
 	}{
-		{"under the limit", int64(len(data)), nil},
-		{"over the limit", int64(len(data)) - 1, statstore.ErrInvalidArgument},
-	}
-	for _, tt := range tests {
+		{"default budget", numpy, 0, true},
+		{"enough", numpy, 4 * int64(len(numpy)), true},
+		{"file over the budget", numpy, int64(len(numpy)) - 1, false},
+		{"decoding over the budget", numpy, int64(len(numpy)) + int64(len(numpy))/4, false},
+		{"twice the file", numpy, 2 * int64(len(numpy)), false},
+		{"general path over the budget", plain, int64(len(plain)) + 16, false},
+		{"general path within", plain, 1 << 20, true},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := mustOpen(t, dir, Options{MaxFileSize: tt.max})
+			dir := writeRunFile(t, TrainingDir, tt.data)
+			s := mustOpen(t, dir, Options{MemoryBudget: tt.budget})
 			_, err := s.RetrieveTrainingStats(context.Background(), "r")
-			if !errors.Is(err, tt.wantErr) || (tt.wantErr != nil && !strings.Contains(err.Error(), "MaxFileSize")) {
-				t.Fatalf("got error %v, want %v", err, tt.wantErr)
+			if tt.wantOK {
+				if err != nil {
+					t.Fatalf("got %v, want the stats", err)
+				}
+				return
+			}
+			var be *BudgetError
+			if !errors.As(err, &be) {
+				t.Fatalf("got %v, want a *BudgetError", err)
+			}
+			if want := filepath.Join(dir, TrainingDir, "r"); be.Path != want || be.Budget != tt.budget || be.Size != int64(len(tt.data)) || be.Need <= be.Budget {
+				t.Fatalf("got %+v, want path %s, size %d, budget %d and a need above it", be, want, len(tt.data), tt.budget)
+			}
+			if errors.Is(err, statstore.ErrCorrupt) {
+				t.Fatalf("%v is a corruption error, want none: the file is intact", err)
+			}
+			if msg := strings.ReplaceAll(err.Error(), be.Path, "PATH"); !strings.Contains(msg, "PATH") || !strings.Contains(msg, "memory budget") || strings.Contains(msg, "Options") || strings.Contains(msg, "MemoryBudget") {
+				t.Fatalf("message %q: want the path and the memory budget, no Go names", msg)
 			}
 		})
+	}
+}
+
+// TestBillionLaughsWhateverTheBudget: a hostile pickle is refused as damage
+// under any budget, however large: the budget bounds the memory, the file's
+// size bounds what a DaCapo pickle may need.
+func TestBillionLaughsWhateverTheBudget(t *testing.T) {
+	paths, err := filepath.Glob("testdata/hostile/*.pickle")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no hostile pickles: %v", err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, budget := range []int64{0, 1 << 40} {
+			for _, sub := range []string{TrainingDir, ValidationDir} {
+				dir := writeRunFile(t, sub, data)
+				s := mustOpen(t, dir, Options{MemoryBudget: budget})
+				_, err := s.RetrieveTrainingStats(context.Background(), "r")
+				if sub == ValidationDir {
+					_, err = s.RetrieveValidationScores(context.Background(), "r")
+				}
+				var be *BudgetError
+				if err == nil || errors.As(err, &be) {
+					t.Errorf("%s as %s, budget %d: got %v, want it refused as damage", p, sub, budget, err)
+				}
+			}
+		}
 	}
 }
 
@@ -321,4 +379,86 @@ func TestIsStatsDir(t *testing.T) {
 	if _, err := Open(t.TempDir(), Options{}); !errors.Is(err, statstore.ErrNotFound) {
 		t.Errorf("Open of an empty directory: got %v, want ErrNotFound", err)
 	}
+}
+
+// TestEachPickleDecodedOnce: reading a run's training stats and validation
+// scores (which need the training's end) decodes each pickle once, in
+// either order, and OnDecode reports each decode once with done == size
+// after any progress below it; a training file changed in between is
+// decoded afresh.
+func TestEachPickleDecodedOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/proto4")); err != nil {
+		t.Fatal(err)
+	}
+	const run = "numpy_v1_run"
+	decodes := map[string]int{}
+	var last int64
+	s := mustOpen(t, dir, Options{OnDecode: func(path string, done, size int64) {
+		if done < last && done != size {
+			t.Errorf("%s: progress went back from %d to %d", path, last, done)
+		}
+		last = done
+		if done == size {
+			decodes[filepath.Base(filepath.Dir(path))]++
+			last = 0
+		}
+	}})
+	want := func(training, validation int) {
+		t.Helper()
+		if decodes[TrainingDir] != training || decodes[ValidationDir] != validation {
+			t.Fatalf("decodes %v, want %d of training_stats and %d of validation_scores", decodes, training, validation)
+		}
+	}
+	names, err := s.RunNames(ctx)
+	if err != nil || len(names) != 3 {
+		t.Fatalf("RunNames: %v, %v; want 3 names", names, err)
+	}
+	want(0, 0)
+	// Validation first: its training end decodes the training, kept for
+	// the training read that follows.
+	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.RetrieveTrainingStats(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(1, 1)
+	// Training first: the validation read needs only its end, kept.
+	if _, err := s.RetrieveTrainingStats(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	want(2, 2)
+	// The entries handed to a caller are the caller's: changing them
+	// changes no later read.
+	ts.IterationStats[0].Loss = 1e9
+	again, err := s.RetrieveTrainingStats(ctx, run)
+	if err != nil || again.IterationStats[0].Loss == 1e9 {
+		t.Fatalf("a later read returned the first caller's change: %v, %v", again.IterationStats[0], err)
+	}
+	want(3, 2)
+	// DaCapo rewrites the training file: it is decoded again.
+	path := filepath.Join(dir, TrainingDir, run)
+	if err := os.WriteFile(path, encodeTraining(run, longRun(4)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetrieveValidationScores(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	ts, err = s.RetrieveTrainingStats(ctx, run)
+	if err != nil || ts.Len() != 4 {
+		t.Fatalf("after a rewrite: %d entries, %v; want the 4 written", ts.Len(), err)
+	}
+	want(4, 3)
+	// Three validation files, two training files.
+	decodes = map[string]int{}
+	if _, _, err := s.SummarizeRuns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want(2, 3)
 }

@@ -126,6 +126,7 @@ type scanner struct {
 	putAt  []int
 	budget int64
 	spent  int64 // the budget spent so far
+	lim    limit // where budget came from
 	// replacedAt is the offset in out of the last put that replaced a memo
 	// entry, -1 for none: a list built before it may read the entry's old
 	// value, so it cannot be copied any more.
@@ -135,8 +136,8 @@ type scanner struct {
 }
 
 // scanPickle checks data and returns the normalised pickle and its protocol.
-func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
-	s := newScanner(ctx, data)
+func scanPickle(ctx context.Context, data []byte, lim limit) ([]byte, int, error) {
+	s := newScanner(ctx, data, lim)
 	if err := s.run(); err != nil {
 		return nil, 0, err
 	}
@@ -144,14 +145,14 @@ func scanPickle(ctx context.Context, data []byte) ([]byte, int, error) {
 	return s.out, s.proto, nil
 }
 
-// newScanner returns a scanner of data with the memory budget data's size
-// allows.
-func newScanner(ctx context.Context, data []byte) *scanner {
+// newScanner returns a scanner of data with the memory budget lim allows.
+func newScanner(ctx context.Context, data []byte, lim limit) *scanner {
 	return &scanner{
 		ctx:        ctx,
 		in:         data,
 		out:        make([]byte, 0, len(data)+len(data)/4+16),
-		budget:     memBudgetBase + memBudgetPerByte*int64(len(data)),
+		budget:     lim.max,
+		lim:        lim,
 		replacedAt: -1,
 		plain:      &entry{},
 	}
@@ -169,6 +170,9 @@ func (s *scanner) run() error {
 		if n%ctxEvery == 0 {
 			if err := s.ctx.Err(); err != nil {
 				return err
+			}
+			if s.lim.progress != nil {
+				s.lim.progress(s.pos)
 			}
 		}
 		at := s.pos
@@ -672,6 +676,9 @@ func (s *scanner) copyList(at int, op byte, e *entry) error {
 	}
 	cost := e.spentEnd - e.spentStart
 	if s.budget-cost < 0 {
+		if err := s.lim.exceeded(s.spent+cost, s.pos); err != nil {
+			return err
+		}
 		return s.fail(at, "%s of a shared list: the memo references to shared lists would decode to far more than a DaCapo file of %d bytes holds (billion laughs?)", opName(op), len(s.in))
 	}
 	e.frozen = true
@@ -725,6 +732,9 @@ func (s *scanner) spend(at int, cost int64) error {
 	s.budget -= cost
 	s.spent += cost
 	if s.budget < 0 {
+		if err := s.lim.exceeded(s.spent, s.pos); err != nil {
+			return err
+		}
 		return s.fail(at, "decoding would need far more memory than a DaCapo file of %d bytes (degenerate pickle)", len(s.in))
 	}
 	return nil

@@ -31,10 +31,10 @@ const (
 // DaCapo process may keep writing. Write methods fail with
 // statstore.ErrReadOnly: import the directory to change it.
 type Store struct {
-	dir     string
-	opts    Options
-	logger  *slog.Logger
-	maxSize int64
+	dir    string
+	opts   Options
+	logger *slog.Logger
+	budget int64 // the memory budget
 
 	// sidecar is the path of the description file read ("" when none),
 	// desc what it says.
@@ -44,9 +44,25 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool
 	warned map[string]bool // warnings already logged, by message and run
+	// last is the training pickle decoded last, while its file is
+	// unchanged: its end (reading a run's validation scores needs it, to
+	// mark checkpoints past the training's end) and, when only that read
+	// decoded it, its entries for the next reader of the training stats,
+	// so a command reading both decodes each file once, in either order.
+	last *decodedTraining
 }
 
 var _ statstore.StatsStore = (*Store)(nil)
+
+// decodedTraining is what Store keeps of the training pickle decoded last.
+type decodedTraining struct {
+	path  string
+	fi    fs.FileInfo // as it was before it was read
+	until int         // TrainedUntil
+	// stats, when set, belong to no caller yet: the next training read
+	// takes them (and they are then forgotten).
+	stats []statstore.TrainingIterationStats
+}
 
 // IsStatsDir reports whether Detect finds dir to be a DaCapo stats
 // directory: pickles in training_stats/ or validation_scores/ and no file
@@ -95,11 +111,11 @@ func open(dir string, opts Options, describe bool) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	maxSize := opts.MaxFileSize
-	if maxSize == 0 {
-		maxSize = DefaultMaxFileSize
+	budget := opts.MemoryBudget
+	if budget == 0 {
+		budget = DefaultMemoryBudget
 	}
-	s := &Store{dir: dir, opts: opts, logger: logger, maxSize: maxSize, warned: map[string]bool{}, desc: d}
+	s := &Store{dir: dir, opts: opts, logger: logger, budget: budget, warned: map[string]bool{}, desc: d}
 	if d != nil {
 		s.sidecar = filepath.Join(dir, DescriptionFile)
 	}
@@ -114,6 +130,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	s.last = nil
 	return nil
 }
 
@@ -171,10 +188,9 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 	}
 	defer f.Close()
 	tooBig := func(size int64) error {
-		return fmt.Errorf("dacapo: %s is %d bytes, more than the limit of %d (raise Options.MaxFileSize to read it): %w",
-			path, size, s.maxSize, statstore.ErrInvalidArgument)
+		return &BudgetError{Path: path, Size: size, Need: size * fastHeldRatio, Budget: s.budget}
 	}
-	if fi.Size() > s.maxSize {
+	if fi.Size() > s.budget {
 		return nil, path, tooBig(fi.Size())
 	}
 	data := make([]byte, 0, fi.Size()+1)
@@ -187,7 +203,7 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 		}
 		n, err := f.Read(data[len(data):min(cap(data), len(data)+readChunk)])
 		data = data[:len(data)+n]
-		if int64(len(data)) > s.maxSize {
+		if int64(len(data)) > s.budget {
 			return nil, path, tooBig(int64(len(data)))
 		}
 		if err == io.EOF {
@@ -201,10 +217,15 @@ func (s *Store) readFile(ctx context.Context, sub, run string) ([]byte, string, 
 }
 
 // corrupt turns a decoding error into a *statstore.CorruptError for path.
-// A done context is no damage: it is returned as it is.
+// A done context is no damage: it is returned as it is; nor is a pickle
+// over the memory budget: it becomes a *BudgetError.
 func corrupt(path string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("dacapo: read %s: %w", path, err)
+	}
+	var ob *overBudget
+	if errors.As(err, &ob) {
+		return &BudgetError{Path: path, Size: ob.size, Need: ob.need, Budget: ob.budget}
 	}
 	var de *decodeError
 	if errors.As(err, &de) {
@@ -216,14 +237,65 @@ func corrupt(path string, err error) error {
 // training reads and checks the run's training stats (empty when the run
 // has none).
 func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	path := filepath.Join(s.dir, TrainingDir, run)
+	before, statErr := os.Stat(path)
+	if statErr == nil {
+		s.mu.Lock()
+		var kept []statstore.TrainingIterationStats
+		if last := s.last; last != nil && last.path == path && sameFile(last.fi, before) {
+			kept, last.stats = last.stats, nil
+		}
+		s.mu.Unlock()
+		if kept != nil {
+			return &statstore.TrainingStats{IterationStats: kept}, nil
+		}
+	}
+	stats, err := s.decodeTraining(ctx, run, path)
+	if err == nil && statErr == nil {
+		s.mu.Lock()
+		s.last = &decodedTraining{path: path, fi: before, until: stats.TrainedUntil()}
+		s.mu.Unlock()
+	}
+	return stats, err
+}
+
+// trainedUntil is the TrainedUntil of the run's training stats, from the
+// last decode of an unchanged file when there is one; a decode made here
+// is kept for the next training read.
+func (s *Store) trainedUntil(ctx context.Context, run string) (int, error) {
+	path := filepath.Join(s.dir, TrainingDir, run)
+	before, statErr := os.Stat(path)
+	if statErr == nil {
+		s.mu.Lock()
+		last := s.last
+		s.mu.Unlock()
+		if last != nil && last.path == path && sameFile(last.fi, before) {
+			return last.until, nil
+		}
+	}
+	stats, err := s.decodeTraining(ctx, run, path)
+	if err != nil {
+		return 0, err
+	}
+	if statErr == nil {
+		s.mu.Lock()
+		s.last = &decodedTraining{path: path, fi: before, until: stats.TrainedUntil(), stats: stats.IterationStats}
+		s.mu.Unlock()
+	}
+	return stats.TrainedUntil(), nil
+}
+
+// decodeTraining reads and checks the run's training stats at path.
+func (s *Store) decodeTraining(ctx context.Context, run, path string) (*statstore.TrainingStats, error) {
 	data, path, err := s.readFile(ctx, TrainingDir, run)
 	if err != nil || data == nil {
 		return &statstore.TrainingStats{}, err
 	}
-	docs, err := decodeTraining(ctx, data)
+	docs, err := decodeTraining(ctx, data, s.limit(path, data))
 	if err != nil {
 		return nil, corrupt(path, err)
 	}
+	s.decoded(path, data)
 	stats := &statstore.TrainingStats{IterationStats: make([]statstore.TrainingIterationStats, 0, len(docs))}
 	for i, d := range docs {
 		if err := stats.AddIterationStats(d.stats); err != nil {
@@ -234,16 +306,48 @@ func (s *Store) training(ctx context.Context, run string) (*statstore.TrainingSt
 	return stats, nil
 }
 
+// sameFile reports whether a and b describe the same file unchanged: the
+// same inode, size and modification time.
+func sameFile(a, b fs.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// limit is the decoding limit for the pickle data read from path, with the
+// store's memory budget and its Options.OnDecode progress.
+func (s *Store) limit(path string, data []byte) limit {
+	lim := newLimit(len(data), s.budget)
+	if f := s.opts.OnDecode; f != nil {
+		size, reported := int64(len(data)), int64(0)
+		lim.progress = func(done int) {
+			// Monotonic: a file the fast path leaves to the general
+			// one is decoded again from its start.
+			if d := int64(done); d > reported && d < size {
+				reported = d
+				f(path, d, size)
+			}
+		}
+	}
+	return lim
+}
+
+// decoded reports to Options.OnDecode that the pickle at path is decoded.
+func (s *Store) decoded(path string, data []byte) {
+	if f := s.opts.OnDecode; f != nil {
+		f(path, int64(len(data)), int64(len(data)))
+	}
+}
+
 // validationDocs reads the run's validation documents, in file order.
 func (s *Store) validationDocs(ctx context.Context, run string) ([]validationDoc, string, error) {
 	data, path, err := s.readFile(ctx, ValidationDir, run)
 	if err != nil || data == nil {
 		return nil, path, err
 	}
-	docs, err := decodeValidation(ctx, data)
+	docs, err := decodeValidation(ctx, data, s.limit(path, data))
 	if err != nil {
 		return nil, path, corrupt(path, err)
 	}
+	s.decoded(path, data)
 	for _, d := range docs {
 		s.checkRunName(path, run, d.runName)
 	}
@@ -298,11 +402,10 @@ func (s *Store) markPastTraining(ctx context.Context, run string, scores *statst
 	if len(scores.Scores) == 0 || scores.Scores[len(scores.Scores)-1].Iteration == 0 {
 		return nil
 	}
-	stats, err := s.training(ctx, run)
+	until, err := s.trainedUntil(ctx, run)
 	if err != nil {
 		return err
 	}
-	until := stats.TrainedUntil()
 	if until == 0 {
 		return nil
 	}
@@ -473,8 +576,34 @@ func (s *Store) SummarizeRuns(ctx context.Context) ([]RunSummary, []*RunError, e
 
 // summaries lists the runs, with their losses when losses is true.
 func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*RunError, error) {
-	if err := s.check(ctx, "list runs", ""); err != nil {
+	runs, err := s.RunNames(ctx)
+	if err != nil {
 		return nil, nil, err
+	}
+	out := make([]RunSummary, 0, len(runs))
+	var bad []*RunError
+	for _, run := range runs {
+		info, err := s.runInfo(ctx, run, losses)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, fmt.Errorf("dacapo: list runs: %w", ctxErr)
+		}
+		if err != nil {
+			bad = append(bad, &RunError{Run: run, Err: err})
+			continue
+		}
+		out = append(out, info)
+	}
+	return out, bad, nil
+}
+
+// RunNames returns the names of the runs with a training_stats or
+// validation_scores file, sorted, without reading the files: what a
+// command that reads every run lists first, so that each run is decoded
+// once, by the read that needs it. Names that are not valid run names
+// are skipped with a warning.
+func (s *Store) RunNames(ctx context.Context) ([]string, error) {
+	if err := s.check(ctx, "list runs", ""); err != nil {
+		return nil, err
 	}
 	names := map[string]bool{}
 	for _, sub := range []string{TrainingDir, ValidationDir} {
@@ -483,7 +612,7 @@ func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*Ru
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("dacapo: list runs: %w", err)
+			return nil, fmt.Errorf("dacapo: list runs: %w", err)
 		}
 		for _, e := range entries {
 			if isTempName(e.Name()) {
@@ -501,20 +630,7 @@ func (s *Store) summaries(ctx context.Context, losses bool) ([]RunSummary, []*Ru
 		runs = append(runs, n)
 	}
 	sort.Strings(runs)
-	out := make([]RunSummary, 0, len(runs))
-	var bad []*RunError
-	for _, run := range runs {
-		info, err := s.runInfo(ctx, run, losses)
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, nil, fmt.Errorf("dacapo: list runs: %w", ctxErr)
-		}
-		if err != nil {
-			bad = append(bad, &RunError{Run: run, Err: err})
-			continue
-		}
-		out = append(out, info)
-	}
-	return out, bad, nil
+	return runs, nil
 }
 
 // runInfo reads both files of a run once and summarises them, with the

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -36,6 +37,13 @@ type App struct {
 	// runArgs are the run names given as arguments to the command (for
 	// "did you mean" hints).
 	runArgs []string
+	// bar is the command's progress bar, nil until one starts.
+	bar *progress
+	// now is the clock of progress bars; nil means time.Now.
+	now func() time.Time
+	// onDecode, when set, is called as package dacapo decodes a pickle
+	// (its Options.OnDecode), besides the progress bar.
+	onDecode func(path string, done, size int64)
 }
 
 // NewApp returns an App wired to the process: os.Stdin, os.Stdout,
@@ -56,12 +64,20 @@ func NewApp() *App {
 // returns the exit status. Errors are printed to Stderr as a message and a
 // hint, never as a stack trace.
 func (a *App) Run(ctx context.Context, args []string) int {
+	if a.Progress {
+		// Output clears the progress bar first; so does the end.
+		stdout := a.Stdout
+		a.Stdout = clearingWriter{w: stdout, app: a}
+		defer func() { a.Stdout = stdout }()
+	}
+	defer func() { a.bar.done() }()
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(a.stdin())
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
 	err := root.ExecuteContext(ctx)
+	a.bar.done() // before any error is printed
 	if err == nil {
 		return exitOK
 	}

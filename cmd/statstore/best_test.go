@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/statstore/statstore"
 )
@@ -56,7 +57,7 @@ func TestImportProgress(t *testing.T) {
 	}
 	for _, terminal := range []bool{false, true} {
 		var stdout, stderr bytes.Buffer
-		app := &App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Progress: terminal}
+		app := &App{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Progress: terminal, now: steppingClock(time.Second)}
 		store := filepath.Join(t.TempDir(), "stats")
 		if code := app.Run(context.Background(), []string{"--store", store, "--log-level", "error", "import", "dacapo", dirs[0]}); code != 0 {
 			t.Fatalf("import: exit %d: %s", code, stderr.String())

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/dacapo"
+	"github.com/statstore/statstore/internal/bytesize"
 )
 
 // Exit statuses.
@@ -65,6 +67,8 @@ func explain(err error) (msg, hint string, code int) {
 		return msg, "the database must exist before statstore uses it (statstore creates its tables, not the database): create it with createdb NAME, e.g. sudo -u postgres createdb -O \"$USER\" statstore; see PostgreSQL in the README", exitError
 	case errors.Is(err, statstore.ErrCorrupt):
 		return msg, "run statstore fsck to see the damage and statstore repair to keep every entry that still verifies (it makes a backup first)", exitCorrupt
+	case budgetHint(err) != "":
+		return msg, budgetHint(err), exitError
 	case errors.Is(err, statstore.ErrReadOnly):
 		return msg, "a DaCapo directory is read in place but never written: convert it with statstore --store NEW_DIR import dacapo DIR", exitError
 	case errors.Is(err, statstore.ErrInvalidRunName):
@@ -85,6 +89,22 @@ func explain(err error) (msg, hint string, code int) {
 		return "interrupted", "", exitError
 	}
 	return msg, "", exitError
+}
+
+// budgetHint says how to read a DaCapo pickle over the memory budget, ""
+// when err holds none.
+func budgetHint(err error) string {
+	var be *dacapo.BudgetError
+	if !errors.As(err, &be) {
+		return ""
+	}
+	unit := bytesize.GiB
+	if be.Need < bytesize.GiB {
+		unit = bytesize.MiB
+	}
+	need := bytesize.Format((be.Need + unit - 1) / unit * unit)
+	return fmt.Sprintf("raise the memory budget (%s now) with --memory-budget %s, or set %s=%s for every command",
+		bytesize.Format(be.Budget), strings.ReplaceAll(need, " ", ""), envMemoryBudget, strings.ReplaceAll(need, " ", ""))
 }
 
 // isMissingDatabase reports whether err is PostgreSQL's answer for a

@@ -37,15 +37,14 @@ replaced atomically. A directory of statstore's own files is refused.`,
 			dst := args[0]
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
 				if len(runs) == 0 {
-					infos, err := s.ListRuns(cmd.Context())
-					if err != nil {
+					var err error
+					if runs, err = runNames(cmd.Context(), s); err != nil {
 						return err
 					}
-					for _, i := range infos {
-						runs = append(runs, i.Run)
-					}
 				}
-				res, err := dacapo.ExportWith(cmd.Context(), s, dst, runs, dacapo.ExportOptions{Force: force})
+				bar := app.newProgress(len(runs), "exporting")
+				defer bar.done()
+				res, err := dacapo.ExportWith(cmd.Context(), s, dst, runs, dacapo.ExportOptions{Force: force, OnRun: bar.step})
 				if res != nil && len(res.Replaced) > 0 {
 					// Said even when a later file fails: these backups exist.
 					fmt.Fprintf(app.Stdout, "replaced %d existing file(s); the old ones are in %s\n", len(res.Replaced), res.BackupDir)

@@ -8,6 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/statstore/statstore/dacapo"
+	"github.com/statstore/statstore/internal/bytesize"
 )
 
 // defaultStore is the store used without --store or $STATSTORE.
@@ -15,6 +18,10 @@ const defaultStore = "./stats"
 
 // envStore names the environment variable that sets the default store.
 const envStore = "STATSTORE"
+
+// envMemoryBudget names the environment variable that sets the default of
+// --memory-budget.
+const envMemoryBudget = "STATSTORE_MEMORY_BUDGET"
 
 // globalFlags are the flags every command accepts.
 type globalFlags struct {
@@ -32,11 +39,16 @@ type globalFlags struct {
 	datasets   []string
 	parameters string
 	meta       string
+	// memoryBudget is --memory-budget as given ("" = $STATSTORE_MEMORY_BUDGET
+	// or dacapo.DefaultMemoryBudget).
+	memoryBudget string
 }
 
 // dacapoFlagNames are the global flags that only matter when a command
 // reads a DaCapo directory (or, --meta, validates put's input).
-func dacapoFlagNames() []string { return []string{"preset", "datasets", "parameters", "meta"} }
+func dacapoFlagNames() []string {
+	return []string{"preset", "datasets", "parameters", "meta", "memory-budget"}
+}
 
 // dacapoCommands are the commands whose help shows the DaCapo flags: those
 // that read a store, which may be a DaCapo directory, and put (--meta).
@@ -69,6 +81,7 @@ func (g *globalFlags) dacapoFlags() *pflag.FlagSet {
 	f.StringSliceVar(&g.datasets, "datasets", nil, "validation dataset names for DaCapo data, in axis order (a,b)")
 	f.StringVar(&g.parameters, "parameters", "", `post-processing parameter sets for DaCapo data, e.g. "threshold=0.3,0.5,0.7"`)
 	f.StringVar(&g.meta, "meta", "", "metadata JSON file {datasets, parameters, criteria} for DaCapo data and put validation")
+	f.StringVar(&g.memoryBudget, "memory-budget", "", "memory reading one DaCapo pickle may take, e.g. 8GiB (default $"+envMemoryBudget+" or "+strings.ReplaceAll(bytesize.Format(dacapo.DefaultMemoryBudget), " ", "")+")")
 	return f
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/dacapo"
 )
 
@@ -68,32 +69,21 @@ func (a *App) importDaCapo(ctx context.Context, src, dst string, runs []string, 
 			code: exitUsage,
 		}
 	}
+	// Without named runs every run is copied but those whose pickles
+	// cannot be read, which are named after the others are copied: each
+	// pickle is decoded once, by the copy.
 	var bad []*dacapo.RunError
+	var collect *[]*dacapo.RunError
 	if len(runs) == 0 {
-		opts, err := a.dacapoOptions()
-		if err != nil {
-			return err
-		}
-		s, err := dacapo.Open(src, opts)
-		if err != nil {
-			return fmt.Errorf("open DaCapo directory %s: %w", src, err)
-		}
-		infos, b, err := s.ListRunsChecked(ctx)
-		_ = s.Close() // a dacapo.Store holds nothing open
-		if err != nil {
-			return err
-		}
-		bad = b
-		for _, i := range infos {
-			runs = append(runs, i.Run)
-		}
+		collect = &bad
 	}
-	n := 0
-	if len(runs) > 0 {
-		var err error
-		if n, err = a.copyRuns(ctx, src, dst, runs, strings.TrimSuffix(verb, "ed")+"ing"); err != nil {
-			return dacapoError(src, err)
-		}
+	doing := strings.TrimSuffix(verb, "ed") + "ing" // importing
+	if verb == "copied" {
+		doing = "copying"
+	}
+	n, err := a.copyRuns(ctx, src, dst, runs, doing, collect)
+	if err != nil {
+		return dacapoError(src, err)
 	}
 	fmt.Fprintf(a.Stdout, "%s %d run(s) from %s into %s\n", verb, n, src, redactURL(dst))
 	if len(bad) == 0 {
@@ -105,10 +95,19 @@ func (a *App) importDaCapo(ctx context.Context, src, dst string, runs []string, 
 		msgs[i] = b.Error()
 		errs[i] = b
 	}
+	joined := errors.Join(errs...)
+	hint := fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then run again (runs already %s are kept)", src, verb)
+	code := exitCorrupt
+	if bh := budgetHint(joined); bh != "" {
+		hint = bh + "; " + hint
+		if !errors.Is(joined, statstore.ErrCorrupt) {
+			code, hint = exitError, bh
+		}
+	}
 	return &userError{
 		msg:  fmt.Sprintf("%d run(s) of %s could not be read and were not %s:\n  %s", len(bad), src, verb, strings.Join(msgs, "\n  ")),
-		hint: fmt.Sprintf("%s is left as it is (statstore never changes a DaCapo directory): re-create the bad pickles with DaCapo or move them out, then run again (runs already %s are kept)", src, verb),
-		code: exitCorrupt,
-		err:  errors.Join(errs...),
+		hint: hint,
+		code: code,
+		err:  joined,
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/dacapo"
+	"github.com/statstore/statstore/internal/bytesize"
 )
 
 // keepFlags are statstore keep's options.
@@ -223,7 +223,7 @@ func (p keepPlan) print(w io.Writer, weights bool) error {
 	kept, gone := len(p.Kept()), len(p.Prunable())
 	head := fmt.Sprintf("run %s: keep %d of %d checkpoints, %d can go", p.Run, kept, kept+gone, gone)
 	if p.FreesBytes >= 0 {
-		head += fmt.Sprintf(" (frees %s)", humanize.IBytes(uint64(p.FreesBytes)))
+		head += fmt.Sprintf(" (frees %s)", bytesize.Format(p.FreesBytes))
 	}
 	crit := "criteria with store_best: " + strings.Join(p.Criteria, ", ")
 	if p.AllCriteria {
@@ -245,7 +245,7 @@ func (p keepPlan) print(w io.Writer, weights bool) error {
 		}
 		row := []string{strconv.Itoa(c.Iteration), decision}
 		if weights {
-			row = append(row, humanize.IBytes(uint64(max(c.Bytes, 0))))
+			row = append(row, bytesize.Format(max(c.Bytes, 0)))
 		}
 		texts := make([]string, len(c.Reasons))
 		for i, r := range c.Reasons {
@@ -294,7 +294,7 @@ func (a *App) applyKeep(plans []keepPlan, f keepFlags) error {
 		bytes += max(p.FreesBytes, 0)
 	}
 	if !f.yes {
-		ok, err := a.confirmAction(fmt.Sprintf("delete %d weights files (%s) of %d runs?", n, humanize.IBytes(uint64(bytes)), len(plans)),
+		ok, err := a.confirmAction(fmt.Sprintf("delete %d weights files (%s) of %d runs?", n, bytesize.Format(bytes), len(plans)),
 			"keep asks before it deletes weights, and stdin is not a terminal to answer on: nothing deleted",
 			"pass --yes to delete without asking, or leave out --apply to see the plan")
 		if err != nil || !ok {
@@ -325,7 +325,7 @@ func (a *App) applyKeep(plans []keepPlan, f keepFlags) error {
 		}
 		if !f.out.json {
 			fmt.Fprintf(a.Stdout, "run %s: wrote %d best pointers, deleted %d weights files (%s): %s\n",
-				p.Run, len(r.BestsWritten), len(r.Deleted), humanize.IBytes(uint64(r.FreedBytes)), orNone(joinInts(r.Deleted)))
+				p.Run, len(r.BestsWritten), len(r.Deleted), bytesize.Format(r.FreedBytes), orNone(joinInts(r.Deleted)))
 		}
 		done = append(done, r)
 	}

@@ -49,6 +49,11 @@ error after the others are listed, and the exit status is 3.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
+				if ds, ok := s.(*dacapo.Store); ok {
+					// Every pickle is read: the bar counts their bytes.
+					bar := app.newBytesProgress(pickleBytes(ds.Dir(), nil), "reading")
+					defer bar.done()
+				}
 				runs, bad, err := summarizeRuns(cmd.Context(), s)
 				if err != nil {
 					return err
@@ -125,7 +130,11 @@ func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, [
 		out = append(out, r)
 	}
 	for _, b := range bad {
-		out = append(out, runSummary{Run: b.Run, Error: b.Err.Error()})
+		msg := b.Err.Error()
+		if hint := budgetHint(b.Err); hint != "" {
+			msg += " (" + hint + ")"
+		}
+		out = append(out, runSummary{Run: b.Run, Error: msg})
 	}
 	slices.SortFunc(out, func(a, b runSummary) int { return strings.Compare(a.Run, b.Run) })
 	return out, bad, nil
@@ -205,6 +214,7 @@ func completeRuns(app *App, maxArgs int) cobra.CompletionFunc {
 		if maxArgs > 0 && len(args) >= maxArgs {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
+		app.noProgress() // nothing may draw while the shell completes
 		var names []cobra.Completion
 		err := app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
 			infos, err := s.ListRuns(cmd.Context())

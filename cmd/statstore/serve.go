@@ -81,6 +81,7 @@ statstore demo (nothing is saved; it cannot be combined with --store).`,
   statstore serve --demo                 # try the dashboard on simulated runs, in memory`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			app.noProgress() // a server reads runs for ever: no bar
 			return app.serve(cmd.Context(), f)
 		},
 	}

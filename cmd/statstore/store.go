@@ -13,6 +13,7 @@ import (
 	"github.com/statstore/statstore/dacapo"
 	"github.com/statstore/statstore/filestore"
 	"github.com/statstore/statstore/httpapi"
+	"github.com/statstore/statstore/internal/bytesize"
 	"github.com/statstore/statstore/postgres"
 )
 
@@ -201,7 +202,12 @@ func (a *App) withStore(ctx context.Context, acc access, f func(statstore.StatsS
 // dacapoOptions builds the options for reading a DaCapo directory from the
 // metadata flags.
 func (a *App) dacapoOptions() (dacapo.Options, error) {
-	opts := dacapo.Options{Logger: a.log(), Preset: a.global.preset, Datasets: a.global.datasets}
+	opts := dacapo.Options{Logger: a.log(), Preset: a.global.preset, Datasets: a.global.datasets, OnDecode: a.decodeProgress}
+	budget, err := a.memoryBudget()
+	if err != nil {
+		return opts, err
+	}
+	opts.MemoryBudget = budget
 	if a.global.meta != "" {
 		m, err := readMetadataFile(a.global.meta)
 		if err != nil {
@@ -217,6 +223,42 @@ func (a *App) dacapoOptions() (dacapo.Options, error) {
 		opts.Parameters = p
 	}
 	return opts, nil
+}
+
+// memoryBudget is the memory budget for reading a DaCapo pickle:
+// --memory-budget, else $STATSTORE_MEMORY_BUDGET, else 0 (dacapo's
+// default).
+func (a *App) memoryBudget() (int64, error) {
+	spec, from := a.global.memoryBudget, "--memory-budget"
+	if strings.TrimSpace(spec) == "" {
+		spec, from = a.getenv(envMemoryBudget), "$"+envMemoryBudget
+	}
+	if strings.TrimSpace(spec) == "" {
+		return 0, nil
+	}
+	n, err := bytesize.Parse(spec)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%q: want more than 0 bytes", spec)
+	}
+	if err != nil {
+		return 0, usageError{fmt.Errorf("%s %w", from, err)}
+	}
+	return n, nil
+}
+
+// decodeProgress is dacapo's Options.OnDecode: it feeds the command's
+// bytes progress bar, starting one (whose total grows with each file met)
+// when the command has none yet, and the test hook.
+func (a *App) decodeProgress(path string, done, size int64) {
+	if a.onDecode != nil {
+		a.onDecode(path, done, size)
+	}
+	if a.bar == nil {
+		a.newBytesProgress(0, "reading")
+	}
+	if a.bar.bytes { // else the command's own bar counts runs
+		a.bar.decoded(path, done, size)
+	}
 }
 
 // redactURL hides a password in a connection URL.
