@@ -255,8 +255,11 @@ func (s *Server) handleCheckAll(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]statstore.HealthReport, 0, len(infos))
 	for _, i := range infos {
-		o.LastWrite = i.LastWrite // unused while o.Stale is 0
-		rep, err := statstore.CheckRun(r.Context(), s.store, i.Run, o)
+		ro := o
+		if ro.LastWrite = i.LastWrite; ro.LastWrite.IsZero() {
+			ro.Stale = 0 // unknown: never stalled, and no listing per run
+		}
+		rep, err := statstore.CheckRun(r.Context(), s.store, i.Run, ro)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
