@@ -275,8 +275,20 @@ func plateau(cur *ValidationScores, k int) (Finding, bool) {
 }
 
 // CheckRun reads run's training stats and validation scores from s and
-// checks them (CheckHealth); the report names the run.
+// checks them (CheckHealth); the report names the run. When opts.Stale is
+// set and opts.LastWrite is not, the run's LastWrite comes from
+// s.ListRuns, and a zero opts.Now is time.Now().
 func CheckRun(ctx context.Context, s StatsStore, run string, opts HealthOptions) (HealthReport, error) {
+	if opts.Stale > 0 && opts.LastWrite.IsZero() {
+		t, err := LastWrite(ctx, s, run)
+		if err != nil {
+			return HealthReport{}, err
+		}
+		opts.LastWrite = t
+	}
+	if opts.Stale > 0 && opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
 	ts, err := s.RetrieveTrainingStats(ctx, run)
 	if err != nil {
 		return HealthReport{}, err
@@ -288,4 +300,19 @@ func CheckRun(ctx context.Context, s StatsStore, run string, opts HealthOptions)
 	r := CheckHealth(ts, v, opts)
 	r.Run = run
 	return r, nil
+}
+
+// LastWrite returns the run's RunInfo.LastWrite as s.ListRuns reports it:
+// the zero time for an unknown run or a store that cannot tell.
+func LastWrite(ctx context.Context, s StatsStore, run string) (time.Time, error) {
+	runs, err := s.ListRuns(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, r := range runs {
+		if r.Run == run {
+			return r.LastWrite, nil
+		}
+	}
+	return time.Time{}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
 )
 
 // lossHistory is iterations 0..n-1 with loss(i).
@@ -95,5 +96,41 @@ func TestCheckHealthValidation(t *testing.T) {
 	stale.LastWrite = now.Add(-time.Minute)
 	if r = statstore.CheckHealth(training, v, stale); len(r.Findings) != 0 {
 		t.Errorf("written a minute ago: %v", kinds(r))
+	}
+}
+
+// TestCheckRunLastWrite: CheckRun takes the run's last write from the
+// store when the caller gives none, and the caller's when it does.
+func TestCheckRunLastWrite(t *testing.T) {
+	ctx := t.Context()
+	written := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s := memstore.NewWithClock(nil, func() time.Time { return written })
+	defer s.Close()
+	for _, run := range []string{"a", "run", "z"} {
+		if err := s.StoreTrainingStats(ctx, run, lossHistory(t, 3, func(int) float64 { return 1 })); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		opts    statstore.HealthOptions
+		stalled bool
+	}{
+		{"from the store", statstore.HealthOptions{Stale: time.Hour, Now: written.Add(2 * time.Hour)}, true},
+		{"fresh", statstore.HealthOptions{Stale: time.Hour, Now: written.Add(time.Minute)}, false},
+		{"the caller's", statstore.HealthOptions{Stale: time.Hour, Now: written.Add(2 * time.Hour), LastWrite: written.Add(90 * time.Minute)}, false},
+		{"off", statstore.HealthOptions{Now: written.Add(2 * time.Hour)}, false},
+		{"now by default", statstore.HealthOptions{Stale: time.Hour}, true}, // written is in the past
+	} {
+		r, err := statstore.CheckRun(ctx, s, "run", c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(kinds(r), "stalled:warning"); got != c.stalled || r.Run != "run" {
+			t.Errorf("%s: got %s %v, want stalled %v", c.name, r.Run, kinds(r), c.stalled)
+		}
+	}
+	if got, err := statstore.LastWrite(ctx, s, "unknown"); err != nil || !got.IsZero() {
+		t.Errorf("LastWrite of an unknown run: got %v, %v, want the zero time", got, err)
 	}
 }

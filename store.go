@@ -2,6 +2,7 @@ package statstore
 
 import (
 	"context"
+	"time"
 )
 
 // StatsStore keeps the statistics of training runs. The first five methods
@@ -80,6 +81,13 @@ type RunInfo struct {
 	TrainingIterations   int // number of training entries
 	ValidatedUntil       int // last validated iteration + 1, 0 without validation scores
 	ValidationIterations int // number of validation entries
+	// LastWrite is when the run was last written: a training append or
+	// replace, a validation merge, a delete of one part. The zero time
+	// means the store cannot tell (a row written before the store kept
+	// it). Stores keep it as precisely as their clock allows: a file
+	// store reports its files' modification times, with the file
+	// system's granularity.
+	LastWrite time.Time
 }
 
 // IterationRange selects the iterations i with From <= i < To; To == 0

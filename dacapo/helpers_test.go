@@ -107,7 +107,7 @@ func sameStores(t *testing.T, a, b statstore.StatsStore) {
 		t.Fatalf("got %d runs, want %d", len(rb), len(ra))
 	}
 	for i := range ra {
-		if ra[i] != rb[i] {
+		if !sameInfo(ra[i], rb[i]) {
 			t.Errorf("run info: got %+v, want %+v", rb[i], ra[i])
 		}
 		ta, err := a.RetrieveTrainingStats(ctx, ra[i].Run)

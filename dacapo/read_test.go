@@ -230,7 +230,7 @@ func TestReadMethods(t *testing.T) {
 		t.Fatalf("ListRuns: got %+v, want %+v", runs, want)
 	}
 	for i := range want {
-		if runs[i] != want[i] {
+		if !sameInfo(runs[i], want[i]) {
 			t.Errorf("ListRuns[%d]: got %+v, want %+v", i, runs[i], want[i])
 		}
 	}

@@ -659,5 +659,6 @@ func (s *Store) runInfo(ctx context.Context, run string, losses bool) (RunSummar
 	for _, d := range docs {
 		info.ValidatedUntil = max(info.ValidatedUntil, d.scores.Iteration+1)
 	}
+	info.LastWrite = s.lastWrite(run)
 	return info, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
@@ -14,7 +15,8 @@ import (
 
 // ListRuns returns every run with a training or validation file, sorted by
 // name. Training counts come from each file's last record, so listing does
-// not read the histories.
+// not read the histories. LastWrite is the later of the two files'
+// modification times (see lastWrite).
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 	if err := s.checkOpen(ctx); err != nil {
 		return nil, err
@@ -44,6 +46,9 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		if v != nil {
 			info.ValidationIterations = len(v.entries)
 		}
+		if info.LastWrite, err = s.lastWrite(run); err != nil {
+			return nil, err
+		}
 		out = append(out, info)
 	}
 	slices.SortFunc(out, func(a, b statstore.RunInfo) int {
@@ -56,6 +61,28 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		return 0
 	})
 	return out, nil
+}
+
+// lastWrite returns the later modification time of the run's training and
+// validation files: every write of a part rewrites or appends to its file,
+// so this is the run's last write, at the file system's granularity.
+// Deleting one part leaves the other file's time. Trashed files are not
+// looked at; a missing file does not count.
+func (s *Store) lastWrite(run string) (time.Time, error) {
+	var last time.Time
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		fi, err := s.fs.Stat(s.path(k, run))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("filestore: list runs: the time of run %q's last write: %w", run, err)
+		}
+		if t := fi.ModTime(); t.After(last) {
+			last = t
+		}
+	}
+	return last, nil
 }
 
 // listDir returns the run names of the files of kind k.

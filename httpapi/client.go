@@ -330,6 +330,9 @@ func (c *Client) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		for i, r := range resp.Runs {
 			out[i] = statstore.RunInfo{Run: r.Run, TrainedUntil: r.TrainedUntil, TrainingIterations: r.TrainingIterations,
 				ValidatedUntil: r.ValidatedUntil, ValidationIterations: r.ValidationIterations}
+			if r.LastWrite != nil {
+				out[i].LastWrite = *r.LastWrite
+			}
 		}
 		return out, nil
 	})

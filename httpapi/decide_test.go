@@ -6,8 +6,11 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/memstore"
+	"github.com/statstore/statstore/storetest"
 )
 
 // decideServer serves one run "r": datasets a and b, thresholds 0.5 and
@@ -147,6 +150,37 @@ func TestCheckRoutes(t *testing.T) {
 	}
 	for _, q := range []string{"factor=0", "factor=x", "lag=-1"} {
 		if status, body = ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/check?"+q, "", "")); status != 400 {
+			t.Errorf("?%s: %d %s, want 400", q, status, body)
+		}
+	}
+}
+
+// TestCheckStale: ?stale finds a run not written for longer (its last
+// write dated by the store's clock), the runs list answers last_write in
+// UTC, and a bad duration is refused.
+func TestCheckStale(t *testing.T) {
+	written := time.Date(2001, 2, 3, 4, 5, 6, 0, time.FixedZone("CET", 3600))
+	ts := startServerOver(t, memstore.NewWithClock(nil, func() time.Time { return written }), ServerOptions{})
+	if err := ts.store.StoreTrainingStats(context.Background(), "r", storetest.Training(0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs", "", ""))
+	if want := `"last_write":"2001-02-03T03:05:06Z"`; status != 200 || !strings.Contains(body, want) {
+		t.Errorf("runs: %d %s, want %s", status, body, want)
+	}
+	for _, c := range []struct {
+		query   string
+		stalled bool
+	}{{"", false}, {"?stale=0", false}, {"?stale=1h", true}} {
+		for _, path := range []string{"/api/v1/runs/r/check", "/api/v1/check"} {
+			status, body := ts.do(t, ts.request(t, "GET", path+c.query, "", ""))
+			if got := strings.Contains(body, `"kind":"stalled"`); status != 200 || got != c.stalled {
+				t.Errorf("%s%s: %d %s, want a stalled finding: %v", path, c.query, status, body, c.stalled)
+			}
+		}
+	}
+	for _, q := range []string{"stale=x", "stale=-1h", "stale=5"} {
+		if status, body := ts.do(t, ts.request(t, "GET", "/api/v1/runs/r/check?"+q, "", "")); status != 400 {
 			t.Errorf("?%s: %d %s, want 400", q, status, body)
 		}
 	}

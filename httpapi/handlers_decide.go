@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/statstore/statstore"
 )
@@ -194,7 +195,8 @@ func (s *Server) handlePlanValidation(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthOptions reads check's query parameters: ?window, ?factor, ?lag,
-// ?every, ?plateau (defaults as statstore.HealthOptions).
+// ?every, ?plateau, ?stale (a Go duration; defaults as
+// statstore.HealthOptions).
 func healthOptions(r *http.Request) (statstore.HealthOptions, error) {
 	var o statstore.HealthOptions
 	var err error
@@ -204,6 +206,11 @@ func healthOptions(r *http.Request) (statstore.HealthOptions, error) {
 	}{{"window", &o.Window}, {"lag", &o.Lag}, {"every", &o.Every}, {"plateau", &o.Plateau}} {
 		if *p.dst, err = intQuery(r, p.name, 0); err != nil {
 			return o, err
+		}
+	}
+	if v := r.URL.Query().Get("stale"); v != "" {
+		if o.Stale, err = time.ParseDuration(v); err != nil || o.Stale < 0 {
+			return o, fmt.Errorf("query parameter stale=%q: want a duration >= 0 such as 2h: %w", v, statstore.ErrInvalidArgument)
 		}
 	}
 	if f := r.URL.Query().Get("factor"); f != "" {
@@ -248,7 +255,11 @@ func (s *Server) handleCheckAll(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]statstore.HealthReport, 0, len(infos))
 	for _, i := range infos {
-		rep, err := statstore.CheckRun(r.Context(), s.store, i.Run, o)
+		ro := o
+		if ro.LastWrite = i.LastWrite; ro.LastWrite.IsZero() {
+			ro.Stale = 0 // unknown: never stalled, and no listing per run
+		}
+		rep, err := statstore.CheckRun(r.Context(), s.store, i.Run, ro)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

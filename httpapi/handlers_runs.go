@@ -16,6 +16,10 @@ func (s *Server) handleListRuns(w http.ResponseWriter, r *http.Request) {
 	for i, ri := range runs {
 		out.Runs[i] = runWire{Run: ri.Run, TrainedUntil: ri.TrainedUntil, TrainingIterations: ri.TrainingIterations,
 			ValidatedUntil: ri.ValidatedUntil, ValidationIterations: ri.ValidationIterations}
+		if !ri.LastWrite.IsZero() {
+			t := ri.LastWrite.UTC()
+			out.Runs[i].LastWrite = &t
+		}
 	}
 	s.writeJSON(w, r, out)
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/statstore/statstore"
 )
@@ -147,6 +148,9 @@ type runWire struct {
 	TrainingIterations   int    `json:"training_iterations"`
 	ValidatedUntil       int    `json:"validated_until"`
 	ValidationIterations int    `json:"validation_iterations"`
+	// LastWrite is RunInfo.LastWrite in UTC (RFC 3339), omitted when the
+	// store cannot tell.
+	LastWrite *time.Time `json:"last_write,omitempty"`
 }
 
 // runsResponse is the answer of GET /api/v1/runs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/memstore"
@@ -13,7 +14,9 @@ import (
 // logs on: the store appends what is new and overwrites on the resume.
 func Example() {
 	ctx := context.Background()
-	s := memstore.New(nil)
+	// The clock dates each run's last write (RunInfo.LastWrite).
+	clock := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+	s := memstore.NewWithClock(nil, clock)
 	defer s.Close()
 
 	stats := func(iters ...int) *statstore.TrainingStats {
@@ -31,7 +34,7 @@ func Example() {
 	got, _ := s.RetrieveTrainingStats(ctx, "run")
 	fmt.Println(got.TrainedUntil(), got.Len())
 	// Output:
-	// {Run:run TrainedUntil:41 TrainingIterations:5 ValidatedUntil:0 ValidationIterations:0}
+	// {Run:run TrainedUntil:41 TrainingIterations:5 ValidatedUntil:0 ValidationIterations:0 LastWrite:2026-03-01 12:00:00 +0000 UTC}
 	// 11 2
 }
 

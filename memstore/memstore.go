@@ -18,7 +18,7 @@ var _ statstore.StatsStore = (*Store)(nil)
 type Store struct {
 	logger *slog.Logger
 
-	now func() time.Time // the clock that dates trash entries
+	now func() time.Time // the clock that dates trash entries and writes
 
 	mu     sync.RWMutex
 	closed bool
@@ -32,6 +32,7 @@ type runData struct {
 	training []statstore.TrainingIterationStats    // strictly increasing iterations
 	meta     statstore.Metadata                    // metadata of scores
 	scores   []statstore.ValidationIterationScores // sorted by iteration, unique
+	written  time.Time                             // the last write, by the store's clock
 }
 
 func (r *runData) empty() bool { return len(r.training) == 0 && len(r.scores) == 0 }
@@ -45,8 +46,9 @@ func New(logger *slog.Logger) *Store {
 	return &Store{logger: logger, now: time.Now, runs: make(map[string]*runData), trash: make(map[string]*trashed)}
 }
 
-// NewWithClock is New with a clock for dating trash entries (nil is
-// time.Now): tests of retention periods inject one.
+// NewWithClock is New with a clock for dating trash entries and runs'
+// writes (RunInfo.LastWrite; nil is time.Now): tests of retention periods
+// and of stalled runs inject one.
 func NewWithClock(logger *slog.Logger, now func() time.Time) *Store {
 	s := New(logger)
 	if now != nil {
@@ -100,6 +102,10 @@ func (s *Store) run(name string, create bool) *runData {
 	return r
 }
 
+// touch records a write of the run's data now. The caller holds s.mu for
+// writing.
+func (s *Store) touch(r *runData) { r.written = s.now() }
+
 // dropIfEmpty forgets a run that holds nothing any more. The caller holds s.mu.
 func (s *Store) dropIfEmpty(name string) {
 	if r := s.runs[name]; r != nil && r.empty() {
@@ -124,6 +130,7 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 			Run:                  name,
 			TrainingIterations:   len(r.training),
 			ValidationIterations: len(r.scores),
+			LastWrite:            r.written,
 		}
 		if n := len(r.training); n > 0 {
 			info.TrainedUntil = r.training[n-1].Iteration + 1

@@ -32,12 +32,14 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case statstore.WriteAppend:
 		r := s.run(run, true)
 		r.training = append(r.training, plan.Entries...)
+		s.touch(r)
 		s.logger.Info("training stats: appended", "run", run,
 			"entries", len(plan.Entries), "from", plan.Entries[0].Iteration, "trained_until", stats.TrainedUntil())
 	case statstore.WriteReplace:
 		r := s.run(run, true)
 		rewind := statstore.RewindPoint(r.training, plan.Entries)
 		r.training = append([]statstore.TrainingIterationStats(nil), plan.Entries...)
+		s.touch(r)
 		s.logger.Warn("training stats: overwriting stored stats (training resumed from an earlier checkpoint?)",
 			"run", run, "stored_until", storedUntil, "new_until", stats.TrainedUntil(), "entries", len(plan.Entries))
 		statstore.LogSuperseded(ctx, s.logger, run, rewind, statstore.MarkSuperseded(r.scores, rewind))
@@ -105,6 +107,7 @@ func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
 	}
 	if r := s.run(run, false); r != nil && len(r.training) > 0 {
 		r.training = nil
+		s.touch(r)
 		s.dropIfEmpty(run)
 		s.logger.Info("training stats: deleted", "run", run)
 	}

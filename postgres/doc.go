@@ -24,7 +24,9 @@
 //	                      (training_count, trained_until, validation_count,
 //	                      validated_until) and validation_metadata (json)
 //	                      and, for a trashed run (migration 0004, see
-//	                      trash.go), trash_id, trashed_name, deleted_at
+//	                      trash.go), trash_id, trashed_name, deleted_at;
+//	                      last_write (migration 0005): now() of the run's
+//	                      last writing transaction, NULL before it
 //	statstore_training    (run_id, iteration) primary key, loss, time float8
 //	statstore_validation  (run_id, iteration) primary key, scores float8[]
 //	                      (the [dataset][parameter set][criterion] array,

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/statstore/statstore"
@@ -249,5 +250,57 @@ func insertTraining(tb testing.TB, conn *pgx.Conn, runID int64, stats *statstore
 		if _, err := conn.Exec(context.Background(), "INSERT INTO statstore_training VALUES ($1, $2, $3, $4)", runID, e.Iteration, e.Loss, e.Time); err != nil {
 			tb.Fatal(err)
 		}
+	}
+}
+
+// TestUpgradeToLastWrite opens a database whose schema is at version 4
+// (before last_write) and holds a run: migration 0005 applies, the run
+// lists with a zero LastWrite (unknown), and its next write dates it. The
+// time is outside the counters' checksum: changing it is no corruption.
+func TestUpgradeToLastWrite(t *testing.T) {
+	ctx := context.Background()
+	url := testServer.Schema(t)
+	conn := connect(t, url)
+	migrateTo(t, conn, 4)
+	old := runRow{TrainingCount: 2, TrainedUntil: 2}
+	var id int64
+	if err := conn.QueryRow(ctx, `INSERT INTO statstore_runs (name, training_count, trained_until, counters_crc32c)
+		VALUES ('run', 2, 2, $1) RETURNING id`, countersCRC("run", old)).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	insertTraining(t, conn, id, storetest.Training(0, 1))
+
+	s, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wantAllMigrations(t, url)
+	listed := func() statstore.RunInfo {
+		t.Helper()
+		runs, err := s.ListRuns(ctx)
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("ListRuns: got %+v, %v, want the one run", runs, err)
+		}
+		return runs[0]
+	}
+	if got := listed(); got.LastWrite != (time.Time{}) || got.TrainingIterations != 2 {
+		t.Fatalf("a run written before the upgrade: got %+v, want 2 entries and a zero LastWrite", got)
+	}
+	start := time.Now()
+	if err := s.StoreTrainingStats(ctx, "run", storetest.Training(0, 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	// now() is the transaction's start on the server's clock, in
+	// microseconds: the same machine's clock here.
+	if got := listed(); got.LastWrite.Before(start.Truncate(time.Millisecond)) || got.TrainingIterations != 3 {
+		t.Fatalf("after a write: got %+v, want 3 entries and LastWrite at or after %s", got, start)
+	}
+	aged := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	if _, err := conn.Exec(ctx, "UPDATE statstore_runs SET last_write = $2 WHERE id = $1", id, aged); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(); !got.LastWrite.Equal(aged) {
+		t.Fatalf("after setting last_write: got LastWrite %s, want %s (and no checksum error)", got.LastWrite, aged)
 	}
 }

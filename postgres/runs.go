@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/statstore/statstore"
@@ -88,11 +89,11 @@ func readRun(ctx context.Context, q pgx.Tx, run string) (r runRow, ok bool, err 
 }
 
 // updateRun writes r's counters, metadata document and their checksums
-// to the run's row.
+// to the run's row, and dates the write (last_write, migration 0005).
 func updateRun(ctx context.Context, tx pgx.Tx, run string, r runRow) error {
 	_, err := tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3,
 		validation_count = $4, validated_until = $5, superseded_count = $6, counters_crc32c = $7,
-		validation_metadata = $8, validation_metadata_crc32c = $9 WHERE id = $1`,
+		validation_metadata = $8, validation_metadata_crc32c = $9, last_write = now() WHERE id = $1`,
 		r.ID, r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, r.SupersededCount, countersCRC(run, r),
 		metadataText(r.Metadata), r.MetadataCRC)
 	if err != nil {
@@ -178,20 +179,25 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		// Every row is read and checked: a damaged counter must not hide a
 		// run by reading as zero.
 		rows, err := c.Query(ctx, `SELECT name, training_count, trained_until, validation_count, validated_until,
-			superseded_count, counters_crc32c FROM statstore_runs WHERE trash_id IS NULL ORDER BY name COLLATE "C"`)
+			superseded_count, counters_crc32c, last_write FROM statstore_runs WHERE trash_id IS NULL ORDER BY name COLLATE "C"`)
 		if err != nil {
 			return err
 		}
 		var name string
 		var r runRow
+		var last *time.Time // NULL: written before migration 0005
 		_, err = pgx.ForEachRow(rows, []any{&name, &r.TrainingCount, &r.TrainedUntil,
-			&r.ValidationCount, &r.ValidatedUntil, &r.SupersededCount, &r.CountersCRC}, func() error {
+			&r.ValidationCount, &r.ValidatedUntil, &r.SupersededCount, &r.CountersCRC, &last}, func() error {
 			if err := verifyRow(name, r); err != nil {
 				return err
 			}
 			if r.TrainingCount > 0 || r.ValidationCount > 0 {
-				out = append(out, statstore.RunInfo{Run: name, TrainedUntil: int(r.TrainedUntil), TrainingIterations: int(r.TrainingCount),
-					ValidatedUntil: int(r.ValidatedUntil), ValidationIterations: int(r.ValidationCount)})
+				info := statstore.RunInfo{Run: name, TrainedUntil: int(r.TrainedUntil), TrainingIterations: int(r.TrainingCount),
+					ValidatedUntil: int(r.ValidatedUntil), ValidationIterations: int(r.ValidationCount)}
+				if last != nil {
+					info.LastWrite = *last
+				}
+				out = append(out, info)
 			}
 			return nil
 		})

@@ -61,7 +61,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		}
 		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
 		_, err = tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
-			counters_crc32c = $5 WHERE id = $1`,
+			counters_crc32c = $5, last_write = now() WHERE id = $1`,
 			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, r))
 		return err
 	})

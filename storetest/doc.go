@@ -14,7 +14,9 @@
 //     further, empty scores, ErrMetadataMismatch on an append with other
 //     metadata (nothing written), metadata of every preset round-tripped.
 //   - Unknown runs, DeleteTrainingStats, DeleteValidationScores,
-//     DeleteRun, ListRuns (sorted byte-wise, with counts and reach),
+//     DeleteRun, ListRuns (sorted byte-wise, with counts and reach, and
+//     each run's LastWrite within the times taken around the write, never
+//     moving backwards),
 //     RetrieveTrainingRange and SubsampleTraining (equal to
 //     statstore.Subsample in both modes for many sizes and ranges).
 //   - Floats: NaN payloads, ±Inf, -0 and subnormals kept bit-exactly.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Unknown", unknownTests},
 		{"Delete", deleteTests},
 		{"ListRuns", listTests},
+		{"LastWrite", lastWriteTests},
 		{"Range", rangeTests},
 		{"Subsample", subsampleTests},
 		{"Floats", floatTests},

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
@@ -34,12 +36,20 @@ func newCheckCmd(app *App) *cobra.Command {
                    the last validated checkpoint (warning)
   plateau          no criterion improved its best over the last --plateau
                    validations (warning)
+  stalled          the run was not written for longer than --stale
+                   (warning; off by default, as a finished run is never
+                   written again: give --stale 2h to find runs that hang)
+
+A run's last write is what "runs --json" shows as last_write: the file
+store's file modification times, PostgreSQL's clock, a DaCapo pickle's
+modification time. A run whose store cannot tell is never stalled.
 
 Superseded validations do not count. The exit status is for cluster
 scripts: 0 when every run is healthy, 1 when the worst finding is a
 warning, 2 when it is a failure.`,
 		Example: `  statstore check
-  statstore check my_run --plateau 3 --json`,
+  statstore check my_run --plateau 3 --json
+  statstore check --stale 2h`,
 		ValidArgsFunction: completeRuns(app, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -49,8 +59,12 @@ warning, 2 when it is a failure.`,
 				if err != nil {
 					return err
 				}
+				written, err := lastWrites(ctx, s, opts.Stale)
+				if err != nil {
+					return err
+				}
 				for _, run := range runs {
-					r, err := statstore.CheckRun(ctx, s, run, opts)
+					r, err := statstore.CheckRun(ctx, s, run, withLastWrite(opts, written[run]))
 					if err != nil {
 						return err
 					}
@@ -78,8 +92,46 @@ warning, 2 when it is a failure.`,
 	f.IntVar(&opts.Lag, "lag", 2, "validation lags when training is more than this many checkpoints past it")
 	f.IntVar(&opts.Every, "every", 0, "checkpoint spacing for --lag (0: the validated checkpoints' spacing)")
 	f.IntVar(&opts.Plateau, "plateau", 5, "plateau: no criterion improved over this many validations")
+	f.DurationVar(&opts.Stale, "stale", 0, "stalled: no write for longer than this (2h, 90m; 0 does not check)")
 	out.register(cmd)
 	return cmd
+}
+
+// lastWrites maps each run to its last write, from one listing, when
+// stale is set (nil otherwise: CheckRun would list the runs once per run).
+func lastWrites(ctx context.Context, s statstore.StatsStore, stale time.Duration) (map[string]time.Time, error) {
+	if stale <= 0 {
+		return nil, nil
+	}
+	infos, err := s.ListRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(infos))
+	for _, i := range infos {
+		out[i.Run] = i.LastWrite
+	}
+	return out, nil
+}
+
+// withLastWrite is opts for a run last written at t; a zero t (the store
+// cannot tell) turns the stalled check off, so that CheckRun does not list
+// the runs again to look for it.
+func withLastWrite(opts statstore.HealthOptions, t time.Time) statstore.HealthOptions {
+	opts.LastWrite = t
+	if t.IsZero() {
+		opts.Stale = 0
+	}
+	return opts
+}
+
+// optTime is t in UTC for JSON, nil when zero (unknown).
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }
 
 func printHealth(w io.Writer, reports []statstore.HealthReport) error {

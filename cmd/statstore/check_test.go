@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/statstore/statstore"
 )
@@ -76,5 +78,53 @@ func TestCheck(t *testing.T) {
 	}
 	if r = run(t, "--store", dir, "check", "lagging", "--lag", "10"); r.code != 0 {
 		t.Errorf("--lag 10: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestCheckStale: a run whose files were last modified 3 hours ago (aged
+// with os.Chtimes) is stalled under --stale 2h, and only then; a fresh run
+// is not; runs --json shows each run's last write.
+func TestCheckStale(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stats")
+	s := openFileStore(t, dir)
+	ctx := context.Background()
+	for _, name := range []string{"hung", "fresh"} {
+		ts, err := statstore.NewTrainingStats(iterations(0, 1, 2)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StoreTrainingStats(ctx, name, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aged := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	files, err := filepath.Glob(filepath.Join(dir, "*", "hung"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the files of run hung: %v, %v", files, err)
+	}
+	for _, f := range files {
+		if err := os.Chtimes(f, aged, aged); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	r := run(t, "--store", dir, "check", "--stale", "2h")
+	if r.code != exitError || !strings.Contains(r.stdout, "hung   warning  -   stalled: no write for 3h0m0s (last at "+aged.UTC().Format(time.RFC3339)+"), longer than 2h0m0s") ||
+		!strings.Contains(r.stdout, "fresh  ok") || !strings.Contains(r.stderr, "1 of 2 runs need attention (0 failures, 1 warnings): hung") {
+		t.Errorf("--stale 2h: exit %d (want %d)\n%s%s", r.code, exitError, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"check"}, {"check", "--stale", "4h"}, {"check", "--stale", "0"}, {"check", "fresh", "--stale", "1m"}} {
+		if r := run(t, append([]string{"--store", dir}, args...)...); r.code != 0 || strings.Contains(r.stdout, "stalled") {
+			t.Errorf("%v: exit %d, want 0 and no stalled finding\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	var listed []struct {
+		Run       string     `json:"run"`
+		LastWrite *time.Time `json:"last_write"`
+	}
+	decodeJSON(t, mustRun(t, "--store", dir, "runs", "--json"), &listed)
+	if len(listed) != 2 || listed[1].Run != "hung" || listed[1].LastWrite == nil || !listed[1].LastWrite.Equal(aged) ||
+		listed[0].LastWrite == nil || listed[0].LastWrite.Before(aged.Add(time.Hour)) {
+		t.Errorf("runs --json: got %+v, want hung last written at %s and fresh later", listed, aged)
 	}
 }

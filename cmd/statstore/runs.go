@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
@@ -26,6 +27,7 @@ type runSummary struct {
 	LastLoss             *jsonnan.Float `json:"last_loss"`
 	MinLoss              *jsonnan.Float `json:"min_loss"`
 	MinLossIteration     *int           `json:"min_loss_iteration"`
+	LastWrite            *time.Time     `json:"last_write,omitempty"` // UTC; omitted when the store cannot tell
 	// Error is why the run cannot be read (a DaCapo directory's damaged
 	// pickle); the other fields are then zero.
 	Error string `json:"error,omitempty"`
@@ -119,6 +121,7 @@ func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, [
 			TrainingIterations:   sum.TrainingIterations,
 			ValidatedUntil:       sum.ValidatedUntil,
 			ValidationIterations: sum.ValidationIterations,
+			LastWrite:            optTime(sum.LastWrite),
 		}
 		if sum.HasLoss {
 			r.LastLoss = optFloat(sum.LastLoss)
@@ -172,6 +175,7 @@ func summarizeRunsGeneric(ctx context.Context, s statstore.StatsStore) ([]runSum
 			ValidatedUntil:       info.ValidatedUntil,
 			LastValidated:        lastValidated(info.ValidatedUntil),
 			ValidationIterations: info.ValidationIterations,
+			LastWrite:            optTime(info.LastWrite),
 		}
 		if info.TrainingIterations > 0 {
 			pts, err := s.SubsampleTraining(ctx, info.Run, statstore.SubsampleOptions{MaxPoints: statstore.DefaultMaxPoints, Mode: statstore.SubsampleMinMax})

@@ -1,0 +1,15 @@
+-- When each run was last written (statstore.RunInfo.LastWrite): every
+-- transaction that writes a run's entries or counters (a training append
+-- or replace, a validation merge, a delete of one part) sets it to now(),
+-- the transaction's start, on the server's clock. Trashing and restoring
+-- do not change it.
+--
+-- It is not covered by counters_crc32c: the checksum guards what readers
+-- trust instead of reading the history, and a damaged time can only give a
+-- wrong "stalled" warning, never a wrong answer about the data. Covering it
+-- would also change the checksum of every existing row.
+--
+-- Existing rows get NULL, which reads as the zero time (unknown) until the
+-- run's next write. The column has no default, so PostgreSQL adds it
+-- without rewriting the table.
+ALTER TABLE statstore_runs ADD COLUMN last_write timestamptz;
