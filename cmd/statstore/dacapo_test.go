@@ -651,3 +651,29 @@ func TestMixedDirectory(t *testing.T) {
 	}
 	checkUnchanged(t, store, before)
 }
+
+// TestDaCapoRunsShowLastValidated: runs on a DaCapo directory read in place
+// names the last validated checkpoint, as on a file store.
+func TestDaCapoRunsShowLastValidated(t *testing.T) {
+	dirs := dacapoTestdataDirs(t)
+	if len(dirs) == 0 {
+		t.Fatal("no DaCapo test data under dacapo/testdata")
+	}
+	for _, dir := range dirs {
+		var runs []runSummary
+		decodeJSON(t, mustRun(t, "--store", dir, "--preset", "binary_segmentation", "runs", "--json"), &runs)
+		validated := 0
+		for _, r := range runs {
+			if r.ValidatedUntil == 0 {
+				continue
+			}
+			validated++
+			if r.LastValidated == nil || *r.LastValidated != r.ValidatedUntil-1 {
+				t.Errorf("%s %s: last_validated %v, want %d", dir, r.Run, r.LastValidated, r.ValidatedUntil-1)
+			}
+		}
+		if validated == 0 {
+			t.Errorf("%s: no validated run to check", dir)
+		}
+	}
+}

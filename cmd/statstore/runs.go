@@ -120,6 +120,7 @@ func summarizeRuns(ctx context.Context, s statstore.StatsStore) ([]runSummary, [
 			TrainedUntil:         sum.TrainedUntil,
 			TrainingIterations:   sum.TrainingIterations,
 			ValidatedUntil:       sum.ValidatedUntil,
+			LastValidated:        lastValidated(sum.ValidatedUntil),
 			ValidationIterations: sum.ValidationIterations,
 			LastWrite:            optTime(sum.LastWrite),
 		}
