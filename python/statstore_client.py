@@ -1484,7 +1484,8 @@ class HttpStatsStore:
     # -- Beyond DaCapo --------------------------------------------------------
 
     def list_runs(self) -> List[Dict[str, Any]]:
-        """Every run: ``{"run", "trained_until", "training_iterations", "validated_until", "validation_iterations"}``."""
+        """Every run: ``{"run", "trained_until", "training_iterations", "validated_until", "validation_iterations",
+        "last_write"}`` (``last_write``: RFC 3339 UTC time of the run's last write, absent when the store cannot tell)."""
         self._sync_for_read()
         return self._request("GET", "/api/v1/runs").get("runs") or []
 
