@@ -51,8 +51,11 @@ function apiURL(path, params) {
   return url;
 }
 
-async function request(path, params, signal) {
-  const headers = { Accept: 'application/json' };
+/** The Accept type of the columnar training answer. */
+const trainingColumns = 'application/vnd.statstore.training-columns+json';
+
+async function request(path, params, signal, accept = 'application/json') {
+  const headers = { Accept: accept };
   const t = token();
   if (t) headers.Authorization = 'Bearer ' + t;
   const resp = await fetch(apiURL(path, params), { headers, signal, cache: 'no-store' });
@@ -93,8 +96,19 @@ export async function listRuns(signal) {
  */
 export async function trainingSample(run, { maxPoints, mode = 'stride', from, to }, signal) {
   const params = { max_points: maxPoints, mode, from, to };
-  const body = await getJSON(runPath(run) + '/training', params, signal);
-  const entries = body.iteration_stats || [];
+  // The columnar answer (docs/api.md): three lists, no key per entry.
+  const resp = await request(runPath(run) + '/training', params, signal, `${trainingColumns}, application/json;q=0.5`);
+  const body = await resp.json();
+  if (Array.isArray(body.iteration)) {
+    return {
+      iterations: body.iteration,
+      loss: body.loss.map(num),
+      time: body.time.map(num),
+      maxPoints,
+      nonFinite: nonFiniteOf(body.non_finite),
+    };
+  }
+  const entries = body.iteration_stats || []; // a server older than the columns
   const n = entries.length;
   const iterations = new Array(n);
   const loss = new Array(n);
