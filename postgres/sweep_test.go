@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/statstore/statstore"
@@ -84,6 +85,11 @@ func sweepReaders() []sweepReader {
 		}},
 		{"ListRuns", "", func(ctx context.Context, s *Store) (string, error) {
 			runs, err := s.ListRuns(ctx)
+			for i := range runs {
+				// The time of the last write changes with every rebuild and
+				// is no answer about the data (it is outside the checksum).
+				runs[i].LastWrite = time.Time{}
+			}
 			return fmt.Sprintf("%+v", runs), err
 		}},
 	}
