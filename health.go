@@ -305,14 +305,21 @@ func CheckRun(ctx context.Context, s StatsStore, run string, opts HealthOptions)
 // LastWrite returns the run's RunInfo.LastWrite as s.ListRuns reports it:
 // the zero time for an unknown run or a store that cannot tell.
 func LastWrite(ctx context.Context, s StatsStore, run string) (time.Time, error) {
+	info, _, err := FindRun(ctx, s, run)
+	return info.LastWrite, err
+}
+
+// FindRun returns the run's summary as s.ListRuns reports it; ok is false
+// for a run the store does not list.
+func FindRun(ctx context.Context, s StatsStore, run string) (info RunInfo, ok bool, err error) {
 	runs, err := s.ListRuns(ctx)
 	if err != nil {
-		return time.Time{}, err
+		return RunInfo{}, false, err
 	}
 	for _, r := range runs {
 		if r.Run == run {
-			return r.LastWrite, nil
+			return r, true, nil
 		}
 	}
-	return time.Time{}, nil
+	return RunInfo{}, false, nil
 }

@@ -25,6 +25,19 @@ func intQuery(r *http.Request, name string, def int) (int, error) {
 	return v, nil
 }
 
+// epsilonQuery reads ?epsilon, a finite number ≥ 0 (0 when absent).
+func epsilonQuery(r *http.Request) (float64, error) {
+	e := r.URL.Query().Get("epsilon")
+	if e == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(e, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("query parameter epsilon=%q: want a finite number ≥ 0: %w", e, statstore.ErrInvalidArgument)
+	}
+	return v, nil
+}
+
 // handleKeep answers the run's retention plan (statstore.PlanRetention
 // over its validated checkpoints): ?all_criteria, ?top (default 1),
 // ?last (default 1), ?include_superseded.
@@ -71,11 +84,9 @@ func (s *Server) handleGrid(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	var opts statstore.GridOptions
-	if e := q.Get("epsilon"); e != "" {
-		if opts.Epsilon, err = strconv.ParseFloat(e, 64); err != nil || opts.Epsilon < 0 || math.IsInf(opts.Epsilon, 0) || math.IsNaN(opts.Epsilon) {
-			s.writeError(w, r, fmt.Errorf("query parameter epsilon=%q: want a finite number ≥ 0: %w", e, statstore.ErrInvalidArgument))
-			return
-		}
+	if opts.Epsilon, err = epsilonQuery(r); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if opts.IncludeSuperseded, err = boolQuery(r, "include_superseded"); err != nil {
 		s.writeError(w, r, err)
@@ -161,27 +172,19 @@ func (s *Server) handlePlanValidation(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if e := r.URL.Query().Get("epsilon"); err == nil && e != "" {
-		if opts.Epsilon, err = strconv.ParseFloat(e, 64); err != nil {
-			err = fmt.Errorf("query parameter epsilon=%q: want a finite number ≥ 0: %w", e, statstore.ErrInvalidArgument)
-		}
+	if err == nil {
+		opts.Epsilon, err = epsilonQuery(r)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	infos, err := s.store.ListRuns(r.Context())
+	info, _, err := statstore.FindRun(r.Context(), s.store, run)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	until := 0
-	for _, i := range infos {
-		if i.Run == run {
-			until = i.TrainedUntil
-		}
-	}
-	cands, _, err := statstore.CheckpointsEvery(v, until, every)
+	cands, _, err := statstore.CheckpointsEvery(v, info.TrainedUntil, every)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

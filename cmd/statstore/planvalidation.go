@@ -93,17 +93,11 @@ func candidateCheckpoints(ctx context.Context, s statstore.StatsStore, run strin
 		}
 		return out, fmt.Sprintf("%d weights files in %s", len(out), dacapo.WeightsDir(weights, run)), nil
 	}
-	until := 0
-	infos, err := s.ListRuns(ctx)
+	info, _, err := statstore.FindRun(ctx, s, run)
 	if err != nil {
 		return nil, "", err
 	}
-	for _, r := range infos {
-		if r.Run == run {
-			until = r.TrainedUntil
-		}
-	}
-	out, spacing, err := statstore.CheckpointsEvery(vs, until, every)
+	out, spacing, err := statstore.CheckpointsEvery(vs, info.TrainedUntil, every)
 	if err != nil {
 		return nil, "", &userError{msg: err.Error(), hint: "name the candidates with --every N or --weights DIR", code: exitUsage, err: err}
 	}
