@@ -96,18 +96,8 @@ salvaged the file (every entry that still verifies is kept), after a backup.`,
 			if err != nil {
 				return err
 			}
-			if err := printCheck(app.Stdout, out, dir, rep, checkFsck); err != nil {
-				return err
-			}
-			if !rep.OK() {
-				return &userError{
-					msg:  fmt.Sprintf("store %s is corrupt (%s)", dir, firstCorruption(rep)),
-					hint: fmt.Sprintf("keep every entry that still verifies with: statstore --store %s repair (it makes a backup first)", dir),
-					code: exitCorrupt,
-					err:  statstore.ErrCorrupt,
-				}
-			}
-			return nil
+			return app.reportVerify(out, dir, rep, fmt.Sprintf("store %s is corrupt", dir),
+				fmt.Sprintf("keep every entry that still verifies with: statstore --store %s repair (it makes a backup first)", dir))
 		},
 	}
 	out.register(cmd)
@@ -353,4 +343,21 @@ func lostSummary(lost []lostRange) string {
 		}
 	}
 	return fmt.Sprintf("%s in %d range(s) (listed below)", what, len(lost))
+}
+
+// reportVerify prints a Verify report (fsck's or the trash's) and returns
+// the corruption error, msg with the first damage, when there is any.
+func (a *App) reportVerify(out outputFlags, dir string, rep *filestore.Report, msg, hint string) error {
+	if err := printCheck(a.Stdout, out, dir, rep, checkFsck); err != nil {
+		return err
+	}
+	if rep.OK() {
+		return nil
+	}
+	return &userError{
+		msg:  fmt.Sprintf("%s (%s)", msg, firstCorruption(rep)),
+		hint: hint,
+		code: exitCorrupt,
+		err:  statstore.ErrCorrupt,
+	}
 }

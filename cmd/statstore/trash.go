@@ -297,18 +297,8 @@ damage). Damage exits with status 3, naming file and offset.`,
 			if err != nil {
 				return err
 			}
-			if err := printCheck(app.Stdout, out, dir, rep, checkFsck); err != nil {
-				return err
-			}
-			if !rep.OK() {
-				return &userError{
-					msg:  fmt.Sprintf("the trash of store %s holds damaged files (%s)", dir, firstCorruption(rep)),
-					hint: "restore the run (statstore trash restore ID) and repair it with statstore repair, or purge it",
-					code: exitCorrupt,
-					err:  statstore.ErrCorrupt,
-				}
-			}
-			return nil
+			return app.reportVerify(out, dir, rep, fmt.Sprintf("the trash of store %s holds damaged files", dir),
+				"restore the run (statstore trash restore ID) and repair it with statstore repair, or purge it")
 		},
 	}
 	out.register(cmd)
