@@ -100,7 +100,7 @@ with DaCapo's algorithm and the disk's limit (docs/benchmarks.md).`,
 		Args: usageArgs(cobra.NoArgs),
 	}
 	t.register(cmd)
-	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t), newBenchDaCapoCmd(app, &t))
+	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t), newBenchDaCapoCmd(app, &t), newBenchServeCmd(app, &t))
 	return cmd
 }
 
