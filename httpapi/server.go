@@ -103,6 +103,7 @@ func (s *Server) routes() {
 	const run = "/api/v1/runs/{run}"
 	s.mux.HandleFunc("GET /api/v1/runs", s.handleListRuns)
 	s.mux.HandleFunc("GET "+run+"/training", s.handleGetTraining)
+	s.mux.HandleFunc("GET "+run+"/training/buckets", s.handleTrainingBuckets)
 	s.mux.HandleFunc("POST "+run+"/training", s.handlePostTraining)
 	s.mux.HandleFunc("DELETE "+run+"/training", s.handleDeleteTraining)
 	s.mux.HandleFunc("GET "+run+"/validation", s.handleGetValidation)
