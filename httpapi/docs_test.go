@@ -31,7 +31,7 @@ func TestOpenAPIPaths(t *testing.T) {
 	var served []string
 	for _, r := range []string{
 		"GET /api/v1/runs", "GET /metrics",
-		"GET /api/v1/runs/{run}/training", "POST /api/v1/runs/{run}/training", "DELETE /api/v1/runs/{run}/training",
+		"GET /api/v1/runs/{run}/training", "POST /api/v1/runs/{run}/training", "DELETE /api/v1/runs/{run}/training", "GET /api/v1/runs/{run}/training/buckets",
 		"GET /api/v1/runs/{run}/validation", "POST /api/v1/runs/{run}/validation", "DELETE /api/v1/runs/{run}/validation",
 		"GET /api/v1/runs/{run}/best", "DELETE /api/v1/runs/{run}", "GET /api/v1/runs/{run}/events",
 		"GET /api/v1/runs/{run}/keep", "GET /api/v1/runs/{run}/grid", "GET /api/v1/runs/{run}/select",
