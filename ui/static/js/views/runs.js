@@ -158,7 +158,15 @@ export function renderRuns(main, route, ctx) {
       loaded: true, last_loss: r.trained_until ? r.last_loss : null, best: r.best, health: rep };
   }
 
+  let headKey = '';
   function header(b) {
+    // Drawn again only when it changes: a header rebuilt while scrolling
+    // would lose a click that lands between press and release.
+    const names = firstNames();
+    const allChecked = total > 0 && names.every((r) => selected.has(r));
+    const key = JSON.stringify([b && b.key, sort, allChecked, total]);
+    if (key === headKey) return;
+    headKey = key;
     const arrow = !b || b.higherIsBetter === null ? '' : b.higherIsBetter ? ' ↑' : ' ↓';
     const th = (key, text, cls) =>
       h('th', {
@@ -174,7 +182,7 @@ export function renderRuns(main, route, ctx) {
       type: 'checkbox',
       'aria-label': `Select the first ${maxCompareRuns} runs shown`,
       title: `Select the first ${maxCompareRuns} runs shown (a compare takes at most ${maxCompareRuns})`,
-      checked: total > 0 && firstNames().every((r) => selected.has(r)),
+      checked: allChecked,
       onchange: (ev) => {
         for (const r of firstNames()) ev.target.checked ? selected.add(r) : selected.delete(r);
         draw();
