@@ -159,10 +159,10 @@ export function debounce(fn, ms) {
 }
 
 /**
- * Follows the store-wide change feed (feed.js, when the dashboard has it:
- * GET /api/v1/events) for a view: onEvent(event) gets each change ({kind,
- * run, ...}; kind "resync" when the server lost track and the view should
- * reload). runs, when given, limits it to those runs. Without feed.js
+ * Follows the store-wide change feed (feed.js's watch, when the dashboard
+ * has it: GET /api/v1/events) for a view: onEvent(event) gets each change
+ * ({kind, run, from, to}; kind "resync" when the feed lost track and the
+ * view should reload). runs, when given, limits it to those runs. Without feed.js
  * nothing is followed. Returns a function that stops following.
  */
 export function followChanges({ runs } = {}, onEvent) {
@@ -173,7 +173,8 @@ export function followChanges({ runs } = {}, onEvent) {
   const feedModule = '../feed.js';
   import(feedModule)
     .then((feed) => {
-      if (!stopped && typeof feed.subscribe === 'function') stop = feed.subscribe({ runs }, onEvent);
+      if (stopped || typeof feed.watch !== 'function') return;
+      stop = feed.watch({ runs, onEvent, onResync: () => onEvent({ kind: 'resync' }) });
     })
     .catch(() => {}); // no feed in this build: the view shows what it loaded
   return () => {
