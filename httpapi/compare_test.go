@@ -370,3 +370,43 @@ func TestCompareValidation(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCompareBodies checks that the compare bodies' decoders never panic,
+// and that a body they accept holds 1 to MaxCompareRuns valid, distinct
+// runs and valid subsample options; the validation compare of what they
+// accept never panics either.
+func FuzzCompareBodies(f *testing.F) {
+	for _, s := range []string{
+		`{"runs": ["a", "b"], "max_points": 1000, "mode": "minmax", "range": {"from": 5, "to": 50}}`,
+		`{"runs": ["a"], "criterion": "dice", "dataset": "d0", "include_superseded": true}`,
+		`{"runs": []}`, `{"runs": ["a", "a"]}`, `{"runs": ["a/b"]}`, `{"runs": "a"}`, ``, `null`, `{"runs": ["a"], "max_points": -3}`,
+	} {
+		f.Add([]byte(s))
+	}
+	v := validationScores(f, 0, 1000)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var tb compareTrainingBody
+		if err := decodeCompareBody(strings.NewReader(string(data)), &tb, func() []string { return tb.Runs }, compareTrainingShape); err == nil {
+			if checkCompareRuns(tb.Runs) != nil {
+				t.Fatalf("accepted runs %q", tb.Runs)
+			}
+			if opts, err := tb.subsampleOptions(); err == nil {
+				if _, err := opts.Normalize(); err != nil {
+					t.Fatalf("accepted options %+v: %v", opts, err)
+				}
+			}
+		}
+		var vb compareValidationBody
+		if err := decodeCompareBody(strings.NewReader(string(data)), &vb, func() []string { return vb.Runs }, compareValidationShape); err == nil {
+			scores := make([]*statstore.ValidationScores, len(vb.Runs))
+			for i := range scores {
+				if i%2 == 0 {
+					scores[i] = v
+				}
+			}
+			if out, err := compareValidation(vb, scores); err == nil && len(out.Runs) != len(vb.Runs) {
+				t.Fatalf("%d runs answered for %d asked", len(out.Runs), len(vb.Runs))
+			}
+		}
+	})
+}
