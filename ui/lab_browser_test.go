@@ -2,13 +2,16 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -292,4 +295,160 @@ func TestLeaderboardPageDrawsTheContract(t *testing.T) {
 		t.Errorf("the open group lists %v, want its three repetitions", runs)
 	}
 	d.screenshot("leaderboard-contract")
+}
+
+// fakeRunPages answers GET /api/v1/runs with any of filter, sort, limit,
+// offset or best in the paged shape of the API's contract (docs/api.md), for
+// the runs of infos: filter name~"text" only, sort by name, trained_until or
+// best.val.dice (- for descending, then by name). It records the queries.
+type fakeRunPages struct {
+	infos []statstore.RunInfo // sorted by name
+	best  map[string]float64
+	mu    sync.Mutex
+	asked []url.Values
+}
+
+func (f *fakeRunPages) queries() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.asked...)
+}
+
+func (f *fakeRunPages) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if r.Method != http.MethodGet || r.URL.Path != "/api/v1/runs" || len(q) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		f.mu.Lock()
+		f.asked = append(f.asked, q)
+		f.mu.Unlock()
+		var rows []statstore.RunInfo
+		needle := ""
+		if fl := q.Get("filter"); fl != "" {
+			s, ok := strings.CutPrefix(fl, "name~")
+			if ok {
+				needle, ok = strings.CutSuffix(strings.TrimPrefix(s, `"`), `"`)
+			}
+			if !ok {
+				http.Error(w, `{"error": {"code": "invalid_argument", "message": "fake: only name~\"text\""}}`, http.StatusBadRequest)
+				return
+			}
+		}
+		for _, ri := range f.infos {
+			if strings.Contains(ri.Run, needle) {
+				rows = append(rows, ri)
+			}
+		}
+		key, _, _ := strings.Cut(q.Get("sort"), ",")
+		desc := strings.HasPrefix(key, "-")
+		key = strings.TrimPrefix(key, "-")
+		value := func(ri statstore.RunInfo) float64 {
+			switch key {
+			case "trained_until":
+				return float64(ri.TrainedUntil)
+			case "best.val.dice":
+				return f.best[ri.Run]
+			}
+			return 0
+		}
+		sort.SliceStable(rows, func(i, j int) bool {
+			a, b := value(rows[i]), value(rows[j])
+			if a == b {
+				return rows[i].Run < rows[j].Run
+			}
+			return (a < b) != desc
+		})
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		page := []map[string]any{}
+		for i := offset; i < min(offset+limit, len(rows)); i++ {
+			ri := rows[i]
+			page = append(page, map[string]any{"run": ri.Run, "trained_until": ri.TrainedUntil, "training_iterations": ri.TrainingIterations,
+				"validated_until": ri.ValidatedUntil, "validation_iterations": ri.ValidationIterations, "last_loss": 0.5, "min_loss": 0.4,
+				"best": []map[string]any{{"dataset": "val", "mean_over_datasets": false, "criterion": "dice", "higher_is_better": true,
+					"iteration": ri.ValidatedUntil - 1, "parameter_id": 0, "parameters": "threshold_0.5", "value": f.best[ri.Run]}},
+				"health": []string{}, "tags": map[string]string{}, "meta_digest": ""})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"runs": page, "total": len(rows), "offset": offset, "limit": limit})
+	})
+}
+
+// TestRunsListPagedByTheServer checks the runs list against a server that
+// filters, sorts and pages (the API's contract, answered by a fake until
+// the summaries are merged): it asks for the pages in view only, sends the
+// search as a filter and a column's sort as the server's sort.
+func TestRunsListPagedByTheServer(t *testing.T) {
+	chromiumPath(t)
+	store, names, _ := newLabStore(t)
+	infos, err := store.ListRuns(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeRunPages{infos: infos, best: map[string]float64{}}
+	for _, ri := range infos {
+		v, err := store.RetrieveValidationScores(context.Background(), ri.Run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.best[ri.Run] = v.BestReport().PerDataset[0].Value
+	}
+	d := startDashboardOver(t, store, httpapi.ServerOptions{}, fake.wrap)
+	d.open("#/")
+	d.waitFor(fmt.Sprintf(`document.querySelector('#runs-table[data-mode="server"][data-state="ready"][data-total="%d"]') !== null`, labRuns))
+	var ok bool
+	eval(d, `(() => { const s = document.querySelector('#runs-scroll'); s.scrollTop = s.scrollHeight * 0.7; return true; })()`, &ok)
+	d.waitFor(`Number(document.querySelector('#runs-table').dataset.first) > 6000 && document.querySelector('#runs-table').dataset.state === 'ready'`)
+	idx, runs := d.shownRows()
+	if len(runs) == 0 || len(runs) > maxDOMRows {
+		t.Fatalf("runs table holds %d rows, want 1 to %d", len(runs), maxDOMRows)
+	}
+	for k, i := range idx {
+		if runs[k] != names[i] {
+			t.Fatalf("row %d: index %d is %q, want %q", k, i, runs[k], names[i])
+		}
+	}
+	// The pages in view only: the first, and the one or two scrolled to.
+	qs := fake.queries()
+	if len(qs) > 4 {
+		t.Errorf("scrolling to 70%% asked for %d pages, want the first and those in view (≤ 3): %v", len(qs), qs)
+	}
+	for _, q := range qs {
+		if q.Get("best") != "1" || q.Get("limit") == "" || q.Get("sort") != "name" {
+			t.Errorf("page query %v, want best=1, a limit and sort=name", q)
+		}
+	}
+
+	before := len(qs)
+	d.run("filter", chromedp.SendKeys(chromedp.CSS("#run-filter"), labFilter))
+	d.waitFor(`document.querySelector('#runs-table[data-state="ready"][data-total="1000"]') !== null`)
+	qs = fake.queries()[before:]
+	if len(qs) == 0 || qs[len(qs)-1].Get("filter") != `name~"`+labFilter+`"` || qs[len(qs)-1].Get("offset") != "0" {
+		t.Errorf("after typing %q the last query is %v, want filter=name~%q from offset 0", labFilter, qs, labFilter)
+	}
+	// The search waits for the typing to stop: one query, not one per key.
+	if len(qs) != 1 {
+		t.Errorf("typing %d characters sent %d queries, want 1 (debounced)", len(labFilter), len(qs))
+	}
+
+	d.run("sort by best", chromedp.Click(chromedp.CSS(`#runs-table th[data-sort="best"]`)))
+	d.waitFor(`document.querySelector('#runs-table th[data-sort="best"][aria-sort="ascending"]') !== null && document.querySelector('#runs-table').dataset.state === 'ready'`)
+	qs = fake.queries()
+	if got := qs[len(qs)-1].Get("sort"); got != "-best.val.dice,name" {
+		t.Errorf("sorting by best dice sent sort=%q, want -best.val.dice,name (higher is better: best first)", got)
+	}
+	var values []string
+	eval(d, `[...document.querySelectorAll('#runs-table tbody tr [data-field="best"]')].slice(0, 3).map(td => td.dataset.value)`, &values)
+	top := 0.0
+	for _, n := range names {
+		if strings.Contains(n, labFilter) {
+			top = max(top, fake.best[n])
+		}
+	}
+	if len(values) == 0 || values[0] != strconv.FormatFloat(top, 'g', -1, 64) {
+		t.Errorf("best first: top rows' dice %v, want %v first", values, top)
+	}
+	d.screenshot("runs-paged")
 }
