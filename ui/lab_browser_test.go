@@ -236,6 +236,33 @@ func TestDashboardAtLabScale(t *testing.T) {
 			t.Errorf("compare table lists %d runs, want the 100 asked for, in order", len(tableRuns))
 		}
 		d.screenshot("compare-100")
+		var disabled bool
+		eval(d, `document.querySelector('#add-run').disabled`, &disabled)
+		if !disabled {
+			t.Errorf("the run picker of a 100-run compare is enabled, want it disabled (100 is the most)")
+		}
+	})
+
+	t.Run("run picker searches", func(t *testing.T) {
+		d.t = t
+		d.open("#/compare?run=" + url.QueryEscape(long[0]))
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
+		d.run("search a run", chromedp.Click(chromedp.CSS("#add-run")), chromedp.SendKeys(chromedp.CSS("#add-run"), "s49_vnet_t9__"))
+		d.waitFor(`document.querySelectorAll('#add-run-list li[data-run]').length === 5`)
+		var offered []string
+		eval(d, `[...document.querySelectorAll('#add-run-list li[data-run]')].map(li => li.dataset.run)`, &offered)
+		for _, r := range offered {
+			if !strings.Contains(r, "s49_vnet_t9__") {
+				t.Errorf("the picker offers %q for \"s49_vnet_t9__\"", r)
+			}
+		}
+		d.run("choose a run", chromedp.Click(chromedp.CSS(`#add-run-list li[data-run]`)))
+		d.waitFor(`document.querySelectorAll('#compare-runs .chip').length === 2`)
+		var hash string
+		eval(d, `decodeURIComponent(location.hash)`, &hash)
+		if !strings.Contains(hash, "run="+long[0]) || !strings.Contains(hash, "run="+offered[0]) {
+			t.Errorf("after choosing %s the compare is at %q, want both runs", offered[0], hash)
+		}
 	})
 }
 
