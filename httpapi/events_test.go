@@ -253,7 +253,7 @@ func equalInts(a, b []int) bool {
 
 // validationScores returns scores for one dataset, parameter set and
 // criterion (dice, higher is better) at the iterations, score = iteration/1000.
-func validationScores(t *testing.T, iters ...int) *statstore.ValidationScores {
+func validationScores(t testing.TB, iters ...int) *statstore.ValidationScores {
 	t.Helper()
 	v := &statstore.ValidationScores{Metadata: statstore.Metadata{
 		Datasets:         []string{"crop"},

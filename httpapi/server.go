@@ -121,6 +121,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/trash/{id}/restore", s.handleRestore)
 	s.mux.HandleFunc("POST /api/v1/trash/purge", s.handlePurge)
 	s.mux.HandleFunc("GET "+run+"/events", s.handleEvents)
+	s.mux.HandleFunc("POST /api/v1/compare/training", s.handleCompareTraining)
+	s.mux.HandleFunc("POST /api/v1/compare/validation", s.handleCompareValidation)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
 	s.mux.HandleFunc("/api/", s.handleNoRoute)
 	if s.opts.UI != nil {
@@ -186,7 +188,8 @@ func (s *Server) authorize(r *http.Request) error {
 	if s.opts.Token == "" {
 		return nil
 	}
-	read := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
+	// The compare routes are reads that take their run list as a body.
+	read := isSafeMethod(r.Method) || r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/compare/")
 	if read && (!s.opts.TokenForReads || s.isUI(r)) {
 		return nil
 	}

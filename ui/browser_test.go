@@ -35,10 +35,18 @@ const pollTimeout = time.Minute
 // they go to the test's temporary directory.
 const envScreenshots = "STATSTORE_SCREENSHOTS"
 
-// recorder remembers the API requests for training stats the dashboard made.
+// recorder remembers the API requests for training stats the dashboard made:
+// the GETs of one run's, and the bodies of the batched compare requests.
 type recorder struct {
 	mu       sync.Mutex
 	training []*url.URL
+	compare  []compareRequest
+}
+
+// compareRequest is the body of a POST /api/v1/compare/training.
+type compareRequest struct {
+	Runs      []string `json:"runs"`
+	MaxPoints int      `json:"max_points"`
 }
 
 func (rc *recorder) wrap(h http.Handler) http.Handler {
@@ -48,8 +56,24 @@ func (rc *recorder) wrap(h http.Handler) http.Handler {
 			rc.training = append(rc.training, r.URL)
 			rc.mu.Unlock()
 		}
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/compare/training" {
+			body, err := io.ReadAll(r.Body)
+			var req compareRequest
+			if err == nil && json.Unmarshal(body, &req) == nil {
+				rc.mu.Lock()
+				rc.compare = append(rc.compare, req)
+				rc.mu.Unlock()
+			}
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+func (rc *recorder) compareRequests() []compareRequest {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]compareRequest(nil), rc.compare...)
 }
 
 func (rc *recorder) trainingRequests() []*url.URL {
@@ -71,10 +95,21 @@ type dashboard struct {
 
 func startDashboard(t *testing.T, opts httpapi.ServerOptions) *dashboard {
 	t.Helper()
+	chromiumPath(t) // skip or fail before building the store
+	return startDashboardOver(t, newFixtureStore(t), opts, nil)
+}
+
+// startDashboardOver is startDashboard over store; extra, when not nil,
+// wraps the API handler (a test's own routes).
+func startDashboardOver(t *testing.T, store statstore.StatsStore, opts httpapi.ServerOptions, extra func(http.Handler) http.Handler) *dashboard {
+	t.Helper()
 	chrome := chromiumPath(t)
-	store := newFixtureStore(t)
 	opts.UI = Handler()
-	api := httpapi.NewServer(store, opts)
+	srv := httpapi.NewServer(store, opts)
+	var api http.Handler = srv
+	if extra != nil {
+		api = extra(api)
+	}
 	rec := &recorder{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,7 +118,7 @@ func startDashboard(t *testing.T, opts httpapi.ServerOptions) *dashboard {
 	hs := &httptest.Server{Listener: ln, Config: httpapi.NewHTTPServer("", rec.wrap(api))}
 	hs.Start()
 	t.Cleanup(func() {
-		api.Close()
+		srv.Close()
 		hs.Close()
 	})
 
@@ -515,12 +550,18 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	t.Run("compare view", func(t *testing.T) {
 		d.t = t
-		before := len(d.rec.trainingRequests())
+		before, beforeCompare := len(d.rec.trainingRequests()), len(d.rec.compareRequests())
 		d.open("#/compare?run=" + bigRun + "&run=" + smallRun)
 		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
 		d.waitFor(`document.querySelector('#criterion-chart[data-state="ready"] canvas') !== null`)
 		points, maxPoints := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints")
-		d.checkSubsampled(before, maxPoints)
+		// One batched, subsampled request for both runs; none per run.
+		if n := len(d.rec.trainingRequests()) - before; n != 0 {
+			t.Errorf("compare view made %d training requests of one run, want none (one batched request)", n)
+		}
+		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 2 || reqs[0].MaxPoints != maxPoints {
+			t.Errorf("compare requests %+v, want one for both runs at max_points=%d", reqs, maxPoints)
+		}
 		if points > 2*maxPoints || points < 4 {
 			t.Errorf("compare loss chart draws %d points, want 4 to 2×max_points=%d", points, 2*maxPoints)
 		}

@@ -2,18 +2,29 @@
 // binary (no build step), served by Handler at / of statstore serve next to
 // the JSON API of package httpapi, which the pages read.
 //
-// The dashboard has three views, addressed by the URL fragment so that every
+// The dashboard has four views, addressed by the URL fragment so that every
 // view can be bookmarked:
 //
 //	#/                      the runs: trained-until, last validated checkpoint, last loss and
-//	                        the best value of a chosen criterion; filter by name,
+//	                        a chosen best value; a virtual table (only the rows in view are
+//	                        in the page) paged, filtered and sorted by the server when it
+//	                        keeps run summaries, by the page otherwise; debounced search,
 //	                        select runs to compare
 //	#/run/<run>             one run: loss vs iteration (smoothing, log scale, zoom),
 //	                        validation scores per dataset for a criterion, the
 //	                        validated checkpoints and the best report; follows a
 //	                        training run live through the API's server-sent events
 //	                        (validation events merged by iteration)
-//	#/compare?run=a&run=b   the loss and a criterion of several runs on one chart
+//	#/compare?run=a&run=b   the loss and a criterion of up to 100 runs on one chart each,
+//	                        each chart one request for all the runs (POST
+//	                        /api/v1/compare/training and /compare/validation); a run
+//	                        picker with search
+//	#/leaderboard           per dataset × criterion, runs grouped across repetitions (or by
+//	                        a tag or configuration key): mean ± std, min, max, count; a
+//	                        group opens to its runs (GET /api/v1/leaderboard)
+//
+// The views follow the store's changes through feed.js (the store-wide
+// event stream) when the build has it, and do not poll.
 //
 // Superseded checkpoints (validated before training was resumed from an
 // earlier checkpoint, which overwrote their weights) are listed greyed in the

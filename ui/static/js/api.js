@@ -59,21 +59,7 @@ async function request(path, params, signal, accept = 'application/json') {
   const t = token();
   if (t) headers.Authorization = 'Bearer ' + t;
   const resp = await fetch(apiURL(path, params), { headers, signal, cache: 'no-store' });
-  if (!resp.ok) {
-    let code = 'http_' + resp.status;
-    let message = resp.status + ' ' + resp.statusText;
-    try {
-      const body = await resp.json();
-      if (body && body.error) {
-        code = body.error.code || code;
-        message = body.error.message || message;
-      }
-    } catch {
-      // not the API's error shape: keep the status line
-    }
-    if (signal && signal.aborted) throw new DOMException('the view was left', 'AbortError');
-    throw new ApiError(resp.status, code, message);
-  }
+  if (!resp.ok) throw await apiError(resp, signal);
   return resp;
 }
 
@@ -294,4 +280,92 @@ export async function selection(run, { dataset, criterion, heldOut = [], include
 /** Every run's health report (statstore check --json): [{run, status, findings: [{kind, severity, iteration, message}]}]. */
 export async function health(signal) {
   return getJSON('api/v1/check', null, signal);
+}
+
+async function postJSON(path, body, signal) {
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  const t = token();
+  if (t) headers.Authorization = 'Bearer ' + t;
+  const resp = await fetch(apiURL(path), { method: 'POST', headers, body: JSON.stringify(body), signal, cache: 'no-store' });
+  if (!resp.ok) throw await apiError(resp, signal);
+  return resp.json();
+}
+
+/** The ApiError of a refused answer (the API's error shape, or its status line). */
+async function apiError(resp, signal) {
+  let code = 'http_' + resp.status;
+  let message = resp.status + ' ' + resp.statusText;
+  try {
+    const body = await resp.json();
+    if (body && body.error) {
+      code = body.error.code || code;
+      message = body.error.message || message;
+    }
+  } catch {
+    // not the API's error shape: keep the status line
+  }
+  if (signal && signal.aborted) return new DOMException('the view was left', 'AbortError');
+  return new ApiError(resp.status, code, message);
+}
+
+/** The most runs one compare request takes (the server's limit). */
+export const maxCompareRuns = 100;
+
+/**
+ * Plot-sized subsamples of many runs' training in one request (POST
+ * api/v1/compare/training): [{iterations, loss, time, maxPoints}] in the
+ * order of runs, non-finite values as numbers.
+ */
+export async function compareTraining(runs, { maxPoints, mode = 'stride', from, to }, signal) {
+  const body = { runs, max_points: maxPoints, mode };
+  if (from !== undefined || to !== undefined) body.range = { from: from || 0, to: to || 0 };
+  const got = await postJSON('api/v1/compare/training', body, signal);
+  return got.runs.map((r) => ({ iterations: r.iteration, loss: r.loss.map(num), time: r.time.map(num), maxPoints }));
+}
+
+/**
+ * One criterion's validation series of many runs in one request (POST
+ * api/v1/compare/validation): {criterion, dataset, criteria, datasets,
+ * runs: [{run, iteration, value, superseded, superseded_count, best}]},
+ * numbers decoded. dataset '' is the mean over datasets.
+ */
+export async function compareValidation(runs, { criterion = '', dataset = '', includeSuperseded = false }, signal) {
+  const got = await postJSON('api/v1/compare/validation', { runs, criterion, dataset, include_superseded: includeSuperseded }, signal);
+  for (const r of got.runs) {
+    r.value = r.value.map(num);
+    if (r.best) r.best.value = num(r.best.value);
+  }
+  return got;
+}
+
+/**
+ * A page of runs (GET api/v1/runs with filter, sort, limit, offset and
+ * best=1; docs/api.md): {paged: true, runs: [summary...], total, offset,
+ * limit}. A server without summaries answers every run as a plain list:
+ * then {paged: false, runs: [...]} and the caller filters and sorts itself.
+ */
+export async function runsPage({ filter = '', sort = '', limit = 200, offset = 0 }, signal) {
+  const body = await getJSON('api/v1/runs', { filter, sort, limit, offset, best: 1 }, signal);
+  const runs = body.runs || [];
+  if (typeof body.total !== 'number') return { paged: false, runs };
+  for (const r of runs) {
+    r.last_loss = num(r.last_loss);
+    r.min_loss = num(r.min_loss);
+    for (const b of r.best || []) b.value = num(b.value);
+  }
+  return { paged: true, runs, total: body.total, offset: body.offset || 0, limit: body.limit || limit };
+}
+
+/**
+ * The leaderboard (GET api/v1/leaderboard; docs/api.md): {datasets,
+ * criteria, boards: [{dataset, criterion, direction, rows: [{group, runs,
+ * count, mean, std, min, max, best_run, best_iteration, best_parameters}]}]},
+ * numbers decoded.
+ */
+export async function leaderboard({ dataset = '', criterion = '', groupBy = '', filter = '' }, signal) {
+  const body = await getJSON('api/v1/leaderboard', { dataset, criterion, group_by: groupBy, filter }, signal);
+  for (const b of body.boards || []) {
+    for (const r of b.rows || []) for (const k of ['mean', 'std', 'min', 'max']) r[k] = num(r[k]);
+  }
+  return body;
 }

@@ -7,6 +7,7 @@ import { h } from './format.js';
 import { renderRuns } from './views/runs.js';
 import { renderRun } from './views/run.js';
 import { renderCompare } from './views/compare.js';
+import { renderLeaderboard } from './views/leaderboard.js';
 
 const main = document.getElementById('main');
 const crumbs = document.getElementById('crumbs');
@@ -15,7 +16,7 @@ const banner = document.getElementById('banner');
 
 let dispose = () => {};
 
-/** Parses the fragment: #/, #/run/<run>, #/compare?run=a&run=b. */
+/** Parses the fragment: #/, #/run/<run>, #/compare?run=a&run=b, #/leaderboard?criterion=&group_by=. */
 function parseRoute(hash) {
   const frag = hash.replace(/^#/, '') || '/';
   const [path, query = ''] = frag.split('?');
@@ -24,6 +25,7 @@ function parseRoute(hash) {
     return { view: 'run', run: decodeURIComponent(path.slice('/run/'.length)), params };
   }
   if (path === '/compare') return { view: 'compare', runs: params.getAll('run'), params };
+  if (path === '/leaderboard') return { view: 'leaderboard', params };
   return { view: 'runs', params };
 }
 
@@ -88,7 +90,8 @@ function route() {
   document.body.dataset.view = r.view;
   const ctx = { setCrumbs, setStatus, showError };
   main.replaceChildren();
-  const views = { runs: renderRuns, run: renderRun, compare: renderCompare };
+  const views = { runs: renderRuns, run: renderRun, compare: renderCompare, leaderboard: renderLeaderboard };
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('current', a.dataset.view === r.view);
   try {
     dispose = views[r.view](main, r, ctx) || (() => {});
   } catch (err) {

@@ -9,9 +9,15 @@ import { fmtCompact, fmtInt, fmtNum, h } from './format.js';
 /** Colours of runs and datasets (categorical). */
 export const palette = ['#2f6fb0', '#e07b28', '#3a9b5a', '#c8434b', '#7d5ba6', '#8c6d3f', '#d46fb0', '#5f6b78', '#b5a51f', '#1fa5b5'];
 
-/** The colour of item i of a categorical list. */
+/**
+ * The colour of item i of a categorical list: the palette, then (for the
+ * many runs of a compare) hues a golden angle apart, so that neighbours
+ * differ.
+ */
 export function categorical(i) {
-  return palette[i % palette.length];
+  if (i < palette.length) return palette[i];
+  const hue = Math.round((i * 137.508) % 360);
+  return `hsl(${hue}, ${55 + (i % 3) * 10}%, ${38 + (i % 4) * 6}%)`;
 }
 
 // Viridis, cut before its palest yellow: ordered things (thresholds).
@@ -281,9 +287,13 @@ export function pointsFor(width) {
  * range, empty for the whole run).
  */
 export class LossChart {
-  constructor(el, { runs, prefs, height = 320, onStatus, onError }) {
+  constructor(el, { runs, prefs, height = 320, onStatus, onError, fetchSamples, onLoad }) {
     this.el = el;
     this.runs = runs;
+    // fetchSamples(runs, query, signal) returns the runs' samples; by
+    // default one request per run (the compare view asks for all at once).
+    this.fetchSamples = fetchSamples || ((rs, q, signal) => Promise.all(rs.map((r) => trainingSample(r, q, signal))));
+    this.onLoad = onLoad || (() => {});
     this.prefs = { ...prefs };
     this.height = height;
     this.onStatus = onStatus || (() => {});
@@ -307,12 +317,13 @@ export class LossChart {
     try {
       const q = { maxPoints, mode: this.prefs.mode };
       if (range) Object.assign(q, range);
-      const samples = await Promise.all(this.runs.map((r) => trainingSample(r, q, this.abort.signal)));
+      const samples = await this.fetchSamples(this.runs, q, this.abort.signal);
       if (seq !== this.seq) return; // a newer load replaced this one
       this.range = range;
       this.maxPoints = maxPoints;
       this.runs.forEach((r, i) => this.samples.set(r, samples[i]));
       this.draw(true);
+      this.onLoad(this.samples, range);
     } catch (err) {
       if (err.name === 'AbortError') return;
       this.el.dataset.state = 'error';
@@ -399,6 +410,7 @@ export class LossChart {
     const { data, series, points } = this.build();
     const el = this.el;
     el.dataset.points = String(points);
+    el.dataset.runs = String(this.runs.length);
     el.dataset.maxPoints = String(this.maxPoints || '');
     el.dataset.from = this.range ? String(this.range.from) : '';
     el.dataset.to = this.range ? String(this.range.to) : '';

@@ -7,6 +7,7 @@ const defaults = {
   log: false, // log-scale loss axis
   mode: 'stride', // subsample mode: stride, or minmax to keep spikes
   criterion: '', // the criterion shown; '' = the run's first
+  runsDataset: null, // the runs list's best column: its dataset, '' the mean over datasets, null the default
   paramMode: 'each', // validation lines: each parameter set, or best over them
   includeSuperseded: false, // show checkpoints whose weights a resumed training overwrote in plots and best reports
 };

@@ -7,10 +7,10 @@ import { supersededNote } from '../validation.js';
 /**
  * The loss card of the run and compare views: the loss chart of runs with
  * its controls and status line. savePrefs(changes) stores changed
- * preferences and returns them all. Returns the card's element and the
- * chart (to load and destroy).
+ * preferences and returns them all; fetchSamples and onLoad go to the
+ * LossChart. Returns the card's element and the chart (to load and destroy).
  */
-export function lossCard(runs, prefs, { savePrefs, onError }) {
+export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad }) {
   const chartEl = h('div', { class: 'chart', id: 'loss-chart' });
   const status = h('span', { class: 'muted small', id: 'loss-status' });
   const controls = lossControls(prefs, {
@@ -25,6 +25,8 @@ export function lossCard(runs, prefs, { savePrefs, onError }) {
       controls.reset.hidden = !loss.zoomed;
     },
     onError,
+    fetchSamples,
+    onLoad,
   });
   const el = h('section', { class: 'card' },
     h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
@@ -133,5 +135,50 @@ export function supersededToggle(prefs, onChange) {
       note.dataset.count = String(n);
       legend.hidden = n === 0 || !include;
     },
+  };
+}
+
+/**
+ * A function that calls fn(...args) once calls stop for ms milliseconds
+ * (the last call's arguments); .cancel() drops a pending call.
+ */
+export function debounce(fn, ms) {
+  let timer = null;
+  const run = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      fn(...args);
+    }, ms);
+  };
+  run.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  return run;
+}
+
+/**
+ * Follows the store-wide change feed (feed.js's watch, when the dashboard
+ * has it: GET /api/v1/events) for a view: onEvent(event) gets each change
+ * ({kind, run, from, to}; kind "resync" when the feed lost track and the
+ * view should reload). runs, when given, limits it to those runs. Without feed.js
+ * nothing is followed. Returns a function that stops following.
+ */
+export function followChanges({ runs } = {}, onEvent) {
+  let stop = null;
+  let stopped = false;
+  // feed.js is optional (a build without the store-wide feed lacks it), so
+  // its name is a variable: the embedded-files test checks literal imports.
+  const feedModule = '../feed.js';
+  import(feedModule)
+    .then((feed) => {
+      if (stopped || typeof feed.watch !== 'function') return;
+      stop = feed.watch({ runs, onEvent, onResync: () => onEvent({ kind: 'resync' }) });
+    })
+    .catch(() => {}); // no feed in this build: the view shows what it loaded
+  return () => {
+    stopped = true;
+    if (typeof stop === 'function') stop();
   };
 }

@@ -1,57 +1,69 @@
-// The compare view: the loss of several runs on one chart, and one
-// criterion of their validation scores on another. Superseded checkpoints
+// The compare view: the loss of up to 100 runs on one chart, and one
+// criterion of their validation scores on another. Each chart is one
+// request for all the runs (POST api/v1/compare/training and
+// /compare/validation), subsampled by the server. Superseded checkpoints
 // (SPEC §2) are left out of the chart and the best values unless "include
 // superseded" is on; then they are hollow grey points off the lines.
 
-import { best, lastTraining, listRuns, validation } from '../api.js';
+import { compareTraining, compareValidation, maxCompareRuns, runsPage } from '../api.js';
 import { LineChart, categorical } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
-import { bestSeries, countSuperseded, criterionIndex, iterations, shownScores, supersededNote } from '../validation.js';
-import { criterionLabel, lossCard, supersededToggle } from './common.js';
+import { supersededNote } from '../validation.js';
+import { criterionLabel, debounce, followChanges, lossCard, supersededToggle } from './common.js';
+
+const pickerMatches = 20; // runs the picker offers at once
+const changeDelay = 1000; // ms: changes arriving together redraw once
 
 export function renderCompare(main, route, ctx) {
-  const runs = [...new Set(route.runs)];
+  const asked = [...new Set(route.runs)];
+  const runs = asked.slice(0, maxCompareRuns);
   ctx.setCrumbs([{ text: 'Runs', href: '#/' }, { text: 'Compare' }]);
   const abort = new AbortController();
   let prefs = loadPrefs();
-  const scores = new Map(); // run → validation answer
-  const bests = new Map(); // run → best report lines or null
-  const lasts = new Map(); // run → last training entry or null
   let dataset = route.params.get('dataset') || ''; // '' = mean over datasets
+  let answer = null; // the validation compare answer
+  const lasts = new Map(); // run → last training entry or null
   let critChart = null;
+  let critSeq = 0;
   const report = (err) => {
-    if (err.name !== 'AbortError') ctx.showError(err);
+    if (err && err.name !== 'AbortError') ctx.showError(err);
   };
 
   // Header: the runs compared, and a picker to add one.
-  const addSelect = h('select', {
-    id: 'add-run',
-    'aria-label': 'Add a run',
-    onchange: () => {
-      if (addSelect.value) location.hash = compareHref([...runs, addSelect.value]);
-    },
-  }, h('option', { value: '' }, 'Add a run…'));
-  const chips = runs.map((r, i) => h('span', { class: 'chip', style: `--run-color: ${categorical(i)}` },
+  const picker = runPicker(runs, abort.signal, report);
+  const chips = runs.map((r, i) => h('span', { class: 'chip', style: `--run-color: ${categorical(i)}`, dataset: { run: r } },
     h('span', { class: 'swatch' }),
     h('a', { href: runHref(r) }, r),
     h('a', { class: 'remove', href: compareHref(runs.filter((x) => x !== r)), title: 'Remove ' + r, 'aria-label': 'Remove ' + r }, '×'),
   ));
+  const over = asked.length > runs.length
+    ? h('p', { class: 'refused', id: 'compare-limit' }, `${fmtInt(asked.length)} runs asked for: a compare shows at most ${maxCompareRuns}, the first ${maxCompareRuns} here.`)
+    : null;
   main.append(h('section', { class: 'card' },
-    h('div', { class: 'toolbar' }, h('h1', null, 'Compare runs'), h('span', { class: 'grow' }), addSelect),
-    h('div', { class: 'chips', id: 'compare-runs' }, chips.length ? chips : h('span', { class: 'muted' }, 'No runs chosen: add some, or select them in the runs list.')),
+    h('div', { class: 'toolbar' }, h('h1', null, 'Compare runs'), h('span', { class: 'muted', id: 'compare-count' }, runs.length ? `${fmtInt(runs.length)} runs` : ''), h('span', { class: 'grow' }), picker.el),
+    over,
+    h('div', { class: 'chips' + (runs.length > 12 ? ' many' : ''), id: 'compare-runs' }, chips.length ? chips : h('span', { class: 'muted' }, 'No runs chosen: add some, or select them in the runs list.')),
   ));
-  listRuns(abort.signal).then((all) => {
-    for (const r of all) if (!runs.includes(r.run)) addSelect.append(h('option', { value: r.run }, r.run));
-  }).catch(report);
   if (runs.length === 0) return () => abort.abort();
 
-  // Loss of every run.
+  // Loss of every run: one request for all of them.
   const { el: lossSection, loss } = lossCard(runs, prefs, {
     savePrefs: (changes) => (prefs = savePrefs(changes)),
     onError: ctx.showError,
+    fetchSamples: (rs, q, signal) => compareTraining(rs, q, signal),
+    onLoad: (samples, range) => {
+      if (range) return; // a zoom: not the runs' ends
+      for (const r of runs) {
+        const s = samples.get(r);
+        const n = s ? s.iterations.length : 0;
+        lasts.set(r, n ? { iteration: s.iterations[n - 1], loss: s.loss[n - 1] } : null);
+      }
+      drawSummary();
+    },
   });
   main.append(lossSection);
+  const many = runs.length > 12; // legends scroll rather than push the page down
 
   // One criterion of every run.
   const criterionSelect = h('select', {
@@ -59,7 +71,7 @@ export function renderCompare(main, route, ctx) {
     'aria-label': 'Criterion',
     onchange: () => {
       prefs = savePrefs({ criterion: criterionSelect.value });
-      drawCriterion();
+      loadValidation();
     },
   });
   const datasetSelect = h('select', {
@@ -67,16 +79,17 @@ export function renderCompare(main, route, ctx) {
     'aria-label': 'Dataset',
     onchange: () => {
       dataset = datasetSelect.value;
-      drawCriterion();
+      loadValidation();
     },
   });
   const superseded = supersededToggle(prefs, (include) => {
     prefs = savePrefs({ includeSuperseded: include });
-    loadBests().then(drawCriterion).catch(report);
+    loadValidation();
   });
-  const critEl = h('div', { class: 'chart', id: 'criterion-chart' });
+  const critEl = h('div', { class: 'chart' + (many ? ' many' : ''), id: 'criterion-chart' });
+  if (many) lossSection.querySelector('#loss-chart').classList.add('many');
   const critTitle = h('span', { class: 'muted small' });
-  const summary = h('div', { class: 'table-wrap' });
+  const summary = h('div', { class: 'table-wrap' + (runs.length > 12 ? ' scroll' : '') });
   main.append(h('section', { class: 'card' },
     h('div', { class: 'toolbar' },
       h('h2', null, 'Validation'),
@@ -92,17 +105,31 @@ export function renderCompare(main, route, ctx) {
     summary,
   ));
 
-  /** Criteria (name → criterion) and datasets over every run, in first-seen order. */
-  function union() {
-    const crits = new Map();
-    const datasets = new Set();
-    for (const r of runs) {
-      const v = scores.get(r);
-      if (!v) continue;
-      for (const c of v.criteria) if (!crits.has(c.name)) crits.set(c.name, c);
-      for (const d of v.datasets) datasets.add(d);
+  /** Fetches the chosen criterion's series of every run, in one request, and draws them. */
+  async function loadValidation() {
+    const seq = ++critSeq;
+    const include = prefs.includeSuperseded;
+    critEl.dataset.state = critChart ? 'updating' : 'loading';
+    let got;
+    try {
+      got = await compareValidation(runs, { criterion: prefs.criterion, dataset, includeSuperseded: include }, abort.signal);
+    } catch (err) {
+      // A remembered criterion or dataset that none of these runs has: their first instead.
+      if (err && err.code === 'invalid_argument' && (prefs.criterion || dataset) && seq === critSeq) {
+        dataset = '';
+        got = await compareValidation(runs, { includeSuperseded: include }, abort.signal).catch((e) => {
+          report(e);
+          return null;
+        });
+      } else {
+        report(err);
+      }
+      if (!got) return;
     }
-    return { crits, datasets: [...datasets] };
+    if (seq !== critSeq) return; // a newer choice replaced this one
+    answer = got;
+    dataset = got.dataset;
+    drawCriterion();
   }
 
   function drawCriterion() {
@@ -110,41 +137,37 @@ export function renderCompare(main, route, ctx) {
       critChart.destroy();
       critChart = null;
     }
-    const include = prefs.includeSuperseded;
-    superseded.update(runs.reduce((n, r) => n + (scores.get(r) ? countSuperseded(scores.get(r)) : 0), 0), include);
-    const { crits, datasets } = union();
-    if (crits.size === 0) {
+    const include = answer.include_superseded;
+    superseded.update(answer.runs.reduce((n, r) => n + r.superseded_count, 0), include);
+    if (answer.criteria.length === 0) {
       critEl.replaceChildren(h('p', { class: 'empty' }, 'None of these runs has validation scores yet.'));
       critEl.dataset.state = 'empty';
-      drawSummary('');
+      criterionSelect.replaceChildren();
+      datasetSelect.replaceChildren();
+      drawSummary();
       return;
     }
-    const name = crits.has(prefs.criterion) ? prefs.criterion : crits.keys().next().value;
-    const crit = crits.get(name);
-    if (dataset && !datasets.includes(dataset)) dataset = '';
-    criterionSelect.replaceChildren(...[...crits.values()].map((c) => h('option', { value: c.name, selected: c.name === name }, criterionLabel(c))));
+    const name = answer.criterion;
+    const crit = answer.criteria.find((c) => c.name === name);
+    criterionSelect.replaceChildren(...answer.criteria.map((c) => h('option', { value: c.name, selected: c.name === name }, criterionLabel(c))));
     datasetSelect.replaceChildren(
       h('option', { value: '' }, 'mean over datasets'),
-      ...datasets.map((d) => h('option', { value: d, selected: d === dataset }, d)),
+      ...answer.datasets.map((d) => h('option', { value: d, selected: d === dataset }, d)),
     );
     critTitle.textContent = `${criterionLabel(crit)}: at each checkpoint, the best parameter set's score ${dataset ? 'on ' + dataset : 'averaged over datasets'}`;
     const tables = [];
     const series = [];
     const hollow = []; // superseded checkpoints, when included
-    runs.forEach((r, i) => {
-      const v = scores.get(r) && shownScores(scores.get(r), include);
-      const c = v ? criterionIndex(v, name) : -1;
-      const d = v && dataset ? v.datasets.indexOf(dataset) : -1;
-      if (c < 0 || (dataset && d < 0) || v.scores.length === 0) return;
-      const xs = iterations(v);
-      tables.push([xs, bestSeries(v, c, d).map((x, k) => {
-        if (v.scores[k].superseded) {
-          hollow.push({ x: xs[k], y: x });
+    answer.runs.forEach((r, i) => {
+      if (r.iteration.length === 0) return;
+      tables.push([r.iteration, r.value.map((x, k) => {
+        if (r.superseded[k]) {
+          hollow.push({ x: r.iteration[k], y: x });
           return null;
         }
         return Number.isFinite(x) ? x : null;
       })]);
-      series.push({ label: r, color: categorical(i) });
+      series.push({ label: r.run, color: categorical(i) });
     });
     if (tables.length === 0) {
       critEl.replaceChildren(h('p', { class: 'empty' }, `No run here has ${name}${dataset ? ' on ' + dataset : ''}.`));
@@ -152,24 +175,26 @@ export function renderCompare(main, route, ctx) {
     } else {
       const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
       critChart = new LineChart(critEl, { data, series, yLabel: name, height: 300, hollow });
+      critEl.dataset.runs = String(series.length);
     }
-    drawSummary(name);
+    drawSummary();
   }
 
-  function drawSummary(name) {
+  function drawSummary() {
+    const byRun = new Map(answer ? answer.runs.map((r) => [r.run, r]) : []);
+    const name = answer ? answer.criterion : '';
     const rows = runs.map((r, i) => {
       const last = lasts.get(r);
-      const lines = bests.get(r);
-      const l = lines && lines.find((x) => x.criterion === name && (dataset ? x.dataset === dataset : x.mean_over_datasets));
-      const v = scores.get(r);
-      const old = l && l.iteration !== null && v && v.scores.some((e) => e.superseded && e.iteration === l.iteration);
-      return h('tr', { dataset: { run: r, iteration: l && l.iteration !== null ? String(l.iteration) : '' } },
+      const v = byRun.get(r);
+      const l = v && v.best;
+      const old = l && v.superseded.some((s, k) => s && v.iteration[k] === l.iteration);
+      return h('tr', { dataset: { run: r, iteration: l ? String(l.iteration) : '' } },
         h('td', { class: 'name' }, h('span', { class: 'swatch', style: `--run-color: ${categorical(i)}` }), h('a', { href: runHref(r) }, r)),
-        h('td', { class: 'num' }, last ? fmtInt(last.iteration + 1) : '—'),
-        h('td', { class: 'num' }, last ? fmtNum(last.loss) : '—'),
-        h('td', { class: 'num strong' }, l ? fmtNum(l.value) : '—'),
+        h('td', { class: 'num' }, last ? fmtInt(last.iteration + 1) : lasts.has(r) ? '—' : '…'),
+        h('td', { class: 'num' }, last ? fmtNum(last.loss) : lasts.has(r) ? '—' : '…'),
+        h('td', { class: 'num strong', dataset: { value: l ? String(l.value) : '' } }, l ? fmtNum(l.value) : '—'),
         h('td', { class: 'muted small' + (old ? ' superseded' : ''), title: old ? supersededNote : undefined },
-          l && l.iteration !== null ? `${fmtInt(l.iteration)} · ${l.parameters}` : '',
+          l ? `${fmtInt(l.iteration)} · ${l.parameters}` : '',
           old ? h('span', { class: 'badge superseded-badge' }, 'superseded') : null),
       );
     });
@@ -182,27 +207,81 @@ export function renderCompare(main, route, ctx) {
     ));
   }
 
-  /** Fetches the runs' best reports, with or without superseded checkpoints as chosen. */
-  async function loadBests() {
-    const include = prefs.includeSuperseded;
-    const got = await Promise.all(runs.map((r) => best(r, abort.signal, { includeSuperseded: include })));
-    if (include !== prefs.includeSuperseded) return; // toggled meanwhile: a newer load follows
-    runs.forEach((r, i) => bests.set(r, got[i]));
-  }
+  // Changes to these runs: fetch both charts again once they stop arriving for a moment.
+  const changed = debounce(() => {
+    loss.load();
+    loadValidation();
+  }, changeDelay);
+  const stopFeed = followChanges({ runs }, () => changed());
 
   loss.load();
-  Promise.all([
-    loadBests(),
-    ...runs.map(async (r) => {
-      const [v, last] = await Promise.all([validation(r, abort.signal), lastTraining(r, abort.signal)]);
-      scores.set(r, v);
-      lasts.set(r, last);
-    }),
-  ]).then(drawCriterion).catch(report);
+  loadValidation();
 
   return () => {
+    stopFeed();
+    changed.cancel();
+    picker.destroy();
     abort.abort();
     loss.destroy();
     if (critChart) critChart.destroy();
+  };
+}
+
+/**
+ * The picker that adds a run to the compare: a search box whose matches
+ * (name contains the text; asked from the server, a page of them) are
+ * offered as a list to choose from.
+ */
+function runPicker(runs, signal, report) {
+  const list = h('ul', { class: 'picker-list', id: 'add-run-list', role: 'listbox', hidden: true });
+  let seq = 0;
+  let plain = null; // a server without paging: every run, fetched once
+  const input = h('input', {
+    type: 'search',
+    id: 'add-run',
+    placeholder: runs.length >= maxCompareRuns ? `At most ${maxCompareRuns} runs` : 'Add a run…',
+    disabled: runs.length >= maxCompareRuns,
+    'aria-label': 'Add a run',
+    autocomplete: 'off',
+    oninput: () => find(),
+    onfocus: () => find(),
+    onkeydown: (ev) => {
+      if (ev.key === 'Escape') list.hidden = true;
+      if (ev.key === 'Enter' && list.firstElementChild && list.firstElementChild.dataset.run) add(list.firstElementChild.dataset.run);
+    },
+  });
+  const add = (run) => {
+    location.hash = compareHref([...runs, run]);
+  };
+  const find = debounce(async () => {
+    const s = ++seq;
+    const text = input.value.trim();
+    try {
+      let names;
+      if (plain) {
+        names = plain;
+      } else {
+        const got = await runsPage({ filter: text ? `name~${JSON.stringify(text)}` : '', sort: 'name', limit: pickerMatches + runs.length }, signal);
+        if (!got.paged) plain = got.runs.map((r) => r.run);
+        names = got.paged ? got.runs.map((r) => r.run) : plain;
+      }
+      if (s !== seq) return;
+      const needle = text.toLowerCase();
+      const matches = names.filter((n) => !runs.includes(n) && n.toLowerCase().includes(needle)).slice(0, pickerMatches);
+      list.replaceChildren(...(matches.length
+        ? matches.map((n) => h('li', { role: 'option', dataset: { run: n }, onmousedown: (ev) => {
+          ev.preventDefault(); // before the input loses focus
+          add(n);
+        } }, n))
+        : [h('li', { class: 'muted' }, text ? `No other run contains “${text}”.` : 'No other runs.')]));
+      list.hidden = false;
+    } catch (err) {
+      report(err);
+    }
+  }, 200);
+  input.addEventListener('blur', () => setTimeout(() => (list.hidden = true), 150));
+  return {
+    el: h('div', { class: 'picker' }, input, list),
+    destroy: () => find.cancel(),
   };
 }

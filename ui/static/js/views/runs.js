@@ -1,43 +1,75 @@
 // The runs view: every run with how far it trained and validated, its last
-// loss and the best value of a chosen criterion; filter by name, sort by a
+// loss and a best value; filter by name (or a filter expression), sort by a
 // column, select runs to compare.
+//
+// It stays fluid with 10,000 runs: the table is virtual (only the rows in
+// view, and a few around them, are in the page), and a server with run
+// summaries filters, sorts and pages (GET /api/v1/runs?filter=&sort=&limit=
+// &offset=&best=1), so the page holds one page of runs at a time. A server
+// without them answers the plain list: then the view filters and sorts it
+// itself and fetches the last loss and best report of the rows in view only.
+// Changes come from the store-wide feed (followChanges), not by polling.
 
-import { best, health, lastTraining, listRuns } from '../api.js';
+import { best, health, lastTraining, maxCompareRuns, runsPage } from '../api.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
+import { debounce, followChanges } from './common.js';
 
-const pollMillis = 10000; // how often the list is refreshed while visible
-const parallel = 4; // detail requests in flight at once
+const rowHeight = 34; // px: the height of a row (app.css, table.virtual td), measured again once drawn
+const overscan = 8; // rows drawn beyond each edge of the view
+const pageSize = 200; // runs per request to a paging server
+const parallel = 4; // detail requests in flight at once (plain-list servers)
+const searchDelay = 200; // ms of quiet typing before the list is filtered
+const changeDelay = 1000; // ms: changes arriving together reload the list once
+
+/** The server's sort column of a table column (the best column is computed). */
+const serverColumns = { run: 'name', trained: 'trained_until', validated: 'validated_until', loss: 'last_loss' };
 
 export function renderRuns(main, route, ctx) {
   ctx.setCrumbs([{ text: 'Runs' }]);
   const abort = new AbortController();
   let prefs = loadPrefs();
-  let runs = null; // the API's list, null until loaded
-  const details = new Map(); // run → {version, last, best}
-  let healthOf = new Map(); // run → its health report (statstore check)
-  let healthVersion = ''; // the runs' versions the reports are of
-  const selected = new Set();
   let filter = route.params.get('filter') || '';
   let sort = { key: 'run', dir: 1 };
+  const selected = new Set();
+
+  // The list: either paged by the server, or the whole list held here.
+  let paged = null; // null until the first answer, then true or false
+  let total = 0; // runs matching the filter
+  let all = 0; // runs in the store (plain list), or the unfiltered total
+  let pages = new Map(); // paged: page index → runs, or a promise while loading
+  let stale = new Map(); // paged: the pages before a change of the runs, shown until reloaded
+  let generation = 0; // bumped when the filter or sort changes: older answers are dropped
+  let list = []; // plain list: every run
+  let shown = []; // plain list: the runs matching the filter, sorted
+  const details = new Map(); // plain list: run → {version, last, best}
+  const pendingDetails = new Set();
+  let healthOf = new Map(); // plain list: run → health report
+  const bestKeys = new Map(); // 'dataset\0criterion' → {dataset, criterion, higherIsBetter}, first seen first
 
   const filterInput = h('input', {
     type: 'search',
     id: 'run-filter',
-    placeholder: 'Filter runs by name',
+    placeholder: 'Filter runs: name, or tag.k=v best.d.c>0.8',
     value: filter,
-    'aria-label': 'Filter runs by name',
-    oninput: () => {
-      filter = filterInput.value;
-      draw();
-    },
+    'aria-label': 'Filter runs',
+    title: 'A part of the run name; with a paging server also an expression (docs/api.md): name~unet tag.architecture=unet repetition>=2',
+    oninput: () => search(),
   });
-  const criterionSelect = h('select', {
+  const search = debounce(() => {
+    if (filterInput.value === filter) return;
+    filter = filterInput.value;
+    reload();
+  }, searchDelay);
+  const bestSelect = h('select', {
     id: 'runs-criterion',
-    'aria-label': 'Criterion',
+    'aria-label': 'Best value shown',
     onchange: () => {
-      prefs = savePrefs({ criterion: criterionSelect.value });
-      draw();
+      const b = bestKeys.get(bestSelect.value);
+      if (!b) return;
+      prefs = savePrefs({ criterion: b.criterion, runsDataset: b.dataset });
+      if (sort.key === 'best') reload();
+      else draw();
     },
   });
   const compareButton = h('button', {
@@ -45,11 +77,15 @@ export function renderRuns(main, route, ctx) {
     id: 'compare-selected',
     class: 'primary',
     onclick: () => {
-      location.hash = compareHref([...selected]);
+      location.hash = compareHref([...selected].slice(0, maxCompareRuns));
     },
   });
-  const count = h('span', { class: 'muted' });
-  const table = h('table', { class: 'runs', id: 'runs-table' });
+  const count = h('span', { class: 'muted', id: 'runs-count' });
+  const head = h('thead');
+  const body = h('tbody');
+  const table = h('table', { class: 'runs virtual', id: 'runs-table' }, head, body);
+  const sizer = h('div', { class: 'runs-sizer' }, table);
+  const scroller = h('div', { class: 'runs-scroll', id: 'runs-scroll', onscroll: () => schedule() }, sizer);
   main.append(
     h('section', { class: 'card' },
       h('div', { class: 'toolbar' },
@@ -57,188 +93,417 @@ export function renderRuns(main, route, ctx) {
         count,
         h('span', { class: 'grow' }),
         filterInput,
-        h('label', { class: 'field' }, 'Criterion ', criterionSelect),
+        h('label', { class: 'field' }, 'Best ', bestSelect),
         compareButton,
       ),
-      table,
+      scroller,
     ),
   );
 
-  /** Every criterion named in the runs' best reports, in first-seen order. */
-  function criteria() {
-    const seen = new Map();
-    for (const d of details.values()) {
-      for (const l of d.best || []) if (!seen.has(l.criterion)) seen.set(l.criterion, l.direction_unknown ? null : l.higher_is_better);
-    }
-    return seen;
-  }
-
-  function chosenCriterion(all) {
-    if (all.has(prefs.criterion)) return prefs.criterion;
-    return all.size ? all.keys().next().value : '';
-  }
-
-  /** The best line over datasets of criterion c, or undefined. */
-  function bestLine(run, c) {
-    const d = details.get(run);
-    return d && d.best ? d.best.find((l) => l.mean_over_datasets && l.criterion === c) : undefined;
-  }
-
-  function sortValue(r, key, c) {
-    const d = details.get(r.run);
-    switch (key) {
-      case 'trained':
-        return r.trained_until;
-      case 'validated':
-        return r.validated_until;
-      case 'loss':
-        return d && d.last ? d.last.loss : NaN;
-      case 'best': {
-        const l = bestLine(r.run, c);
-        if (!l || Number.isNaN(l.value)) return NaN;
-        return l.higher_is_better ? -l.value : l.value; // best first
-      }
-      default:
-        return r.run;
-    }
-  }
-
-  function draw() {
-    if (runs === null) return;
-    const all = criteria();
-    const c = chosenCriterion(all);
-    criterionSelect.replaceChildren(
-      ...(all.size ? [...all.keys()] : ['—']).map((name) => h('option', { value: name, selected: name === c }, name)),
-    );
-    criterionSelect.disabled = all.size === 0;
-    const needle = filter.trim().toLowerCase();
-    const shown = runs.filter((r) => r.run.toLowerCase().includes(needle));
-    shown.sort((a, b) => {
-      const x = sortValue(a, sort.key, c);
-      const y = sortValue(b, sort.key, c);
-      if (typeof x === 'string') return sort.dir * x.localeCompare(y);
-      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1; // missing values last
-      if (Number.isNaN(y)) return -1;
-      return sort.dir * (x - y);
+  let rowH = rowHeight; // the rows' height as drawn
+  let frame = 0;
+  function schedule() {
+    if (!frame) frame = requestAnimationFrame(() => {
+      frame = 0;
+      draw();
     });
-    count.textContent = shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`;
-    compareButton.textContent = selected.size ? `Compare ${selected.size} selected` : 'Compare selected';
-    compareButton.disabled = selected.size === 0;
+  }
+  const ro = new ResizeObserver(() => schedule());
+  ro.observe(scroller);
 
-    const arrow = all.get(c) === undefined || all.get(c) === null ? '' : all.get(c) ? ' ↑' : ' ↓';
+  /** The chosen best column: {dataset, criterion, higherIsBetter} ('' dataset: mean over datasets), or null. */
+  function chosenBest() {
+    const keys = [...bestKeys.values()];
+    const c = prefs.criterion;
+    const d = prefs.runsDataset ?? '';
+    return keys.find((b) => b.criterion === c && b.dataset === d)
+      || keys.find((b) => b.criterion === c && b.dataset === '')
+      || keys.find((b) => b.criterion === c)
+      || keys.find((b) => b.dataset === '') // the mean over datasets of the first criterion
+      || keys[0] || null;
+  }
+
+  /** Notes the best lines of a run (its report's or its summary's) for the column picker. */
+  function noteBest(lines) {
+    for (const l of lines || []) {
+      const dataset = l.mean_over_datasets || l.dataset === null ? '' : l.dataset;
+      const key = dataset + '\0' + l.criterion;
+      if (!bestKeys.has(key)) bestKeys.set(key, { key, dataset, criterion: l.criterion, higherIsBetter: l.direction_unknown ? null : l.higher_is_better });
+    }
+  }
+
+  /** The line of lines for the best column b. */
+  function bestLine(lines, b) {
+    if (!b || !lines) return undefined;
+    return lines.find((l) => l.criterion === b.criterion && (b.dataset === '' ? l.mean_over_datasets || l.dataset === null : l.dataset === b.dataset));
+  }
+
+  /** The row of index i as the table shows it, or null while it loads. */
+  function rowAt(i) {
+    if (!paged) {
+      const r = shown[i];
+      if (!r) return null;
+      const d = details.get(r.run);
+      return { run: r.run, trained_until: r.trained_until, validated_until: r.validated_until,
+        loaded: !!d, last_loss: d && d.last ? d.last.loss : null, best: d ? d.best : null, health: healthOf.get(r.run) };
+    }
+    let page = pages.get(Math.floor(i / pageSize));
+    if (!Array.isArray(page)) page = stale.get(Math.floor(i / pageSize)); // shown until the new page comes
+    if (!Array.isArray(page)) return null;
+    const r = page[i % pageSize];
+    if (!r) return null;
+    const flags = r.health || [];
+    const rep = flags.length ? { status: 'warning', findings: flags.map((k) => ({ kind: k, message: k.replaceAll('_', ' ') })) } : null;
+    return { run: r.run, trained_until: r.trained_until, validated_until: r.validated_until,
+      loaded: true, last_loss: r.trained_until ? r.last_loss : null, best: r.best, health: rep };
+  }
+
+  let headKey = '';
+  function header(b) {
+    // Drawn again only when it changes: a header rebuilt while scrolling
+    // would lose a click that lands between press and release.
+    const names = firstNames();
+    const allChecked = total > 0 && names.every((r) => selected.has(r));
+    const key = JSON.stringify([b && b.key, sort, allChecked, total]);
+    if (key === headKey) return;
+    headKey = key;
+    const arrow = !b || b.higherIsBetter === null ? '' : b.higherIsBetter ? ' ↑' : ' ↓';
     const th = (key, text, cls) =>
       h('th', {
         class: (cls || '') + ' sortable' + (sort.key === key ? ' sorted' : ''),
         'aria-sort': sort.key === key ? (sort.dir > 0 ? 'ascending' : 'descending') : undefined,
+        dataset: { sort: key },
         onclick: () => {
           sort = { key, dir: sort.key === key ? -sort.dir : 1 };
-          draw();
+          reload();
         },
       }, text);
     const allBox = h('input', {
       type: 'checkbox',
-      'aria-label': 'Select all shown runs',
-      checked: shown.length > 0 && shown.every((r) => selected.has(r.run)),
+      'aria-label': `Select the first ${maxCompareRuns} runs shown`,
+      title: `Select the first ${maxCompareRuns} runs shown (a compare takes at most ${maxCompareRuns})`,
+      checked: allChecked,
       onchange: (ev) => {
-        for (const r of shown) ev.target.checked ? selected.add(r.run) : selected.delete(r.run);
+        for (const r of firstNames()) ev.target.checked ? selected.add(r) : selected.delete(r);
         draw();
       },
     });
-    const head = h('thead', null, h('tr', null,
+    const bestTitle = b ? `Best ${b.criterion}${b.dataset ? ' on ' + b.dataset : ''}${arrow}` : 'Best';
+    head.replaceChildren(h('tr', null,
       h('th', { class: 'check' }, allBox),
-      th('run', 'Run'),
+      th('run', 'Run', 'name-col'),
       th('trained', 'Trained until', 'num'),
       th('validated', 'Last validated', 'num'),
       th('loss', 'Last loss', 'num'),
-      th('best', `Best ${c || 'score'}${arrow}`, 'num'),
-      h('th', null, 'at checkpoint'),
+      th('best', bestTitle, 'num'),
+      h('th', { class: 'where-col' }, 'at checkpoint'),
     ));
-    const rows = shown.map((r) => {
-      const d = details.get(r.run);
-      const l = bestLine(r.run, c);
-      const loading = !d ? h('span', { class: 'muted' }, '…') : null;
-      return h('tr', { dataset: { run: r.run, health: (healthOf.get(r.run) || {}).status || '' }, class: selected.has(r.run) ? 'selected' : '' },
-        h('td', { class: 'check' }, h('input', {
-          type: 'checkbox',
-          'aria-label': 'Select ' + r.run,
-          checked: selected.has(r.run),
-          onchange: (ev) => {
-            ev.target.checked ? selected.add(r.run) : selected.delete(r.run);
-            draw();
-          },
-        })),
-        h('td', { class: 'name' }, h('a', { href: runHref(r.run) }, r.run), healthBadge(healthOf.get(r.run))),
-        h('td', { class: 'num', dataset: { field: 'trained_until' } }, fmtInt(r.trained_until)),
-        h('td', { class: 'num', dataset: { field: 'last_validated' }, title: 'the last checkpoint validated' }, r.validated_until ? fmtInt(r.validated_until - 1) : '—'),
-        h('td', { class: 'num', dataset: { field: 'last_loss' } }, loading || (d.last ? fmtNum(d.last.loss) : '—')),
-        h('td', { class: 'num strong', dataset: { field: 'best', value: l ? String(l.value) : '' } }, loading || (l ? fmtNum(l.value) : '—')),
-        h('td', { class: 'muted small' }, l && l.iteration !== null ? `${fmtInt(l.iteration)} · ${l.parameters}` : ''),
-      );
-    });
-    let body;
-    if (runs.length === 0) {
-      body = h('tbody', null, h('tr', null, h('td', { colspan: 7, class: 'empty' },
-        'No runs yet. Try the demo runs (statstore demo, then statstore serve), or write to the API from a training job: see docs/api.md.')));
-    } else if (rows.length === 0) {
-      body = h('tbody', null, h('tr', null, h('td', { colspan: 7, class: 'empty' }, `No run name contains “${filter}”.`)));
-    } else {
-      body = h('tbody', null, rows);
+  }
+
+  /** The names of the first runs shown (up to the compare limit) that are loaded. */
+  function firstNames() {
+    const out = [];
+    for (let i = 0; i < Math.min(total, maxCompareRuns); i++) {
+      const r = rowAt(i);
+      if (r) out.push(r.run);
     }
-    table.replaceChildren(head, body);
-    table.dataset.state = [...runs].every((r) => details.has(r.run)) ? 'ready' : 'loading';
+    return out;
   }
 
-  /** Fetches every run's health report (statstore check) when any run changed. */
-  async function loadHealth(list) {
-    const v = list.map(version).join(';');
-    if (v === healthVersion) return;
-    const reports = await health(abort.signal);
-    healthOf = new Map(reports.map((r) => [r.run, r]));
-    healthVersion = v;
+  function row(r, i, b) {
+    if (!r) {
+      return h('tr', { class: 'loading-row', dataset: { index: String(i) } }, h('td', { colspan: 7, class: 'muted' }, '…'));
+    }
+    const l = bestLine(r.best, b);
+    const loading = r.loaded ? null : h('span', { class: 'muted' }, '…');
+    return h('tr', { dataset: { run: r.run, index: String(i), health: (r.health || {}).status || '' }, class: selected.has(r.run) ? 'selected' : '' },
+      h('td', { class: 'check' }, h('input', {
+        type: 'checkbox',
+        'aria-label': 'Select ' + r.run,
+        checked: selected.has(r.run),
+        onchange: (ev) => {
+          ev.target.checked ? selected.add(r.run) : selected.delete(r.run);
+          draw();
+        },
+      })),
+      h('td', { class: 'name', title: r.run }, h('a', { href: runHref(r.run) }, r.run), healthBadge(r.health)),
+      h('td', { class: 'num', dataset: { field: 'trained_until' } }, fmtInt(r.trained_until)),
+      h('td', { class: 'num', dataset: { field: 'last_validated' }, title: 'the last checkpoint validated' }, r.validated_until ? fmtInt(r.validated_until - 1) : '—'),
+      h('td', { class: 'num', dataset: { field: 'last_loss' } }, loading || (r.last_loss === null || r.last_loss === undefined ? '—' : fmtNum(r.last_loss))),
+      h('td', { class: 'num strong', dataset: { field: 'best', value: l ? String(l.value) : '', dataset: b ? b.dataset : '' } }, loading || (l ? fmtNum(l.value) : '—')),
+      h('td', { class: 'muted small where' }, l && l.iteration !== null && l.iteration !== undefined ? `${fmtInt(l.iteration)} · ${l.parameters}` : ''),
+    );
   }
 
-  /** Fetches the last loss and best report of the runs that changed. */
-  async function loadDetails(list) {
-    const todo = list.filter((r) => {
-      const d = details.get(r.run);
-      return !d || d.version !== version(r);
-    });
+  /** Draws the rows in view (and a few around them). */
+  function draw() {
+    if (paged === null) return;
+    const b = chosenBest();
+    bestSelect.replaceChildren(...(bestKeys.size
+      ? [...bestKeys.values()].map((k) => h('option', { value: k.key, selected: b && k.key === b.key }, k.dataset ? `${k.criterion} · ${k.dataset}` : `${k.criterion} · mean over datasets`))
+      : [h('option', { value: '' }, '—')]));
+    bestSelect.disabled = bestKeys.size === 0;
+    count.textContent = total === all ? `${fmtInt(all)} runs` : `${fmtInt(total)} of ${fmtInt(all)} runs`;
+    compareButton.textContent = selected.size > maxCompareRuns
+      ? `Compare ${fmtInt(maxCompareRuns)} of ${fmtInt(selected.size)} selected`
+      : selected.size ? `Compare ${fmtInt(selected.size)} selected` : 'Compare selected';
+    compareButton.title = selected.size > maxCompareRuns ? `A compare shows at most ${maxCompareRuns} runs: the first ${maxCompareRuns} selected` : '';
+    compareButton.disabled = selected.size === 0;
+    header(b);
+
+    const headHeight = head.offsetHeight || rowHeight;
+    sizer.style.height = `${headHeight + Math.max(total, 1) * rowH}px`;
+    const view = scroller.clientHeight || 600;
+    const first = Math.max(0, Math.floor(scroller.scrollTop / rowH) - overscan);
+    const last = Math.min(total, Math.ceil((scroller.scrollTop + view) / rowH) + overscan);
+    table.style.top = `${first * rowH}px`;
+    if (total === 0) {
+      body.replaceChildren(h('tr', null, h('td', { colspan: 7, class: 'empty' }, all === 0
+        ? 'No runs yet. Try the demo runs (statstore demo, then statstore serve), or write to the API from a training job: see docs/api.md.'
+        : `No run matches “${filter}”.`)));
+    } else {
+      const rows = [];
+      let missing = false;
+      for (let i = first; i < last; i++) {
+        const r = rowAt(i);
+        if (!r || !r.loaded) missing = true;
+        rows.push(row(r, i, b));
+      }
+      body.replaceChildren(...rows);
+      // Rows must be exactly rowH apart, or the 10,000th drifts: measure.
+      if (rows.length > 1) {
+        const measured = (rows[rows.length - 1].getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / rows.length;
+        if (measured > 0 && Math.abs(measured - rowH) > 0.01) {
+          rowH = measured;
+          schedule();
+        }
+      }
+      table.dataset.state = missing ? 'loading' : 'ready';
+      fetchInView(first, last);
+    }
+    if (total === 0) table.dataset.state = 'ready';
+    table.dataset.total = String(total);
+    table.dataset.all = String(all);
+    table.dataset.first = String(first);
+    table.dataset.mode = paged ? 'server' : 'client';
+  }
+
+  /** Fetches what the rows first..last-1 lack: their page, or (plain list) their details. */
+  function fetchInView(first, last) {
+    if (paged) {
+      for (let p = Math.floor(first / pageSize); p <= Math.floor((last - 1) / pageSize); p++) loadPage(p);
+      return;
+    }
+    const todo = [];
+    for (let i = first; i < last; i++) {
+      const r = shown[i];
+      const d = r && details.get(r.run);
+      if (r && (!d || d.version !== version(r)) && !pendingDetails.has(r.run)) todo.push(r);
+    }
+    if (todo.length) loadDetails(todo);
+  }
+
+  /** The server's sort expression. */
+  function sortParam() {
+    let col = serverColumns[sort.key];
+    if (sort.key === 'best') {
+      const b = chosenBest();
+      if (!b) return 'name';
+      col = `best.${b.dataset}.${b.criterion}`;
+      // Best first: descending when higher is better.
+      const desc = (b.higherIsBetter === false) === (sort.dir < 0);
+      return (desc ? '-' : '') + col + ',name';
+    }
+    return (sort.dir < 0 ? '-' : '') + col + (col === 'name' ? '' : ',name');
+  }
+
+  /** The server's filter expression: an expression as typed, or a part of the name. */
+  function filterParam() {
+    const f = filter.trim();
+    if (!f) return '';
+    if (/[=~<>]/.test(f)) return f;
+    return `name~${JSON.stringify(f)}`;
+  }
+
+  function loadPage(p) {
+    if (pages.has(p)) return;
+    const gen = generation;
+    const promise = runsPage({ filter: filterParam(), sort: sortParam(), limit: pageSize, offset: p * pageSize }, abort.signal)
+      .then((got) => {
+        if (gen !== generation) return;
+        if (!got.paged) {
+          // The server stopped paging (an older one took over): start over.
+          paged = null;
+          reload();
+          return;
+        }
+        pages.set(p, got.runs);
+        for (const r of got.runs) noteBest(r.best);
+        total = got.total;
+        if (!filter.trim()) all = total;
+        schedule();
+      })
+      .catch((err) => {
+        if (gen === generation) pages.delete(p);
+        report(err);
+      });
+    pages.set(p, promise);
+  }
+
+  /** Fetches the last loss and best report of runs (plain list), a few at a time. */
+  function loadDetails(todo) {
+    for (const r of todo) pendingDetails.add(r.run);
     let i = 0;
     const worker = async () => {
       while (i < todo.length) {
         const r = todo[i++];
-        const [last, bestLines] = await Promise.all([
-          r.trained_until ? lastTraining(r.run, abort.signal) : null,
-          r.validated_until ? best(r.run, abort.signal) : null,
-        ]);
-        details.set(r.run, { version: version(r), last, best: bestLines });
-        draw();
+        try {
+          const [last, lines] = await Promise.all([
+            r.trained_until ? lastTraining(r.run, abort.signal) : null,
+            r.validated_until ? best(r.run, abort.signal) : null,
+          ]);
+          details.set(r.run, { version: version(r), last, best: lines });
+          noteBest(lines);
+        } finally {
+          pendingDetails.delete(r.run);
+        }
+        if (sort.key === 'loss' || sort.key === 'best') applyFilter(); // the order depends on what was loaded
+        schedule();
       }
     };
-    await Promise.all(Array.from({ length: parallel }, worker));
+    Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, worker)).catch(report);
   }
 
-  async function refresh() {
-    try {
-      const list = await listRuns(abort.signal);
-      runs = list;
-      const names = new Set(list.map((r) => r.run));
-      for (const s of [...selected]) if (!names.has(s)) selected.delete(s);
+  /** Plain list: the runs matching the filter, in the chosen order. */
+  function applyFilter() {
+    const needle = filter.trim().toLowerCase();
+    const b = chosenBest();
+    shown = needle ? list.filter((r) => r.run.toLowerCase().includes(needle)) : [...list];
+    const value = (r) => {
+      const d = details.get(r.run);
+      switch (sort.key) {
+        case 'trained':
+          return r.trained_until;
+        case 'validated':
+          return r.validated_until;
+        case 'loss':
+          return d && d.last ? d.last.loss : NaN;
+        case 'best': {
+          const l = d && bestLine(d.best, b);
+          if (!l || Number.isNaN(l.value)) return NaN;
+          return l.higher_is_better ? -l.value : l.value; // best first
+        }
+        default:
+          return r.run;
+      }
+    };
+    shown.sort((x, y) => {
+      const a = value(x);
+      const c = value(y);
+      if (typeof a === 'string') return sort.dir * (a < c ? -1 : a > c ? 1 : 0);
+      if (Number.isNaN(a)) return Number.isNaN(c) ? 0 : 1; // missing values last
+      if (Number.isNaN(c)) return -1;
+      return sort.dir * (a - c) || (x.run < y.run ? -1 : 1);
+    });
+    total = shown.length;
+    all = list.length;
+  }
+
+  /** Reloads the list from the first row: after a change of filter or sort, or of the runs. */
+  async function reload({ keepScroll = false } = {}) {
+    generation++;
+    const gen = generation;
+    if (!keepScroll) scroller.scrollTop = 0;
+    if (paged === false) {
+      applyFilter();
       draw();
-      await Promise.all([loadDetails(list), loadHealth(list)]);
+      return;
+    }
+    try {
+      const got = await runsPage({ filter: filterParam(), sort: sortParam(), limit: pageSize, offset: 0 }, abort.signal);
+      if (gen !== generation) return;
+      if (got.paged) {
+        paged = true;
+        pages = new Map([[0, got.runs]]);
+        stale = new Map();
+        for (const r of got.runs) noteBest(r.best);
+        total = got.total;
+        if (!filter.trim()) all = total;
+        else if (!all) all = total;
+      } else {
+        paged = false;
+        setList(got.runs);
+        applyFilter();
+        loadHealth();
+      }
       draw();
       ctx.setStatus('updated ' + new Date().toLocaleTimeString());
     } catch (err) {
-      if (err.name !== 'AbortError') ctx.showError(err);
+      report(err);
     }
   }
 
-  refresh();
-  const timer = setInterval(() => {
-    if (!document.hidden) refresh();
-  }, pollMillis);
+  /** Plain list: takes a new list, keeping the details of runs that did not change. */
+  function setList(runs) {
+    list = runs;
+    const names = new Set(runs.map((r) => r.run));
+    for (const s of [...selected]) if (!names.has(s)) selected.delete(s);
+  }
+
+  /** Plain list: every run's health report, in one request. */
+  async function loadHealth() {
+    try {
+      const reports = await health(abort.signal);
+      healthOf = new Map(reports.map((r) => [r.run, r]));
+      schedule();
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  /** Plain list: fetches the list again, keeping the scroll position. */
+  async function refreshList() {
+    try {
+      const got = await runsPage({ limit: pageSize }, abort.signal);
+      if (got.paged) {
+        paged = null;
+        reload({ keepScroll: true });
+        return;
+      }
+      setList(got.runs);
+      applyFilter();
+      loadHealth();
+      draw();
+      ctx.setStatus('updated ' + new Date().toLocaleTimeString());
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  function report(err) {
+    if (err && err.name !== 'AbortError') ctx.showError(err);
+  }
+
+  // Changes: reload what is shown once they stop arriving for a moment.
+  const changed = debounce(() => {
+    if (paged) {
+      generation++;
+      stale = new Map([...pages].filter(([, p]) => Array.isArray(p)));
+      pages = new Map();
+      schedule();
+    } else {
+      refreshList();
+    }
+  }, changeDelay);
+  const stopFeed = followChanges({}, () => changed());
+
+  reload();
   return () => {
-    clearInterval(timer);
+    stopFeed();
+    changed.cancel();
+    search.cancel();
+    cancelAnimationFrame(frame);
+    ro.disconnect();
     abort.abort();
   };
 }
