@@ -94,7 +94,6 @@ func TestWatchTrainerChild(t *testing.T) {
 	}
 }
 
-
 // arrival is an event of the stream and when it arrived.
 type arrival struct {
 	ev statstore.Event
