@@ -8,7 +8,8 @@ import { LineChart, categorical } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
 import { bestSeries, countSuperseded, criterionIndex, iterations, shownScores, supersededNote } from '../validation.js';
-import { criterionLabel, lossCard, supersededToggle } from './common.js';
+import { watch } from '../feed.js';
+import { criterionLabel, lossCard, supersededToggle, throttle } from './common.js';
 
 export function renderCompare(main, route, ctx) {
   const runs = [...new Set(route.runs)];
@@ -190,17 +191,25 @@ export function renderCompare(main, route, ctx) {
     runs.forEach((r, i) => bests.set(r, got[i]));
   }
 
-  loss.load();
-  Promise.all([
-    loadBests(),
-    ...runs.map(async (r) => {
-      const [v, last] = await Promise.all([validation(r, abort.signal), lastTraining(r, abort.signal)]);
-      scores.set(r, v);
-      lasts.set(r, last);
-    }),
-  ]).then(drawCriterion).catch(report);
+  function load() {
+    loss.load();
+    Promise.all([
+      loadBests(),
+      ...runs.map(async (r) => {
+        const [v, last] = await Promise.all([validation(r, abort.signal), lastTraining(r, abort.signal)]);
+        scores.set(r, v);
+        lasts.set(r, last);
+      }),
+    ]).then(drawCriterion).catch(report);
+  }
+  load();
+  // Live: a change of a compared run re-reads the charts (at most once a second).
+  const reload = throttle(load, 1000);
+  const unwatch = watch({ runs, onEvent: reload, onResync: reload });
 
   return () => {
+    unwatch();
+    reload.cancel();
     abort.abort();
     loss.destroy();
     if (critChart) critChart.destroy();

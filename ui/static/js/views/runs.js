@@ -4,9 +4,10 @@
 
 import { best, health, lastTraining, listRuns } from '../api.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
+import { watch } from '../feed.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
+import { throttle } from './common.js';
 
-const pollMillis = 10000; // how often the list is refreshed while visible
 const parallel = 4; // detail requests in flight at once
 
 export function renderRuns(main, route, ctx) {
@@ -234,11 +235,12 @@ export function renderRuns(main, route, ctx) {
   }
 
   refresh();
-  const timer = setInterval(() => {
-    if (!document.hidden) refresh();
-  }, pollMillis);
+  // Live: any change of the store re-reads the list (at most once a second).
+  const refreshSoon = throttle(refresh, 1000);
+  const unwatch = watch({ onEvent: refreshSoon, onResync: refreshSoon });
   return () => {
-    clearInterval(timer);
+    unwatch();
+    refreshSoon.cancel();
     abort.abort();
   };
 }
