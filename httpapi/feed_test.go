@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -213,4 +214,23 @@ func TestFeedGreeting(t *testing.T) {
 	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "retry: ") {
 		t.Fatalf("first line %q, want retry", sc.Text())
 	}
+}
+
+// FuzzFeedStream: any stream body parses into events that are resyncs or
+// name a valid run, without panicking.
+func FuzzFeedStream(f *testing.F) {
+	f.Add("id: e-1\nevent: training_appended\ndata: {\"run\":\"r\",\"from\":0,\"to\":5}\n\n")
+	f.Add("event: resync\ndata: {}\n\n: keep-alive\n\n")
+	f.Add("event: run_created\ndata: {\"run\":\"../x\"}\n\n")
+	f.Add("data: a\ndata: b\n\nevent: x\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		resp := &http.Response{Body: io.NopCloser(strings.NewReader(body))}
+		readFeed(resp, func(id, kind, data string) bool {
+			ev, ok := decodeFeedEvent(kind, data)
+			if ok && ev.Kind != statstore.EventResync && statstore.ValidateRunName(ev.Run) != nil {
+				t.Fatalf("event %+v from %q", ev, body)
+			}
+			return true
+		})
+	})
 }

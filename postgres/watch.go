@@ -208,21 +208,44 @@ func (s *Store) listenLoop(ctx context.Context, conn *pgx.Conn) {
 	}
 }
 
-// publishNotification decodes one NOTIFY payload and publishes its
-// events; a payload it cannot read (another program's) becomes a resync.
+// publishNotification publishes the events of one NOTIFY payload; a
+// payload it cannot read (another program's) becomes a resync.
 func (s *Store) publishNotification(payload string) {
-	var n notification
-	if err := json.Unmarshal([]byte(payload), &n); err != nil {
+	evs, err := decodeNotification(payload)
+	if err != nil {
 		s.log.Warn("watch: unreadable change notification; readers resync", "err", err)
 		s.listen.hub.Publish(statstore.Event{Kind: statstore.EventResync})
 		return
 	}
-	for i, ev := range n.Events {
-		if statstore.ValidateRunName(ev.Run) != nil {
-			continue
-		}
-		s.listen.hub.Publish(statstore.Event{Kind: ev.Kind, Run: ev.Run, From: ev.From, To: ev.To, ID: fmt.Sprintf("%s.%d", n.ID, i)})
+	for _, ev := range evs {
+		s.listen.hub.Publish(ev)
 	}
+}
+
+// decodeNotification decodes one NOTIFY payload: its events, each with the
+// payload's id and its index as ID.
+func decodeNotification(payload string) ([]statstore.Event, error) {
+	var n notification
+	if err := json.Unmarshal([]byte(payload), &n); err != nil {
+		return nil, fmt.Errorf("decode the change notification: %w", err)
+	}
+	if n.ID == "" {
+		return nil, fmt.Errorf("change notification without an id: %w", statstore.ErrInvalidArgument)
+	}
+	out := make([]statstore.Event, 0, len(n.Events))
+	for i, ev := range n.Events {
+		if err := statstore.ValidateRunName(ev.Run); err != nil {
+			return nil, fmt.Errorf("change notification, event %d: %w", i, err)
+		}
+		switch ev.Kind {
+		case statstore.EventRunCreated, statstore.EventRunDeleted, statstore.EventTrainingAppended, statstore.EventTrainingReplaced,
+			statstore.EventValidationMerged, statstore.EventMetaChanged:
+		default:
+			return nil, fmt.Errorf("change notification, event %d: unknown kind %q: %w", i, ev.Kind, statstore.ErrInvalidArgument)
+		}
+		out = append(out, statstore.Event{Kind: ev.Kind, Run: ev.Run, From: ev.From, To: ev.To, ID: fmt.Sprintf("%s.%d", n.ID, i)})
+	}
+	return out, nil
 }
 
 // stopListening ends the listener, if any, and its subscriptions.

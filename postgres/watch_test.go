@@ -110,3 +110,22 @@ func TestWatchServerRestart(t *testing.T) {
 		t.Fatalf("after the restart got %+v, want training_appended [1, 2)", ev)
 	}
 }
+
+// FuzzNotification: any payload decodes to valid events or an error.
+func FuzzNotification(f *testing.F) {
+	f.Add(`{"id":"ab","events":[{"kind":"training_appended","run":"r","from":1,"to":2}]}`)
+	f.Add(`{"id":"ab","events":[{"kind":"resync","run":"r"}]}`)
+	f.Add(`{"events":[]}`)
+	f.Add(`not json`)
+	f.Fuzz(func(t *testing.T, payload string) {
+		evs, err := decodeNotification(payload)
+		if err != nil {
+			return
+		}
+		for _, ev := range evs {
+			if statstore.ValidateRunName(ev.Run) != nil || ev.ID == "" || ev.Kind == statstore.EventResync {
+				t.Fatalf("decoded %+v from %q", ev, payload)
+			}
+		}
+	})
+}
