@@ -17,6 +17,11 @@ import (
 
 var _ statstore.Watcher = (*Store)(nil)
 
+// runMetaDir is where a run's configuration and tags are kept
+// (DIR/run_meta/<run>, replaced whole by every change): a change of the
+// file is a meta_changed event.
+const runMetaDir = "run_meta"
+
 // follower is the Store's goroutine following the store's directories for
 // Watch: it starts with the first Watch call and ends with Close.
 type follower struct {
@@ -46,6 +51,7 @@ func (a fileStamp) same(b fileStamp) bool {
 // runEnds is a run's committed log ends as the follower last read them.
 type runEnds struct {
 	tstat, vstat fileStamp
+	mstat        fileStamp  // of DIR/run_meta/<run>
 	train        *trainEnds // nil: no training file
 	val          *valEnds   // nil: no validation file
 }
@@ -109,6 +115,11 @@ func (s *Store) startFollow() error {
 			return pathError("watch", d, err)
 		}
 	}
+	// The metadata directory is followed when it exists (a store without
+	// run metadata yet: its first file is seen by the periodic look).
+	if fi, err := s.fs.Stat(filepath.Join(s.dir, runMetaDir)); err == nil && fi.IsDir() {
+		dirs = append(dirs, filepath.Join(s.dir, runMetaDir))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w, err := dirwatch.Start(ctx, dirs, dirwatch.Options{Mode: mode, PollInterval: s.opts.PollInterval, Logger: s.log})
 	if err != nil {
@@ -164,6 +175,11 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 				names[r] = true
 			}
 		}
+		if entries, err := s.fs.ReadDir(filepath.Join(s.dir, runMetaDir)); err == nil {
+			for _, e := range entries {
+				names[e.Name()] = true
+			}
+		}
 	}
 	for run := range names {
 		if ctx.Err() != nil {
@@ -179,7 +195,7 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 			s.log.Warn("watch: cannot read the run's ends", "run", run, "err", err)
 			continue
 		}
-		if cur.train == nil && cur.val == nil {
+		if cur.train == nil && cur.val == nil && cur.mstat.fi == nil {
 			delete(f.runs, run)
 		} else {
 			f.runs[run] = cur
@@ -194,7 +210,12 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 
 // stamp stats the run's file of kind k.
 func (s *Store) stamp(k fileKind, run string) (fileStamp, error) {
-	fi, err := s.fs.Stat(s.path(k, run))
+	return s.statPath(s.path(k, run))
+}
+
+// statPath stats path; a missing file is the zero stamp.
+func (s *Store) statPath(path string) (fileStamp, error) {
+	fi, err := s.fs.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fileStamp{}, nil
 	}
@@ -214,6 +235,9 @@ func (s *Store) readEnds(ctx context.Context, run string, old runEnds) (runEnds,
 		return old, err
 	}
 	if cur.vstat, err = s.stamp(kindValidation, run); err != nil {
+		return old, err
+	}
+	if cur.mstat, err = s.statPath(filepath.Join(s.dir, runMetaDir, run)); err != nil {
 		return old, err
 	}
 	if !cur.tstat.same(old.tstat) {
@@ -276,6 +300,9 @@ func diffEnds(run string, old, cur runEnds) []statstore.Event {
 	}
 	if o, c := old.val, cur.val; (o == nil) != (c == nil) || o != nil && *o != *c {
 		add(statstore.EventValidationMerged, 0, 0)
+	}
+	if !old.mstat.same(cur.mstat) {
+		add(statstore.EventMetaChanged, 0, 0)
 	}
 	if existed && !exists {
 		add(statstore.EventRunDeleted, 0, 0)

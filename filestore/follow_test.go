@@ -2,6 +2,8 @@ package filestore
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,44 @@ func TestWatchModeOption(t *testing.T) {
 	_, err := Open(t.TempDir(), Options{Watch: "sometimes"})
 	if !errors.Is(err, statstore.ErrInvalidArgument) || !strings.Contains(err.Error(), "sometimes") {
 		t.Fatalf("Open with Watch \"sometimes\": %v, want an invalid-argument error naming it", err)
+	}
+}
+
+// TestWatchRunMeta: a change of a run's metadata file (DIR/run_meta/<run>,
+// replaced whole by every change) is a meta_changed event.
+func TestWatchRunMeta(t *testing.T) {
+	for _, mode := range []string{"notify", "poll"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, runMetaDir), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(dir, Options{Watch: mode, PollInterval: 20 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ch, err := s.Watch(t.Context(), statstore.WatchFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				tmp := filepath.Join(dir, tmpDir, "meta")
+				if err := os.WriteFile(tmp, []byte(strings.Repeat("x", i+1)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(tmp, filepath.Join(dir, runMetaDir, "r")); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case ev := <-ch:
+					if ev.Kind != statstore.EventMetaChanged || ev.Run != "r" {
+						t.Fatalf("change %d of r's metadata: got %+v, want meta_changed of r", i, ev)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("change %d of r's metadata: no event within 10s", i)
+				}
+			}
+		})
 	}
 }
