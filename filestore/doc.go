@@ -98,4 +98,17 @@
 // files, which overwrites replace by renaming. Readers take no lock: they
 // see only committed records, and a replaced file is detected by the random
 // id in its header. A reader never sees part of a call.
+//
+// # Following changes
+//
+// Store.Watch (statstore.Watcher) reports the changes of every run, made by
+// any process: a follower started by the first Watch looks at the files
+// that kernel notifications name (fsnotify), or at every file each
+// Options.PollInterval (200ms) on network and cluster file systems such as
+// NFS and Lustre, whose clients are not told of other machines' writes
+// (Options.Watch chooses; "auto" tells the file system by statfs). A look
+// stats each file and, when the stat changed, reads the file's committed
+// end through the same cached readers as every read (only the records
+// added since): a grown training file is an append, a new file id a
+// replace, a moved validation end a merge.
 package filestore

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/dirwatch"
 	"github.com/statstore/statstore/internal/fsutil"
 )
 
@@ -34,6 +35,14 @@ type Options struct {
 	// Now is the clock (nil = time.Now), used to tell leftover temporary
 	// files (see StaleTempAge).
 	Now func() time.Time
+
+	// Watch is how Watch follows other processes' writes: "notify"
+	// (kernel notifications), "poll" (a stat of every file each
+	// PollInterval) or "auto" (the default: poll on network and cluster
+	// file systems such as NFS and Lustre, notify elsewhere).
+	Watch string
+	// PollInterval is the polling period of Watch (0: 200ms).
+	PollInterval time.Duration
 
 	// fs is the file-system seam; nil is the operating system's. Tests in
 	// this package set it to inject faults.
@@ -66,6 +75,8 @@ type Store struct {
 	// tornWarned remembers, per file, the size at which a torn tail was
 	// last warned about, so that a reader polling a file warns once.
 	tornWarned map[string]int64
+
+	follow follower // Watch's follower of the directory
 }
 
 var _ statstore.StatsStore = (*Store)(nil)
@@ -93,6 +104,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if _, err := dirwatch.ParseMode(opts.Watch); err != nil {
+		return nil, fmt.Errorf("filestore: open %s: option Watch: %w: %w", dir, err, statstore.ErrInvalidArgument)
 	}
 	if opts.ReadOnly {
 		fi, err := fsys.Stat(dir)
@@ -130,6 +144,7 @@ func (s *Store) Dir() string { return s.dir }
 
 // Close releases the store; later calls fail with statstore.ErrClosed.
 func (s *Store) Close() error {
+	s.stopFollow()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -32,11 +32,18 @@ const runLocks = 64
 type publishingStore struct {
 	statstore.StatsStore
 	broker *broker
+	feed   *feed // the store-wide stream, fed from here when the store cannot be watched
 	logger *slog.Logger
 	locks  [runLocks]sync.Mutex
 }
 
 var _ statstore.StatsStore = (*publishingStore)(nil)
+
+// following reports whether the run's writes must be published: a per-run
+// stream follows it, or the store-wide stream is fed from here.
+func (p *publishingStore) following(run string) bool {
+	return p.broker.hasSubscribers(run) || p.feed.local()
+}
 
 func (p *publishingStore) lock(run string) *sync.Mutex {
 	h := fnv.New32a()
@@ -46,7 +53,7 @@ func (p *publishingStore) lock(run string) *sync.Mutex {
 
 // StoreTrainingStats stores and publishes a "training" event.
 func (p *publishingStore) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
-	if !p.broker.hasSubscribers(run) {
+	if !p.following(run) {
 		return p.StatsStore.StoreTrainingStats(ctx, run, stats)
 	}
 	mu := p.lock(run)
@@ -65,6 +72,13 @@ func (p *publishingStore) StoreTrainingStats(ctx context.Context, run string, st
 		return nil
 	}
 	p.broker.publish(run, "training", trainingEventJSON(run, plan))
+	if p.feed.local() {
+		kind := statstore.EventTrainingAppended
+		if plan.Action == statstore.WriteReplace {
+			kind = statstore.EventTrainingReplaced
+		}
+		p.feed.publish(statstore.Event{Kind: kind, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
+	}
 	return nil
 }
 
@@ -118,7 +132,7 @@ func (p *publishingStore) StoreValidationIterationScores(ctx context.Context, ru
 // was stored with (action "merge"; later entries of an iteration replace
 // earlier ones).
 func (p *publishingStore) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
-	if !p.broker.hasSubscribers(run) {
+	if !p.following(run) {
 		return p.StatsStore.MergeValidationScores(ctx, run, scores)
 	}
 	// One merge at a time per run, so that followers see them in the
@@ -129,6 +143,9 @@ func (p *publishingStore) MergeValidationScores(ctx context.Context, run string,
 	result, err := p.StatsStore.MergeValidationScores(ctx, run, scores)
 	if err != nil || !result.Changed() {
 		return result, err
+	}
+	if ev, ok := statstore.MergeEvent(run, result); ok && p.feed.local() {
+		p.feed.publish(ev)
 	}
 	sorted, _ := statstore.SortValidationEntries(scores.Scores)
 	changed := make(map[int]bool, len(result.Inserted)+len(result.Replaced))
@@ -167,6 +184,16 @@ type deleteEvent struct {
 }
 
 func (p *publishingStore) publishDelete(run, what string) {
+	if p.feed.local() {
+		kind := statstore.EventRunDeleted
+		switch what {
+		case "training":
+			kind = statstore.EventTrainingReplaced
+		case "validation":
+			kind = statstore.EventValidationMerged
+		}
+		p.feed.publish(statstore.Event{Kind: kind, Run: run})
+	}
 	if !p.broker.hasSubscribers(run) {
 		return
 	}

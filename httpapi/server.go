@@ -48,6 +48,7 @@ type Server struct {
 	opts         ServerOptions
 	logger       *slog.Logger
 	broker       *broker
+	feed         *feed // GET /api/v1/events
 	budget       *bodyBudget
 	metrics      *metrics
 	mux          *http.ServeMux
@@ -76,9 +77,11 @@ func NewServer(store statstore.StatsStore, opts ServerOptions) *Server {
 		opts.MaxTotalBodyBytes = totalBodyFactor * opts.MaxBodyBytes
 	}
 	b := newBroker(opts.MaxStreamsPerClient, maxSubscribers)
+	f := newFeed(store, logger)
 	budget := newBodyBudget(opts.MaxTotalBodyBytes, opts.MaxClientBodyBytes)
 	s := &Server{
-		store:   &publishingStore{StatsStore: store, broker: b, logger: logger},
+		store:   &publishingStore{StatsStore: store, broker: b, logger: logger, feed: f},
+		feed:    f,
 		opts:    opts,
 		logger:  logger,
 		broker:  b,
@@ -123,6 +126,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+run+"/events", s.handleEvents)
 	s.mux.HandleFunc("POST /api/v1/compare/training", s.handleCompareTraining)
 	s.mux.HandleFunc("POST /api/v1/compare/validation", s.handleCompareValidation)
+	s.mux.HandleFunc("GET /api/v1/events", s.handleFeed)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
 	s.mux.HandleFunc("/api/", s.handleNoRoute)
 	if s.opts.UI != nil {
@@ -138,6 +142,7 @@ func (s *Server) routes() {
 // RegisterOnShutdown. It does not close the store.
 func (s *Server) Close() error {
 	s.broker.close()
+	s.feed.close()
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/eventhub"
 )
 
 var _ statstore.StatsStore = (*Store)(nil)
@@ -24,6 +25,8 @@ type Store struct {
 	closed bool
 	runs   map[string]*runData
 	trash  map[string]*trashed // by trash id
+
+	hub *eventhub.Hub // the Watch subscribers
 }
 
 // runData is what is stored for one run. A run with neither training entries
@@ -43,7 +46,7 @@ func New(logger *slog.Logger) *Store {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Store{logger: logger, now: time.Now, runs: make(map[string]*runData), trash: make(map[string]*trashed)}
+	return &Store{logger: logger, now: time.Now, runs: make(map[string]*runData), trash: make(map[string]*trashed), hub: eventhub.New(0)}
 }
 
 // NewWithClock is New with a clock for dating trash entries and runs'
@@ -61,9 +64,10 @@ func NewWithClock(logger *slog.Logger, now func() time.Time) *Store {
 // Closing twice is not an error.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
 	s.runs, s.trash = nil, nil
+	s.mu.Unlock()
+	s.hub.Close()
 	return nil
 }
 
@@ -154,6 +158,7 @@ func (s *Store) DeleteRun(ctx context.Context, run string) error {
 	}
 	if _, ok := s.runs[run]; ok {
 		delete(s.runs, run)
+		s.publishGone(run)
 		s.logger.Info("deleted run", "run", run)
 	}
 	return nil

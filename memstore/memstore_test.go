@@ -67,3 +67,7 @@ func TestLastWriteClock(t *testing.T) {
 		}
 	}
 }
+
+func TestWatch(t *testing.T) {
+	storetest.RunWatch(t, open)
+}

@@ -18,7 +18,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	if err := s.check(ctx, "store training stats", run); err != nil {
 		return err
 	}
-	storedUntil := 0
+	storedUntil, created := 0, s.runs[run] == nil
 	if r := s.run(run, false); r != nil && len(r.training) > 0 {
 		storedUntil = r.training[len(r.training)-1].Iteration + 1
 	}
@@ -33,6 +33,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		r := s.run(run, true)
 		r.training = append(r.training, plan.Entries...)
 		s.touch(r)
+		s.publish(created, statstore.Event{Kind: statstore.EventTrainingAppended, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
 		s.logger.Info("training stats: appended", "run", run,
 			"entries", len(plan.Entries), "from", plan.Entries[0].Iteration, "trained_until", stats.TrainedUntil())
 	case statstore.WriteReplace:
@@ -40,6 +41,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		rewind := statstore.RewindPoint(r.training, plan.Entries)
 		r.training = append([]statstore.TrainingIterationStats(nil), plan.Entries...)
 		s.touch(r)
+		s.publish(created, statstore.Event{Kind: statstore.EventTrainingReplaced, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
 		s.logger.Warn("training stats: overwriting stored stats (training resumed from an earlier checkpoint?)",
 			"run", run, "stored_until", storedUntil, "new_until", stats.TrainedUntil(), "entries", len(plan.Entries))
 		statstore.LogSuperseded(ctx, s.logger, run, rewind, statstore.MarkSuperseded(r.scores, rewind))
@@ -109,6 +111,8 @@ func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
 		r.training = nil
 		s.touch(r)
 		s.dropIfEmpty(run)
+		s.publish(false, statstore.Event{Kind: statstore.EventTrainingReplaced, Run: run})
+		s.publishGone(run)
 		s.logger.Info("training stats: deleted", "run", run)
 	}
 	return nil

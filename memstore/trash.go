@@ -35,6 +35,7 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 	e := statstore.TrashEntry{ID: id, Run: run, DeletedAt: now, TrainingIterations: len(r.training), ValidationIterations: len(r.scores)}
 	s.trash[id] = &trashed{entry: e, data: r}
 	delete(s.runs, run)
+	s.publishGone(run)
 	s.logger.Info("trashed run", "run", run, "trash_id", id)
 	return e, nil
 }
@@ -82,6 +83,7 @@ func (s *Store) RestoreRun(ctx context.Context, id, as string) (string, error) {
 	}
 	s.runs[name] = t.data
 	delete(s.trash, id)
+	s.publishRestored(name, t.data)
 	s.logger.Info("restored run", "run", name, "trash_id", id)
 	return name, nil
 }

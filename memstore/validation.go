@@ -28,6 +28,7 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 		meta   statstore.Metadata
 		stored []statstore.ValidationIterationScores
 	)
+	created := s.runs[run] == nil
 	if r := s.run(run, false); r != nil {
 		meta, stored = r.meta, r.scores
 	}
@@ -45,6 +46,9 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 		r.meta = copyMetadata(plan.Metadata)
 		r.scores = copyScores(plan.Entries)
 		s.touch(r)
+	}
+	if ev, ok := statstore.MergeEvent(run, plan.Result); ok {
+		s.publish(created, ev)
 	}
 	plan.Log(ctx, s.logger, run)
 	return plan.Result, nil
@@ -93,6 +97,8 @@ func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
 		r.meta = statstore.Metadata{}
 		s.touch(r)
 		s.dropIfEmpty(run)
+		s.publish(false, statstore.Event{Kind: statstore.EventValidationMerged, Run: run})
+		s.publishGone(run)
 		s.logger.Info("validation scores: deleted", "run", run)
 	}
 	return nil
@@ -129,6 +135,8 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 		r.scores, r.meta = nil, statstore.Metadata{}
 		s.dropIfEmpty(run)
 	}
+	s.publish(false, statstore.Event{Kind: statstore.EventValidationMerged, Run: run, From: iteration})
+	s.publishGone(run)
 	s.logger.Info("validation scores: deleted from an iteration on", "run", run, "from", iteration, "entries", removed)
 	return nil
 }

@@ -161,6 +161,15 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err
 		}
+		if deleted > 0 {
+			kind := statstore.EventTrainingReplaced
+			if part == "validation" {
+				kind = statstore.EventValidationMerged
+			}
+			if err := notify(ctx, tx, append([]statstore.Event{{Kind: kind, Run: run}}, gone(run, r)...)...); err != nil {
+				return err
+			}
+		}
 		return dropIfEmpty(ctx, tx, r.ID)
 	})
 	if err == nil && deleted > 0 {
@@ -217,10 +226,14 @@ func (s *Store) DeleteRun(ctx context.Context, run string) error {
 		return err
 	}
 	var deleted bool
-	err := s.do(ctx, what, func(c *pgxConn) error {
-		tag, err := c.Exec(ctx, "DELETE FROM statstore_runs WHERE name = $1", run)
-		deleted = tag.RowsAffected() > 0
-		return err
+	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		var had bool
+		err := tx.QueryRow(ctx, `WITH d AS (DELETE FROM statstore_runs WHERE name = $1 RETURNING training_count > 0 OR validation_count > 0 AS had)
+			SELECT count(*) > 0, coalesce(bool_or(had), false) FROM d`, run).Scan(&deleted, &had)
+		if err != nil || !had {
+			return err
+		}
+		return notify(ctx, tx, statstore.Event{Kind: statstore.EventRunDeleted, Run: run})
 	})
 	if err == nil && deleted {
 		s.log.Info("deleted run", "run", run)

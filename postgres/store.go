@@ -39,6 +39,7 @@ type Store struct {
 	log    *slog.Logger
 	clock  func() time.Time // nil: time.Now
 	closed atomic.Bool
+	listen listener // Watch's LISTEN connection
 }
 
 var _ statstore.StatsStore = (*Store)(nil)
@@ -88,6 +89,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stopListening()
 	s.pool.Close()
 	return nil
 }

@@ -42,6 +42,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		if err != nil {
 			return err
 		}
+		was := r
 		storedUntil = r.TrainedUntil
 		if plan, err = statstore.PlanTraining(int(r.TrainedUntil), stats); err != nil {
 			return err
@@ -63,7 +64,10 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		_, err = tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
 			counters_crc32c = $5, last_write = now() WHERE id = $1`,
 			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, r))
-		return err
+		if err != nil {
+			return err
+		}
+		return notify(ctx, tx, trainingEvents(run, was, r, plan)...)
 	})
 	if err != nil {
 		return err

@@ -57,7 +57,7 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 			return err
 		}
 		e = statstore.TrashEntry{ID: id, Run: run, DeletedAt: now, TrainingIterations: int(r.TrainingCount), ValidationIterations: int(r.ValidationCount)}
-		return nil
+		return notify(ctx, tx, statstore.Event{Kind: statstore.EventRunDeleted, Run: run})
 	})
 	if err != nil {
 		return statstore.TrashEntry{}, err
@@ -181,7 +181,10 @@ func (s *Store) RestoreRun(ctx context.Context, id, as string) (string, error) {
 				return err
 			}
 		}
-		return rename(ctx, tx, t.runRow, name, `trash_id = NULL, trashed_name = NULL, deleted_at = NULL`)
+		if err := rename(ctx, tx, t.runRow, name, `trash_id = NULL, trashed_name = NULL, deleted_at = NULL`); err != nil {
+			return err
+		}
+		return notify(ctx, tx, restoredEvents(name, t.runRow)...)
 	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == sqlstateUniqueViolation {

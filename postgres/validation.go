@@ -52,6 +52,7 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 		if err != nil {
 			return err
 		}
+		was := r
 		storedMeta, err := storedMetadata(run, r)
 		if err != nil {
 			return err
@@ -82,7 +83,10 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 			return err
 		}
 		r.Metadata, r.MetadataCRC = metaDoc, metadataCRC(metaDoc)
-		return updateRun(ctx, tx, run, r)
+		if err := updateRun(ctx, tx, run, r); err != nil {
+			return err
+		}
+		return notify(ctx, tx, mergeEvents(run, was, plan.Result)...)
 	})
 	if err != nil {
 		return statstore.ValidationMerge{}, err
@@ -437,6 +441,9 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 				r.ValidationCount+deleted, deleted, iteration, fmtIteration(last)), nil)
 		}
 		if err := updateRun(ctx, tx, run, r); err != nil {
+			return err
+		}
+		if err := notify(ctx, tx, append([]statstore.Event{{Kind: statstore.EventValidationMerged, Run: run, From: iteration}}, gone(run, r)...)...); err != nil {
 			return err
 		}
 		return dropIfEmpty(ctx, tx, r.ID)

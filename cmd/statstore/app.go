@@ -37,6 +37,9 @@ type App struct {
 	// runArgs are the run names given as arguments to the command (for
 	// "did you mean" hints).
 	runArgs []string
+	// watch is serve's --watch: how a file store follows other
+	// processes' writes ("" is auto).
+	watch string
 	// bar is the command's progress bar, nil until one starts.
 	bar *progress
 	// now is the clock of progress bars; nil means time.Now.

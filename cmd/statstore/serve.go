@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/httpapi"
+	"github.com/statstore/statstore/internal/dirwatch"
 	"github.com/statstore/statstore/memstore"
 	"github.com/statstore/statstore/ui"
 )
@@ -46,6 +47,7 @@ type serveFlags struct {
 	allowedHosts        []string
 	maxStreamsPerClient int
 	demo                bool
+	watch               string
 }
 
 func newServeCmd(app *App) *cobra.Command {
@@ -55,7 +57,9 @@ func newServeCmd(app *App) *cobra.Command {
 		Short: "Serve the store over HTTP: the JSON API, live events and the dashboard",
 		Long: `Serve the store over HTTP until interrupted (Ctrl+C or SIGTERM): the JSON
 API under /api/v1 (see docs/api.md) that training jobs write to from any
-language, server-sent events that follow a run live, /metrics for
+language, server-sent events of every change to the store (GET /api/v1/events,
+including writes by other processes: a trainer writing a file store directly,
+another server on the same PostgreSQL database), /metrics for
 Prometheus, and the dashboard at /, which prints its URL on start.
 
 The server binds 127.0.0.1 unless --addr says otherwise. With --token-file,
@@ -70,6 +74,10 @@ on a loopback address answers only the Host names localhost, 127.0.0.1 and
 [::1]; one on another address also answers IP addresses and this machine's
 host name. --allowed-hosts adds names (a reverse proxy's public name), which
 stops DNS rebinding: see the Security section of docs/api.md.
+
+A file store is followed with kernel notifications (inotify), or by polling
+every 200ms on network and cluster file systems (NFS, Lustre, ...), which do
+not notify one machine of another's writes; --watch=poll|notify forces one.
 
 A DaCapo stats directory is served read-only (writes answer 403). With
 --demo the server holds an in-memory store filled with the simulated runs of
@@ -92,6 +100,7 @@ statstore demo (nothing is saved; it cannot be combined with --store).`,
 	fl.Int64Var(&f.maxBodyBytes, "max-body-bytes", httpapi.DefaultMaxBodyBytes, "largest request body accepted, in bytes (413 beyond it)")
 	fl.StringSliceVar(&f.allowedHosts, "allowed-hosts", nil, "more Host names to answer, comma-separated: name, *.domain, or * for any (behind a proxy that checks Host)")
 	fl.IntVar(&f.maxStreamsPerClient, "max-streams-per-client", httpapi.DefaultMaxStreamsPerClient, "event streams one client (IP address) may hold open")
+	fl.StringVar(&f.watch, "watch", "auto", "how a file store follows other processes' writes for live updates: notify (kernel notifications), poll (stat every 200ms: NFS, Lustre) or auto (poll on network file systems)")
 	fl.BoolVar(&f.demo, "demo", false, "serve an in-memory store holding the demo runs (nothing is saved)")
 	_ = cmd.MarkFlagFilename("token-file")
 	return cmd
@@ -103,6 +112,9 @@ func (f serveFlags) serverOptions(logger *slog.Logger) (httpapi.ServerOptions, e
 		MaxStreamsPerClient: f.maxStreamsPerClient}
 	if f.maxBodyBytes <= 0 {
 		return opts, usageError{fmt.Errorf("--max-body-bytes %d: want a positive number of bytes", f.maxBodyBytes)}
+	}
+	if _, err := dirwatch.ParseMode(f.watch); err != nil {
+		return opts, usageError{fmt.Errorf("--watch %q: want auto, notify or poll", f.watch)}
 	}
 	if f.maxStreamsPerClient <= 0 {
 		return opts, usageError{fmt.Errorf("--max-streams-per-client %d: want at least 1", f.maxStreamsPerClient)}
@@ -171,6 +183,7 @@ func (a *App) serve(ctx context.Context, f serveFlags) error {
 		}
 		return a.serveStore(ctx, "an in-memory demo store ("+strings.Join(demoRunNames(), ", ")+"; nothing is saved)", store, f.addr, opts)
 	}
+	a.watch = f.watch
 	spec := a.storeSpec()
 	acc := readWrite
 	if classify(spec) == kindDaCapo {

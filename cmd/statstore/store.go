@@ -172,7 +172,7 @@ func (a *App) openStore(ctx context.Context, spec string, acc access) (statstore
 			}
 		}
 	}
-	s, err := filestore.Open(spec, filestore.Options{Logger: a.log(), ReadOnly: acc == readOnly})
+	s, err := filestore.Open(spec, filestore.Options{Logger: a.log(), ReadOnly: acc == readOnly, Watch: a.watch})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", spec, err)
 	}

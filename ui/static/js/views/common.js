@@ -1,6 +1,7 @@
 // Controls and helpers shared by the run and compare views.
 
 import { LossChart } from '../charts.js';
+import { watch } from '../feed.js';
 import { fmtInt, h } from '../format.js';
 import { supersededNote } from '../validation.js';
 
@@ -159,26 +160,10 @@ export function debounce(fn, ms) {
 }
 
 /**
- * Follows the store-wide change feed (feed.js's watch, when the dashboard
- * has it: GET /api/v1/events) for a view: onEvent(event) gets each change
+ * Follows the store-wide change feed (feed.js's watch: GET
+ * /api/v1/events) for a view: onEvent(event) gets each change
  * ({kind, run, from, to}; kind "resync" when the feed lost track and the
- * view should reload). runs, when given, limits it to those runs. Without feed.js
- * nothing is followed. Returns a function that stops following.
+ * view should reload). runs, when given, limits it to those runs. Returns a function that stops following.
  */
 export function followChanges({ runs } = {}, onEvent) {
-  let stop = null;
-  let stopped = false;
-  // feed.js is optional (a build without the store-wide feed lacks it), so
-  // its name is a variable: the embedded-files test checks literal imports.
-  const feedModule = '../feed.js';
-  import(feedModule)
-    .then((feed) => {
-      if (stopped || typeof feed.watch !== 'function') return;
-      stop = feed.watch({ runs, onEvent, onResync: () => onEvent({ kind: 'resync' }) });
-    })
-    .catch(() => {}); // no feed in this build: the view shows what it loaded
-  return () => {
-    stopped = true;
-    if (typeof stop === 'function') stop();
-  };
-}
+  return watch({ runs, onEvent, onResync: () => onEvent({ kind: 'resync' }) });

@@ -17,6 +17,7 @@ import {
 } from '../validation.js';
 import { criterionLabel, lossCard, supersededToggle, throttle } from './common.js';
 import { decideCards } from './decide.js';
+import { watch } from '../feed.js';
 
 export function renderRun(main, route, ctx) {
   const run = route.run;
@@ -424,7 +425,27 @@ export function renderRun(main, route, ctx) {
     },
   });
 
+  // Writes that do not go through this server (a trainer writing the store
+  // directly, another replica) come from the store's change feed.
+  const unwatch = watch({
+    runs: [run],
+    onEvent: (ev) => {
+      if (ev.kind === 'validation_merged') refreshValidation();
+      else {
+        refreshLoss();
+        loadHeader().catch(report);
+        if (ev.kind !== 'training_appended') refreshValidation();
+      }
+    },
+    onResync: () => {
+      refreshLoss();
+      loadHeader().catch(report);
+      refreshValidation();
+    },
+  });
+
   return () => {
+    unwatch();
     stop();
     refreshLoss.cancel();
     refreshValidation.cancel();
