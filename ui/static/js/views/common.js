@@ -167,3 +167,4 @@ export function debounce(fn, ms) {
  */
 export function followChanges({ runs } = {}, onEvent) {
   return watch({ runs, onEvent, onResync: () => onEvent({ kind: 'resync' }) });
+}
