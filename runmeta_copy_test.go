@@ -1,7 +1,9 @@
 package statstore_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	statstore "github.com/statstore/statstore"
@@ -51,4 +53,18 @@ func TestCopyRunMeta(t *testing.T) {
 	if got, _ := to.RetrieveRunMeta(ctx, "run"); got.Tags["a"] != "1" {
 		t.Fatalf("a copy from a store without metadata changed the destination: %+v", got)
 	}
+}
+
+// statstore copy and sync carry a run's configuration and tags with its
+// statistics; CopyRunMeta alone makes the destination's metadata equal.
+func ExampleCopyRunMeta() {
+	ctx := context.Background()
+	from, to := memstore.New(nil), memstore.New(nil)
+	_ = from.SetRunTags(ctx, "run", map[string]string{"architecture": "unet"}, nil)
+	_ = to.SetRunTags(ctx, "run", map[string]string{"stale": "1"}, nil)
+	_ = statstore.CopyRunMeta(ctx, from, to, "run")
+	m, _ := to.RetrieveRunMeta(ctx, "run")
+	fmt.Println(m.Tags)
+	// Output:
+	// map[architecture:unet]
 }
