@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/statstore/statstore"
 )
 
 // TestRunMetaRoutes checks the wire answers of the metadata routes: the
@@ -58,4 +60,21 @@ func TestRunMetaRoutes(t *testing.T) {
 			t.Errorf("%s %s %s: got %d %s, want %d with %q", st.method, st.path, st.body, status, body, st.status, st.want)
 		}
 	}
+}
+
+// FuzzDecodeTagsPatch: no body panics the PATCH .../tags decoder, and
+// what it accepts applies to empty tags without an error.
+func FuzzDecodeTagsPatch(f *testing.F) {
+	for _, s := range []string{`{"set":{"a":"1"},"remove":["b"]}`, `{}`, `{"set":{"a b":"x"}}`, `{"set":{"k":"v"},"remove":["k"]}`, `[`, `{"add":{}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := decodeTagsPatch(strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		if _, err := statstore.ApplyTags(nil, p.Set, p.Remove); err != nil {
+			t.Fatalf("accepted %q, which ApplyTags refuses: %v", data, err)
+		}
+	})
 }
