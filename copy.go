@@ -6,7 +6,7 @@ import (
 )
 
 // CopyRun copies one run's training stats and validation scores (with their
-// metadata) from one store to another, through the ordinary Store calls, so
+// metadata) and its run metadata (CopyRunMeta) from one store to another, through the ordinary Store calls, so
 // the destination applies its extend-or-overwrite rules: copying into an
 // empty destination reproduces the run exactly. It reads both before it
 // writes either, so a run whose source cannot be read is not half copied.
@@ -28,7 +28,7 @@ func CopyRun(ctx context.Context, from, to StatsStore, run string) error {
 	if err := to.StoreValidationIterationScores(ctx, run, scores); err != nil {
 		return fmt.Errorf("copy run %q: write validation scores: %w", run, err)
 	}
-	return nil
+	return CopyRunMeta(ctx, from, to, run)
 }
 
 // SyncResult says what SyncRun did to one run's training stats: Skipped
@@ -106,7 +106,7 @@ func SyncRun(ctx context.Context, from, to StatsStore, run string, src RunInfo, 
 			return res, fmt.Errorf("sync run %q: merge validation scores: %w", run, err)
 		}
 	}
-	return res, nil
+	return res, CopyRunMeta(ctx, from, to, run)
 }
 
 // replaceTraining makes to's history of run equal to training. The

@@ -6,6 +6,8 @@
 //
 //	DIR/training_stats/<run>      the run's training stats (one file)
 //	DIR/validation_scores/<run>   the run's validation metadata and scores
+//	DIR/run_meta/<run>            the run's configuration and tags, replaced
+//	                              whole by each change (runmeta.go)
 //	DIR/.locks/<run>              the run's writer lock (gofrs/flock)
 //	DIR/.tmp/                     new files before they are renamed into place
 //	                              (leftovers of killed writes are removed by a

@@ -17,10 +17,6 @@ import (
 
 var _ statstore.Watcher = (*Store)(nil)
 
-// runMetaDir is where a run's configuration and tags are kept
-// (DIR/run_meta/<run>, replaced whole by every change): a change of the
-// file is a meta_changed event.
-const runMetaDir = "run_meta"
 
 // follower is the Store's goroutine following the store's directories for
 // Watch: it starts with the first Watch call and ends with Close.
@@ -117,8 +113,8 @@ func (s *Store) startFollow() error {
 	}
 	// The metadata directory is followed when it exists (a store without
 	// run metadata yet: its first file is seen by the periodic look).
-	if fi, err := s.fs.Stat(filepath.Join(s.dir, runMetaDir)); err == nil && fi.IsDir() {
-		dirs = append(dirs, filepath.Join(s.dir, runMetaDir))
+	if fi, err := s.fs.Stat(filepath.Join(s.dir, metaDir)); err == nil && fi.IsDir() {
+		dirs = append(dirs, filepath.Join(s.dir, metaDir))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w, err := dirwatch.Start(ctx, dirs, dirwatch.Options{Mode: mode, PollInterval: s.opts.PollInterval, Logger: s.log})
@@ -175,7 +171,7 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 				names[r] = true
 			}
 		}
-		if entries, err := s.fs.ReadDir(filepath.Join(s.dir, runMetaDir)); err == nil {
+		if entries, err := s.fs.ReadDir(filepath.Join(s.dir, metaDir)); err == nil {
 			for _, e := range entries {
 				names[e.Name()] = true
 			}
@@ -237,7 +233,7 @@ func (s *Store) readEnds(ctx context.Context, run string, old runEnds) (runEnds,
 	if cur.vstat, err = s.stamp(kindValidation, run); err != nil {
 		return old, err
 	}
-	if cur.mstat, err = s.statPath(filepath.Join(s.dir, runMetaDir, run)); err != nil {
+	if cur.mstat, err = s.statPath(filepath.Join(s.dir, metaDir, run)); err != nil {
 		return old, err
 	}
 	if !cur.tstat.same(old.tstat) {

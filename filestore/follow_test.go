@@ -90,7 +90,7 @@ func TestWatchRunMeta(t *testing.T) {
 	for _, mode := range []string{"notify", "poll"} {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := os.MkdirAll(filepath.Join(dir, runMetaDir), 0o755); err != nil {
+			if err := os.MkdirAll(filepath.Join(dir, metaDir), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			s, err := Open(dir, Options{Watch: mode, PollInterval: 20 * time.Millisecond})
@@ -107,7 +107,7 @@ func TestWatchRunMeta(t *testing.T) {
 				if err := os.WriteFile(tmp, []byte(strings.Repeat("x", i+1)), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.Rename(tmp, filepath.Join(dir, runMetaDir, "r")); err != nil {
+				if err := os.Rename(tmp, filepath.Join(dir, metaDir, "r")); err != nil {
 					t.Fatal(err)
 				}
 				select {

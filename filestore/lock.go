@@ -75,12 +75,15 @@ func (s *Store) lockRun(ctx context.Context, run string) (unlock func(), err err
 }
 
 // removeLock removes run's lock file, which the caller holds, once the run
-// has no data file left.
+// has no data or metadata file left.
 func (s *Store) removeLock(run string) error {
 	for _, k := range []fileKind{kindTraining, kindValidation} {
 		if _, err := s.fs.Stat(s.path(k, run)); !errors.Is(err, fs.ErrNotExist) {
 			return nil // the run still has data (or cannot be checked): keep the lock
 		}
+	}
+	if _, err := s.fs.Stat(s.metaPath(run)); !errors.Is(err, fs.ErrNotExist) {
+		return nil // the run still has metadata
 	}
 	if err := s.fs.Remove(s.lockPath(run)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("filestore: remove the lock file of deleted run %q: %w", run, err)

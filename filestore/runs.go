@@ -13,8 +13,8 @@ import (
 	"github.com/statstore/statstore/internal/fsutil"
 )
 
-// ListRuns returns every run with a training or validation file, sorted by
-// name. Training counts come from each file's last record, so listing does
+// ListRuns returns every run with a training, validation or metadata
+// file, sorted by name. Training counts come from each file's last record, so listing does
 // not read the histories. LastWrite is the later of the two files'
 // modification times (see lastWrite).
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
@@ -30,6 +30,13 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		for _, r := range runs {
 			names[r] = true
 		}
+	}
+	withMeta, err := s.listMeta()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range withMeta {
+		names[r] = true
 	}
 	s.warnUnfinishedMoves()
 	out := make([]statstore.RunInfo, 0, len(names))
@@ -63,15 +70,16 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 	return out, nil
 }
 
-// lastWrite returns the later modification time of the run's training and
-// validation files: every write of a part rewrites or appends to its file,
+// lastWrite returns the latest modification time of the run's training,
+// validation and metadata files: every write of a part rewrites or
+// appends to its file,
 // so this is the run's last write, at the file system's granularity.
 // Deleting one part leaves the other file's time. Trashed files are not
 // looked at; a missing file does not count.
 func (s *Store) lastWrite(run string) (time.Time, error) {
 	var last time.Time
-	for _, k := range []fileKind{kindTraining, kindValidation} {
-		fi, err := s.fs.Stat(s.path(k, run))
+	for _, path := range []string{s.path(kindTraining, run), s.path(kindValidation, run), s.metaPath(run)} {
+		fi, err := s.fs.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -87,7 +95,15 @@ func (s *Store) lastWrite(run string) (time.Time, error) {
 
 // listDir returns the run names of the files of kind k.
 func (s *Store) listDir(k fileKind) ([]string, error) {
-	entries, err := s.fs.ReadDir(filepath.Join(s.dir, k.dirName()))
+	return s.listNames(k.dirName())
+}
+
+// listMeta returns the names of the runs with a metadata file.
+func (s *Store) listMeta() ([]string, error) { return s.listNames(metaDir) }
+
+// listNames returns the run names of the files in DIR/sub.
+func (s *Store) listNames(sub string) ([]string, error) {
+	entries, err := s.fs.ReadDir(filepath.Join(s.dir, sub))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -132,9 +148,15 @@ func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
 	return s.delete(ctx, run, kindValidation)
 }
 
-// DeleteRun removes both of the run's files.
+// DeleteRun removes the run's files: training, validation and metadata.
 func (s *Store) DeleteRun(ctx context.Context, run string) error {
 	return s.delete(ctx, run, kindTraining, kindValidation)
+}
+
+// wholeRun reports whether kinds name both data files: a delete of the
+// whole run, which takes the metadata too.
+func wholeRun(kinds []fileKind) bool {
+	return slices.Contains(kinds, kindTraining) && slices.Contains(kinds, kindValidation)
 }
 
 func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error {
@@ -163,6 +185,11 @@ func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error
 			return fmt.Errorf("filestore: delete %s stats of run %q: %w", k, run, err)
 		}
 		s.log.Info("deleted stats", "run", run, "kind", k.String())
+	}
+	if wholeRun(kinds) {
+		if err := fsutil.RemoveDurably(s.fs, s.metaPath(run), s.opts.NoSync); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("filestore: delete the metadata of run %q: %w", run, err)
+		}
 	}
 	return s.removeLock(run)
 }

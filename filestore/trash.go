@@ -20,12 +20,13 @@ import (
 //	DIR/.trash/<id>/manifest            the entry: run, deletion time, counts
 //	DIR/.trash/<id>/training_stats      the run's training file, if it had one
 //	DIR/.trash/<id>/validation_scores   the run's validation file, if it had one
+//	DIR/.trash/<id>/run_meta            the run's metadata file, if it had one
 //	DIR/.trash/.moving/<run>/           a move between the trash and live run
 //	                                    <run> in progress, or cut by a crash
 //	DIR/.trash/.purging/<id>/           an entry being purged
 //
 // Trashing run r, under r's lock: make .moving/r with the manifest, rename
-// r's validation and training files into it, then rename .moving/r to
+// r's metadata, validation and training files into it, then rename .moving/r to
 // <id>, the step that commits. Restoring entry id as r, under r's lock:
 // rename <id> to .moving/r (the commit), then rename the files out to the
 // live directories and remove .moving/r. Whatever a crash interrupts,
@@ -150,10 +151,11 @@ func (s *Store) exists(path string) (bool, error) {
 	return true, nil
 }
 
-// live reports whether run has a live training or validation file.
+// live reports whether run has a live training, validation or metadata
+// file.
 func (s *Store) live(run string) (bool, error) {
-	for _, k := range []fileKind{kindTraining, kindValidation} {
-		ok, err := s.exists(s.path(k, run))
+	for _, path := range []string{s.path(kindTraining, run), s.path(kindValidation, run), s.metaPath(run)} {
+		ok, err := s.exists(path)
 		if err != nil || ok {
 			return ok, err
 		}
@@ -197,6 +199,9 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), filepath.Join(moving, manifestName), data, filePerm, s.opts.NoSync); err != nil {
 		return statstore.TrashEntry{}, pathError("trash run", moving, err)
 	}
+	if err := s.fs.Rename(s.metaPath(run), filepath.Join(moving, metaDir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return statstore.TrashEntry{}, s.undoMove(run, pathError("trash run", s.metaPath(run), err))
+	}
 	// Validation first: while the training file is still live, a reader
 	// of a pending supersede record sees the pair it was written with.
 	for _, k := range []fileKind{kindValidation, kindTraining} {
@@ -210,7 +215,11 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 			return statstore.TrashEntry{}, s.undoMove(run, pathError("trash run", s.path(k, run), err))
 		}
 	}
-	if err := s.syncDirs(moving, filepath.Join(s.dir, kindTraining.dirName()), filepath.Join(s.dir, kindValidation.dirName())); err != nil {
+	synced := []string{moving, filepath.Join(s.dir, kindTraining.dirName()), filepath.Join(s.dir, kindValidation.dirName())}
+	if ok, err := s.exists(filepath.Join(s.dir, metaDir)); err != nil || ok {
+		synced = append(synced, filepath.Join(s.dir, metaDir))
+	}
+	if err := s.syncDirs(synced...); err != nil {
 		return statstore.TrashEntry{}, s.undoMove(run, err)
 	}
 	if err := s.fs.Rename(moving, s.trashPath(e.ID)); err != nil {
@@ -242,13 +251,13 @@ func (s *Store) trashEntry(ctx context.Context, run string) (statstore.TrashEntr
 	}
 	e := statstore.TrashEntry{ID: id, Run: run, DeletedAt: now}
 	found := false
-	for _, k := range []fileKind{kindTraining, kindValidation} {
-		fi, err := s.fs.Stat(s.path(k, run))
+	for _, path := range []string{s.path(kindTraining, run), s.path(kindValidation, run), s.metaPath(run)} {
+		fi, err := s.fs.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return e, pathError("trash run", s.path(k, run), err)
+			return e, pathError("trash run", path, err)
 		}
 		found = true
 		e.Bytes += fi.Size()
@@ -311,6 +320,11 @@ func (s *Store) finishMove(run string) error {
 		}
 		moved = true
 	}
+	metaMoved, err := s.moveMetaBack(run, moving)
+	if err != nil {
+		return err
+	}
+	moved = moved || metaMoved
 	if err := s.syncDirs(filepath.Join(s.dir, kindTraining.dirName()), filepath.Join(s.dir, kindValidation.dirName())); err != nil {
 		return err
 	}
@@ -321,6 +335,32 @@ func (s *Store) finishMove(run string) error {
 		s.log.Info("moved a run's files out of the trash's moves", "run", run, "dir", moving)
 	}
 	return nil
+}
+
+// moveMetaBack moves the metadata file of a move of run (in the directory
+// moving) to the live metadata directory, as finishMove does the data
+// files, and fsyncs that directory.
+func (s *Store) moveMetaBack(run, moving string) (bool, error) {
+	from := filepath.Join(moving, metaDir)
+	there, err := s.exists(from)
+	if err != nil || !there {
+		return false, err
+	}
+	taken, err := s.exists(s.metaPath(run))
+	if err != nil {
+		return false, err
+	}
+	if taken {
+		return false, &statstore.CorruptError{Path: from, Offset: -1,
+			Reason: fmt.Sprintf("a moved metadata file of run %q is both in the trash's moves and live at %s: move one away", run, s.metaPath(run))}
+	}
+	if err := s.makeMetaDir(); err != nil {
+		return false, err
+	}
+	if err := s.fs.Rename(from, s.metaPath(run)); err != nil {
+		return false, pathError("move back", from, err)
+	}
+	return true, s.syncDirs(filepath.Join(s.dir, metaDir))
 }
 
 // removeEntryDir removes an entry directory and what it holds (the
@@ -571,6 +611,13 @@ func verifyTrash(ctx context.Context, fsys fsutil.FS, dir string) (*Report, erro
 			if fr.Path != "" {
 				rep.Files = append(rep.Files, fr)
 			}
+		}
+		fr, ok, err := verifyMetaFile(fsys, filepath.Join(root, d.Name(), metaDir))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			rep.Files = append(rep.Files, fr)
 		}
 	}
 	return rep, nil

@@ -108,6 +108,11 @@ func verify(ctx context.Context, fsys fsutil.FS, dir string) (*Report, error) {
 			rep.Files = append(rep.Files, fr)
 		}
 	}
+	metas, err := verifyMetaFiles(ctx, fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	rep.Files = append(rep.Files, metas...)
 	return rep, nil
 }
 
@@ -239,6 +244,12 @@ func repair(ctx context.Context, fsys fsutil.FS, dir string, logger *slog.Logger
 		}
 		if fr.NotRegular {
 			logger.Warn("repair: leaving alone what is not a regular file; move it away by hand", "path", fr.Path, "error", fr.Err)
+			continue
+		}
+		if isMetaPath(dir, fr.Path) {
+			if err := s.repairMetaFile(ctx, filepath.Base(fr.Path), &rep.Files[i]); err != nil {
+				return rep, err
+			}
 			continue
 		}
 		if err := s.repairFile(ctx, fileKindOf(fr.Path), filepath.Base(fr.Path), &rep.Files[i]); err != nil {

@@ -39,6 +39,8 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/trash", "POST /api/v1/trash/{id}/restore", "POST /api/v1/trash/purge",
 		"POST /api/v1/compare/training", "POST /api/v1/compare/validation",
 		"GET /api/v1/events",
+		"GET /api/v1/runs/{run}/config", "PUT /api/v1/runs/{run}/config", "DELETE /api/v1/runs/{run}/config",
+		"GET /api/v1/runs/{run}/tags", "PATCH /api/v1/runs/{run}/tags",
 	} {
 		method, p, _ := strings.Cut(r, " ")
 		probe := strings.NewReplacer("{run}", "x", "{id}", "x").Replace(p)

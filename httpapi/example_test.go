@@ -52,3 +52,25 @@ func ExampleNewClient() {
 	// true
 	// 415
 }
+
+// Tags and configuration over HTTP: the client is a statstore.RunMetaStore.
+func ExampleClient_SetRunTags() {
+	ctx := context.Background()
+	srv := httptest.NewServer(httpapi.NewServer(memstore.New(nil), httpapi.ServerOptions{}))
+	defer srv.Close()
+	c, err := httpapi.NewClient(srv.URL, httpapi.ClientOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	_ = c.SetRunTags(ctx, "run", map[string]string{"architecture": "unet", "seed": "1"}, nil)
+	_ = c.SetRunTags(ctx, "run", nil, []string{"seed"})
+	_ = c.SetRunConfig(ctx, "run", []byte(`{"lr": 0.001}`))
+	m, err := c.RetrieveRunMeta(ctx, "run")
+	fmt.Println(m.Tags, string(m.Config), err)
+	err = c.SetRunTags(ctx, "run", map[string]string{"bad key": "x"}, nil)
+	fmt.Println(errors.Is(err, statstore.ErrInvalidArgument))
+	// Output:
+	// map[architecture:unet] {"lr":0.001} <nil>
+	// true
+}

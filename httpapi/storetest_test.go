@@ -34,3 +34,16 @@ func TestTrashConformance(t *testing.T) {
 		return c
 	})
 }
+
+// TestRunMetaConformance runs the metadata suite through the Go client
+// against a server over a memstore.
+func TestRunMetaConformance(t *testing.T) {
+	storetest.RunMeta(t, func(t *testing.T) statstore.StatsStore {
+		ts := startServer(t, ServerOptions{})
+		c, err := NewClient(ts.http.URL, ClientOptions{})
+		if err != nil {
+			t.Fatalf("NewClient: %v", err)
+		}
+		return c
+	})
+}

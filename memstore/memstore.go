@@ -36,9 +36,12 @@ type runData struct {
 	meta     statstore.Metadata                    // metadata of scores
 	scores   []statstore.ValidationIterationScores // sorted by iteration, unique
 	written  time.Time                             // the last write, by the store's clock
+	runMeta  statstore.RunMeta                     // configuration and tags (runmeta.go)
 }
 
-func (r *runData) empty() bool { return len(r.training) == 0 && len(r.scores) == 0 }
+func (r *runData) empty() bool {
+	return len(r.training) == 0 && len(r.scores) == 0 && r.runMeta.IsZero()
+}
 
 // New returns an empty store that logs its extend and overwrite decisions
 // to logger (nil discards them).
@@ -117,8 +120,8 @@ func (s *Store) dropIfEmpty(name string) {
 	}
 }
 
-// ListRuns returns every run with training or validation entries, sorted by
-// name (byte-wise).
+// ListRuns returns every run with training or validation entries or
+// metadata, sorted by name (byte-wise).
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: list runs: %w", err)

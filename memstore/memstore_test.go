@@ -21,6 +21,10 @@ func TestModel(t *testing.T) {
 	storetest.RunModel(t, open, storetest.ModelOptions{})
 }
 
+func TestRunMetaConformance(t *testing.T) {
+	storetest.RunMeta(t, open)
+}
+
 func TestTrashConformance(t *testing.T) {
 	storetest.RunTrash(t, func(t *testing.T, now func() time.Time) statstore.StatsStore {
 		return memstore.NewWithClock(nil, now)

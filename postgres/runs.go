@@ -102,10 +102,11 @@ func updateRun(ctx context.Context, tx pgx.Tx, run string, r runRow) error {
 	return nil
 }
 
-// dropIfEmpty deletes the run's row when it holds nothing any more.
+// dropIfEmpty deletes the run's row when it holds nothing any more: no
+// entries and no metadata.
 func dropIfEmpty(ctx context.Context, tx pgx.Tx, id int64) error {
 	_, err := tx.Exec(ctx, `DELETE FROM statstore_runs
-		WHERE id = $1 AND training_count = 0 AND validation_count = 0`, id)
+		WHERE id = $1 AND training_count = 0 AND validation_count = 0 AND run_meta IS NULL`, id)
 	return err
 }
 
@@ -178,8 +179,8 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 	return err
 }
 
-// ListRuns returns every run with stored training stats or validation
-// scores, sorted by name (byte order). A run whose counters do not match
+// ListRuns returns every run with stored training stats, validation
+// scores or metadata, sorted by name (byte order). A run whose counters do not match
 // their checksum is a *statstore.CorruptError naming it.
 func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 	out := []statstore.RunInfo{}
@@ -188,19 +189,20 @@ func (s *Store) ListRuns(ctx context.Context) ([]statstore.RunInfo, error) {
 		// Every row is read and checked: a damaged counter must not hide a
 		// run by reading as zero.
 		rows, err := c.Query(ctx, `SELECT name, training_count, trained_until, validation_count, validated_until,
-			superseded_count, counters_crc32c, last_write FROM statstore_runs WHERE trash_id IS NULL ORDER BY name COLLATE "C"`)
+			superseded_count, counters_crc32c, last_write, run_meta IS NOT NULL FROM statstore_runs WHERE trash_id IS NULL ORDER BY name COLLATE "C"`)
 		if err != nil {
 			return err
 		}
 		var name string
 		var r runRow
 		var last *time.Time // NULL: written before migration 0005
+		var hasMeta bool    // migration 0006
 		_, err = pgx.ForEachRow(rows, []any{&name, &r.TrainingCount, &r.TrainedUntil,
-			&r.ValidationCount, &r.ValidatedUntil, &r.SupersededCount, &r.CountersCRC, &last}, func() error {
+			&r.ValidationCount, &r.ValidatedUntil, &r.SupersededCount, &r.CountersCRC, &last, &hasMeta}, func() error {
 			if err := verifyRow(name, r); err != nil {
 				return err
 			}
-			if r.TrainingCount > 0 || r.ValidationCount > 0 {
+			if r.TrainingCount > 0 || r.ValidationCount > 0 || hasMeta {
 				info := statstore.RunInfo{Run: name, TrainedUntil: int(r.TrainedUntil), TrainingIterations: int(r.TrainingCount),
 					ValidatedUntil: int(r.ValidatedUntil), ValidationIterations: int(r.ValidationCount)}
 				if last != nil {

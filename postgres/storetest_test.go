@@ -28,3 +28,10 @@ func TestTrashConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestRunMetaConformance(t *testing.T) {
+	storetest.RunMeta(t, func(t *testing.T) statstore.StatsStore {
+		s, _ := openStore(t, Options{})
+		return s
+	})
+}

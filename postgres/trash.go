@@ -45,8 +45,16 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 		if err != nil {
 			return err
 		}
-		if !ok || r.TrainingCount == 0 && r.ValidationCount == 0 {
+		if !ok {
 			return fmt.Errorf("no such run: %w", statstore.ErrNotFound)
+		}
+		if r.TrainingCount == 0 && r.ValidationCount == 0 {
+			if has, err := hasRunMeta(ctx, tx, r.ID); err != nil || !has {
+				if err == nil {
+					err = fmt.Errorf("no such run: %w", statstore.ErrNotFound)
+				}
+				return err
+			}
 		}
 		now := s.now()
 		id, err := statstore.NewTrashID(now)
@@ -173,7 +181,13 @@ func (s *Store) RestoreRun(ctx context.Context, id, as string) (string, error) {
 		if err != nil {
 			return err
 		}
-		if ok && (live.TrainingCount > 0 || live.ValidationCount > 0) {
+		liveMeta := false
+		if ok {
+			if liveMeta, err = hasRunMeta(ctx, tx, live.ID); err != nil {
+				return err
+			}
+		}
+		if ok && (live.TrainingCount > 0 || live.ValidationCount > 0 || liveMeta) {
 			return fmt.Errorf("a live run is named %q (restore under another name): %w", name, statstore.ErrRunExists)
 		}
 		if ok { // an empty row, which reads as no run: it goes

@@ -41,6 +41,7 @@ import bisect
 import collections
 import dataclasses
 import datetime
+import enum
 import errno
 import fcntl
 import http.client
@@ -1662,6 +1663,48 @@ class HttpStatsStore:
                 raise
         self._forget(run_name, training=True)
 
+    # -- Run metadata -----------------------------------------------------------
+
+    def set_config(self, run_name: str, config: Any) -> None:
+        """Stores ``config`` as the run's configuration, replacing the one it had.
+
+        ``config`` is a dict, or a DaCapo ``RunConfig`` (any config object): it is unstructured
+        with DaCapo's converter when dacapo is importable, else with ``attrs.asdict`` (attrs
+        classes), ``dataclasses.asdict`` or its attributes, and made JSON (paths and other
+        objects as strings, tuples and sets as lists, numpy scalars as numbers). The server
+        keeps one JSON object of at most 1 MiB; NaN and infinities have no JSON form and are
+        a ValueError naming where they are.
+        """
+        doc = unstructure_config(config)
+        data = json.dumps(doc, allow_nan=False, sort_keys=True).encode()
+        self._request("PUT", self._run_path(run_name, "config"), data=data)
+
+    def get_config(self, run_name: str) -> Optional[Dict[str, Any]]:
+        """The run's configuration as a dict, None when it has none."""
+        return self._request("GET", self._run_path(run_name, "config"))
+
+    def delete_config(self, run_name: str) -> None:
+        """Removes the run's configuration (its tags and statistics stay)."""
+        self._request("DELETE", self._run_path(run_name, "config"))
+
+    def tags(self, run_name: str) -> Dict[str, str]:
+        """The run's tags, ``{key: value}`` (empty when it has none)."""
+        return (self._request("GET", self._run_path(run_name, "tags")) or {}).get("tags") or {}
+
+    def set_tags(self, run_name: str, set: Optional[Dict[str, Any]] = None, remove: Optional[Iterable[str]] = None) -> Dict[str, str]:
+        """Sets the tags in ``set`` and removes the keys in ``remove`` in one step; returns the tags.
+
+        Values are made strings (``seed=1`` is stored as ``"1"``). A key is non-empty, without
+        ``=``, spaces or control characters; a bad tag is a StatsStoreError and changes nothing.
+        """
+        body: Dict[str, Any] = {}
+        if set:
+            body["set"] = {str(k): v if isinstance(v, str) else _tag_value(v) for k, v in set.items()}
+        if remove:
+            body["remove"] = [str(k) for k in remove]
+        answer = self._request("PATCH", self._run_path(run_name, "tags"), data=json.dumps(body).encode())
+        return (answer or {}).get("tags") or {}
+
     # -- Internals ------------------------------------------------------------
 
     def _run_path(self, run_name: str, what: str = "") -> str:
@@ -1691,18 +1734,101 @@ class HttpStatsStore:
         # iterations, and stored histories may have gaps.
         return self._classes["TrainingStats"](iteration_stats=stats)
 
-    def _request(self, method: str, path: str, params: Optional[Dict[str, Any]] = None, accept: str = "application/json") -> Any:
-        """A synchronous request (retrieval, deletes): retried while the server cannot take it, then raised."""
+    def _request(
+        self, method: str, path: str, params: Optional[Dict[str, Any]] = None, accept: str = "application/json", data: Optional[bytes] = None
+    ) -> Any:
+        """A synchronous request (retrieval, deletes, metadata): retried while the server cannot take it, then raised."""
         delay = self.backoff
         for attempt in range(self.retries + 1):
             try:
-                return self._send(method, path, params=params, accept=accept)
+                return self._send(method, path, data=data, params=params, accept=accept)
             except _Transient as e:
                 if attempt == self.retries:
                     raise StatsStoreError(0, "unreachable", str(e)) from None
             _time.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _tag_value(v: Any) -> str:
+    """A tag value as the string stored: JSON's spelling for bools and None, str() otherwise."""
+    if v is None or isinstance(v, bool):
+        return json.dumps(v)
+    if hasattr(v, "item") and callable(v.item):  # a numpy scalar
+        v = v.item()
+    return str(v)
+
+
+def unstructure_config(config: Any) -> Dict[str, Any]:
+    """The JSON object a run configuration is stored as (see HttpStatsStore.set_config).
+
+    A dict is taken as it is; another object (a DaCapo RunConfig) is unstructured with
+    DaCapo's converter when dacapo is importable, else with attrs.asdict, dataclasses.asdict
+    or its attributes. The result is made JSON: paths and unknown objects as strings, tuples
+    and sets as lists, numpy scalars as numbers, keys as strings.
+    """
+    if not isinstance(config, dict):
+        doc = None
+        try:
+            from dacapo.store.converter import converter  # type: ignore
+
+            doc = converter.unstructure(config)
+        except ImportError:
+            pass
+        if doc is None:
+            try:
+                import attr  # type: ignore
+
+                if attr.has(type(config)):
+                    doc = attr.asdict(config, recurse=True)
+            except ImportError:
+                pass
+        if doc is None and dataclasses.is_dataclass(config) and not isinstance(config, type):
+            doc = dataclasses.asdict(config)
+        if doc is None:
+            doc = _public_vars(config)
+        config = doc
+    if not isinstance(config, dict):
+        raise ValueError("run configuration: want a dict or a config object, got %s" % type(config).__name__)
+    return _jsonable(config, "config")
+
+
+def _public_vars(obj: Any) -> Any:
+    try:
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+    except TypeError:
+        return obj
+
+
+def _jsonable(v: Any, where: str) -> Any:
+    """v as JSON values; NaN and infinities are a ValueError naming where they are."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real) and not isinstance(v, float):
+        v = float(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise ValueError("run configuration: %s is %r, which JSON cannot hold" % (where, v))
+        return v
+    if hasattr(v, "item") and callable(v.item) and type(v).__module__.startswith("numpy") and not hasattr(v, "__len__"):
+        return _jsonable(v.item(), where)
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x, "%s.%s" % (where, k)) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x, "%s[%d]" % (where, i)) for i, x in enumerate(v)]
+    if isinstance(v, (set, frozenset)):
+        return [_jsonable(x, where) for x in sorted(v, key=repr)]
+    if hasattr(v, "tolist") and callable(v.tolist):  # a numpy array
+        return _jsonable(v.tolist(), where)
+    if isinstance(v, os.PathLike):
+        return os.fspath(v)
+    if isinstance(v, enum.Enum):
+        return _jsonable(v.value, where)
+    if hasattr(v, "__dict__") and not callable(v):
+        return _jsonable(_public_vars(v), where)
+    return str(v)
 
 
 def _decode_training_binary(data: bytes) -> Tuple[Sequence[float], Sequence[float], Sequence[float]]:

@@ -436,6 +436,65 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(self.store.retrieve_training_stats(run).iteration_stats, [])
         self.store.delete_training_stats(run)  # deleting again is no error
 
+    def test_run_config(self):
+        run = self.run_name()
+        self.assertIsNone(self.store.get_config(run))
+        self.store.set_config(run, {"trainer": {"lr": 1e-4, "batch": 2}, "architecture": "unet", "shape": (1, 2)})
+        self.assertEqual(self.store.get_config(run), {"architecture": "unet", "shape": [1, 2], "trainer": {"batch": 2, "lr": 1e-4}})
+        self.assertIn(run, [r["run"] for r in self.store.list_runs()])
+        with self.assertRaises(ValueError):
+            self.store.set_config(run, {"lr": float("nan")})
+        self.store.delete_config(run)
+        self.assertIsNone(self.store.get_config(run))
+
+    def test_run_config_object(self):
+        """A RunConfig-like object (attrs classes, paths, enums, nested configs) is stored unstructured."""
+        import enum
+        import pathlib
+
+        import attr
+
+        class Mode(enum.Enum):
+            TRAIN = "train"
+
+        @attr.s(auto_attribs=True)
+        class Trainer:
+            learning_rate: float
+            augments: tuple
+
+        @attr.s(auto_attribs=True)
+        class RunConfig:
+            name: str
+            trainer: Trainer
+            output: pathlib.Path
+            mode: Mode
+            repetition: int
+
+        run = self.run_name()
+        cfg = RunConfig("r", Trainer(1e-3, ("flip", "rotate")), pathlib.Path("/data/out"), Mode.TRAIN, 2)
+        self.store.set_config(run, cfg)
+        want = {"name": "r", "trainer": {"learning_rate": 1e-3, "augments": ["flip", "rotate"]}, "output": "/data/out", "repetition": 2}
+        got = self.store.get_config(run)
+        mode = got.pop("mode")
+        self.assertEqual(got, want)
+        self.assertIn(mode, ("train", "TRAIN", "Mode.TRAIN"))  # DaCapo's converter, when importable, decides
+
+        class Plain:
+            def __init__(self):
+                self.task = "mito"
+                self._private = 1
+        self.assertEqual(sc.unstructure_config(Plain()), {"task": "mito"})
+
+    def test_run_tags(self):
+        run = self.run_name()
+        self.assertEqual(self.store.tags(run), {})
+        self.assertEqual(self.store.set_tags(run, set={"architecture": "unet", "seed": 1}), {"architecture": "unet", "seed": "1"})
+        self.assertEqual(self.store.set_tags(run, set={"task": "mito"}, remove=["seed"]), {"architecture": "unet", "task": "mito"})
+        with self.assertRaises(sc.StatsStoreError) as ctx:
+            self.store.set_tags(run, set={"bad key": "x"})
+        self.assertEqual(ctx.exception.status, 400)
+        self.assertEqual(self.store.tags(run), {"architecture": "unet", "task": "mito"})
+
     def test_unknown_run_is_empty(self):
         self.assertEqual(self.store.retrieve_training_stats("never_stored").iteration_stats, [])
         self.assertEqual(self.store.retrieve_validation_iteration_scores("never_stored"), [])
