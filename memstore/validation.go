@@ -39,12 +39,12 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 	case statstore.WriteAppend:
 		r := s.run(run, true)
 		r.scores = statstore.MergeValidation(append(r.scores, copyScores(plan.Entries)...))
-		s.touch(r)
+		s.touchValidation(r)
 	case statstore.WriteReplace:
 		r := s.run(run, true)
 		r.meta = copyMetadata(plan.Metadata)
 		r.scores = copyScores(plan.Entries)
-		s.touch(r)
+		s.touchValidation(r)
 	}
 	plan.Log(ctx, s.logger, run)
 	return plan.Result, nil
@@ -91,7 +91,7 @@ func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
 	if r := s.run(run, false); r != nil && len(r.scores) > 0 {
 		r.scores = nil
 		r.meta = statstore.Metadata{}
-		s.touch(r)
+		s.touchValidation(r)
 		s.dropIfEmpty(run)
 		s.logger.Info("validation scores: deleted", "run", run)
 	}
@@ -124,7 +124,7 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 	}
 	removed := len(r.scores) - keep
 	r.scores = r.scores[:keep:keep]
-	s.touch(r)
+	s.touchValidation(r)
 	if keep == 0 {
 		r.scores, r.meta = nil, statstore.Metadata{}
 		s.dropIfEmpty(run)
