@@ -2,6 +2,7 @@ package statstore
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -238,4 +239,25 @@ func configText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// StoreLeaderboard builds the leaderboard of the runs of s that filter
+// selects (ListRunSummaries), with the runs' configurations for a
+// GroupBy that is no tag when s implements RunMetaStore.
+func StoreLeaderboard(ctx context.Context, s StatsStore, filter []FilterTerm, opts LeaderboardOptions) (Leaderboard, error) {
+	page, err := ListRunSummaries(ctx, s, RunQuery{Filter: filter})
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	if ms, ok := s.(RunMetaStore); ok && opts.GroupBy != "" && opts.Configs == nil {
+		opts.Configs = map[string]json.RawMessage{}
+		for _, r := range page.Runs {
+			m, err := ms.RetrieveRunMeta(ctx, r.Run)
+			if err != nil {
+				return Leaderboard{}, err
+			}
+			opts.Configs[r.Run] = m.Config
+		}
+	}
+	return BuildLeaderboard(page.Runs, opts)
 }

@@ -493,3 +493,29 @@ func (s RunSummary) Repetition() (base string, rep int, ok bool) {
 	}
 	return s.Run, 0, false
 }
+
+// FormatRunFilter writes terms back in ParseRunFilter's syntax, quoting
+// values that need it.
+func FormatRunFilter(terms []FilterTerm) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		v := t.Value
+		if v == "" || strings.ContainsAny(v, " \t\n\"\\") {
+			v = strconv.Quote(v)
+		}
+		parts[i] = t.Column + t.Op + v
+	}
+	return strings.Join(parts, " ")
+}
+
+// FormatRunSort writes keys back in ParseRunSort's syntax.
+func FormatRunSort(keys []SortKey) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k.Column
+		if k.Desc {
+			parts[i] = "-" + k.Column
+		}
+	}
+	return strings.Join(parts, ",")
+}
