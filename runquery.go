@@ -79,9 +79,6 @@ func columnKindOf(name string) (columnKind, error) {
 	case "health":
 		return columnList, nil
 	}
-	if k, ok := fixedColumns()[name]; ok {
-		return k, nil
-	}
 	switch {
 	case strings.HasPrefix(name, "tag.") && len(name) > len("tag."):
 		return columnString, nil
