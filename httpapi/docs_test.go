@@ -37,6 +37,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/runs/{run}/keep", "GET /api/v1/runs/{run}/grid", "GET /api/v1/runs/{run}/select",
 		"GET /api/v1/runs/{run}/plan-validation", "GET /api/v1/runs/{run}/check", "GET /api/v1/check",
 		"GET /api/v1/trash", "POST /api/v1/trash/{id}/restore", "POST /api/v1/trash/purge",
+		"GET /api/v1/leaderboard",
 	} {
 		method, p, _ := strings.Cut(r, " ")
 		probe := strings.NewReplacer("{run}", "x", "{id}", "x").Replace(p)
