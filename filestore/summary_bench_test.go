@@ -131,6 +131,20 @@ func BenchmarkRunSummaries(b *testing.B) {
 		{"all", statstore.RunQuery{}},
 		{"filtered+sorted", statstore.RunQuery{Filter: filter, Sort: sortBy, Limit: 100}},
 	}
+	b.Run("baseline/ListRuns", func(b *testing.B) {
+		// What listing did before summaries: every run's training tail and
+		// validation file read.
+		s, err := Open(dir, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		for b.Loop() {
+			if _, err := s.ListRuns(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, warm := range []bool{false, true} {
 		for _, tc := range queries {
 			b.Run(fmt.Sprintf("%s/warm=%v", tc.name, warm), func(b *testing.B) {
