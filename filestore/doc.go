@@ -8,6 +8,7 @@
 //	DIR/validation_scores/<run>   the run's validation metadata and scores
 //	DIR/.locks/<run>              the run's writer lock (gofrs/flock)
 //	DIR/.tmp/                     new files before they are renamed into place
+//	DIR/.summaries/<run>          the run's summary (a cache, see summary.go)
 //	                              (leftovers of killed writes are removed by a
 //	                              writable Open once older than StaleTempAge)
 //	DIR/.backup/                  copies kept before every destructive step:
