@@ -10,6 +10,7 @@
 //	                              whole by each change (runmeta.go)
 //	DIR/.locks/<run>              the run's writer lock (gofrs/flock)
 //	DIR/.tmp/                     new files before they are renamed into place
+//	DIR/.summaries/<run>          the run's summary (a cache, see summary.go)
 //	                              (leftovers of killed writes are removed by a
 //	                              writable Open once older than StaleTempAge)
 //	DIR/.backup/                  copies kept before every destructive step:

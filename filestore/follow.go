@@ -29,15 +29,15 @@ type follower struct {
 	runs   map[string]runEnds // what the follower last saw of each run
 }
 
-// fileStamp is what a stat tells of a data file; a file whose stamp is
+// statStamp is what a stat tells of a data file; a file whose stamp is
 // unchanged is not read.
-type fileStamp struct {
+type statStamp struct {
 	fi   fs.FileInfo // nil: no file
 	size int64
 	mod  time.Time
 }
 
-func (a fileStamp) same(b fileStamp) bool {
+func (a statStamp) same(b statStamp) bool {
 	if a.fi == nil || b.fi == nil {
 		return a.fi == nil && b.fi == nil
 	}
@@ -46,8 +46,8 @@ func (a fileStamp) same(b fileStamp) bool {
 
 // runEnds is a run's committed log ends as the follower last read them.
 type runEnds struct {
-	tstat, vstat fileStamp
-	mstat        fileStamp  // of DIR/run_meta/<run>
+	tstat, vstat statStamp
+	mstat        statStamp  // of DIR/run_meta/<run>
 	train        *trainEnds // nil: no training file
 	val          *valEnds   // nil: no validation file
 }
@@ -205,20 +205,20 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 }
 
 // stamp stats the run's file of kind k.
-func (s *Store) stamp(k fileKind, run string) (fileStamp, error) {
+func (s *Store) stamp(k fileKind, run string) (statStamp, error) {
 	return s.statPath(s.path(k, run))
 }
 
 // statPath stats path; a missing file is the zero stamp.
-func (s *Store) statPath(path string) (fileStamp, error) {
+func (s *Store) statPath(path string) (statStamp, error) {
 	fi, err := s.fs.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fileStamp{}, nil
+		return statStamp{}, nil
 	}
 	if err != nil {
-		return fileStamp{}, err
+		return statStamp{}, err
 	}
-	return fileStamp{fi: fi, size: fi.Size(), mod: fi.ModTime()}, nil
+	return statStamp{fi: fi, size: fi.Size(), mod: fi.ModTime()}, nil
 }
 
 // readEnds returns the run's ends, reading a file's committed end only

@@ -278,7 +278,36 @@ func (st *killState) check(ctx context.Context, dir, run string) (torn int, err 
 			torn++
 		}
 	}
+	// The run's summary, kept or (stale after the kill) recomputed, is
+	// what recomputing from the history gives.
+	if err := checkSummary(ctx, r, run); err != nil {
+		return 0, err
+	}
 	return torn, nil
+}
+
+// checkSummary fails unless the summary r lists for run, and its summary
+// file when that is current, equal statstore.Summarize of run's history.
+func checkSummary(ctx context.Context, r *Store, run string) error {
+	want, err := statstore.SummarizeRun(ctx, r, run)
+	if err != nil {
+		return fmt.Errorf("SummarizeRun: %w", err)
+	}
+	page, err := r.RunSummaries(ctx, statstore.RunQuery{})
+	if err != nil {
+		return fmt.Errorf("RunSummaries: %w", err)
+	}
+	if len(page.Runs) != 1 || !statstore.EqualSummaries(page.Runs[0], want) {
+		return fmt.Errorf("RunSummaries: got %+v, want %+v (recomputed)", page.Runs, want)
+	}
+	stamps, err := r.stamps(run)
+	if err != nil {
+		return err
+	}
+	if kept, ok := r.readSummary(run, stamps); ok && !statstore.EqualSummaries(kept, want) {
+		return fmt.Errorf("the current summary file: got %+v, want %+v (recomputed)", kept, want)
+	}
+	return nil
 }
 
 // supersededOf returns the superseded iterations of validation entries.

@@ -159,7 +159,7 @@ func wholeRun(kinds []fileKind) bool {
 	return slices.Contains(kinds, kindTraining) && slices.Contains(kinds, kindValidation)
 }
 
-func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error {
+func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) (err error) {
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
 	}
@@ -168,6 +168,8 @@ func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) error
 		return err
 	}
 	defer unlock()
+	sum := s.beginSummary(run)
+	defer func() { s.endSummary(ctx, run, sum, err, deleteUpdate(kinds)) }()
 	if len(kinds) == 1 && kinds[0] == kindTraining {
 		// The marks of an interrupted training replace are resolved
 		// against the training file before it goes.

@@ -72,6 +72,7 @@ type Store struct {
 	train  map[string]*trainSnap    // cached training file states
 	tfiles map[string]*trainFile    // training files' block indexes and maps
 	val    map[string]*valSnap      // cached validation file states
+	sums   map[string]cachedSummary // run summaries read or written (summary.go)
 	// tornWarned remembers, per file, the size at which a torn tail was
 	// last warned about, so that a reader polling a file warns once.
 	tornWarned map[string]int64

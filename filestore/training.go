@@ -122,6 +122,8 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		return err
 	}
 	defer unlock()
+	sum := s.beginSummary(run)
+	defer func() { s.endSummary(ctx, run, sum, err, trainingUpdate(stats)) }()
 	f, err := s.openFile(kindTraining, run, true)
 	if err != nil {
 		return err

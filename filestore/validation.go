@@ -383,7 +383,7 @@ func (s *Store) StoreValidationIterationScores(ctx context.Context, run string, 
 // superseded entry to a version 1 to 3 file) it is rewritten atomically in
 // version 4 holding the merged scores, after keeping the old file as
 // DIR/.backup/validation_scores/<run>.<ns>.upgraded.
-func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (statstore.ValidationMerge, error) {
+func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *statstore.ValidationScores) (_ statstore.ValidationMerge, err error) {
 	if err := s.checkWrite(ctx, run); err != nil {
 		return statstore.ValidationMerge{}, err
 	}
@@ -392,6 +392,8 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 		return statstore.ValidationMerge{}, err
 	}
 	defer unlock()
+	sum := s.beginSummary(run)
+	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run)) }()
 	plan, err := s.mergeValidation(run, scores)
 	if err != nil {
 		return statstore.ValidationMerge{}, err
@@ -691,6 +693,8 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 		return err
 	}
 	defer unlock()
+	sum := s.beginSummary(run)
+	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run)) }()
 	f, snap, err := s.openValForWrite(run, 0)
 	if err != nil || f == nil {
 		return err

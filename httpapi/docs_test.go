@@ -41,6 +41,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/events",
 		"GET /api/v1/runs/{run}/config", "PUT /api/v1/runs/{run}/config", "DELETE /api/v1/runs/{run}/config",
 		"GET /api/v1/runs/{run}/tags", "PATCH /api/v1/runs/{run}/tags",
+		"GET /api/v1/leaderboard",
 	} {
 		method, p, _ := strings.Cut(r, " ")
 		probe := strings.NewReplacer("{run}", "x", "{id}", "x").Replace(p)

@@ -7,6 +7,10 @@ import (
 
 // handleListRuns answers every stored run, sorted by name.
 func (s *Server) handleListRuns(w http.ResponseWriter, r *http.Request) {
+	if wantsSummaries(r.URL.Query()) {
+		s.handleRunSummaries(w, r)
+		return
+	}
 	runs, err := s.store.ListRuns(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)

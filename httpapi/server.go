@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+run+"/plan-validation", s.handlePlanValidation)
 	s.mux.HandleFunc("GET "+run+"/check", s.handleCheck)
 	s.mux.HandleFunc("GET /api/v1/check", s.handleCheckAll)
+	s.mux.HandleFunc("GET /api/v1/leaderboard", s.handleLeaderboard)
 	s.mux.HandleFunc("DELETE "+run, s.handleDeleteRun)
 	s.mux.HandleFunc("GET "+run+"/config", s.handleGetConfig)
 	s.mux.HandleFunc("PUT "+run+"/config", s.handlePutConfig)

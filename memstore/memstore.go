@@ -37,6 +37,7 @@ type runData struct {
 	scores   []statstore.ValidationIterationScores // sorted by iteration, unique
 	written  time.Time                             // the last write, by the store's clock
 	runMeta  statstore.RunMeta                     // configuration and tags (runmeta.go)
+	sum      *statstore.RunSummary                 // kept by every write (see summary.go); Run unset
 }
 
 func (r *runData) empty() bool {
@@ -109,9 +110,14 @@ func (s *Store) run(name string, create bool) *runData {
 	return r
 }
 
-// touch records a write of the run's data now. The caller holds s.mu for
+// touch records a write of the run's data now, summarising it again from
+// its history (a training replace or delete). The caller holds s.mu for
 // writing.
-func (s *Store) touch(r *runData) { r.written = s.now() }
+func (s *Store) touch(r *runData) {
+	r.written = s.now()
+	sum := statstore.Summarize("", &statstore.TrainingStats{IterationStats: r.training}, r.validation())
+	r.sum = &sum
+}
 
 // dropIfEmpty forgets a run that holds nothing any more. The caller holds s.mu.
 func (s *Store) dropIfEmpty(name string) {

@@ -32,7 +32,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case statstore.WriteAppend:
 		r := s.run(run, true)
 		r.training = append(r.training, plan.Entries...)
-		s.touch(r)
+		s.touchAppended(r, plan.Entries)
 		s.publish(created, statstore.Event{Kind: statstore.EventTrainingAppended, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
 		s.logger.Info("training stats: appended", "run", run,
 			"entries", len(plan.Entries), "from", plan.Entries[0].Iteration, "trained_until", stats.TrainedUntil())
@@ -40,11 +40,11 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		r := s.run(run, true)
 		rewind := statstore.RewindPoint(r.training, plan.Entries)
 		r.training = append([]statstore.TrainingIterationStats(nil), plan.Entries...)
-		s.touch(r)
 		s.publish(created, statstore.Event{Kind: statstore.EventTrainingReplaced, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
 		s.logger.Warn("training stats: overwriting stored stats (training resumed from an earlier checkpoint?)",
 			"run", run, "stored_until", storedUntil, "new_until", stats.TrainedUntil(), "entries", len(plan.Entries))
 		statstore.LogSuperseded(ctx, s.logger, run, rewind, statstore.MarkSuperseded(r.scores, rewind))
+		s.touch(r) // after the marks: the summary leaves superseded entries out
 	}
 	return nil
 }

@@ -40,12 +40,12 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 	case statstore.WriteAppend:
 		r := s.run(run, true)
 		r.scores = statstore.MergeValidation(append(r.scores, copyScores(plan.Entries)...))
-		s.touch(r)
+		s.touchValidation(r)
 	case statstore.WriteReplace:
 		r := s.run(run, true)
 		r.meta = copyMetadata(plan.Metadata)
 		r.scores = copyScores(plan.Entries)
-		s.touch(r)
+		s.touchValidation(r)
 	}
 	if ev, ok := statstore.MergeEvent(run, plan.Result); ok {
 		s.publish(created, ev)
@@ -95,7 +95,7 @@ func (s *Store) DeleteValidationScores(ctx context.Context, run string) error {
 	if r := s.run(run, false); r != nil && len(r.scores) > 0 {
 		r.scores = nil
 		r.meta = statstore.Metadata{}
-		s.touch(r)
+		s.touchValidation(r)
 		s.dropIfEmpty(run)
 		s.publish(false, statstore.Event{Kind: statstore.EventValidationMerged, Run: run})
 		s.publishGone(run)
@@ -130,7 +130,7 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 	}
 	removed := len(r.scores) - keep
 	r.scores = r.scores[:keep:keep]
-	s.touch(r)
+	s.touchValidation(r)
 	if keep == 0 {
 		r.scores, r.meta = nil, statstore.Metadata{}
 		s.dropIfEmpty(run)

@@ -1490,6 +1490,50 @@ class HttpStatsStore:
         self._sync_for_read()
         return self._request("GET", "/api/v1/runs").get("runs") or []
 
+    def runs(
+        self,
+        filter: Optional[str] = None,
+        sort: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        columns: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """A page of run summaries, which the server keeps up to date on every write.
+
+        ``filter`` is the expression language of docs/api.md
+        (``"name~unet tag.architecture=unet repetition>=2"``), ``sort`` a comma
+        list of columns with ``-`` for decreasing (``"-best.validate.dice,name"``),
+        ``limit``/``offset`` page. Answers ``{"runs": [summary...], "total",
+        "offset", "limit"}``; each summary holds ``run``, the counts,
+        ``last_write``, ``last_loss``, ``min_loss``, ``best`` (one line per
+        dataset × criterion), ``health``, ``tags`` and ``meta_digest``.
+        """
+        self._sync_for_read()
+        params: Dict[str, Any] = {"best": "1"}
+        for name, value in (("filter", filter), ("sort", sort), ("limit", limit), ("offset", offset), ("columns", columns)):
+            if value is not None:
+                params[name] = value
+        return self._request("GET", "/api/v1/runs", params=params)
+
+    def leaderboard(
+        self,
+        dataset: Optional[str] = None,
+        criterion: Optional[str] = None,
+        group_by: Optional[str] = None,
+        filter: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Runs ranked per dataset × criterion by their best value, repetitions grouped.
+
+        Answers ``{"datasets", "criteria", "boards": [{"dataset", "criterion",
+        "direction", "rows": [{"group", "runs", "count", "mean", "std", "min",
+        "max", "best_run", "best_iteration", "best_parameters"}]}]}``;
+        ``group_by`` groups by a tag or configuration key instead of by
+        repetition.
+        """
+        self._sync_for_read()
+        params = {k: v for k, v in (("dataset", dataset), ("criterion", criterion), ("group_by", group_by), ("filter", filter)) if v}
+        return self._request("GET", "/api/v1/leaderboard", params=params)
+
     def retrieve_training_range(self, run_name: str, start: int, stop: Optional[int] = None) -> Any:
         """The training steps with ``start <= iteration < stop`` (no upper bound when stop is None)."""
         self._sync_for_read()

@@ -685,6 +685,23 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.store.retrieve_training_stats("")
 
+    def test_runs_and_leaderboard(self):
+        base = self.run_name()
+        for rep in (1, 2):
+            run = "%s__%d" % (base, rep)
+            self.store.store_training_stats(run, training(range(5)))
+            self.store.store_validation_iteration_scores(run, validation([0, 2]))
+        page = self.store.runs(filter="name~%s" % base, sort="-name", limit=1)
+        self.assertEqual(page["total"], 2)
+        self.assertEqual([r["run"] for r in page["runs"]], [base + "__2"])
+        self.assertTrue(page["runs"][0]["best"])
+        with self.assertRaises(sc.StatsStoreError) as cm:
+            self.store.runs(filter="bogus=1")
+        self.assertEqual(cm.exception.code, "invalid_argument")
+        lb = self.store.leaderboard(criterion="dice", filter="name~%s" % base)
+        rows = lb["boards"][0]["rows"]
+        self.assertEqual([(r["group"], r["count"]) for r in rows], [(base, 2)])
+
     def test_delete_run(self):
         run = self.run_name()
         self.store.store_training_stats(run, training(range(5)))

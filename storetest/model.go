@@ -203,6 +203,7 @@ func (m *modelRun) compareRun(run string) {
 	if len(wantV.Scores) > 0 && !gotV.Metadata.Equal(wantV.Metadata) {
 		m.t.Fatalf("run %q: validation metadata: got %s, want %s", run, fmtMeta(gotV.Metadata), fmtMeta(wantV.Metadata))
 	}
+	m.wantSummaries(fmt.Sprintf("operation %d", len(m.log)))
 }
 
 // compareList compares ListRuns.

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Aliasing", aliasingTests},
 		{"Closed", closedTests},
 		{"Concurrent", concurrentTests},
+		{"Summaries", summaryTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

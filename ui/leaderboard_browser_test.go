@@ -1,8 +1,4 @@
-//go:build leaderboard
-
-// The leaderboard page over the real GET /api/v1/leaderboard (the summary
-// branch). Built with -tags leaderboard until that route is merged; then
-// the build line goes, and this test runs with the others.
+// The leaderboard page over the real GET /api/v1/leaderboard.
 
 package ui
 

@@ -42,6 +42,7 @@ New here? Run "statstore demo" and follow what it prints.`,
 	app.global.register(root)
 
 	root.AddCommand(newRunsCmd(app))
+	root.AddCommand(newLeaderboardCmd(app))
 	root.AddCommand(newShowCmd(app))
 	root.AddCommand(newBestCmd(app))
 	root.AddCommand(newCompareCmd(app))

@@ -35,6 +35,7 @@ type runSummary struct {
 
 func newRunsCmd(app *App) *cobra.Command {
 	var out outputFlags
+	var qf runsQueryFlags
 	cmd := &cobra.Command{
 		Use:   "runs",
 		Short: "List every run with trained-until, last validated checkpoint, last and minimum loss",
@@ -44,12 +45,23 @@ training iteration + 1 (the checkpoint it saved); LAST_VALIDATED is the
 last checkpoint validated. JSON also gives validated_until, the last
 validated iteration + 1.
 
+With --filter, --sort, --limit, --offset or --columns, runs lists the
+summaries the store keeps (no history is read): any column, tag.<key> and
+best.<dataset>.<criterion> (the best value, superseded validations left
+out); --json then prints {"runs", "total", "offset", "limit"} as the API.
+
 In a DaCapo directory a run whose pickle cannot be read is listed with its
 error after the others are listed, and the exit status is 3.`,
 		Example: `  statstore runs
+  statstore runs --filter 'name~unet tag.architecture=unet' --sort -best.validate.dice --limit 20 --columns run,best.validate.dice,tag.architecture
   statstore --store /data/dacapo/stats --preset binary_segmentation runs --json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if qf.set(cmd) {
+				return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
+					return app.listRunPage(cmd.Context(), s, &qf, out.json)
+				})
+			}
 			return app.withStore(cmd.Context(), readOnly, func(s statstore.StatsStore) error {
 				if ds, ok := s.(*dacapo.Store); ok {
 					// Every pickle is read: the bar counts their bytes.
@@ -91,6 +103,7 @@ error after the others are listed, and the exit status is 3.`,
 		},
 	}
 	out.register(cmd)
+	qf.register(cmd)
 	return cmd
 }
 

@@ -1,0 +1,390 @@
+package filestore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/fsutil"
+)
+
+// summariesDir holds one summary file per run: DIR/.summaries/<run>, a
+// JSON document {"version": 1, "training": stamp, "validation": stamp,
+// "summary": statstore.RunSummary}. A stamp (size, modification time in
+// nanoseconds, inode; null for a missing file) says which state of the
+// run's training and validation files the summary summarises. Writers
+// write it, under the run's lock, after each write of the run (atomically,
+// by rename, without fsync: it is a cache). A reader uses it only when the
+// stamps match the files as they are now; otherwise (a crash between a
+// log write and the summary's, a file copied in, a summary that is
+// missing or unreadable) it recomputes the summary from the history and,
+// unless the store is read-only, rewrites it under the run's lock.
+const summariesDir = ".summaries"
+
+// summaryVersion is the version of the summary file's format.
+const summaryVersion = 1
+
+// fileStamp identifies one state of a data file.
+type fileStamp struct {
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime_ns"`
+	Inode uint64 `json:"inode"`
+}
+
+// runStamps are the stamps of a run's two data files; nil for a missing
+// file.
+type runStamps struct {
+	Training   *fileStamp `json:"training"`
+	Validation *fileStamp `json:"validation"`
+}
+
+// equal reports whether a and b stamp the same files.
+func (a runStamps) equal(b runStamps) bool {
+	same := func(x, y *fileStamp) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return same(a.Training, b.Training) && same(a.Validation, b.Validation)
+}
+
+// lastWrite returns the later modification time of the stamped files.
+func (a runStamps) lastWrite() time.Time {
+	var ns int64
+	for _, st := range []*fileStamp{a.Training, a.Validation} {
+		if st != nil && st.MTime > ns {
+			ns = st.MTime
+		}
+	}
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// summaryFile is the summary file's document.
+type summaryFile struct {
+	Version int `json:"version"`
+	runStamps
+	Summary statstore.RunSummary `json:"summary"`
+}
+
+// cachedSummary is a summary this Store read or wrote, with its stamps.
+type cachedSummary struct {
+	stamps runStamps
+	sum    statstore.RunSummary
+}
+
+// summaryPath returns run's summary file.
+func (s *Store) summaryPath(run string) string { return filepath.Join(s.dir, summariesDir, run) }
+
+// stamps returns the stamps of run's data files as they are now.
+func (s *Store) stamps(run string) (runStamps, error) {
+	var out runStamps
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		fi, err := s.fs.Stat(s.path(k, run))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return runStamps{}, fmt.Errorf("filestore: the state of run %q's %s file: %w", run, k, err)
+		}
+		st := &fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Inode: inodeOf(fi)}
+		if k == kindTraining {
+			out.Training = st
+		} else {
+			out.Validation = st
+		}
+	}
+	return out, nil
+}
+
+// decodeSummaryFile reads a summary file of run; any error means the file
+// cannot be used (the summary is then recomputed).
+func decodeSummaryFile(data []byte, run string) (summaryFile, error) {
+	var f summaryFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return summaryFile{}, fmt.Errorf("summary file: %w", err)
+	}
+	if f.Version != summaryVersion {
+		return summaryFile{}, fmt.Errorf("summary file: version %d, want %d: %w", f.Version, summaryVersion, statstore.ErrInvalidArgument)
+	}
+	if f.Summary.Run != run {
+		return summaryFile{}, fmt.Errorf("summary file: it summarises run %q, not %q: %w", f.Summary.Run, run, statstore.ErrInvalidArgument)
+	}
+	for _, st := range []*fileStamp{f.Training, f.Validation} {
+		if st != nil && st.Size < 0 {
+			return summaryFile{}, fmt.Errorf("summary file: negative file size %d: %w", st.Size, statstore.ErrInvalidArgument)
+		}
+	}
+	return f, nil
+}
+
+// readSummary returns run's kept summary when it matches stamps: from the
+// Store's cache, else from the summary file.
+func (s *Store) readSummary(run string, stamps runStamps) (statstore.RunSummary, bool) {
+	s.mu.Lock()
+	c, ok := s.sums[run]
+	s.mu.Unlock()
+	if ok && c.stamps.equal(stamps) {
+		return c.sum, true
+	}
+	f, err := s.fs.OpenFile(s.summaryPath(run), os.O_RDONLY, 0)
+	if err != nil {
+		return statstore.RunSummary{}, false
+	}
+	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<30))
+	_ = f.Close() // read-only: nothing to lose
+	if err != nil {
+		return statstore.RunSummary{}, false
+	}
+	sf, err := decodeSummaryFile(data, run)
+	if err != nil || !sf.runStamps.equal(stamps) {
+		return statstore.RunSummary{}, false
+	}
+	s.cacheSummary(run, stamps, sf.Summary)
+	return sf.Summary, true
+}
+
+// cacheSummary remembers run's summary for stamps.
+func (s *Store) cacheSummary(run string, stamps runStamps, sum statstore.RunSummary) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sums == nil {
+		s.sums = map[string]cachedSummary{}
+	}
+	s.sums[run] = cachedSummary{stamps, sum}
+}
+
+// writeSummary writes run's summary file for the files' stamps now; the
+// caller holds the run's lock. A run without data files loses its
+// summary file.
+func (s *Store) writeSummary(run string, sum statstore.RunSummary) error {
+	stamps, err := s.stamps(run)
+	if err != nil {
+		return err
+	}
+	if stamps.Training == nil && stamps.Validation == nil {
+		s.mu.Lock()
+		delete(s.sums, run)
+		s.mu.Unlock()
+		if err := s.fs.Remove(s.summaryPath(run)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	sum.Run, sum.LastWrite = run, time.Time{}
+	data, err := json.Marshal(summaryFile{Version: summaryVersion, runStamps: stamps, Summary: sum})
+	if err != nil {
+		return err
+	}
+	err = fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.summaryPath(run), data, filePerm, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = s.fs.MkdirAll(filepath.Join(s.dir, summariesDir), dirPerm); err == nil {
+			err = fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.summaryPath(run), data, filePerm, true)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	s.cacheSummary(run, stamps, sum)
+	return nil
+}
+
+// summaryUpdate brings a summary that was current before a write up to
+// date after it, from what the write did alone; false asks for a
+// recomputation from the history.
+type summaryUpdate func(sum *statstore.RunSummary) bool
+
+// summaryBegin is the state of run's summary before a write.
+type summaryBegin struct {
+	stamps runStamps
+	ok     bool                  // stamps were taken
+	sum    *statstore.RunSummary // nil when none is kept for stamps
+}
+
+// beginSummary returns run's summary as it is before a write. The caller
+// holds the run's lock.
+func (s *Store) beginSummary(run string) summaryBegin {
+	stamps, err := s.stamps(run)
+	if err != nil {
+		return summaryBegin{}
+	}
+	b := summaryBegin{stamps: stamps, ok: true}
+	if sum, ok := s.readSummary(run, stamps); ok {
+		b.sum = &sum
+	}
+	return b
+}
+
+// endSummary keeps run's summary after a write that ended with werr:
+// nothing to do when the files did not change and the summary was
+// current; else the summary before (b.sum) updated by update, or
+// recomputed from the history when there is none, update cannot, or the
+// write failed. The caller holds the run's lock. A summary that cannot be
+// written is only logged: readers find the old one stale and recompute.
+func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr error, update summaryUpdate) {
+	if b.ok && b.sum != nil {
+		if now, err := s.stamps(run); err == nil && now.equal(b.stamps) {
+			return
+		}
+	}
+	var sum statstore.RunSummary
+	if b.sum != nil && werr == nil && update != nil && update(b.sum) {
+		sum = *b.sum
+	} else {
+		var err error
+		if sum, err = s.recompute(ctx, run); err != nil {
+			s.log.Warn("run summary not recomputed after a write; readers recompute it", "run", run, "error", err)
+			return
+		}
+	}
+	if err := s.writeSummary(run, sum); err != nil {
+		s.log.Warn("run summary not written after a write; readers recompute it", "run", run, "error", err)
+	}
+}
+
+// recompute summarises run from its history.
+func (s *Store) recompute(ctx context.Context, run string) (statstore.RunSummary, error) {
+	return statstore.SummarizeRun(context.WithoutCancel(ctx), s, run)
+}
+
+// trainingUpdate is the summaryUpdate of StoreTrainingStats(stats): an
+// append adds its new entries (statstore.PlanTraining of the summary's
+// TrainedUntil says which); a replace recomputes.
+func trainingUpdate(stats *statstore.TrainingStats) summaryUpdate {
+	return func(sum *statstore.RunSummary) bool {
+		plan, err := statstore.PlanTraining(sum.TrainedUntil, stats)
+		switch {
+		case err != nil:
+			return false
+		case plan.Action == statstore.WriteNothing:
+			return true
+		case plan.Action == statstore.WriteAppend && sum.TrainingIterations > 0:
+			sum.AppendTraining(plan.Entries)
+			return true
+		}
+		return false
+	}
+}
+
+// validationUpdate is the summaryUpdate of a validation write: the
+// validation part is taken again from the merged scores (cached in
+// memory after the write), without reading the training history.
+func (s *Store) validationUpdate(ctx context.Context, run string) summaryUpdate {
+	return func(sum *statstore.RunSummary) bool {
+		v, err := s.RetrieveValidationScores(context.WithoutCancel(ctx), run)
+		if err != nil {
+			return false
+		}
+		sum.SetValidation(v)
+		return true
+	}
+}
+
+var _ statstore.Summarizer = (*Store)(nil)
+
+// RunSummaries answers q from the kept summaries: two directory listings
+// and two stats per run; the summary file is read only when this Store
+// has not seen the run's files in that state yet, and the history only
+// when the summary is stale (see summariesDir). Tags and MetaDigest come
+// from statstore.AttachRunMeta.
+func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statstore.RunPage, error) {
+	if err := s.checkOpen(ctx); err != nil {
+		return statstore.RunPage{}, err
+	}
+	if err := q.Validate(); err != nil {
+		return statstore.RunPage{}, fmt.Errorf("filestore: run summaries: %w", err)
+	}
+	names := map[string]bool{}
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		runs, err := s.listDir(k)
+		if err != nil {
+			return statstore.RunPage{}, err
+		}
+		for _, r := range runs {
+			names[r] = true
+		}
+	}
+	sums := make([]statstore.RunSummary, 0, len(names))
+	for run := range names {
+		sum, err := s.runSummary(ctx, run)
+		if err != nil {
+			return statstore.RunPage{}, err
+		}
+		if sum.Run != "" {
+			sums = append(sums, sum)
+		}
+	}
+	if err := statstore.AttachRunMeta(ctx, s, sums); err != nil {
+		return statstore.RunPage{}, fmt.Errorf("filestore: run summaries: %w", err)
+	}
+	return q.Apply(sums)
+}
+
+// runSummary returns run's current summary (a zero one for a run whose
+// files went meanwhile), recomputing and rewriting a stale one.
+func (s *Store) runSummary(ctx context.Context, run string) (statstore.RunSummary, error) {
+	stamps, err := s.stamps(run)
+	if err != nil {
+		return statstore.RunSummary{}, err
+	}
+	if stamps.Training == nil && stamps.Validation == nil {
+		return statstore.RunSummary{}, nil
+	}
+	sum, ok := s.readSummary(run, stamps)
+	if !ok {
+		if sum, stamps, err = s.refreshSummary(ctx, run); err != nil {
+			return statstore.RunSummary{}, err
+		}
+	}
+	sum.Run, sum.LastWrite = run, stamps.lastWrite()
+	return sum, nil
+}
+
+// refreshSummary recomputes run's summary from its history and, unless
+// the store is read-only, rewrites it under the run's lock (where a
+// writer that finished meanwhile may have written a current one).
+func (s *Store) refreshSummary(ctx context.Context, run string) (statstore.RunSummary, runStamps, error) {
+	if !s.opts.ReadOnly {
+		unlock, err := s.lockRun(ctx, run)
+		if err != nil {
+			return statstore.RunSummary{}, runStamps{}, err
+		}
+		defer unlock()
+	}
+	stamps, err := s.stamps(run)
+	if err != nil {
+		return statstore.RunSummary{}, runStamps{}, err
+	}
+	if sum, ok := s.readSummary(run, stamps); ok {
+		return sum, stamps, nil
+	}
+	sum, err := s.recompute(ctx, run)
+	if err != nil {
+		return statstore.RunSummary{}, runStamps{}, fmt.Errorf("filestore: summarise run %q: %w", run, err)
+	}
+	if s.opts.ReadOnly {
+		return sum, stamps, nil
+	}
+	if err := s.writeSummary(run, sum); err != nil {
+		s.log.Warn("run summary recomputed but not written", "run", run, "error", err)
+	}
+	return sum, stamps, nil
+}
+
+// deleteUpdate is the summaryUpdate of deleting the parts kinds of a run:
+// deleting the validation scores alone empties the summary's validation
+// part; deleting the training stats recomputes.
+func deleteUpdate(kinds []fileKind) summaryUpdate {
+	return func(sum *statstore.RunSummary) bool {
+		if len(kinds) != 1 || kinds[0] != kindValidation {
+			return false
+		}
+		sum.SetValidation(nil)
+		return true
+	}
+}
