@@ -17,7 +17,6 @@ import (
 
 var _ statstore.Watcher = (*Store)(nil)
 
-
 // follower is the Store's goroutine following the store's directories for
 // Watch: it starts with the first Watch call and ends with Close.
 type follower struct {
