@@ -136,7 +136,7 @@ func copyEntries[T any](ctx context.Context, tx pgx.Tx, part string, columns []s
 
 // deletePart removes a part of the run ("training" or "validation") in one
 // transaction holding the run's lock: the rows of its table
-// statstore_<part>, then the part's counters, which reset sets to zero
+// (statstore_training_chunks or statstore_validation), then the part's counters, which reset sets to zero
 // (with the validation metadata for "validation"); the run's row goes when
 // nothing is left. An unknown run is not an error.
 func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*runRow)) error {
@@ -154,7 +154,11 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 		if part == "validation" {
 			deleted = r.ValidationCount
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM statstore_"+part+" WHERE run_id = $1", r.ID); err != nil {
+		table := "statstore_validation"
+		if part == "training" {
+			table = chunkTable
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE run_id = $1", r.ID); err != nil {
 			return err
 		}
 		reset(&r)
