@@ -30,22 +30,26 @@ import (
 // matching the header).
 //
 // An append adds one row per maxChunkEntries entries (or rewrites the last
-// block when it is small, see appendChunks): its cost does not depend on the
-// history's length, and a 1,000-entry checkpoint costs one row and one
-// foreign-key check instead of 1,000 of each.
+// block when both are small, see mergeBelow): its cost does not depend on
+// the history's length, and a 1,000-entry checkpoint costs 4 rows and 4
+// foreign-key checks instead of 1,000 of each.
 
 // chunkEntrySize is the size of one packed entry.
 const chunkEntrySize = 24
 
-// maxChunkEntries bounds the entries of a block.
-const maxChunkEntries = 1024
+// maxChunkEntries bounds the entries of a block: 320 entries (7,680 bytes)
+// keep a row within one 8 KiB page, and the table's toast_tuple_target
+// (8160, migration 0008) keeps such rows whole in the table, so reading a
+// block reads one page, not a dozen 2 KiB TOAST slices through their
+// index.
+const maxChunkEntries = 320
 
-// mergeBelow: an append to a run whose last block holds fewer entries than
-// this (and that fits with them in maxChunkEntries) rewrites that block
-// instead of adding one, so that a trainer storing a few entries per call
-// does not make a block per call. The rewrite reads and writes at most
-// mergeBelow+maxChunkEntries entries: bounded, whatever the history.
-const mergeBelow = 256
+// mergeBelow: an append of fewer entries than this to a run whose last
+// block also holds fewer rewrites that block with the new entries instead
+// of adding one, so that a trainer storing a few entries per call does not
+// make a block per call. The rewrite reads and writes fewer than
+// maxChunkEntries entries: bounded, whatever the history.
+const mergeBelow = maxChunkEntries / 2
 
 // chunkTable names the table in errors.
 const chunkTable = "statstore_training_chunks"
@@ -111,14 +115,14 @@ func chunkCRC(c chunk) int64 {
 	return crc32c(append(b, c.Data...))
 }
 
-// splitChunks packs entries (sorted) into blocks of at most
-// maxChunkEntries.
+// splitChunks packs entries (sorted) into as few blocks of at most
+// maxChunkEntries as hold them, of sizes as even as can be.
 func splitChunks(entries []statstore.TrainingIterationStats) []chunk {
-	var out []chunk
-	for len(entries) > 0 {
-		n := min(len(entries), maxChunkEntries)
-		out = append(out, makeChunk(entries[:n]))
-		entries = entries[n:]
+	blocks := (len(entries) + maxChunkEntries - 1) / maxChunkEntries
+	out := make([]chunk, 0, blocks)
+	for i := range blocks {
+		lo, hi := i*len(entries)/blocks, (i+1)*len(entries)/blocks
+		out = append(out, makeChunk(entries[lo:hi]))
 	}
 	return out
 }
@@ -250,11 +254,10 @@ func queueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r run
 	if err != nil {
 		return err
 	}
-	n := min(len(entries), maxChunkEntries-len(merged))
-	head := makeChunk(append(merged, entries[:n]...))
+	// Fewer than 2 × mergeBelow = maxChunkEntries entries: one block.
+	head := makeChunk(append(merged, entries...))
 	b.Queue(`UPDATE statstore_training_chunks SET last_iteration = $3, entries = $4, step = $5, data = $6, crc32c = $7
 		WHERE run_id = $1 AND first_iteration = $2`, r.ID, head.First, head.Last, int32(head.Entries), head.Step, head.Data, *head.CRC)
-	queueInsertChunks(b, r.ID, splitChunks(entries[n:]))
 	return nil
 }
 

@@ -56,7 +56,7 @@ func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstor
 // or after the target. When that entry's offset in the block follows from
 // the header (the target is at or before the block's first entry, or its
 // iterations have a common step), the query returns the entry's 24 bytes,
-// a slice of the block that PostgreSQL reads without the rest (data is
+// a slice of the block (data is
 // stored uncompressed); otherwise off is NULL and the caller reads the
 // block whole.
 const strideQuery = `SELECT x.first_iteration, x.last_iteration, x.entries, x.step, x.off,

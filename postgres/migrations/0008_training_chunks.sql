@@ -20,9 +20,12 @@
 --                                    this migration (SQL has no CRC-32C),
 --                                    until the block is next rewritten
 --
--- data is stored uncompressed out of line (STORAGE EXTERNAL): packed
--- floats do not compress, and PostgreSQL then fetches a slice of a block
--- (the stride subsample reads 24 bytes of it) without reading all of it.
+-- A block holds at most 320 entries (7,680 bytes), so that a row fits in
+-- one 8 KiB page; toast_tuple_target = 8160 keeps such rows whole in the
+-- table (by default PostgreSQL moves any value making a row longer than
+-- 2 KiB to the TOAST table, in 2 KiB slices read back through an index)
+-- and STORAGE EXTERNAL keeps data uncompressed (packed floats barely
+-- compress, and the stride subsample reads a 24-byte slice of it).
 CREATE TABLE statstore_training_chunks (
     run_id          bigint  NOT NULL REFERENCES statstore_runs (id) ON DELETE CASCADE,
     first_iteration bigint  NOT NULL CHECK (first_iteration >= 0),
@@ -34,11 +37,12 @@ CREATE TABLE statstore_training_chunks (
     PRIMARY KEY (run_id, first_iteration)
 );
 ALTER TABLE statstore_training_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+ALTER TABLE statstore_training_chunks SET (toast_tuple_target = 8160);
 -- The stride subsample's probe: the first block whose last iteration is at
 -- or after a target holds the first entry at or after it.
 CREATE UNIQUE INDEX statstore_training_chunks_last ON statstore_training_chunks (run_id, last_iteration);
 
--- Existing histories move into blocks of 1,024 entries, in iteration order.
+-- Existing histories move into blocks of 320 entries, in iteration order.
 INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data)
 SELECT run_id, min(iteration), max(iteration), count(*)::integer,
        CASE WHEN count(*) >= 2 AND min(diff) = max(diff) THEN min(diff) ELSE 0 END,
@@ -48,7 +52,7 @@ FROM (
            iteration - lag(iteration) OVER (PARTITION BY run_id, block ORDER BY iteration) AS diff
     FROM (
         SELECT run_id, iteration, loss, time,
-               (row_number() OVER (PARTITION BY run_id ORDER BY iteration) - 1) / 1024 AS block
+               (row_number() OVER (PARTITION BY run_id ORDER BY iteration) - 1) / 320 AS block
         FROM statstore_training
     ) numbered
 ) t
