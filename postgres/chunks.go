@@ -260,11 +260,3 @@ func queueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r run
 		WHERE run_id = $1 AND first_iteration = $2`, r.ID, head.First, head.Last, int32(head.Entries), head.Step, head.Data, *head.CRC)
 	return nil
 }
-
-// sendBatch sends b and reads every statement's result.
-func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b).Close()
-}

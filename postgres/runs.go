@@ -36,6 +36,12 @@ func scanRun(row pgx.Row) (runRow, error) {
 	return r, err
 }
 
+// lockRunSQL creates the run's row ($1 the name, $2 the checksum of zero
+// counters) if needed and locks it, returning runColumns.
+const lockRunSQL = `INSERT INTO statstore_runs (name, counters_crc32c) VALUES ($1, $2)
+	ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+	RETURNING ` + runColumns
+
 // lockRunForWrite creates the run's row if needed and locks it until the
 // transaction ends: the per-run lock that serialises writers of one run
 // (the upsert's DO UPDATE takes the row lock atomically, even when another
@@ -44,9 +50,7 @@ func scanRun(row pgx.Row) (runRow, error) {
 // counters of a row without checksums that do not match the run's rows:
 // a write never builds on damaged counters.
 func lockRunForWrite(ctx context.Context, tx pgx.Tx, run string) (runRow, error) {
-	r, err := scanRun(tx.QueryRow(ctx, `INSERT INTO statstore_runs (name, counters_crc32c) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
-		RETURNING `+runColumns, run, countersCRC(run, runRow{})))
+	r, err := scanRun(tx.QueryRow(ctx, lockRunSQL, run, countersCRC(run, runRow{})))
 	if err != nil {
 		return r, fmt.Errorf("lock run: %w", err)
 	}

@@ -15,7 +15,8 @@ import (
 // statstore.PlanTraining decides, in one transaction holding the run's
 // lock: concurrent writers of one run are serialised, and an overwrite
 // replaces the whole history atomically. New entries are sent as blocks
-// (see chunks.go), with the run's counters, in one round trip.
+// (see chunks.go), with the run's counters and the COMMIT, in one round
+// trip: an append costs two (see lockedWrite).
 func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
 	what := fmt.Sprintf("store training stats of run %q", run)
 	if err := checkRun(what, run); err != nil {
@@ -34,25 +35,21 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	var plan statstore.TrainingPlan
 	var storedUntil int64
 	rewind, marked := statstore.NoRewind, []int(nil)
-	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		r, err := lockRunForWrite(ctx, tx, run)
-		if err != nil {
-			return err
-		}
+	err := s.lockedWrite(ctx, what, run, func(tx pgx.Tx, r *runRow, b *pgx.Batch) error {
 		storedUntil = r.TrainedUntil
+		var err error
 		if plan, err = statstore.PlanTraining(int(r.TrainedUntil), stats); err != nil {
 			return err
 		}
-		var b pgx.Batch
 		switch plan.Action {
 		case statstore.WriteNothing:
 			return nil
 		case statstore.WriteReplace:
-			if rewind, marked, err = replaceTraining(ctx, tx, &b, run, &r, plan.Entries); err != nil {
+			if rewind, marked, err = replaceTraining(ctx, tx, b, run, r, plan.Entries); err != nil {
 				return err
 			}
 		default:
-			if err := queueAppend(ctx, tx, &b, run, r, plan.Entries); err != nil {
+			if err := queueAppend(ctx, tx, b, run, *r, plan.Entries); err != nil {
 				return err
 			}
 			r.TrainingCount += int64(len(plan.Entries))
@@ -60,10 +57,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
 		b.Queue(`UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
 			counters_crc32c = $5, last_write = now() WHERE id = $1`,
-			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, r))
-		if err := sendBatch(ctx, tx, &b); err != nil {
-			return fmt.Errorf("write the training blocks: %w", err)
-		}
+			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, *r))
 		return nil
 	})
 	if err != nil {
