@@ -42,10 +42,11 @@ func roundRobin(t testing.TB, backends ...string) *httptest.Server {
 
 // replica starts a `statstore serve` replica in the test: its own
 // PostgreSQL store (its own connection pool) on the database at dbURL and
-// an HTTP server over it.
-func replica(t testing.TB, dbURL string) string {
+// an HTTP server over it. maxConns bounds its pool (0: the default, 4 on
+// this machine).
+func replica(t testing.TB, dbURL string, maxConns int32) string {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), dbURL, postgres.Options{})
+	s, err := postgres.Open(context.Background(), dbURL, postgres.Options{MaxConns: maxConns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func replica(t testing.TB, dbURL string) string {
 func TestReplicasSerialiseWrites(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.Start(t)
-	a, b := replica(t, dbURL), replica(t, dbURL)
+	a, b := replica(t, dbURL, 0), replica(t, dbURL, 0)
 	lb := roundRobin(t, a, b)
 	client := func(base string) *httpapi.Client {
 		c, err := httpapi.NewClient(base, httpapi.ClientOptions{})
@@ -237,19 +238,20 @@ func TestReplicasSerialiseWrites(t *testing.T) {
 
 // BenchmarkReplicas measures the requests per second that 1 and 3 server
 // replicas on one PostgreSQL database serve behind a round-robin load
-// balancer (docs/deployment.md, sizing). Each of 8 clients (4 per CPU)
+// balancer (docs/deployment.md, sizing), and 1 replica with a pool of 12
+// connections (as many as 3 replicas' default pools hold together). Each of 8 clients (4 per CPU)
 // stores its own run in 1,000-entry appends and reads a 1,000-point
 // subsample of it after each, alternately: a trainer's checkpoint and a
 // dashboard's refresh. The database, the replicas, the balancer and the
 // clients share the machine's CPUs.
 func BenchmarkReplicas(b *testing.B) {
 	srv := pgtest.StartServer(b)
-	for _, n := range []int{1, 3} {
-		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
+	for _, tc := range []struct{ replicas, conns int }{{1, 0}, {1, 12}, {3, 0}} {
+		b.Run(fmt.Sprintf("replicas=%d/pool=%d", tc.replicas, tc.conns), func(b *testing.B) {
 			dbURL := srv.Database(b)
 			var backends []string
-			for range n {
-				backends = append(backends, replica(b, dbURL))
+			for range tc.replicas {
+				backends = append(backends, replica(b, dbURL, int32(tc.conns)))
 			}
 			lb := roundRobin(b, backends...)
 			var clientID atomic.Int64
