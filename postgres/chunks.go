@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/statstore/statstore"
 )
 
@@ -108,12 +110,16 @@ func entriesStep(entries []statstore.TrainingIterationStats) int64 {
 
 // chunkCRC returns the checksum of c's header and data.
 func chunkCRC(c chunk) int64 {
-	b := make([]byte, 0, 32+len(c.Data))
-	for _, v := range []int64{c.First, c.Last, c.Entries, c.Step} {
-		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	var header [32]byte
+	for i, v := range []int64{c.First, c.Last, c.Entries, c.Step} {
+		binary.BigEndian.PutUint64(header[8*i:], uint64(v))
 	}
-	return crc32c(append(b, c.Data...))
+	crc := crc32.Update(0, castagnoli, header[:])
+	return int64(crc32.Update(crc, castagnoli, c.Data))
 }
+
+// castagnoli is the CRC-32C table.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // splitChunks packs entries (sorted) into as few blocks of at most
 // maxChunkEntries as hold them, of sizes as even as can be.
@@ -185,17 +191,29 @@ func (c chunk) decode(run string, out []statstore.TrainingIterationStats) ([]sta
 
 // queryChunks runs a query returning chunkColumns in iteration order and
 // decodes the blocks: their entries, and the blocks' headers (data
-// dropped). Blocks must follow each other without overlapping.
-func queryChunks(ctx context.Context, q querier, run, sql string, args ...any) ([]statstore.TrainingIterationStats, []chunk, error) {
+// dropped). Blocks must follow each other without overlapping. size is
+// how many entries the caller expects (a capacity hint).
+func queryChunks(ctx context.Context, q querier, run string, size int64, sql string, args ...any) ([]statstore.TrainingIterationStats, []chunk, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	out := []statstore.TrainingIterationStats{}
+	out := make([]statstore.TrainingIterationStats, 0, min(max(size, 0), 1<<24))
 	var chunks []chunk
+	binaryRows := true
+	for _, fd := range rows.FieldDescriptions() {
+		binaryRows = binaryRows && fd.Format == pgtype.BinaryFormatCode
+	}
 	for rows.Next() {
-		c, err := scanChunk(rows)
+		var c chunk
+		if binaryRows {
+			// Decoded in place: data is not copied (it is valid until
+			// the next row, and decode copies the entries out).
+			c, err = rawChunk(rows.RawValues())
+		} else {
+			c, err = scanChunk(rows)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -209,6 +227,27 @@ func queryChunks(ctx context.Context, q querier, run, sql string, args ...any) (
 		chunks = append(chunks, c)
 	}
 	return out, chunks, rows.Err()
+}
+
+// rawChunk decodes the binary values of chunkColumns: four 8-byte integers
+// (entries a 4-byte one), the checksum (NULL or 8 bytes) and data.
+func rawChunk(vals [][]byte) (chunk, error) {
+	if len(vals) != 6 || len(vals[0]) != 8 || len(vals[1]) != 8 || len(vals[2]) != 4 || len(vals[3]) != 8 ||
+		vals[4] != nil && len(vals[4]) != 8 || vals[5] == nil {
+		return chunk{}, fmt.Errorf("block row of %d values: want the binary values of %s", len(vals), chunkColumns)
+	}
+	c := chunk{
+		First:   int64(binary.BigEndian.Uint64(vals[0])),
+		Last:    int64(binary.BigEndian.Uint64(vals[1])),
+		Entries: int64(int32(binary.BigEndian.Uint32(vals[2]))),
+		Step:    int64(binary.BigEndian.Uint64(vals[3])),
+		Data:    vals[5],
+	}
+	if vals[4] != nil {
+		crc := int64(binary.BigEndian.Uint64(vals[4]))
+		c.CRC = &crc
+	}
+	return c, nil
 }
 
 // queueInsertChunks queues the insert of blocks of the run in b: one

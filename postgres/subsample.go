@@ -214,7 +214,7 @@ func pickTargets(ctx context.Context, tx pgx.Tx, run string, runID int64, target
 	if len(whole) == 0 {
 		return out, nil
 	}
-	entries, blocks, err := queryChunks(ctx, tx, run, `SELECT `+chunkColumns+` FROM statstore_training_chunks
+	entries, blocks, err := queryChunks(ctx, tx, run, int64(len(whole))*maxChunkEntries, `SELECT `+chunkColumns+` FROM statstore_training_chunks
 		WHERE run_id = $1 AND first_iteration = ANY($2) ORDER BY first_iteration`, runID, whole)
 	if err != nil {
 		return nil, err

@@ -146,7 +146,7 @@ func replaceTraining(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r
 func findRewind(ctx context.Context, tx pgx.Tx, run string, r runRow, entries []statstore.TrainingIterationStats) (rewind, keep int, err error) {
 	off, from := 0, int64(0)
 	for {
-		stored, blocks, err := queryChunks(ctx, tx, run, `SELECT `+chunkColumns+` FROM statstore_training_chunks
+		stored, blocks, err := queryChunks(ctx, tx, run, rewindBlocks*maxChunkEntries, `SELECT `+chunkColumns+` FROM statstore_training_chunks
 			WHERE run_id = $1 AND first_iteration >= $2 ORDER BY first_iteration LIMIT $3`, r.ID, from, rewindBlocks)
 		if err != nil {
 			return 0, 0, fmt.Errorf("read the stored history: %w", err)
@@ -253,8 +253,13 @@ func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.I
 	if _, err := tx.Exec(ctx, indexOrder); err != nil {
 		return nil, err
 	}
-	// The blocks that overlap r, trimmed to it.
-	out, _, err := queryChunks(ctx, tx, run, `SELECT `+chunkColumns+` FROM statstore_training_chunks
+	// The blocks that overlap r, trimmed to it: at most To-From entries
+	// and two blocks' more.
+	size := row.TrainingCount
+	if r.To > 0 {
+		size = min(size, int64(r.To-r.From)+2*maxChunkEntries)
+	}
+	out, _, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+` FROM statstore_training_chunks
 		WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration < $3
 		ORDER BY first_iteration`, row.ID, int64(r.From), rangeEnd(r))
 	if err != nil {
