@@ -250,20 +250,15 @@ func rawChunk(vals [][]byte) (chunk, error) {
 	return c, nil
 }
 
-// queueInsertChunks queues the insert of blocks of the run in b: one
-// statement, whatever their number.
+// queueInsertChunks queues the insert of blocks of the run in b, one
+// statement per block (pipelined with the rest of b: no round trip of its
+// own; bytea parameters are sent as they are, where an array of them would
+// be packed by the client and unpacked by the server).
 func queueInsertChunks(b *pgx.Batch, runID int64, chunks []chunk) {
-	if len(chunks) == 0 {
-		return
+	for _, c := range chunks {
+		b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, runID, c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC)
 	}
-	first, last, steps, crcs := make([]int64, len(chunks)), make([]int64, len(chunks)), make([]int64, len(chunks)), make([]int64, len(chunks))
-	entries, data := make([]int32, len(chunks)), make([][]byte, len(chunks))
-	for i, c := range chunks {
-		first[i], last[i], entries[i], steps[i], data[i], crcs[i] = c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC
-	}
-	b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c)
-		SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::integer[], $5::bigint[], $6::bytea[], $7::bigint[])`,
-		runID, first, last, entries, steps, data, crcs)
 }
 
 // queueAppend queues in b the writes that append entries (sorted, after
