@@ -264,3 +264,65 @@ func inRange(entries []statstore.TrainingIterationStats, r statstore.IterationRa
 	}
 	return out
 }
+
+// TestFastAppendGuard writes one run through two stores (two processes or
+// replicas): each remembers the row its last write left and plans its next
+// append against it, and a write by the other in between must make it
+// fall back to reading the row: the history ends exactly as the
+// extend-or-overwrite rule says for the writes in the order they were
+// made, and a damaged row is refused, not appended to.
+func TestFastAppendGuard(t *testing.T) {
+	ctx := context.Background()
+	a, url := openStore(t, Options{})
+	b, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	conn := connect(t, url)
+	h := storetest.Entries(0, storetest.Iters(0, 6000, 1)...)
+	other := storetest.Entries(1, storetest.Iters(0, 6000, 1)...)
+	var want []statstore.TrainingIterationStats
+	step := func(s *Store, name string, stats []statstore.TrainingIterationStats, after []statstore.TrainingIterationStats) {
+		t.Helper()
+		if err := s.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: stats}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want = after
+		for _, s := range []*Store{a, b} {
+			got, err := s.RetrieveTrainingStats(ctx, "run")
+			if err != nil || !got.Equal(&statstore.TrainingStats{IterationStats: want}) {
+				t.Fatalf("%s: read %d entries (%v), want %d", name, got.Len(), err, len(want))
+			}
+		}
+		infos, err := a.ListRuns(ctx)
+		if err != nil || len(infos) != 1 || infos[0].TrainingIterations != len(want) {
+			t.Fatalf("%s: ListRuns %+v (%v), want %d entries", name, infos, err, len(want))
+		}
+	}
+	step(a, "a stores 1,000", h[:1000], h[:1000])
+	step(a, "a appends 1,000", h[:2000], h[:2000])
+	step(b, "b appends 1,000", h[:3000], h[:3000])
+	step(a, "a appends after b", h[:4000], h[:4000])
+	step(b, "b overwrites with another history", other[:500], other[:500])
+	step(a, "a appends after the overwrite", h[:5000], slices.Concat(other[:500], h[500:5000]))
+	if err := b.StoreValidationIterationScores(ctx, "run", storetest.Scores(storetest.Metadata(), 100)); err != nil {
+		t.Fatal(err)
+	}
+	step(a, "a appends after b's validation", h[:5500], slices.Concat(other[:500], h[500:5500]))
+
+	if _, err := conn.Exec(ctx, "UPDATE statstore_runs SET training_count = training_count + 1 WHERE name = 'run'"); err != nil {
+		t.Fatal(err)
+	}
+	err = a.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: h[:6000]})
+	if !errors.Is(err, statstore.ErrCorrupt) {
+		t.Fatalf("append to a run whose training_count was damaged: got %v, want a corruption error", err)
+	}
+	var blocks, entries int
+	if err := conn.QueryRow(ctx, "SELECT count(*), sum(entries) FROM statstore_training_chunks").Scan(&blocks, &entries); err != nil {
+		t.Fatal(err)
+	}
+	if entries != len(want) {
+		t.Errorf("after the refused append: %d entries in %d blocks, want the %d before", entries, blocks, len(want))
+	}
+}

@@ -224,6 +224,7 @@ func (s *Store) DeleteRun(ctx context.Context, run string) error {
 	if err := checkRun(what, run); err != nil {
 		return err
 	}
+	s.rows.forget(run)
 	var deleted bool
 	err := s.do(ctx, what, func(c *pgxConn) error {
 		tag, err := c.Exec(ctx, "DELETE FROM statstore_runs WHERE name = $1", run)

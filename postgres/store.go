@@ -39,6 +39,7 @@ type Store struct {
 	log    *slog.Logger
 	clock  func() time.Time // nil: time.Now
 	closed atomic.Bool
+	rows   rowCache // the row each training write left, see fastappend.go
 }
 
 var _ statstore.StatsStore = (*Store)(nil)

@@ -32,10 +32,18 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		}
 		return nil
 	}
-	var plan statstore.TrainingPlan
+	plan, cached, done, err := s.fastAppend(ctx, what, run, stats)
+	if done {
+		if err == nil {
+			s.logTrainingPlan(run, cached.TrainedUntil, plan)
+		}
+		return err
+	}
 	var storedUntil int64
+	var written runRow
 	rewind, marked := statstore.NoRewind, []int(nil)
-	err := s.lockedWrite(ctx, what, run, func(tx pgx.Tx, r *runRow, b *pgx.Batch) error {
+	err = s.lockedWrite(ctx, what, run, func(tx pgx.Tx, r *runRow, b *pgx.Batch) error {
+		written = *r
 		storedUntil = r.TrainedUntil
 		var err error
 		if plan, err = statstore.PlanTraining(int(r.TrainedUntil), stats); err != nil {
@@ -55,14 +63,19 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 			r.TrainingCount += int64(len(plan.Entries))
 		}
 		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
+		sum := countersCRC(run, *r)
+		r.CountersCRC = &sum
+		written = *r
 		b.Queue(`UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
 			counters_crc32c = $5, last_write = now() WHERE id = $1`,
-			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, *r))
+			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, sum)
 		return nil
 	})
 	if err != nil {
+		s.rows.forget(run)
 		return err
 	}
+	s.rows.put(run, written)
 	s.logTrainingPlan(run, storedUntil, plan)
 	statstore.LogSuperseded(ctx, s.log, run, rewind, marked)
 	return nil
