@@ -62,7 +62,12 @@
 //
 // Appends cost O(new entries): a training append writes one row per 320
 // entries (one foreign-key check each), or rewrites a small last block,
-// and never reads the history. The stride subsample finds the blocks
+// and never reads the history. It takes two round trips (BEGIN with the
+// lock, then the blocks and counters with COMMIT; see lockedWrite), or one
+// when the Store's previous training write of the run left the row as it
+// still is (see fastappend.go: the writes are guarded by the row being
+// exactly the remembered one, so a write by anyone else in between sends
+// the append the ordinary way). The stride subsample finds the blocks
 // holding the first and last entry in range and then, for each of at most
 // MaxPoints targets, the block holding the first entry at or after it, by
 // seeks in the (run_id, last_iteration) index, and reads that entry's 24
