@@ -298,7 +298,7 @@ func checkTrainingRead(run string, row runRow, r statstore.IterationRange, out [
 		until = int64(out[n-1].Iteration) + 1
 	}
 	whole := r.From == 0 && (r.To == 0 || int64(r.To) >= row.TrainedUntil)
-	return checkCounters(run, "statstore_training", row.TrainingCount, row.TrainedUntil, n, until, whole)
+	return checkCounters(run, chunkTable, row.TrainingCount, row.TrainedUntil, n, until, whole)
 }
 
 // rangeEnd returns r's exclusive upper bound for SQL.
