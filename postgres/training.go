@@ -16,7 +16,8 @@ import (
 // lock: concurrent writers of one run are serialised, and an overwrite
 // replaces the whole history atomically. New entries are sent as blocks
 // (see chunks.go), with the run's counters and the COMMIT, in one round
-// trip: an append costs two (see lockedWrite).
+// trip: an append costs two (see lockedWrite), or one when this Store
+// wrote the run last (see fastAppend).
 func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
 	what := fmt.Sprintf("store training stats of run %q", run)
 	if err := checkRun(what, run); err != nil {
