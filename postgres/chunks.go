@@ -263,7 +263,7 @@ func queueInsertChunks(b *pgx.Batch, runID int64, chunks []chunk) {
 
 // queueAppend queues in b the writes that append entries (sorted, after
 // the stored history) to the run's blocks: new blocks, or, when the last
-// block is small, that block rewritten with the first new entries (see
+// block is small, that block rewritten with the new entries (see
 // mergeBelow). Only an append of fewer than mergeBelow entries reads the
 // last block.
 func queueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r runRow, entries []statstore.TrainingIterationStats) error {
