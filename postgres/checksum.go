@@ -103,14 +103,16 @@ func checkLegacyCounters(ctx context.Context, tx pgx.Tx, run string, r runRow) e
 		return nil
 	}
 	for _, part := range []struct {
-		table        string
+		table, query string
 		count, until int64
 	}{
-		{"statstore_training", r.TrainingCount, r.TrainedUntil},
-		{"statstore_validation", r.ValidationCount, r.ValidatedUntil},
+		{chunkTable, "SELECT coalesce(sum(entries), 0), coalesce(max(last_iteration) + 1, 0) FROM " + chunkTable + " WHERE run_id = $1",
+			r.TrainingCount, r.TrainedUntil},
+		{"statstore_validation", "SELECT count(*), coalesce(max(iteration) + 1, 0) FROM statstore_validation WHERE run_id = $1",
+			r.ValidationCount, r.ValidatedUntil},
 	} {
 		var n, until int64
-		err := tx.QueryRow(ctx, "SELECT count(*), coalesce(max(iteration) + 1, 0) FROM "+part.table+" WHERE run_id = $1", r.ID).Scan(&n, &until)
+		err := tx.QueryRow(ctx, part.query, r.ID).Scan(&n, &until)
 		if err != nil {
 			return fmt.Errorf("check the counters of %s: %w", part.table, err)
 		}

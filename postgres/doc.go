@@ -27,13 +27,21 @@
 //	                      trash.go), trash_id, trashed_name, deleted_at;
 //	                      last_write (migration 0005): now() of the run's
 //	                      last writing transaction, NULL before it
-//	statstore_training    (run_id, iteration) primary key, loss, time float8
+//	statstore_training_chunks
+//	                      (migration 0008, see chunks.go) the training
+//	                      history in blocks of at most 320 consecutive
+//	                      entries: (run_id, first_iteration) primary key,
+//	                      last_iteration (unique per run), entries, step,
+//	                      data (bytea: iteration, loss, time as 8 bytes
+//	                      big-endian each), crc32c; before migration 0008,
+//	                      statstore_training held one row per entry
 //	statstore_validation  (run_id, iteration) primary key, scores float8[]
 //	                      (the [dataset][parameter set][criterion] array,
 //	                      flattened; its shape is the metadata's)
 //
-// Floats are float8 sent in pgx's binary format, so every float64 — NaN
-// with its payload bits, ±Inf, -0, subnormals — round-trips bit-exactly.
+// Training floats are packed as their IEEE 754 bits and validation scores
+// are float8 sent in pgx's binary format, so every float64 — NaN with its
+// payload bits, ±Inf, -0, subnormals — round-trips bit-exactly.
 // Metadata are a json (not jsonb) document that tags numbers with their Go
 // type, so parameter values and criterion bounds (±Inf included) come back
 // exactly (see metadata.go); strings that are not valid UTF-8 cannot be
@@ -43,7 +51,8 @@
 //
 // Each Store call is one transaction: it locks the run's row (created on
 // first write), reads the run's counters, decides with the plan, writes new
-// entries with COPY, updates the counters and commits. Writers of one run
+// entries (training: as blocks, with the counters in one batch;
+// validation: with COPY), updates the counters and commits. Writers of one run
 // are serialised by the row lock, so two writers can never interleave into a
 // mixed history; writers of different runs do not wait for each other. An
 // overwrite deletes and rewrites the history in the same transaction:
@@ -51,10 +60,18 @@
 // several queries (validation scores with metadata, the stride subsample)
 // run in one read-only repeatable-read transaction.
 //
-// Appends cost O(new entries). The stride subsample finds the first and
-// last iteration in range and then, for each of at most MaxPoints targets,
-// the first entry at or after it, all by seeks in the (run_id, iteration)
-// index; its time does not depend on the history's length. The min/max
+// Appends cost O(new entries): a training append writes one row per 320
+// entries (one foreign-key check each), or rewrites a small last block,
+// and never reads the history. It takes two round trips (BEGIN with the
+// lock, then the blocks and counters with COMMIT; see lockedWrite), or one
+// when the Store's previous training write of the run left the row as it
+// still is (see fastappend.go: the writes are guarded by the row being
+// exactly the remembered one, so a write by anyone else in between sends
+// the append the ordinary way). The stride subsample finds the blocks
+// holding the first and last entry in range and then, for each of at most
+// MaxPoints targets, the block holding the first entry at or after it, by
+// seeks in the (run_id, last_iteration) index, and reads that entry's 24
+// bytes; its time does not depend on the history's length. The min/max
 // mode reads the entries in range.
 //
 // # Failures
@@ -94,9 +111,13 @@
 // before migration 0002 have no checksums (SQL has no CRC-32C to fill them
 // in): they read unchecked until the run's next write, which first checks
 // its counters against its rows (one count, once) and then stores the
-// counters' checksum (the document's with the next validation write). A
-// flipped bit inside a stored float8 (loss, time, a score) or in a
-// training row's iteration is PostgreSQL's to detect: run the cluster with
-// page checksums (initdb --data-checksums, as internal/pgtest does), and a
-// damaged page is an error of the server.
+// counters' checksum (the document's with the next validation write).
+// Each training block carries the CRC-32C of its header and entries,
+// checked whenever it is read whole (every read but the stride subsample,
+// which checks the iteration of each entry it picks against the block's
+// header); blocks made by migration 0008 have none until rewritten and are
+// checked for their shape. A flipped bit inside a stored score float8 is
+// PostgreSQL's to detect: run the cluster with page checksums (initdb
+// --data-checksums, as internal/pgtest does), and a damaged page is an
+// error of the server.
 package postgres

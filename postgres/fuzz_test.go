@@ -2,9 +2,10 @@ package postgres
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math"
 	"testing"
+
+	"github.com/statstore/statstore"
 )
 
 // FuzzDecodeMetadata: the metadata decoder never panics, and whatever it
@@ -33,25 +34,26 @@ func FuzzDecodeMetadata(f *testing.F) {
 	})
 }
 
-// FuzzDecodeTrainingRow: the binary row decoder never panics, rejects
-// anything but three 8-byte values with a non-negative iteration, and keeps
-// the floats' bits.
-func FuzzDecodeTrainingRow(f *testing.F) {
-	row := make([]byte, 24)
-	binary.BigEndian.PutUint64(row[8:], math.Float64bits(math.NaN()))
-	f.Add(row, uint8(8), uint8(8))
-	f.Fuzz(func(t *testing.T, data []byte, a, b uint8) {
-		i, j := min(int(a), len(data)), min(int(a)+int(b), len(data))
-		vals := [][]byte{data[:i], data[i:j], data[j:]}
-		e, err := decodeTrainingRow(vals)
+// FuzzDecodeChunk: the block decoder never panics, and a block it accepts
+// (with its checksum or without, as migration 0008 leaves them) holds
+// entries that pack back into the same block: header, data and checksum.
+func FuzzDecodeChunk(f *testing.F) {
+	good := makeChunk([]statstore.TrainingIterationStats{{Iteration: 3, Loss: math.NaN(), Time: 1}, {Iteration: 5, Loss: 0.5}, {Iteration: 7}})
+	f.Add(good.First, good.Last, good.Entries, good.Step, good.Data, *good.CRC, true)
+	f.Add(int64(0), int64(0), int64(1), int64(0), make([]byte, chunkEntrySize), int64(0), false)
+	f.Fuzz(func(t *testing.T, first, last, entries, step int64, data []byte, crc int64, withCRC bool) {
+		c := chunk{First: first, Last: last, Entries: entries, Step: step, Data: data}
+		if withCRC {
+			c.CRC = &crc
+		}
+		got, err := c.decode("run", nil)
 		if err != nil {
 			return
 		}
-		if len(data) != 24 || i != 8 || j != 16 {
-			t.Fatalf("accepted values of %d, %d and %d bytes", i, j-i, len(data)-j)
-		}
-		if e.Iteration < 0 || math.Float64bits(e.Loss) != binary.BigEndian.Uint64(data[8:16]) || math.Float64bits(e.Time) != binary.BigEndian.Uint64(data[16:]) {
-			t.Fatalf("decoded %+v from %x", e, data)
+		again := makeChunk(got)
+		if again.First != first || again.Last != last || again.Entries != entries || again.Step != step || !bytes.Equal(again.Data, data) ||
+			withCRC && *again.CRC != crc {
+			t.Fatalf("accepted block %+v packs back as %+v", c, again)
 		}
 	})
 }

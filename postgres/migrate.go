@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,8 +29,10 @@ type migration struct {
 	SQL     string
 }
 
-// loadMigrations reads the embedded migrations in version order. Versions
-// must run 1, 2, 3, ... without gaps or repeats.
+// loadMigrations reads the embedded migrations in version order. Each
+// version appears once; versions may have gaps (migrations written in
+// parallel branches take numbers ahead of each other, and a migration
+// must not depend on one with a higher number).
 func loadMigrations(fsys fs.FS) ([]migration, error) {
 	paths, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -50,17 +53,21 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		out = append(out, migration{Version: v, Name: name, SQL: string(sql)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %04d_%s: want version %d (versions run 1, 2, 3, ... without gaps or repeats)", m.Version, m.Name, i+1)
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations %04d_%s and %04d_%s: the same version twice",
+				out[i-1].Version, out[i-1].Name, out[i].Version, out[i].Name)
 		}
 	}
 	return out, nil
 }
 
 // migrate brings the schema up to date in one transaction holding an
-// advisory lock: it is idempotent, and safe when several processes open
-// the store at once. It returns the schema version.
+// advisory lock: it applies, in version order, each migration that
+// statstore_schema_migrations does not list (so a database migrated by a
+// build without a lower-numbered migration gets it later). It is
+// idempotent, and safe when several processes open the store at once. It
+// returns the schema version (the highest applied).
 func migrate(ctx context.Context, tx pgx.Tx, migrations []migration) (int, error) {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey); err != nil {
 		return 0, fmt.Errorf("take the migration lock: %w", err)
@@ -71,14 +78,31 @@ func migrate(ctx context.Context, tx pgx.Tx, migrations []migration) (int, error
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return 0, fmt.Errorf("create statstore_schema_migrations: %w", err)
 	}
-	var current int
-	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM statstore_schema_migrations").Scan(&current); err != nil {
+	rows, err := tx.Query(ctx, "SELECT version FROM statstore_schema_migrations")
+	if err != nil {
 		return 0, fmt.Errorf("read the schema version: %w", err)
 	}
-	if current > len(migrations) {
-		return 0, fmt.Errorf("database schema version %d is newer than this statstore knows (%d): upgrade statstore", current, len(migrations))
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return 0, fmt.Errorf("read the schema version: %w", err)
 	}
-	for _, m := range migrations[current:] {
+	known := map[int]bool{}
+	for _, m := range migrations {
+		known[m.Version] = true
+	}
+	done := map[int]bool{}
+	for _, v := range applied {
+		if !known[v] {
+			return 0, fmt.Errorf("database schema version %d is newer than this statstore knows (it lists migration %d, unknown here): upgrade statstore", slices.Max(applied), v)
+		}
+		done[v] = true
+	}
+	version := 0
+	for _, m := range migrations {
+		version = max(version, m.Version)
+		if done[m.Version] {
+			continue
+		}
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return 0, fmt.Errorf("apply migration %04d_%s: %w", m.Version, m.Name, err)
 		}
@@ -86,5 +110,5 @@ func migrate(ctx context.Context, tx pgx.Tx, migrations []migration) (int, error
 			return 0, fmt.Errorf("record migration %04d_%s: %w", m.Version, m.Name, err)
 		}
 	}
-	return len(migrations), nil
+	return version, nil
 }

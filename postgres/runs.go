@@ -36,6 +36,12 @@ func scanRun(row pgx.Row) (runRow, error) {
 	return r, err
 }
 
+// lockRunSQL creates the run's row ($1 the name, $2 the checksum of zero
+// counters) if needed and locks it, returning runColumns.
+const lockRunSQL = `INSERT INTO statstore_runs (name, counters_crc32c) VALUES ($1, $2)
+	ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+	RETURNING ` + runColumns
+
 // lockRunForWrite creates the run's row if needed and locks it until the
 // transaction ends: the per-run lock that serialises writers of one run
 // (the upsert's DO UPDATE takes the row lock atomically, even when another
@@ -44,9 +50,7 @@ func scanRun(row pgx.Row) (runRow, error) {
 // counters of a row without checksums that do not match the run's rows:
 // a write never builds on damaged counters.
 func lockRunForWrite(ctx context.Context, tx pgx.Tx, run string) (runRow, error) {
-	r, err := scanRun(tx.QueryRow(ctx, `INSERT INTO statstore_runs (name, counters_crc32c) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
-		RETURNING `+runColumns, run, countersCRC(run, runRow{})))
+	r, err := scanRun(tx.QueryRow(ctx, lockRunSQL, run, countersCRC(run, runRow{})))
 	if err != nil {
 		return r, fmt.Errorf("lock run: %w", err)
 	}
@@ -137,7 +141,7 @@ func copyEntries[T any](ctx context.Context, tx pgx.Tx, part string, columns []s
 
 // deletePart removes a part of the run ("training" or "validation") in one
 // transaction holding the run's lock: the rows of its table
-// statstore_<part>, then the part's counters, which reset sets to zero
+// (statstore_training_chunks or statstore_validation), then the part's counters, which reset sets to zero
 // (with the validation metadata for "validation"); the run's row goes when
 // nothing is left. An unknown run is not an error.
 func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*runRow)) error {
@@ -155,7 +159,11 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 		if part == "validation" {
 			deleted = r.ValidationCount
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM statstore_"+part+" WHERE run_id = $1", r.ID); err != nil {
+		table := "statstore_validation"
+		if part == "training" {
+			table = chunkTable
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE run_id = $1", r.ID); err != nil {
 			return err
 		}
 		reset(&r)
@@ -227,6 +235,7 @@ func (s *Store) DeleteRun(ctx context.Context, run string) error {
 	if err := checkRun(what, run); err != nil {
 		return err
 	}
+	s.rows.forget(run)
 	var deleted bool
 	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var had bool

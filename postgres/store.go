@@ -40,6 +40,7 @@ type Store struct {
 	clock  func() time.Time // nil: time.Now
 	closed atomic.Bool
 	listen listener // Watch's LISTEN connection
+	rows   rowCache // the row each training write left, see fastappend.go
 }
 
 var _ statstore.StatsStore = (*Store)(nil)

@@ -154,7 +154,7 @@ func TestLogsDecisions(t *testing.T) {
 }
 
 // TestStrideSubsampleSeeks checks with EXPLAIN ANALYZE that the stride
-// subsample reads at most one entry per target from the index, however
+// subsample reads at most one block per target from the index, however
 // long the history.
 func TestStrideSubsampleSeeks(t *testing.T) {
 	ctx := context.Background()
@@ -198,9 +198,9 @@ func TestStrideSubsampleSeeks(t *testing.T) {
 	read := 0
 	var walk func(p planNode)
 	walk = func(p planNode) {
-		if p.RelationName == "statstore_training" {
+		if p.RelationName == chunkTable {
 			if !strings.HasPrefix(p.NodeType, "Index") {
-				t.Errorf("statstore_training read by %s, want an index scan", p.NodeType)
+				t.Errorf("%s read by %s, want an index scan", chunkTable, p.NodeType)
 			}
 			read += int(p.ActualRows * p.ActualLoops)
 		}
@@ -210,7 +210,7 @@ func TestStrideSubsampleSeeks(t *testing.T) {
 	}
 	walk(doc[0].Plan)
 	if read == 0 || read > len(targets) {
-		t.Errorf("the stride query read %d entries of %d for %d targets, want between 1 and %d", read, n, len(targets), len(targets))
+		t.Errorf("the stride query read %d blocks (of %d entries) for %d targets, want between 1 and %d", read, n, len(targets), len(targets))
 	}
 	got, err := s.SubsampleTraining(ctx, "run", statstore.SubsampleOptions{MaxPoints: points})
 	if err != nil {

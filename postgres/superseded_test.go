@@ -157,8 +157,8 @@ func TestDaCapoResume(t *testing.T) {
 // TestReplaceRewind replaces long training histories (several times
 // rewindChunk entries) and checks that the store finds the rewind point
 // statstore.RewindPoint finds, marks the validations after it, stores the
-// new history bit-exactly, and rewrites only the entries from the rewind
-// point on (the rows before it keep their xmin).
+// new history bit-exactly, and rewrites only the blocks from the one
+// holding the rewind point on (the blocks before it keep their xmin).
 func TestReplaceRewind(t *testing.T) {
 	const n = 25_000
 	base := storetest.Entries(0, storetest.Iters(0, n, 1)...)
@@ -198,15 +198,21 @@ func TestReplaceRewind(t *testing.T) {
 			if err := s.StoreValidationIterationScores(ctx, run, storetest.Scores(meta, validations...)); err != nil {
 				t.Fatal(err)
 			}
-			xmins := func() map[int]string {
-				rows, err := conn.Query(ctx, `SELECT t.iteration, t.xmin::text FROM statstore_training t JOIN statstore_runs r ON r.id = t.run_id WHERE r.name = $1`, run)
+			// The run's blocks: first iteration → last iteration and xmin.
+			type block struct {
+				last int
+				xmin string
+			}
+			xmins := func() map[int]block {
+				rows, err := conn.Query(ctx, `SELECT t.first_iteration, t.last_iteration, t.xmin::text FROM statstore_training_chunks t
+					JOIN statstore_runs r ON r.id = t.run_id WHERE r.name = $1`, run)
 				if err != nil {
 					t.Fatal(err)
 				}
-				out := map[int]string{}
-				var it int
+				out := map[int]block{}
+				var first, last int
 				var xmin string
-				_, err = pgx.ForEachRow(rows, []any{&it, &xmin}, func() error { out[it] = xmin; return nil })
+				_, err = pgx.ForEachRow(rows, []any{&first, &last, &xmin}, func() error { out[first] = block{last, xmin}; return nil })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -255,12 +261,24 @@ func TestReplaceRewind(t *testing.T) {
 					t.Errorf("log: %s, want %s", logBuf.Bytes(), want)
 				}
 			}
+			// The blocks wholly before the rewind point stay as they are;
+			// the one holding it (at most one block starting before it) and
+			// those after it are rewritten.
 			after := xmins()
-			for it, xmin := range after {
-				if kept := it < rewind; kept != (before[it] == xmin) {
-					t.Errorf("iteration %d (rewind point %d): rewritten %v, want %v", it, rewind, before[it] != xmin, !kept)
+			rewrittenBefore := 0
+			for first, b := range after {
+				old, had := before[first]
+				wantKept := had && old.last == b.last && b.last < rewind
+				if kept := had && old.xmin == b.xmin; kept != wantKept {
+					t.Errorf("block %d to %d (rewind point %d): kept %v, want %v", first, b.last, rewind, kept, wantKept)
 					break
 				}
+				if first < rewind && !wantKept {
+					rewrittenBefore++
+				}
+			}
+			if rewrittenBefore > 1 {
+				t.Errorf("%d blocks starting before the rewind point %d rewritten, want at most 1", rewrittenBefore, rewind)
 			}
 		})
 	}
@@ -554,12 +572,7 @@ func TestUpgradeToSuperseded(t *testing.T) {
 		string(doc), countersCRCv2("run", 30, 30, 2, 21), crc32c(doc)).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"statstore_training"}, trainingColumns, pgx.CopyFromSlice(training.Len(), func(i int) ([]any, error) {
-		e := training.IterationStats[i]
-		return []any{id, e.Iteration, e.Loss, e.Time}, nil
-	})); err != nil {
-		t.Fatal(err)
-	}
+	insertTraining(t, conn, id, training)
 	for _, e := range want.Scores {
 		if _, err := conn.Exec(ctx, "INSERT INTO statstore_validation VALUES ($1, $2, $3)", id, e.Iteration, flatten(e.Scores)); err != nil {
 			t.Fatal(err)

@@ -153,8 +153,8 @@ func storeSweepBase(ctx context.Context, s *Store) error {
 const dumpQuery = `SELECT concat_ws(E'\n',
 	(SELECT concat_ws(' ', training_count, trained_until, validation_count, validated_until,
 		validation_metadata::text, counters_crc32c, validation_metadata_crc32c) FROM statstore_runs WHERE name = $1),
-	(SELECT string_agg(concat_ws(' ', iteration, float8send(loss), float8send(time)), ';' ORDER BY iteration)
-		FROM statstore_training t JOIN statstore_runs r ON r.id = t.run_id WHERE r.name = $1),
+	(SELECT string_agg(concat_ws(' ', first_iteration, last_iteration, entries, step, data, crc32c), ';' ORDER BY first_iteration)
+		FROM statstore_training_chunks t JOIN statstore_runs r ON r.id = t.run_id WHERE r.name = $1),
 	(SELECT string_agg(concat_ws(' ', iteration, array_send(scores)), ';' ORDER BY iteration)
 		FROM statstore_validation v JOIN statstore_runs r ON r.id = v.run_id WHERE r.name = $1))`
 

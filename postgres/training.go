@@ -1,24 +1,23 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/statstore/statstore"
 )
-
-var trainingColumns = []string{"run_id", "iteration", "loss", "time"}
 
 // StoreTrainingStats extends or overwrites the run's training stats as
 // statstore.PlanTraining decides, in one transaction holding the run's
 // lock: concurrent writers of one run are serialised, and an overwrite
-// replaces the whole history atomically. New entries are sent with COPY.
+// replaces the whole history atomically. New entries are sent as blocks
+// (see chunks.go), with the run's counters and the COMMIT, in one round
+// trip: an append costs two (see lockedWrite), or one when this Store
+// wrote the run last (see fastAppend).
 func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *statstore.TrainingStats) error {
 	what := fmt.Sprintf("store training stats of run %q", run)
 	if err := checkRun(what, run); err != nil {
@@ -34,16 +33,21 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		}
 		return nil
 	}
-	var plan statstore.TrainingPlan
-	var storedUntil int64
-	rewind, marked := statstore.NoRewind, []int(nil)
-	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		r, err := lockRunForWrite(ctx, tx, run)
-		if err != nil {
-			return err
+	plan, cached, done, err := s.fastAppend(ctx, what, run, stats)
+	if done {
+		if err == nil {
+			s.logTrainingPlan(run, cached.TrainedUntil, plan)
 		}
-		was := r
+		return err
+	}
+	var storedUntil int64
+	var written runRow
+	rewind, marked := statstore.NoRewind, []int(nil)
+	err = s.lockedWrite(ctx, what, run, func(tx pgx.Tx, r *runRow, b *pgx.Batch) error {
+		written = *r
+		was := *r
 		storedUntil = r.TrainedUntil
+		var err error
 		if plan, err = statstore.PlanTraining(int(r.TrainedUntil), stats); err != nil {
 			return err
 		}
@@ -51,69 +55,77 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		case statstore.WriteNothing:
 			return nil
 		case statstore.WriteReplace:
-			if rewind, marked, err = replaceTraining(ctx, tx, run, &r, plan.Entries); err != nil {
+			if rewind, marked, err = replaceTraining(ctx, tx, b, run, r, plan.Entries); err != nil {
 				return err
 			}
 		default:
-			if err := copyTraining(ctx, tx, r.ID, plan.Entries); err != nil {
+			if err := queueAppend(ctx, tx, b, run, *r, plan.Entries); err != nil {
 				return err
 			}
 			r.TrainingCount += int64(len(plan.Entries))
 		}
 		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
-		_, err = tx.Exec(ctx, `UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
+		sum := countersCRC(run, *r)
+		r.CountersCRC = &sum
+		written = *r
+		b.Queue(`UPDATE statstore_runs SET training_count = $2, trained_until = $3, superseded_count = $4,
 			counters_crc32c = $5, last_write = now() WHERE id = $1`,
-			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, countersCRC(run, r))
-		if err != nil {
-			return err
-		}
-		return notify(ctx, tx, trainingEvents(run, was, r, plan)...)
+			r.ID, r.TrainingCount, r.TrainedUntil, r.SupersededCount, sum)
+		return notify(ctx, tx, trainingEvents(run, was, *r, plan)...)
 	})
 	if err != nil {
+		s.rows.forget(run)
 		return err
 	}
+	s.rows.put(run, written)
 	s.logTrainingPlan(run, storedUntil, plan)
 	statstore.LogSuperseded(ctx, s.log, run, rewind, marked)
 	return nil
 }
 
-// rewindChunk is how many stored entries replaceTraining reads per query
-// while it looks for the rewind point.
+// rewindChunk is about how many stored entries replaceTraining reads per
+// query while it looks for the rewind point (whole blocks: rewindBlocks).
 const rewindChunk = 10_000
+
+// rewindBlocks is how many blocks replaceTraining reads per query.
+const rewindBlocks = (rewindChunk + maxChunkEntries - 1) / maxChunkEntries
 
 // replaceTraining replaces the run's training history with entries (sorted,
 // checked) and marks the validations of the checkpoints after the rewind
 // point superseded; it returns the rewind point (statstore.NoRewind when
-// the histories are identical) and the iterations it marked, and updates
-// r's counters but not its row.
+// the histories are identical) and the iterations it marked, queues the
+// blocks to write in b, and updates r's counters but not its row.
 //
-// The stored history is read in iteration order, rewindChunk entries per
+// The stored history is read in iteration order, rewindBlocks blocks per
 // query, only until it departs from entries: a training resumed from
-// checkpoint k reads the k entries before it. Those entries are identical
-// in both histories and stay as they are; the stored entries from the
-// rewind point on are deleted and the new ones from there are sent with
-// COPY. So a replace costs a read of the kept prefix and a write of the
-// new tail, instead of a delete of the whole stored history and a write of
-// the whole new one.
-func replaceTraining(ctx context.Context, tx pgx.Tx, run string, r *runRow, entries []statstore.TrainingIterationStats) (rewind int, marked []int, err error) {
+// checkpoint k reads the blocks of the k entries before it. The blocks
+// before the one holding the rewind point are identical in both histories
+// and stay as they are; that block and the ones after it are deleted, and
+// the new entries from its start on are written as new blocks. So a
+// replace costs a read of the kept prefix and a write of the new tail,
+// instead of a delete of the whole stored history and a write of the whole
+// new one.
+func replaceTraining(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r *runRow, entries []statstore.TrainingIterationStats) (rewind int, marked []int, err error) {
 	if _, err := tx.Exec(ctx, indexOrder); err != nil {
 		return 0, nil, err
 	}
-	rewind, kept, err := findRewind(ctx, tx, run, *r, entries)
+	rewind, keep, err := findRewind(ctx, tx, run, *r, entries)
 	if err != nil || rewind == statstore.NoRewind {
 		return rewind, nil, err
 	}
-	tag, err := tx.Exec(ctx, "DELETE FROM statstore_training WHERE run_id = $1 AND iteration >= $2", r.ID, int64(rewind))
+	// keep entries precede the first block reaching the rewind point: the
+	// blocks from there on go.
+	var deleted int64
+	err = tx.QueryRow(ctx, `WITH d AS (DELETE FROM statstore_training_chunks WHERE run_id = $1 AND last_iteration >= $2 RETURNING entries)
+		SELECT coalesce(sum(entries), 0) FROM d`, r.ID, int64(rewind)).Scan(&deleted)
 	if err != nil {
 		return 0, nil, fmt.Errorf("delete the old history from iteration %d on: %w", rewind, err)
 	}
-	if left := r.TrainingCount - tag.RowsAffected(); left != int64(kept) {
-		return 0, nil, corruptRun(run, fmt.Sprintf("training_count is %d, but table statstore_training holds %d entries before iteration %d and %d from it on",
-			r.TrainingCount, kept, rewind, tag.RowsAffected()), nil)
+	if left := r.TrainingCount - deleted; left != int64(keep) {
+		return 0, nil, corruptRun(run, fmt.Sprintf("training_count is %d, but table %s holds %d entries in blocks before iteration %d and %d in blocks from it on",
+			r.TrainingCount, chunkTable, keep, rewind, deleted), nil)
 	}
-	if err := copyTraining(ctx, tx, r.ID, entries[kept:]); err != nil {
-		return 0, nil, err
-	}
+	queueInsertChunks(b, r.ID, splitChunks(entries[keep:]))
 	r.TrainingCount = int64(len(entries))
 
 	rows, err := tx.Query(ctx, `UPDATE statstore_validation SET superseded = true
@@ -140,23 +152,24 @@ func replaceTraining(ctx context.Context, tx pgx.Tx, run string, r *runRow, entr
 }
 
 // findRewind compares the run's stored training history with entries
-// (sorted) from the start, reading rewindChunk stored entries per query
+// (sorted) from the start, reading rewindBlocks stored blocks per query
 // and stopping where they depart: it returns statstore.RewindPoint of the
-// two histories and how many entries precede it (identical in both). The
-// entries read are checked against the run's counters (all of them, when
-// the read reaches the end of the history).
-func findRewind(ctx context.Context, tx pgx.Tx, run string, r runRow, entries []statstore.TrainingIterationStats) (rewind, kept int, err error) {
+// two histories and how many entries precede the first stored block that
+// reaches it (identical in both histories; all stored entries when no
+// block does). The entries read are checked against the run's counters
+// (all of them, when the read reaches the end of the history).
+func findRewind(ctx context.Context, tx pgx.Tx, run string, r runRow, entries []statstore.TrainingIterationStats) (rewind, keep int, err error) {
 	off, from := 0, int64(0)
 	for {
-		stored, err := queryTraining(ctx, tx, run, `SELECT iteration, loss, time FROM statstore_training
-			WHERE run_id = $1 AND iteration >= $2 ORDER BY iteration LIMIT $3`, r.ID, from, rewindChunk)
+		stored, blocks, err := queryChunks(ctx, tx, run, rewindBlocks*maxChunkEntries, `SELECT `+chunkColumns+` FROM statstore_training_chunks
+			WHERE run_id = $1 AND first_iteration >= $2 ORDER BY first_iteration LIMIT $3`, r.ID, from, rewindBlocks)
 		if err != nil {
 			return 0, 0, fmt.Errorf("read the stored history: %w", err)
 		}
 		n := len(stored)
 		if n > 0 {
 			// Only as many entries as the read found, not the whole history.
-			if err := checkCounters(run, "statstore_training", r.TrainingCount, r.TrainedUntil,
+			if err := checkCounters(run, chunkTable, r.TrainingCount, r.TrainedUntil,
 				int64(off+n), int64(stored[n-1].Iteration)+1, false); err != nil {
 				return 0, 0, err
 			}
@@ -165,17 +178,24 @@ func findRewind(ctx context.Context, tx pgx.Tx, run string, r runRow, entries []
 		// stored one departs from the same part of entries is where the
 		// whole ones do.
 		if rp := statstore.RewindPoint(stored, entries[off:min(len(entries), off+n)]); rp != statstore.NoRewind {
-			i, _ := slices.BinarySearchFunc(entries, rp, func(e statstore.TrainingIterationStats, it int) int { return cmp.Compare(e.Iteration, it) })
-			return rp, i, nil
+			// The blocks before the one reaching rp are kept.
+			keep := off
+			for _, c := range blocks {
+				if c.Last >= int64(rp) {
+					break
+				}
+				keep += int(c.Entries)
+			}
+			return rp, keep, nil
 		}
 		off += n
-		if n < rewindChunk {
+		if len(blocks) < rewindBlocks {
 			// The whole stored history is read.
 			until := int64(0)
 			if off > 0 {
 				until = int64(entries[off-1].Iteration) + 1
 			}
-			if err := checkCounters(run, "statstore_training", r.TrainingCount, r.TrainedUntil, int64(off), until, true); err != nil {
+			if err := checkCounters(run, chunkTable, r.TrainingCount, r.TrainedUntil, int64(off), until, true); err != nil {
 				return 0, 0, err
 			}
 			if off < len(entries) {
@@ -183,7 +203,7 @@ func findRewind(ctx context.Context, tx pgx.Tx, run string, r runRow, entries []
 			}
 			return statstore.NoRewind, off, nil
 		}
-		from = int64(stored[n-1].Iteration) + 1
+		from = blocks[len(blocks)-1].Last + 1
 	}
 }
 
@@ -201,13 +221,6 @@ func (s *Store) logTrainingPlan(run string, storedUntil int64, plan statstore.Tr
 		"first", first, "last", last, "entries", len(plan.Entries))
 }
 
-// copyTraining sends entries with COPY.
-func copyTraining(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.TrainingIterationStats) error {
-	return copyEntries(ctx, tx, "training", trainingColumns, runID, entries, func(e statstore.TrainingIterationStats) []any {
-		return []any{runID, int64(e.Iteration), e.Loss, e.Time}
-	})
-}
-
 // RetrieveTrainingStats returns the run's whole training history (empty for
 // an unknown run).
 func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statstore.TrainingStats, error) {
@@ -215,7 +228,7 @@ func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statsto
 }
 
 // RetrieveTrainingRange returns the training entries with iteration in r,
-// read with one index range scan.
+// read with one index range scan of the blocks that overlap it.
 func (s *Store) RetrieveTrainingRange(ctx context.Context, run string, r statstore.IterationRange) (*statstore.TrainingStats, error) {
 	what := fmt.Sprintf("retrieve training stats of run %q", run)
 	if err := checkRun(what, run); err != nil {
@@ -255,12 +268,21 @@ func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.I
 	if _, err := tx.Exec(ctx, indexOrder); err != nil {
 		return nil, err
 	}
-	out, err := queryTraining(ctx, tx, run, `SELECT iteration, loss, time FROM statstore_training
-		WHERE run_id = $1 AND iteration >= $2 AND iteration < $3
-		ORDER BY iteration`, row.ID, int64(r.From), rangeEnd(r))
+	// The blocks that overlap r, trimmed to it: at most To-From entries
+	// and two blocks' more.
+	size := row.TrainingCount
+	if r.To > 0 {
+		size = min(size, int64(r.To-r.From)+2*maxChunkEntries)
+	}
+	out, _, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+` FROM statstore_training_chunks
+		WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration < $3
+		ORDER BY first_iteration`, row.ID, int64(r.From), rangeEnd(r))
 	if err != nil {
 		return nil, err
 	}
+	lo := sort.Search(len(out), func(i int) bool { return out[i].Iteration >= r.From })
+	hi := sort.Search(len(out), func(i int) bool { return int64(out[i].Iteration) >= rangeEnd(r) })
+	out = out[lo:hi]
 	if err := checkTrainingRead(run, row, r, out); err != nil {
 		return nil, err
 	}
@@ -278,7 +300,7 @@ func checkTrainingRead(run string, row runRow, r statstore.IterationRange, out [
 		until = int64(out[n-1].Iteration) + 1
 	}
 	whole := r.From == 0 && (r.To == 0 || int64(r.To) >= row.TrainedUntil)
-	return checkCounters(run, "statstore_training", row.TrainingCount, row.TrainedUntil, n, until, whole)
+	return checkCounters(run, chunkTable, row.TrainingCount, row.TrainedUntil, n, until, whole)
 }
 
 // rangeEnd returns r's exclusive upper bound for SQL.
@@ -292,56 +314,6 @@ func rangeEnd(r statstore.IterationRange) int64 {
 // querier runs queries: a connection or a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// queryTraining runs a query returning (iteration, loss, time) rows. Rows
-// in binary format (pgx's default) are decoded directly, which keeps every
-// float's bits and is several times faster than scanning.
-func queryTraining(ctx context.Context, q querier, run, sql string, args ...any) ([]statstore.TrainingIterationStats, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []statstore.TrainingIterationStats{}
-	binaryRows := true
-	for _, fd := range rows.FieldDescriptions() {
-		binaryRows = binaryRows && fd.Format == pgtype.BinaryFormatCode
-	}
-	for rows.Next() {
-		var e statstore.TrainingIterationStats
-		if binaryRows {
-			e, err = decodeTrainingRow(rows.RawValues())
-			if err != nil {
-				return nil, &statstore.CorruptError{Path: fmt.Sprintf("table statstore_training, run %q", run), Offset: -1, Err: err}
-			}
-		} else {
-			var it int64
-			if err := rows.Scan(&it, &e.Loss, &e.Time); err != nil {
-				return nil, err
-			}
-			e.Iteration = int(it)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// decodeTrainingRow decodes the binary values of (iteration bigint, loss
-// float8, time float8): three big-endian 8-byte values.
-func decodeTrainingRow(vals [][]byte) (statstore.TrainingIterationStats, error) {
-	if len(vals) != 3 || len(vals[0]) != 8 || len(vals[1]) != 8 || len(vals[2]) != 8 {
-		return statstore.TrainingIterationStats{}, fmt.Errorf("training row of %d values: want iteration, loss and time of 8 bytes each", len(vals))
-	}
-	it := int64(binary.BigEndian.Uint64(vals[0]))
-	if it < 0 {
-		return statstore.TrainingIterationStats{}, fmt.Errorf("negative iteration %d", it)
-	}
-	return statstore.TrainingIterationStats{
-		Iteration: int(it),
-		Loss:      math.Float64frombits(binary.BigEndian.Uint64(vals[1])),
-		Time:      math.Float64frombits(binary.BigEndian.Uint64(vals[2])),
-	}, nil
 }
 
 // DeleteTrainingStats removes the run's training stats (nothing happens for

@@ -39,6 +39,7 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 	if err := checkRun(what, run); err != nil {
 		return statstore.TrashEntry{}, err
 	}
+	s.rows.forget(run)
 	var e statstore.TrashEntry
 	err := s.tx(ctx, what, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		r, ok, err := lockExistingRun(ctx, tx, run)

@@ -33,6 +33,7 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 	if err := checkRun(what, run); err != nil {
 		return statstore.ValidationMerge{}, err
 	}
+	s.rows.forget(run) // the counters change: no fast append next
 	// Check the input before touching the database; empty scores change
 	// nothing. As if nothing were stored, the plan inserts every iteration
 	// the call mentions: those are the stored entries to read.

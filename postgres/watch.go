@@ -56,6 +56,22 @@ func notify(ctx context.Context, tx pgx.Tx, evs ...statstore.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
+	payload, err := notificationPayload(evs)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, notifySQL, payload); err != nil {
+		return fmt.Errorf("notify the change: %w", err)
+	}
+	return nil
+}
+
+// notifySQL sends the payload $1 on the schema's event channel.
+const notifySQL = "SELECT pg_notify('" + eventChannel + ":' || current_schema(), $1)"
+
+// notificationPayload encodes the events of one transaction, with an id
+// every replica sees alike.
+func notificationPayload(evs []statstore.Event) (string, error) {
 	var id [12]byte
 	rand.Read(id[:]) // never fails (crypto/rand panics rather)
 	n := notification{ID: hex.EncodeToString(id[:])}
@@ -64,12 +80,9 @@ func notify(ctx context.Context, tx pgx.Tx, evs ...statstore.Event) error {
 	}
 	payload, err := json.Marshal(n)
 	if err != nil {
-		return fmt.Errorf("encode the change notification: %w", err)
+		return "", fmt.Errorf("encode the change notification: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_notify('"+eventChannel+":' || current_schema(), $1)", string(payload)); err != nil {
-		return fmt.Errorf("notify the change: %w", err)
-	}
-	return nil
+	return string(payload), nil
 }
 
 // created returns a run_created event when was (the run's row before the
