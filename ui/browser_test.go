@@ -387,16 +387,20 @@ func TestDashboardInBrowser(t *testing.T) {
 		if big["trained"] != "1,000,000" || big["validated"] != "990,000" {
 			t.Errorf("%s row: trained until %q, last validated %q; want 1,000,000 and 990,000", bigRun, big["trained"], big["validated"])
 		}
-		// The default criterion is the first one (dice); its best over datasets.
+		// The default column is the first dataset × criterion of the run
+		// summaries (dice on the first dataset).
 		v, err := d.store.RetrieveValidationScores(context.Background(), bigRun)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := v.BestReport().OverDatasets[0]
+		want := v.BestReport().PerDataset[0]
 		if got, err := strconv.ParseFloat(big["best"], 64); err != nil || got != want.Value {
-			t.Errorf("%s best %s = %q, want %v", bigRun, want.Criterion, big["best"], want.Value)
+			t.Errorf("%s best %s on %s = %q, want %v", bigRun, want.Criterion, want.Dataset, big["best"], want.Value)
 		}
-		d.checkSubsampled(0, 2)
+		// The list is drawn from the summaries: it reads no history.
+		if reqs := d.rec.trainingRequests(); len(reqs) != 0 {
+			t.Errorf("the runs list made %d training requests (first %s), want none: summaries carry the last loss", len(reqs), reqs[0])
+		}
 
 		d.run("filter runs", chromedp.SendKeys(chromedp.CSS("#run-filter"), "unet"))
 		// Every key typed redraws the table (its input event): wait for the

@@ -230,7 +230,7 @@ export function renderRuns(main, route, ctx) {
       h('td', { class: 'num', dataset: { field: 'trained_until' } }, fmtInt(r.trained_until)),
       h('td', { class: 'num', dataset: { field: 'last_validated' }, title: 'the last checkpoint validated' }, r.validated_until ? fmtInt(r.validated_until - 1) : '—'),
       h('td', { class: 'num', dataset: { field: 'last_loss' } }, loading || (r.last_loss === null || r.last_loss === undefined ? '—' : fmtNum(r.last_loss))),
-      h('td', { class: 'num strong', dataset: { field: 'best', value: l ? String(l.value) : '', dataset: b ? b.dataset : '' } }, loading || (l ? fmtNum(l.value) : '—')),
+      h('td', { class: 'num strong', dataset: { field: 'best', value: l ? String(l.value) : '', dataset: b ? b.dataset : '' } }, loading || (l && !l.direction_unknown && Number.isFinite(l.value) ? fmtNum(l.value) : '—')),
       h('td', { class: 'muted small where' }, l && l.iteration !== null && l.iteration !== undefined ? `${fmtInt(l.iteration)} · ${l.parameters}` : ''),
     );
   }
