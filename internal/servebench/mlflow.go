@@ -1,12 +1,12 @@
 package servebench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -150,30 +150,12 @@ func (m *MLflow) ReadAll(ctx context.Context, id, _ string) (int, int64, error) 
 	return n, total, nil
 }
 
-// decodeHistory reads one get-history page. MLflow writes int64 fields as
-// proto3 JSON strings ("step": "5"), other servers as numbers: the page
-// says which.
+// decodeHistory reads one get-history page.
 func decodeHistory(data []byte) (steps, values []float64, next string, err error) {
-	if bytes.Contains(data, []byte(`"step":"`)) {
-		var doc struct {
-			Metrics []struct {
-				Value float64 `json:"value"`
-				Step  int64   `json:"step,string"`
-			} `json:"metrics"`
-			Next string `json:"next_page_token"`
-		}
-		if err := json.Unmarshal(data, &doc); err != nil {
-			return nil, nil, "", err
-		}
-		for _, e := range doc.Metrics {
-			steps, values = append(steps, float64(e.Step)), append(values, e.Value)
-		}
-		return steps, values, doc.Next, nil
-	}
 	var doc struct {
 		Metrics []struct {
 			Value float64 `json:"value"`
-			Step  int64   `json:"step"`
+			Step  step    `json:"step"`
 		} `json:"metrics"`
 		Next string `json:"next_page_token"`
 	}
@@ -184,4 +166,18 @@ func decodeHistory(data []byte) (steps, values []float64, next string, err error
 		steps, values = append(steps, float64(e.Step)), append(values, e.Value)
 	}
 	return steps, values, doc.Next, nil
+}
+
+// step is a metric's step: MLflow writes int64 fields as proto3 JSON
+// strings ("step": "5"), other servers as numbers.
+type step int64
+
+// UnmarshalJSON reads a step written either way.
+func (s *step) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(strings.Trim(string(b), `"`), 10, 64)
+	if err != nil {
+		return fmt.Errorf("step %s: want an integer", b)
+	}
+	*s = step(n)
+	return nil
 }
