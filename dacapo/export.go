@@ -107,6 +107,7 @@ func ExportWith(ctx context.Context, src statstore.StatsStore, dir string, runs 
 	}
 	// Encode everything first: nothing is written unless every run can be.
 	var files []exportFile
+	descs := map[string]Description{}
 	for _, run := range runs {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("dacapo: export: %w", err)
@@ -122,6 +123,19 @@ func ExportWith(ctx context.Context, src statstore.StatsStore, dir string, runs 
 			return res, fmt.Errorf("dacapo: export run %q: %w", run, err)
 		}
 		files = append(files, fs...)
+		desc, err := runDescription(ctx, src, run)
+		if err != nil {
+			return res, fmt.Errorf("dacapo: export run %q: %w", run, err)
+		}
+		if !desc.axesZero() {
+			descs[run] = desc
+		}
+	}
+	// The description file last: it describes runs whose files exist.
+	if df, ok, err := descriptionFile(dir, descs); err != nil {
+		return res, fmt.Errorf("dacapo: export: %w", err)
+	} else if ok {
+		files = append(files, df)
 	}
 	var conflicts []string
 	for i := range files {
@@ -187,6 +201,9 @@ type exportFile struct {
 	// data (another tool, or an older statstore, may have written them with
 	// other bytes).
 	same func(old []byte) bool
+	// additive reports a change that only adds to what the file says
+	// (the description file's new run entries): not a replacement.
+	additive bool
 	// Set by probe:
 	old       []byte // the existing file's contents, nil when there is none
 	unchanged bool   // the file already holds data (or is absent and data is nil)
@@ -212,7 +229,7 @@ func (f *exportFile) probe() error {
 		f.old = []byte{}
 	}
 	f.unchanged = f.data != nil && (bytes.Equal(f.old, f.data) || (f.same != nil && f.same(f.old)))
-	f.replaces = !f.unchanged
+	f.replaces = !f.unchanged && !f.additive
 	return nil
 }
 

@@ -43,6 +43,10 @@ func risingDaCapoDir(t *testing.T, n int) string {
 	if err := dacapo.Export(ctx, mem, dir, []string{"r"}); err != nil {
 		t.Fatal(err)
 	}
+	// As DaCapo writes it: without the names the export records.
+	if err := os.Remove(filepath.Join(dir, dacapo.DescriptionFile)); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 

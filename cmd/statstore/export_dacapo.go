@@ -19,7 +19,10 @@ func newExportDaCapoCmd(app *App) *cobra.Command {
 		Long: `Write the store's runs (all, or --run) as a directory that DaCapo's
 FileStatsStore and Python's pickle.load read: DST/training_stats/<run> and
 DST/validation_scores/<run>, lists of DaCapo's documents. A run without
-validation scores gets no validation_scores file.
+validation scores gets no validation_scores file. The names of each run's
+datasets, parameter sets and criteria, which DaCapo's pickles do not hold,
+go to DST/` + dacapo.DescriptionFile + ` (entries of other runs are kept), so
+statstore reads the export back with its names; DaCapo ignores that file.
 
 DST may already hold other runs: they are left alone. A file of an
 exported run that already exists with other contents, or that the export
