@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/statstore/statstore/internal/pgtest"
 )
 
@@ -45,6 +47,20 @@ func TestPostgresStore(t *testing.T) {
 	}
 	if r := run(t, "--store", url, "fsck"); r.code != exitUsage || !strings.Contains(r.stderr, "file store") {
 		t.Errorf("fsck on postgres: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// Damaged rows: the error names the table and run, and the hint does
+	// not send the user to fsck, which cannot check a database.
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	if _, err := conn.Exec(t.Context(), `UPDATE statstore_runs SET counters_crc32c = counters_crc32c # 1 WHERE name = 'demo_unet'`); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "--store", url, "show", "demo_unet"); r.code != exitCorrupt || !strings.Contains(r.stderr, "statstore_runs") ||
+		!strings.Contains(r.stderr, "demo_unet") || strings.Contains(r.stderr, "fsck") || !strings.Contains(r.stderr, "backup") {
+		t.Errorf("show of damaged rows: exit %d, stderr %q; want %d naming the table and run, a backup and no fsck", r.code, r.stderr, exitCorrupt)
 	}
 }
 

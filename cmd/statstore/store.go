@@ -196,7 +196,26 @@ func (a *App) withStore(ctx context.Context, acc access, f func(statstore.StatsS
 	if _, ok := s.(*dacapo.Store); ok {
 		return dacapoError(spec, err)
 	}
-	return err
+	return corruptHint(classify(spec), err)
+}
+
+// corruptHint gives damage found in a PostgreSQL database or behind a
+// server the hint that fits it: the generic one suggests fsck and repair,
+// which work on a file store directory only.
+func corruptHint(kind storeKind, err error) error {
+	if err == nil || !errors.Is(err, statstore.ErrCorrupt) {
+		return err
+	}
+	var hint string
+	switch kind {
+	case kindPostgres:
+		hint = "the rows named fail statstore's checks, and statstore never changes damaged rows by itself: restore them from a database backup (pg_dump or your PostgreSQL backups); `statstore copy` moves every run that still verifies to another store"
+	case kindHTTP:
+		hint = "the server found damage in its store: its operator sees it with statstore fsck (file store) or in the server's log, on the server's machine"
+	default:
+		return err
+	}
+	return &userError{msg: err.Error(), hint: hint, code: exitCorrupt, err: err}
 }
 
 // dacapoOptions builds the options for reading a DaCapo directory from the
