@@ -234,6 +234,7 @@ def section(rows, m, args):
         "```sh",
         "bench/run.sh                                 # everything above, a few minutes",
         'SIZES="10000 100000" REPEATS=1 bench/run.sh  # a quick look',
+        'bench/run.sh --mlflow http://127.0.0.1:5000  # server rows vs FastTrackML (else "not measured")',
         "go run ./cmd/statstore bench train --dir $(mktemp -u) --iterations 100000 --every 1000",
         "go run ./cmd/statstore bench validation --dir $(mktemp -u) --checkpoints 1000 --every 1000",
         "python3 bench/dacapo_baseline.py train --dir $(mktemp -u) --iterations 100000 --every 1000",
