@@ -148,7 +148,7 @@ def section(rows, m, args):
     reps = max(r["runs"] for k, r in rows.items() if k[0] == "statstore")
     if reps > 1:
         L += ["", "statstore and the limit ran %d times each at every size, alternating, and every time shown for them is "
-              "the fastest of those runs; DaCapo ran once. Within a run, each read is timed 3 times and the fastest kept." % reps]
+              "the fastest of those runs; DaCapo ran once. Within a run, each read is timed 3 times and the fastest kept (the limit's full read: 5 warm reads)." % reps]
     L += ["", "Ratios are statstore's time divided by the other's: below 1, statstore is faster.", ""]
 
     L += ["### Training: store the whole history every %s iterations" % "{:,}".format(every), ""]
