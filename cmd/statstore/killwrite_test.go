@@ -196,11 +196,16 @@ func killDuringWrites(t *testing.T, bin string, rng *rand.Rand) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	torn := 0
 	for _, f := range rep.Files {
 		if f.Err != nil {
 			t.Errorf("after the kill, %s is damaged beyond a torn tail: %v", f.Path, f.Err)
 		}
+		if f.TornTail {
+			torn++
+		}
 	}
+	t.Logf("after the kill: %d files, %d with a torn tail", len(rep.Files), torn)
 	if _, err := filestore.Repair(bg, dir, nil); err != nil {
 		t.Fatal(err)
 	}
