@@ -10,15 +10,32 @@
 # section of docs/benchmarks.md (bench/report.py). Other sections of that
 # file are kept.
 #
+# It also runs "statstore bench serve" (the server workload of issue 13:
+# one-run ingest, full reads, 32 concurrent writers) on a statstore server
+# and, given --mlflow URL (or MLFLOW=URL), on that MLflow-compatible server
+# (FastTrackML), for the server rows of the goals table; without a URL
+# those rows say "not measured". SERVE=0 skips the server workload.
+#
 # Usage: bench/run.sh                       # the full run (a few minutes)
 #        SIZES="10000 100000" bench/run.sh  # a quicker one
 #        SAVE_RESULTS=r.jsonl bench/run.sh  # also keep the raw JSON lines
-# Environment: SIZES, EVERY, DACAPO_MAX, REPEATS (runs of statstore and
+#        bench/run.sh --mlflow http://127.0.0.1:5000  # vs FastTrackML
+# Environment: MLFLOW, SERVE, SIZES, EVERY, DACAPO_MAX, REPEATS (runs of statstore and
 # the limit per size, alternating; default 3), BENCH_TMP (where stores are
 # written; default $TMPDIR or /tmp), OUT (default docs/benchmarks.md),
 # SAVE_RESULTS (a file to copy the measurements to, one JSON line each,
 # for bench/report.py --results).
 set -euo pipefail
+
+MLFLOW=${MLFLOW:-}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mlflow) MLFLOW=${2:?--mlflow needs a URL}; shift 2 ;;
+	--mlflow=*) MLFLOW=${1#--mlflow=}; shift ;;
+	*) echo "bench/run.sh: unknown argument $1 (want --mlflow URL)" >&2; exit 2 ;;
+	esac
+done
+SERVE=${SERVE:-1}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIZES=${SIZES:-"10000 100000 300000 1000000"}
@@ -68,6 +85,13 @@ for size in $SIZES; do
 		measure dacapo "$PYTHON" "$ROOT/bench/dacapo_baseline.py" validation --checkpoints "$cps" --every "$EVERY"
 	fi
 done
+
+if [ "$SERVE" != 0 ]; then
+	measure serve "$WORK/bin/statstore" bench serve
+	if [ -n "$MLFLOW" ]; then
+		measure fml "$WORK/bin/statstore" bench serve --mlflow "$MLFLOW"
+	fi
+fi
 
 if [ -n "${SAVE_RESULTS:-}" ]; then
 	cp "$RESULTS" "$SAVE_RESULTS"
