@@ -44,10 +44,12 @@ type recorder struct {
 	compare  []compareRequest
 }
 
-// compareRequest is the body of a POST /api/v1/compare/training.
+// compareRequest is the body of a POST /api/v1/compare/training or
+// /compare/training/buckets.
 type compareRequest struct {
 	Runs      []string `json:"runs"`
 	MaxPoints int      `json:"max_points"`
+	Buckets   int      `json:"buckets"`
 }
 
 func (rc *recorder) wrap(h http.Handler) http.Handler {
@@ -62,7 +64,7 @@ func (rc *recorder) wrap(h http.Handler) http.Handler {
 			rc.buckets = append(rc.buckets, r.URL)
 			rc.mu.Unlock()
 		}
-		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/compare/training" {
+		if r.Method == http.MethodPost && (r.URL.Path == "/api/v1/compare/training" || r.URL.Path == "/api/v1/compare/training/buckets") {
 			body, err := io.ReadAll(r.Body)
 			var req compareRequest
 			if err == nil && json.Unmarshal(body, &req) == nil {
@@ -565,11 +567,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		if n := len(d.rec.trainingRequests()) - before; n != 0 {
 			t.Errorf("compare view made %d training requests of one run, want none (one batched request)", n)
 		}
-		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 2 || reqs[0].MaxPoints != maxPoints {
-			t.Errorf("compare requests %+v, want one for both runs at max_points=%d", reqs, maxPoints)
+		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 2 || reqs[0].Buckets != maxPoints {
+			t.Errorf("compare requests %+v, want one for both runs' buckets, buckets=%d", reqs, maxPoints)
 		}
-		if points > 2*maxPoints || points < 4 {
-			t.Errorf("compare loss chart draws %d points, want 4 to 2×max_points=%d", points, 2*maxPoints)
+		if points > 2*4*maxPoints || points < 4 {
+			t.Errorf("compare loss chart draws %d points, want 4 to 2 runs × 4 per bucket × %d buckets", points, maxPoints)
 		}
 		var runs []string
 		eval(d, `[...document.querySelectorAll('#compare-table tbody tr')].map(tr => tr.dataset.run)`, &runs)

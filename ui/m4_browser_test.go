@@ -261,6 +261,23 @@ func TestDashboardDrawsM4Buckets(t *testing.T) {
 			t.Errorf("last drawn iteration %d, want %d", got, bigRunIters+liveAppend-1)
 		}
 	})
+
+	t.Run("the compare view draws buckets too", func(t *testing.T) {
+		d.t = t
+		before := len(d.rec.compareRequests())
+		d.open(fmt.Sprintf("#/compare?run=%s&run=%s", spikyRun, smallRun))
+		d.waitFor(ready + ` && document.querySelector('#loss-chart').dataset.runs === "2"`)
+		reqs := d.rec.compareRequests()[before:]
+		if len(reqs) != 1 || reqs[0].Buckets != d.attrInt("#loss-chart", "maxPoints") {
+			t.Fatalf("compare requests %+v, want one for both runs' buckets", reqs)
+		}
+		if m := d.drawnMax(); m != liveSpike {
+			t.Errorf("the compare view draws %s's loss up to %v, want its spike %v", spikyRun, m, liveSpike)
+		}
+		if flags := d.flags(); len(flags) == 0 || flags[0].From != nanFrom {
+			t.Errorf("compare flags %+v, want the NaN streak of %s at %d first", flags, spikyRun, nanFrom)
+		}
+	})
 }
 
 // sameRange reports whether u asks for from=from&to=to.

@@ -101,7 +101,23 @@ const trainingBinary = 'application/vnd.statstore.training+f64le';
  * every loss is finite.
  */
 export async function trainingBuckets(run, { buckets, from, to }, signal) {
-  const body = await getJSON(runPath(run) + '/training/buckets', { buckets, from, to }, signal);
+  return decodeBuckets(await getJSON(runPath(run) + '/training/buckets', { buckets, from, to }, signal));
+}
+
+/**
+ * The buckets of many runs in one request (POST
+ * api/v1/compare/training/buckets): [{width, buckets}] in the order of
+ * runs, as trainingBuckets answers each.
+ */
+export async function compareBuckets(runs, { buckets, from, to }, signal) {
+  const body = { runs, buckets };
+  if (from !== undefined || to !== undefined) body.range = { from: from || 0, to: to || 0 };
+  const got = await postJSON('api/v1/compare/training/buckets', body, signal);
+  return got.runs.map(decodeBuckets);
+}
+
+/** A buckets answer with its numbers decoded (see trainingBuckets). */
+function decodeBuckets(body) {
   const entry = (e) => (e ? { iteration: e.iteration, loss: num(e.loss), time: num(e.time) } : null);
   return {
     width: body.width,

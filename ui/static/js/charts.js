@@ -307,9 +307,10 @@ const zoomDelay = 120;
  * run). The element's lossChart property is this chart (its uPlot is .u).
  */
 export class LossChart {
-  constructor(el, { runs, prefs, height = 320, onStatus, onError, fetchSamples, onLoad, tail }) {
+  constructor(el, { runs, prefs, height = 320, onStatus, onError, fetchSamples, onLoad, tail, buckets = false }) {
     this.el = el;
     el.lossChart = this;
+    this.buckets = buckets || Boolean(tail); // samples are buckets: ask for one per pixel column, debounce zooms
     // tail(run, sample, signal) brings a whole-run sample up to date, or returns null.
     this.tail = tail || null;
     this.full = null; // run → the whole-run sample, kept while zoomed
@@ -339,7 +340,7 @@ export class LossChart {
     clearTimeout(this.zoomTimer);
     this.zoomTimer = null;
     this.want = range;
-    const maxPoints = this.tail ? bucketsFor(this.u ? this.u.over.clientWidth : (this.el.clientWidth || 880) - 80) : pointsFor(this.el.clientWidth || 800);
+    const maxPoints = this.buckets ? bucketsFor(this.u ? this.u.over.clientWidth : (this.el.clientWidth || 880) - 80) : pointsFor(this.el.clientWidth || 800);
     this.el.dataset.state = this.u ? 'updating' : 'loading';
     try {
       const q = { maxPoints, mode: this.prefs.mode };
@@ -417,7 +418,7 @@ export class LossChart {
 
   /** Goes back to the whole runs: at once from the whole-run buckets kept, then what was appended meanwhile. */
   resetZoom() {
-    if (!this.tail || !this.full) {
+    if (!this.buckets || !this.full) {
       this.load(null);
       return;
     }
@@ -442,7 +443,7 @@ export class LossChart {
     to = Math.ceil(to) + 1;
     if (to - from < 2) return;
     if (this.u) this.u.setScale('x', { min: from, max: to - 1 }); // at once, on the old points
-    if (!this.tail) {
+    if (!this.buckets) {
       this.load({ from, to });
       return;
     }
@@ -570,6 +571,7 @@ export class LossChart {
       const how = s.raw ? 'every entry' : `first, lowest, highest and last loss of ${fmtInt(s.buckets.length)} buckets of ${fmtInt(s.width)} iteration${s.width === 1 ? '' : 's'}`;
       return `${fmtInt(points)} points drawn (${what}: ${how})${flagsStatus(this.flags)}`;
     }
+    if (s && s.width) return `${fmtInt(points)} points drawn (${what}: first, lowest, highest and last loss of at most ${fmtInt(this.maxPoints)} buckets per run)${flagsStatus(this.flags)}`;
     return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run)${flagsStatus(this.flags)}`;
   }
 

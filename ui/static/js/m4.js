@@ -188,17 +188,29 @@ export function entriesWithin(buckets, from, to) {
  * fetchSamples): the whole run or a zoomed range in at most q.maxPoints
  * buckets (about one per pixel column), or, for a range that the buckets
  * shown say holds at most that many entries, the range's raw entries
- * (GET …/training?from=&to=, the binary form). requests counts the
- * requests made, by kind, for tests.
+ * (GET …/training?from=&to=, the binary form). With batch(runs, {buckets,
+ * from, to}, signal) (compareBuckets), the buckets of all runs come in one
+ * request, and a small range in buckets of width 1 rather than raw.
+ * requests counts the requests made, by kind, for tests.
  */
 export class BucketFetcher {
-  constructor() {
+  constructor({ batch } = {}) {
+    this.batch = batch || null;
     this.shown = new Map(); // run → the last sample fetched
     this.requests = { buckets: 0, raw: 0, tail: 0 };
   }
 
   /** The samples of runs for the query {maxPoints, from, to} (LossChart's fetchSamples). */
-  fetch(runs, { maxPoints, from, to }, signal) {
+  async fetch(runs, { maxPoints, from, to }, signal) {
+    if (this.batch) {
+      this.requests.buckets++;
+      const got = await this.batch(runs, { buckets: maxPoints, from, to }, signal);
+      return got.map((g, i) => {
+        const s = bucketSample(g.buckets, g.width, { asked: maxPoints });
+        this.shown.set(runs[i], s);
+        return s;
+      });
+    }
     return Promise.all(runs.map(async (run) => {
       const known = this.shown.get(run);
       let s;

@@ -11,15 +11,18 @@ import { supersededNote } from '../validation.js';
  * its controls and status line. savePrefs(changes) stores changed
  * preferences and returns them all; fetchSamples and onLoad go to the
  * LossChart. With buckets, the chart draws M4 buckets (m4.js), which keep
- * every spike, and the "Keep spikes" control is not offered. Returns the
+ * every spike, and the "Keep spikes" control is not offered; with
+ * batchBuckets(runs, q, signal) (compareBuckets) too, all runs' buckets in
+ * one request. Returns the
  * card's element and the chart (to load and destroy).
  */
-export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad, buckets = false }) {
+export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad, buckets = false, batchBuckets }) {
   let tail;
+  if (batchBuckets) buckets = true;
   if (buckets) {
-    const fetcher = new BucketFetcher();
+    const fetcher = new BucketFetcher({ batch: batchBuckets });
     fetchSamples = (rs, q, signal) => fetcher.fetch(rs, q, signal);
-    tail = (run, s, signal) => fetcher.tail(run, s, signal);
+    if (!batchBuckets) tail = (run, s, signal) => fetcher.tail(run, s, signal);
   }
   const chartEl = h('div', { class: 'chart', id: 'loss-chart' });
   const status = h('span', { class: 'muted small', id: 'loss-status' });
@@ -39,6 +42,7 @@ export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad
     fetchSamples,
     onLoad,
     tail,
+    buckets,
   });
   const el = h('section', { class: 'card' },
     h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
