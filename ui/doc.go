@@ -17,7 +17,7 @@
 //	                        (validation events merged by iteration)
 //	#/compare?run=a&run=b   the loss and a criterion of up to 100 runs on one chart each,
 //	                        each chart one request for all the runs (POST
-//	                        /api/v1/compare/training and /compare/validation); a run
+//	                        /api/v1/compare/training/buckets and /compare/validation); a run
 //	                        picker with search
 //	#/leaderboard           per dataset × criterion, runs grouped across repetitions (or by
 //	                        a tag or configuration key): mean ± std, min, max, count; a
@@ -41,7 +41,7 @@
 // newer fetch aborts an older one) asks for the buckets of the visible
 // range, or for its raw entries once it holds fewer entries than the plot
 // has pixels; a live append re-reads from the last bucket on only. The
-// compare view asks for a plot-sized subsample of every run in one request
-// (max_points, "Keep spikes" for min/max), and for a new one of the
-// visible range when the user zooms.
+// compare view draws every run's buckets, asked for in one request (POST
+// /api/v1/compare/training/buckets), for the whole runs and for a zoomed
+// range.
 package ui
