@@ -388,18 +388,6 @@ async function apiError(resp, signal) {
 export const maxCompareRuns = 100;
 
 /**
- * Plot-sized subsamples of many runs' training in one request (POST
- * api/v1/compare/training): [{iterations, loss, time, maxPoints}] in the
- * order of runs, non-finite values as numbers.
- */
-export async function compareTraining(runs, { maxPoints, mode = 'stride', from, to }, signal) {
-  const body = { runs, max_points: maxPoints, mode };
-  if (from !== undefined || to !== undefined) body.range = { from: from || 0, to: to || 0 };
-  const got = await postJSON('api/v1/compare/training', body, signal);
-  return got.runs.map((r) => ({ iterations: r.iteration, loss: r.loss.map(num), time: r.time.map(num), maxPoints }));
-}
-
-/**
  * One criterion's validation series of many runs in one request (POST
  * api/v1/compare/validation): {criterion, dataset, criteria, datasets,
  * runs: [{run, iteration, value, superseded, superseded_count, best}]},
