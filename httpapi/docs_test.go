@@ -37,7 +37,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		"GET /api/v1/runs/{run}/keep", "GET /api/v1/runs/{run}/grid", "GET /api/v1/runs/{run}/select",
 		"GET /api/v1/runs/{run}/plan-validation", "GET /api/v1/runs/{run}/check", "GET /api/v1/check",
 		"GET /api/v1/trash", "POST /api/v1/trash/{id}/restore", "POST /api/v1/trash/purge",
-		"POST /api/v1/compare/training", "POST /api/v1/compare/validation",
+		"POST /api/v1/compare/training", "POST /api/v1/compare/training/buckets", "POST /api/v1/compare/validation",
 		"GET /api/v1/events",
 		"GET /api/v1/runs/{run}/config", "PUT /api/v1/runs/{run}/config", "DELETE /api/v1/runs/{run}/config",
 		"GET /api/v1/runs/{run}/tags", "PATCH /api/v1/runs/{run}/tags",

@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/trash/purge", s.handlePurge)
 	s.mux.HandleFunc("GET "+run+"/events", s.handleEvents)
 	s.mux.HandleFunc("POST /api/v1/compare/training", s.handleCompareTraining)
+	s.mux.HandleFunc("POST /api/v1/compare/training/buckets", s.handleCompareBuckets)
 	s.mux.HandleFunc("POST /api/v1/compare/validation", s.handleCompareValidation)
 	s.mux.HandleFunc("GET /api/v1/events", s.handleFeed)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)

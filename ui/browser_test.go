@@ -40,13 +40,16 @@ const envScreenshots = "STATSTORE_SCREENSHOTS"
 type recorder struct {
 	mu       sync.Mutex
 	training []*url.URL
+	buckets  []*url.URL // GET …/training/buckets
 	compare  []compareRequest
 }
 
-// compareRequest is the body of a POST /api/v1/compare/training.
+// compareRequest is the body of a POST /api/v1/compare/training or
+// /compare/training/buckets.
 type compareRequest struct {
 	Runs      []string `json:"runs"`
 	MaxPoints int      `json:"max_points"`
+	Buckets   int      `json:"buckets"`
 }
 
 func (rc *recorder) wrap(h http.Handler) http.Handler {
@@ -56,7 +59,12 @@ func (rc *recorder) wrap(h http.Handler) http.Handler {
 			rc.training = append(rc.training, r.URL)
 			rc.mu.Unlock()
 		}
-		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/compare/training" {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/training/buckets") {
+			rc.mu.Lock()
+			rc.buckets = append(rc.buckets, r.URL)
+			rc.mu.Unlock()
+		}
+		if r.Method == http.MethodPost && (r.URL.Path == "/api/v1/compare/training" || r.URL.Path == "/api/v1/compare/training/buckets") {
 			body, err := io.ReadAll(r.Body)
 			var req compareRequest
 			if err == nil && json.Unmarshal(body, &req) == nil {
@@ -74,6 +82,12 @@ func (rc *recorder) compareRequests() []compareRequest {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([]compareRequest(nil), rc.compare...)
+}
+
+func (rc *recorder) bucketRequests() []*url.URL {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]*url.URL(nil), rc.buckets...)
 }
 
 func (rc *recorder) trainingRequests() []*url.URL {
@@ -430,11 +444,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		d.waitFor(`document.querySelector('#validation-charts[data-state="ready"]') !== null`)
 		d.waitFor(`document.querySelector('#best[data-state="ready"]') !== null`)
 		t.Logf("run view of a %d-iteration run drawn %v after navigating (informational)", bigRunIters, time.Since(start))
-		points, maxPoints := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints")
-		last := d.checkSubsampled(before, maxPoints)
-		if points != last || points > maxPoints || points < 2 {
-			t.Errorf("loss chart draws %d points, want the %d of the last subsample, at most max_points=%d", points, last, maxPoints)
+		// The loss is drawn from buckets (M4: at most 4 points each); the
+		// only training reads are 2-point subsamples (the last loss).
+		points, buckets := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints")
+		d.checkSubsampled(before, 2)
+		if points > 4*buckets || points < 2 {
+			t.Errorf("loss chart draws %d points, want at most 4 per bucket of %d", points, buckets)
 		}
+		d.checkBuckets(bigRun)
 		var canvases int
 		eval(d, `document.querySelectorAll('#validation-charts canvas').length`, &canvases)
 		if canvases != len(fixtureDatasets) {
@@ -463,38 +480,25 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	t.Run("zoom fetches the range", func(t *testing.T) {
 		d.t = t
-		before := len(d.rec.trainingRequests())
-		var box struct{ X, Y, W, H float64 }
-		eval(d, `(() => { const r = document.querySelector('#loss-chart .u-over').getBoundingClientRect();
-			return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`, &box)
-		y := box.Y + box.H/2
-		d.run("drag across the loss chart",
-			chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.W*0.40, y),
-			chromedp.MouseEvent(chromedp.MousePressed, box.X+box.W*0.40, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.W*0.45, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.W*0.50, y, chromedp.ButtonLeft),
-			chromedp.MouseEvent(chromedp.MouseReleased, box.X+box.W*0.50, y, chromedp.ButtonLeft),
-		)
+		before := len(d.rec.bucketRequests())
+		d.dragLoss(0.40, 0.50)
 		d.waitFor(`(document.querySelector('#loss-chart[data-state="ready"]')?.dataset.from || "") !== ""`)
 		from, to := d.attrInt("#loss-chart", "from"), d.attrInt("#loss-chart", "to")
 		if from <= 0 || to <= from || to >= bigRunIters {
 			t.Errorf("zoomed to iterations [%d, %d), want a range inside the run", from, to)
 		}
-		if last := d.checkSubsampled(before, d.attrInt("#loss-chart", "maxPoints")); last != d.attrInt("#loss-chart", "points") {
-			t.Errorf("zoomed loss chart draws %s points, want the %d of the range's subsample", d.attrText("#loss-chart", "points"), last)
+		if points, buckets := d.attrInt("#loss-chart", "points"), d.attrInt("#loss-chart", "maxPoints"); points > 4*buckets {
+			t.Errorf("zoomed loss chart draws %d points, want at most 4 per bucket of %d", points, buckets)
 		}
-		reqs := d.rec.trainingRequests()
-		lastQ := reqs[len(reqs)-1].Query()
-		if lastQ.Get("from") != strconv.Itoa(from) || lastQ.Get("to") != strconv.Itoa(to) {
-			t.Errorf("last training request %v, want from=%d&to=%d", lastQ, from, to)
+		reqs := d.rec.bucketRequests()
+		if len(reqs) != before+1 || !sameRange(reqs[len(reqs)-1], from, to) {
+			t.Errorf("bucket requests after the zoom %v, want one with from=%d&to=%d", reqs[before:], from, to)
 		}
 		d.screenshot("run-zoomed")
 
 		d.run("reset zoom", chromedp.Click(chromedp.CSS("#reset-zoom")))
 		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"]')?.dataset.from === ""`)
-		if n := d.attrInt("#loss-chart", "points"); n > d.attrInt("#loss-chart", "maxPoints") {
-			t.Errorf("after reset the loss chart draws %d points, want at most max_points", n)
-		}
+		d.checkBuckets(bigRun)
 	})
 
 	t.Run("log scale and smoothing", func(t *testing.T) {
@@ -563,11 +567,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		if n := len(d.rec.trainingRequests()) - before; n != 0 {
 			t.Errorf("compare view made %d training requests of one run, want none (one batched request)", n)
 		}
-		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 2 || reqs[0].MaxPoints != maxPoints {
-			t.Errorf("compare requests %+v, want one for both runs at max_points=%d", reqs, maxPoints)
+		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 2 || reqs[0].Buckets != maxPoints {
+			t.Errorf("compare requests %+v, want one for both runs' buckets, buckets=%d", reqs, maxPoints)
 		}
-		if points > 2*maxPoints || points < 4 {
-			t.Errorf("compare loss chart draws %d points, want 4 to 2×max_points=%d", points, 2*maxPoints)
+		if points > 2*4*maxPoints || points < 4 {
+			t.Errorf("compare loss chart draws %d points, want 4 to 2 runs × 4 per bucket × %d buckets", points, maxPoints)
 		}
 		var runs []string
 		eval(d, `[...document.querySelectorAll('#compare-table tbody tr')].map(tr => tr.dataset.run)`, &runs)

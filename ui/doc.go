@@ -17,7 +17,7 @@
 //	                        (validation events merged by iteration)
 //	#/compare?run=a&run=b   the loss and a criterion of up to 100 runs on one chart each,
 //	                        each chart one request for all the runs (POST
-//	                        /api/v1/compare/training and /compare/validation); a run
+//	                        /api/v1/compare/training/buckets and /compare/validation); a run
 //	                        picker with search
 //	#/leaderboard           per dataset × criterion, runs grouped across repetitions (or by
 //	                        a tag or configuration key): mean ± std, min, max, count; a
@@ -34,7 +34,14 @@
 //
 // Charts are drawn with uPlot (MIT licence, vendored in static/vendor with its
 // licence; see static/vendor/README.md). The pages never fetch a whole
-// training history: they ask the API for a plot-sized subsample
-// (max_points), and for a new subsample of the visible range when the user
-// zooms, so a run with millions of iterations stays responsive.
+// training history. The run view's loss chart (static/js/m4.js) draws M4
+// buckets, one per pixel column of the plot (GET …/training/buckets: each
+// bucket's first, lowest, highest and last loss, so no spike is hidden),
+// flags the first NaN or ±Inf of each streak, and on a zoom (debounced; a
+// newer fetch aborts an older one) asks for the buckets of the visible
+// range, or for its raw entries once it holds fewer entries than the plot
+// has pixels; a live append re-reads from the last bucket on only. The
+// compare view draws every run's buckets, asked for in one request (POST
+// /api/v1/compare/training/buckets), for the whole runs and for a zoomed
+// range.
 package ui

@@ -217,8 +217,8 @@ func TestDashboardAtLabScale(t *testing.T) {
 				lossSeries, critSeries, d.attrText("#loss-chart", "runs"), d.attrText("#criterion-chart", "runs"))
 		}
 		maxPoints := d.attrInt("#loss-chart", "maxPoints")
-		if points := d.attrInt("#loss-chart", "points"); points > 100*maxPoints || points < 200 {
-			t.Errorf("compare loss chart draws %d points, want 200 to 100 × max_points = %d", points, 100*maxPoints)
+		if points := d.attrInt("#loss-chart", "points"); points > 100*4*maxPoints || points < 200 {
+			t.Errorf("compare loss chart draws %d points, want 200 to 100 runs × 4 per bucket × %d buckets", points, maxPoints)
 		}
 		// The runs list's requests for last losses (max_points=2) may still
 		// arrive; the chart's own would ask for a chart's worth.
@@ -227,8 +227,8 @@ func TestDashboardAtLabScale(t *testing.T) {
 				t.Errorf("compare of 100 runs made a training request of one run, %s; want one batched request", u)
 			}
 		}
-		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 100 || reqs[0].MaxPoints != maxPoints {
-			t.Errorf("compare of 100 runs: %d batched requests (%v), want one for the 100 runs at max_points=%d", len(reqs), reqs, maxPoints)
+		if reqs := d.rec.compareRequests()[beforeCompare:]; len(reqs) != 1 || len(reqs[0].Runs) != 100 || reqs[0].Buckets != maxPoints {
+			t.Errorf("compare of 100 runs: %d batched requests (%v), want one for the 100 runs' buckets, buckets=%d", len(reqs), reqs, maxPoints)
 		}
 		var tableRuns []string
 		eval(d, `[...document.querySelectorAll('#compare-table tbody tr')].map(tr => tr.dataset.run)`, &tableRuns)

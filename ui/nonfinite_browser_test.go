@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,10 +68,68 @@ func kindOf(v float64) string {
 	return "neginf"
 }
 
+// flagSpan is a flag the loss chart should draw.
+type flagSpan struct {
+	Loss            float64
+	From, To, Count int
+}
+
+// bucketFlags is the model of m4.js's nonFiniteSpans: per kind, a span
+// per streak of buckets (joined when entries of the kind meet at a
+// bucket boundary), from the kind's first iteration (the bucket's first
+// non-finite one when its first entry is finite) to the last known.
+func bucketFlags(buckets []statstore.TrainingBucket) []flagSpan {
+	var spans []flagSpan
+	open := map[string]int{} // kind → index of its span running at the last bucket's end
+	for _, b := range buckets {
+		firstKind, lastKind := kindOrFinite(b.First.Loss), kindOrFinite(b.Last.Loss)
+		for _, k := range []struct {
+			kind string
+			n    int
+			loss float64
+		}{{"nan", b.NaN, math.NaN()}, {"posinf", b.PosInf, math.Inf(1)}, {"neginf", b.NegInf, math.Inf(-1)}} {
+			if k.n == 0 {
+				delete(open, k.kind)
+				continue
+			}
+			from := b.FirstNonFinite
+			if firstKind == k.kind {
+				from = b.First.Iteration
+			}
+			to := from
+			if lastKind == k.kind {
+				to = b.Last.Iteration
+			}
+			i, ok := open[k.kind]
+			if ok && firstKind == k.kind {
+				spans[i].To = to
+				spans[i].Count += k.n
+			} else {
+				i = len(spans)
+				spans = append(spans, flagSpan{Loss: k.loss, From: from, To: to, Count: k.n})
+			}
+			delete(open, k.kind)
+			if lastKind == k.kind {
+				open[k.kind] = i
+			}
+		}
+	}
+	slices.SortStableFunc(spans, func(a, b flagSpan) int { return a.From - b.From })
+	return spans
+}
+
+// kindOrFinite names a loss as m4.js's lossKind does.
+func kindOrFinite(v float64) string {
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return "finite"
+	}
+	return kindOf(v)
+}
+
 // TestDashboardFlagsNonFinite checks that the loss chart flags NaN and ±Inf
-// losses as the API reports them, those the subsample skips too: NaN and
-// +Inf at the top, −Inf at the bottom, at their iterations, coloured by
-// kind, with a tooltip; and that the footer counts them.
+// losses as the buckets report them, however sparse: NaN and +Inf at the
+// top, −Inf at the bottom, at the iteration of the first of each streak,
+// coloured by kind, with a tooltip; and that the footer counts them.
 func TestDashboardFlagsNonFinite(t *testing.T) {
 	d := startDashboard(t, httpapi.ServerOptions{})
 	ctx := context.Background()
@@ -92,22 +151,23 @@ func TestDashboardFlagsNonFinite(t *testing.T) {
 		}
 	}
 
-	check := func(t *testing.T, stats *statstore.TrainingStats, mode statstore.SubsampleMode) {
+	check := func(t *testing.T, stats *statstore.TrainingStats) {
 		t.Helper()
-		maxPoints := d.attrInt("#loss-chart", "maxPoints")
-		want, err := statstore.SubsampleReport(stats.IterationStats, statstore.SubsampleOptions{MaxPoints: maxPoints, Mode: mode})
+		n := d.attrInt("#loss-chart", "maxPoints")
+		buckets, _, err := statstore.BucketTraining(stats.IterationStats, statstore.BucketOptions{Buckets: n})
 		if err != nil {
 			t.Fatal(err)
 		}
+		want := bucketFlags(buckets)
 		got := d.flags()
-		if len(got) != len(want.NonFinite) {
-			t.Fatalf("%d flags %+v, want %d: %+v", len(got), got, len(want.NonFinite), want.NonFinite)
+		if len(got) != len(want) {
+			t.Fatalf("%d flags %+v, want %d: %+v", len(got), got, len(want), want)
 		}
 		last := float64(stats.IterationStats[len(stats.IterationStats)-1].Iteration)
 		var width float64
 		eval(d, `document.querySelector('#loss-chart .u-over').getBoundingClientRect().width`, &width)
 		for i, f := range got {
-			w := want.NonFinite[i]
+			w := want[i]
 			kind := kindOf(w.Loss)
 			if f.Kind != kind || f.From != w.From || f.To != w.To || f.Count != w.Count {
 				t.Errorf("flag %d: %s %d–%d (%d), want %s %d–%d (%d)", i, f.Kind, f.From, f.To, f.Count, kind, w.From, w.To, w.Count)
@@ -139,11 +199,11 @@ func TestDashboardFlagsNonFinite(t *testing.T) {
 		return s
 	}
 
-	t.Run("stride", func(t *testing.T) {
+	t.Run("buckets", func(t *testing.T) {
 		d.t = t
 		d.open("#/run/" + divergedRun)
 		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null`)
-		check(t, diverged, statstore.SubsampleStride)
+		check(t, diverged)
 		if want := "flagged 503 NaN, 1 +Inf, 1 −Inf losses"; !strings.Contains(status(), want) {
 			t.Errorf("footer %q, want it to say %q", status(), want)
 		}
@@ -160,29 +220,17 @@ func TestDashboardFlagsNonFinite(t *testing.T) {
 		}
 	})
 
-	t.Run("keep spikes", func(t *testing.T) {
-		d.t = t
-		d.run("keep spikes", chromedp.Click(chromedp.CSS("#spikes")))
-		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"]') !== null && document.querySelectorAll('#loss-chart .nf-flag').length > 0`)
-		check(t, diverged, statstore.SubsampleMinMax)
-		d.run("stride again", chromedp.Click(chromedp.CSS("#spikes")))
-		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"]') !== null`)
-	})
-
-	t.Run("a long stride range says what it checked", func(t *testing.T) {
+	t.Run("one NaN in 200,000 iterations", func(t *testing.T) {
 		d.t = t
 		d.open("#/run/" + longNaNRun)
-		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null && document.querySelector('#loss-status').textContent.includes('points drawn')`)
-		if want := "checked at the drawn points only"; !strings.Contains(status(), want) {
-			t.Errorf("footer %q, want it to say %q (stride over 200,000 iterations)", status(), want)
-		}
-		d.run("keep spikes", chromedp.Click(chromedp.CSS("#spikes")))
-		d.waitFor(`document.querySelectorAll('#loss-chart .nf-flag').length > 0`)
-		check(t, long, statstore.SubsampleMinMax)
+		d.waitFor(`document.querySelector('#loss-chart[data-state="ready"] canvas') !== null && document.querySelectorAll('#loss-chart .nf-flag').length > 0`)
+		check(t, long)
 		if want := "flagged 1 NaN loss"; !strings.Contains(status(), want) {
 			t.Errorf("footer %q, want it to say %q", status(), want)
 		}
-		d.screenshot("loss-nonfinite-minmax")
-		d.run("stride again", chromedp.Click(chromedp.CSS("#spikes")))
+		if strings.Contains(status(), "drawn points only") {
+			t.Errorf("footer %q says the check is partial, want complete (buckets count every entry)", status())
+		}
+		d.screenshot("loss-nonfinite-sparse")
 	})
 }

@@ -85,15 +85,91 @@ export async function trainingSample(run, { maxPoints, mode = 'stride', from, to
   // The columnar answer (docs/api.md): three lists, no key per entry.
   const resp = await request(runPath(run) + '/training', params, signal, `${trainingColumns}, application/json;q=0.5`);
   const body = await resp.json();
-  if (Array.isArray(body.iteration)) {
-    return {
-      iterations: body.iteration,
-      loss: body.loss.map(num),
-      time: body.time.map(num),
-      maxPoints,
-      nonFinite: nonFiniteOf(body.non_finite),
+  return { ...entriesOf(body), maxPoints, nonFinite: nonFiniteOf(body.non_finite) };
+}
+
+/** The Accept type of the binary training answer (docs/api.md: "SSTF", version 1, then three float64 columns). */
+const trainingBinary = 'application/vnd.statstore.training+f64le';
+
+/**
+ * A run's training history reduced to at most buckets aligned buckets of
+ * iterations (GET api/v1/runs/{run}/training/buckets, docs/api.md), of the
+ * iterations in [from, to) when given: {width, buckets: [{from, to, count,
+ * first, last, min, max, finite, nan, posInf, negInf, firstNonFinite}]},
+ * entries as {iteration, loss, time} with non-finite numbers decoded; min
+ * and max null when the bucket has no finite loss, firstNonFinite -1 when
+ * every loss is finite.
+ */
+export async function trainingBuckets(run, { buckets, from, to }, signal) {
+  return decodeBuckets(await getJSON(runPath(run) + '/training/buckets', { buckets, from, to }, signal));
+}
+
+/**
+ * The buckets of many runs in one request (POST
+ * api/v1/compare/training/buckets): [{width, buckets}] in the order of
+ * runs, as trainingBuckets answers each.
+ */
+export async function compareBuckets(runs, { buckets, from, to }, signal) {
+  const body = { runs, buckets };
+  if (from !== undefined || to !== undefined) body.range = { from: from || 0, to: to || 0 };
+  const got = await postJSON('api/v1/compare/training/buckets', body, signal);
+  return got.runs.map(decodeBuckets);
+}
+
+/** A buckets answer with its numbers decoded (see trainingBuckets). */
+function decodeBuckets(body) {
+  const entry = (e) => (e ? { iteration: e.iteration, loss: num(e.loss), time: num(e.time) } : null);
+  return {
+    width: body.width,
+    buckets: (body.buckets || []).map((b) => ({
+      from: b.from,
+      to: b.to,
+      count: b.count,
+      first: entry(b.first),
+      last: entry(b.last),
+      min: entry(b.min),
+      max: entry(b.max),
+      finite: b.finite,
+      nan: b.nan,
+      posInf: b.pos_inf,
+      negInf: b.neg_inf,
+      firstNonFinite: b.first_non_finite === undefined ? -1 : b.first_non_finite,
+    })),
+  };
+}
+
+/** Whether this machine stores numbers little-endian, as the binary answer does. */
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Every training entry of a run in [from, to) (GET
+ * api/v1/runs/{run}/training?from=&to=), for a zoomed range that holds
+ * fewer entries than the plot has pixels: {iterations, loss, time} as
+ * typed arrays when the server answers in the binary form, else arrays.
+ */
+export async function trainingRange(run, { from, to }, signal) {
+  const resp = await request(runPath(run) + '/training', { from, to }, signal, `${trainingBinary}, ${trainingColumns};q=0.9, application/json;q=0.5`);
+  if ((resp.headers.get('Content-Type') || '').startsWith(trainingBinary)) {
+    const buf = await resp.arrayBuffer();
+    const view = new DataView(buf);
+    const magic = String.fromCharCode(...new Uint8Array(buf, 0, Math.min(4, buf.byteLength)));
+    if (buf.byteLength < 16 || magic !== 'SSTF' || view.getUint32(4, true) !== 1) throw new ApiError(resp.status, 'bad_answer', 'the binary training answer has no SSTF version 1 header');
+    const n = Number(view.getBigUint64(8, true));
+    if (buf.byteLength !== 16 + 24 * n) throw new ApiError(resp.status, 'bad_answer', `the binary training answer of ${n} entries holds ${buf.byteLength - 16} bytes, want ${24 * n}`);
+    const col = (k) => {
+      if (littleEndian) return new Float64Array(buf, 16 + 8 * n * k, n);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(16 + 8 * (n * k + i), true);
+      return out;
     };
+    return { iterations: col(0), loss: col(1), time: col(2) };
   }
+  return entriesOf(await resp.json());
+}
+
+/** The entries of a JSON training answer, columns or rows: {iterations, loss, time}. */
+function entriesOf(body) {
+  if (Array.isArray(body.iteration)) return { iterations: body.iteration, loss: body.loss.map(num), time: body.time.map(num) };
   const entries = body.iteration_stats || []; // a server older than the columns
   const n = entries.length;
   const iterations = new Array(n);
@@ -105,7 +181,7 @@ export async function trainingSample(run, { maxPoints, mode = 'stride', from, to
     loss[i] = num(e.loss);
     time[i] = num(e.time);
   }
-  return { iterations, loss, time, maxPoints, nonFinite: nonFiniteOf(body.non_finite) };
+  return { iterations, loss, time };
 }
 
 /**
@@ -310,18 +386,6 @@ async function apiError(resp, signal) {
 
 /** The most runs one compare request takes (the server's limit). */
 export const maxCompareRuns = 100;
-
-/**
- * Plot-sized subsamples of many runs' training in one request (POST
- * api/v1/compare/training): [{iterations, loss, time, maxPoints}] in the
- * order of runs, non-finite values as numbers.
- */
-export async function compareTraining(runs, { maxPoints, mode = 'stride', from, to }, signal) {
-  const body = { runs, max_points: maxPoints, mode };
-  if (from !== undefined || to !== undefined) body.range = { from: from || 0, to: to || 0 };
-  const got = await postJSON('api/v1/compare/training', body, signal);
-  return got.runs.map((r) => ({ iterations: r.iteration, loss: r.loss.map(num), time: r.time.map(num), maxPoints }));
-}
 
 /**
  * One criterion's validation series of many runs in one request (POST

@@ -210,11 +210,16 @@ function flagKind(v) {
   return v > 0 ? 'posinf' : 'neginf';
 }
 
-/** What a flag says: "NaN loss at iterations 4,500–4,999 (500 entries)". */
+/**
+ * What a flag says: "NaN loss at iterations 4,500–4,999 (500 entries)";
+ * a flag of buckets whose other entries are not all of its kind says where
+ * they are: "NaN loss at iteration 1,200 (3 entries in iterations 1,200–1,203)".
+ */
 function flagTitle(m) {
   const what = { nan: 'NaN', posinf: '+Inf', neginf: '−Inf' }[flagKind(m.loss)];
   const at = m.from === m.to ? `iteration ${fmtInt(m.from)}` : `iterations ${fmtInt(m.from)}–${fmtInt(m.to)}`;
-  const n = m.count === 1 ? '1 entry' : `${fmtInt(m.count)} entries`;
+  let n = m.count === 1 ? '1 entry' : `${fmtInt(m.count)} entries`;
+  if (m.count > 1 && m.lo !== undefined && (m.lo < m.from || m.hi > m.to)) n += ` in iterations ${fmtInt(m.lo)}–${fmtInt(m.hi)}`;
   return `${m.run ? m.run + ': ' : ''}${what} loss at ${at} (${n})`;
 }
 
@@ -273,6 +278,14 @@ export function pointsFor(width) {
   return Math.max(200, Math.min(4000, Math.round(width)));
 }
 
+/** The number of buckets to ask for: one per CSS pixel column of the plot area. */
+export function bucketsFor(width) {
+  return Math.max(50, Math.min(8000, Math.round(width)));
+}
+
+/** How long a zoom waits for the next before it fetches its range (ms). */
+const zoomDelay = 120;
+
 /**
  * LossChart draws the loss of one or more runs against the iteration. It
  * never fetches a whole history: it asks the API for at most maxPoints
@@ -281,14 +294,27 @@ export function pointsFor(width) {
  * Smoothing (TensorBoard's EMA) is applied to the displayed series; with
  * smoothing on, the raw series is drawn faintly behind.
  *
+ * With tail (BucketFetcher's, m4.js), the samples are M4 buckets, one per
+ * pixel column of the plot, and appended() brings the whole-run view up to
+ * date by reading from its last bucket on; a zoom waits zoomDelay for the
+ * next before it fetches, and a newer fetch aborts an older one.
+ *
  * The container's data attributes tell tests and users what is shown:
  * data-state (loading, ready, empty, error), data-points (points drawn, all
- * runs), data-max-points (asked per run), data-from and data-to (the zoomed
- * range, empty for the whole run).
+ * runs), data-max-points (asked per run: points, or buckets), data-width
+ * (the buckets' width in iterations, 1 for raw entries, empty for
+ * subsamples), data-from and data-to (the zoomed range, empty for the whole
+ * run). The element's lossChart property is this chart (its uPlot is .u).
  */
 export class LossChart {
-  constructor(el, { runs, prefs, height = 320, onStatus, onError, fetchSamples, onLoad }) {
+  constructor(el, { runs, prefs, height = 320, onStatus, onError, fetchSamples, onLoad, tail, buckets = false }) {
     this.el = el;
+    el.lossChart = this;
+    this.buckets = buckets || Boolean(tail); // samples are buckets: ask for one per pixel column, debounce zooms
+    // tail(run, sample, signal) brings a whole-run sample up to date, or returns null.
+    this.tail = tail || null;
+    this.full = null; // run → the whole-run sample, kept while zoomed
+    this.zoomTimer = null;
     this.runs = runs;
     // fetchSamples(runs, query, signal) returns the runs' samples; by
     // default one request per run (the compare view asks for all at once).
@@ -300,6 +326,7 @@ export class LossChart {
     this.onError = onError || (() => {});
     this.samples = new Map(); // run → sample of the loaded range
     this.range = null; // {from, to} of the zoom, null for the whole run
+    this.want = null; // the range asked for last (shown once its fetch is done)
     this.u = null;
     this.seq = 0;
     this.abort = null;
@@ -309,21 +336,61 @@ export class LossChart {
 
   /** Fetches the subsample of the current range (or the range given) and draws it. */
   async load(range = this.range) {
-    const seq = ++this.seq;
-    if (this.abort) this.abort.abort();
-    this.abort = new AbortController();
-    const maxPoints = pointsFor(this.el.clientWidth || 800);
+    const { seq, signal } = this.begin();
+    clearTimeout(this.zoomTimer);
+    this.zoomTimer = null;
+    this.want = range;
+    const maxPoints = this.buckets ? bucketsFor(this.u ? this.u.over.clientWidth : (this.el.clientWidth || 880) - 80) : pointsFor(this.el.clientWidth || 800);
     this.el.dataset.state = this.u ? 'updating' : 'loading';
     try {
       const q = { maxPoints, mode: this.prefs.mode };
       if (range) Object.assign(q, range);
-      const samples = await this.fetchSamples(this.runs, q, this.abort.signal);
+      const samples = await this.fetchSamples(this.runs, q, signal);
       if (seq !== this.seq) return; // a newer load replaced this one
       this.range = range;
       this.maxPoints = maxPoints;
       this.runs.forEach((r, i) => this.samples.set(r, samples[i]));
+      if (!range) this.full = new Map(this.samples);
       this.draw(true);
       this.onLoad(this.samples, range);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      this.el.dataset.state = 'error';
+      this.onError(err);
+    }
+  }
+
+  /** Starts a fetch: aborts the one in flight; returns the new one's sequence number and signal. */
+  begin() {
+    const seq = ++this.seq;
+    if (this.abort) this.abort.abort();
+    this.abort = new AbortController();
+    return { seq, signal: this.abort.signal };
+  }
+
+  /**
+   * Training was appended to the runs: the whole-run view reads what
+   * changed (with tail, from each run's last bucket on; else it all). A
+   * zoomed view is left as it is; resetting the zoom brings it up to date.
+   */
+  async appended() {
+    if (this.want) return;
+    if (!this.tail || !this.full) {
+      this.load(null);
+      return;
+    }
+    const { seq, signal } = this.begin();
+    try {
+      const got = await Promise.all(this.runs.map((r) => this.tail(r, this.full.get(r), signal)));
+      if (seq !== this.seq) return;
+      if (got.some((s) => s === null)) {
+        this.load(null);
+        return;
+      }
+      this.runs.forEach((r, i) => this.samples.set(r, got[i]));
+      this.full = new Map(this.samples);
+      this.draw(false);
+      this.onLoad(this.samples, null);
     } catch (err) {
       if (err.name === 'AbortError') return;
       this.el.dataset.state = 'error';
@@ -349,18 +416,44 @@ export class LossChart {
     return this.range !== null;
   }
 
-  /** Goes back to the whole runs. */
+  /** Goes back to the whole runs: at once from the whole-run buckets kept, then what was appended meanwhile. */
   resetZoom() {
-    this.load(null);
+    if (!this.buckets || !this.full) {
+      this.load(null);
+      return;
+    }
+    this.begin(); // a zoom's fetch in flight is stale
+    clearTimeout(this.zoomTimer);
+    this.zoomTimer = null;
+    this.range = null;
+    this.want = null;
+    this.samples = new Map(this.full);
+    this.maxPoints = this.samples.get(this.runs[0])?.asked || this.maxPoints;
+    this.draw(true);
+    this.appended();
   }
 
-  /** Zooms to iterations [from, to) and fetches a subsample of them. */
+  /**
+   * Zooms to iterations [from, to) and fetches a subsample of them (with
+   * tail: after zoomDelay without another zoom; the fetch in flight is
+   * aborted at once).
+   */
   zoom(from, to) {
     from = Math.max(0, Math.floor(from));
     to = Math.ceil(to) + 1;
     if (to - from < 2) return;
     if (this.u) this.u.setScale('x', { min: from, max: to - 1 }); // at once, on the old points
-    this.load({ from, to });
+    if (!this.buckets) {
+      this.load({ from, to });
+      return;
+    }
+    this.begin();
+    this.want = { from, to };
+    clearTimeout(this.zoomTimer);
+    this.zoomTimer = setTimeout(() => {
+      this.zoomTimer = null;
+      this.load({ from, to });
+    }, zoomDelay);
   }
 
   /** The uPlot data and series of the loaded samples. */
@@ -412,6 +505,8 @@ export class LossChart {
     el.dataset.points = String(points);
     el.dataset.runs = String(this.runs.length);
     el.dataset.maxPoints = String(this.maxPoints || '');
+    const first = this.samples.get(this.runs[0]);
+    el.dataset.width = first && first.width ? String(first.width) : '';
     el.dataset.from = this.range ? String(this.range.from) : '';
     el.dataset.to = this.range ? String(this.range.to) : '';
     el.dataset.scale = this.prefs.log ? 'log' : 'linear';
@@ -444,7 +539,7 @@ export class LossChart {
       opts.cursor.drag.setScale = false;
       opts.cursor.bind = {
         dblclick: () => () => {
-          if (this.zoomed) this.resetZoom();
+          if (this.zoomed || this.want) this.resetZoom();
           return null;
         },
       };
@@ -471,6 +566,12 @@ export class LossChart {
 
   status(points) {
     const what = this.range ? `iterations ${fmtInt(this.range.from)}–${fmtInt(this.range.to - 1)}` : 'whole run';
+    const s = this.samples.get(this.runs[0]);
+    if (s && s.width && this.runs.length === 1) {
+      const how = s.raw ? 'every entry' : `first, lowest, highest and last loss of ${fmtInt(s.buckets.length)} buckets of ${fmtInt(s.width)} iteration${s.width === 1 ? '' : 's'}`;
+      return `${fmtInt(points)} points drawn (${what}: ${how})${flagsStatus(this.flags)}`;
+    }
+    if (s && s.width) return `${fmtInt(points)} points drawn (${what}: first, lowest, highest and last loss of at most ${fmtInt(this.maxPoints)} buckets per run)${flagsStatus(this.flags)}`;
     return `${fmtInt(points)} points drawn (${what}, at most ${fmtInt(this.maxPoints)} per run)${flagsStatus(this.flags)}`;
   }
 
@@ -490,6 +591,7 @@ export class LossChart {
   destroy() {
     this.seq++;
     if (this.abort) this.abort.abort();
+    clearTimeout(this.zoomTimer);
     this.ro.disconnect();
     this.destroyPlot();
   }

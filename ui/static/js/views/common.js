@@ -1,6 +1,7 @@
 // Controls and helpers shared by the run and compare views.
 
 import { LossChart } from '../charts.js';
+import { BucketFetcher } from '../m4.js';
 import { watch } from '../feed.js';
 import { fmtInt, h } from '../format.js';
 import { supersededNote } from '../validation.js';
@@ -9,14 +10,26 @@ import { supersededNote } from '../validation.js';
  * The loss card of the run and compare views: the loss chart of runs with
  * its controls and status line. savePrefs(changes) stores changed
  * preferences and returns them all; fetchSamples and onLoad go to the
- * LossChart. Returns the card's element and the chart (to load and destroy).
+ * LossChart. With buckets, the chart draws M4 buckets (m4.js), which keep
+ * every spike, and the "Keep spikes" control is not offered; with
+ * batchBuckets(runs, q, signal) (compareBuckets) too, all runs' buckets in
+ * one request. Returns the
+ * card's element and the chart (to load and destroy).
  */
-export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad }) {
+export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad, buckets = false, batchBuckets }) {
+  let tail;
+  if (batchBuckets) buckets = true;
+  if (buckets) {
+    const fetcher = new BucketFetcher({ batch: batchBuckets });
+    fetchSamples = (rs, q, signal) => fetcher.fetch(rs, q, signal);
+    if (!batchBuckets) tail = (run, s, signal) => fetcher.tail(run, s, signal);
+  }
   const chartEl = h('div', { class: 'chart', id: 'loss-chart' });
   const status = h('span', { class: 'muted small', id: 'loss-status' });
   const controls = lossControls(prefs, {
     onChange: (changes) => loss.setPrefs(savePrefs(changes)),
     onResetZoom: () => loss.resetZoom(),
+    spikes: !buckets,
   });
   const loss = new LossChart(chartEl, {
     runs,
@@ -28,6 +41,8 @@ export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad
     onError,
     fetchSamples,
     onLoad,
+    tail,
+    buckets,
   });
   const el = h('section', { class: 'card' },
     h('div', { class: 'toolbar' }, h('h2', null, 'Loss'), controls.el),
@@ -39,9 +54,10 @@ export function lossCard(runs, prefs, { savePrefs, onError, fetchSamples, onLoad
 
 /**
  * The loss chart's controls: smoothing slider, log scale, spikes (min/max
- * subsample) and a reset-zoom button. onChange(prefs) gets the new values.
+ * subsample; left out when spikes is false) and a reset-zoom button.
+ * onChange(prefs) gets the new values.
  */
-function lossControls(prefs, { onChange, onResetZoom }) {
+function lossControls(prefs, { onChange, onResetZoom, spikes: withSpikes = true }) {
   const value = h('output', { class: 'slider-value', for: 'smoothing' }, prefs.smoothing.toFixed(2));
   const slider = h('input', {
     type: 'range',
@@ -67,7 +83,7 @@ function lossControls(prefs, { onChange, onResetZoom }) {
   const el = h('div', { class: 'controls' },
     h('label', { class: 'field', title: "Exponential moving average, as TensorBoard's smoothing" }, 'Smoothing ', slider, value),
     h('label', { class: 'field' }, log, ' Log scale'),
-    h('label', { class: 'field', title: 'Keep the lowest and highest loss of each stretch, so spikes stay visible' }, spikes, ' Keep spikes'),
+    withSpikes ? h('label', { class: 'field', title: 'Keep the lowest and highest loss of each stretch, so spikes stay visible' }, spikes, ' Keep spikes') : null,
     reset,
   );
   return { el, reset };

@@ -5,7 +5,7 @@
 // (SPEC §2) are left out of the chart and the best values unless "include
 // superseded" is on; then they are hollow grey points off the lines.
 
-import { compareTraining, compareValidation, maxCompareRuns, runsPage } from '../api.js';
+import { compareBuckets, compareValidation, maxCompareRuns, runsPage } from '../api.js';
 import { LineChart, categorical } from '../charts.js';
 import { compareHref, fmtInt, fmtNum, h, runHref } from '../format.js';
 import { loadPrefs, savePrefs } from '../prefs.js';
@@ -51,7 +51,7 @@ export function renderCompare(main, route, ctx) {
   const { el: lossSection, loss } = lossCard(runs, prefs, {
     savePrefs: (changes) => (prefs = savePrefs(changes)),
     onError: ctx.showError,
-    fetchSamples: (rs, q, signal) => compareTraining(rs, q, signal),
+    batchBuckets: (rs, q, signal) => compareBuckets(rs, q, signal),
     onLoad: (samples, range) => {
       if (range) return; // a zoom: not the runs' ends
       for (const r of runs) {

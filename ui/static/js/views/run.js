@@ -56,6 +56,7 @@ export function renderRun(main, route, ctx) {
   const { el: lossSection, loss } = lossCard([run], prefs, {
     savePrefs: (changes) => (prefs = savePrefs(changes)),
     onError: ctx.showError,
+    buckets: true,
   });
   main.append(lossSection);
 
@@ -387,10 +388,22 @@ export function renderRun(main, route, ctx) {
   loadHeader().catch(report);
   loadValidation().catch(report);
 
-  // Live: new entries re-fetch what is shown, at most once a second.
+  // Live: appended entries re-read the loss from its last bucket on (the
+  // buckets before it do not change), a replaced history all of it; at most
+  // once a second.
+  let lossReplaced = false;
   const refreshLoss = throttle(() => {
-    if (!loss.zoomed) loss.load();
+    if (lossReplaced) {
+      lossReplaced = false;
+      loss.load(null);
+    } else {
+      loss.appended();
+    }
   }, 1000);
+  const reloadLoss = () => {
+    lossReplaced = true;
+    refreshLoss();
+  };
   const refreshValidation = throttle(() => loadValidation().catch(report), 1000);
   const refreshBest = throttle(() => loadBest().catch(report), 1000);
   const refreshDecide = throttle(() => decide.refresh(), 1000);
@@ -409,18 +422,22 @@ export function renderRun(main, route, ctx) {
       } else {
         loadHeader().catch(report); // a truncated event: ask
       }
-      refreshLoss();
-      // Resumed from an earlier checkpoint: validations after the rewind point are now superseded.
-      if (ev.action === 'replace') refreshValidation();
+      // Resumed from an earlier checkpoint: the history is new, and validations after the rewind point are now superseded.
+      if (ev.action === 'replace') {
+        reloadLoss();
+        refreshValidation();
+      } else {
+        refreshLoss();
+      }
     },
     validation: (data) => applyValidation(data),
     delete: () => {
-      loss.load();
+      loss.load(null);
       loadHeader().catch(report);
       refreshValidation();
     },
     overflow: () => {
-      refreshLoss();
+      reloadLoss();
       refreshValidation();
     },
   });
@@ -432,13 +449,14 @@ export function renderRun(main, route, ctx) {
     onEvent: (ev) => {
       if (ev.kind === 'validation_merged') refreshValidation();
       else {
-        refreshLoss();
+        if (ev.kind === 'training_appended') refreshLoss();
+        else reloadLoss();
         loadHeader().catch(report);
         if (ev.kind !== 'training_appended') refreshValidation();
       }
     },
     onResync: () => {
-      refreshLoss();
+      reloadLoss();
       loadHeader().catch(report);
       refreshValidation();
     },
