@@ -317,10 +317,12 @@ func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statsto
 		}
 	}
 	s.loadSummaryIndex()
+	stamps, release := s.newStamper()
+	defer release()
 	runs := slices.Collect(maps.Keys(names))
 	all := make([]statstore.RunSummary, len(runs))
 	if err := s.eachRun(ctx, runs, func(i int) (err error) {
-		all[i], err = s.runSummary(ctx, runs[i])
+		all[i], err = s.runSummary(ctx, runs[i], stamps)
 		return err
 	}); err != nil {
 		return statstore.RunPage{}, err
@@ -373,9 +375,10 @@ func (s *Store) eachRun(ctx context.Context, runs []string, f func(i int) error)
 }
 
 // runSummary returns run's current summary (a zero one for a run whose
-// files went meanwhile), recomputing and rewriting a stale one.
-func (s *Store) runSummary(ctx context.Context, run string) (statstore.RunSummary, error) {
-	stamps, err := s.stamps(run)
+// files went meanwhile), recomputing and rewriting a stale one; stamp is
+// Store.stamps or a faster equivalent (newStamper).
+func (s *Store) runSummary(ctx context.Context, run string, stamp func(string) (runStamps, error)) (statstore.RunSummary, error) {
+	stamps, err := stamp(run)
 	if err != nil {
 		return statstore.RunSummary{}, err
 	}
