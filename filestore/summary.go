@@ -306,19 +306,16 @@ func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statsto
 	if err := q.Validate(); err != nil {
 		return statstore.RunPage{}, fmt.Errorf("filestore: run summaries: %w", err)
 	}
-	names := map[string]bool{}
-	for _, k := range []fileKind{kindTraining, kindValidation} {
-		runs, err := s.listDir(k)
-		if err != nil {
-			return statstore.RunPage{}, err
-		}
-		for _, r := range runs {
-			names[r] = true
-		}
+	stamps, listed, release, err := s.newStamper()
+	if err != nil {
+		return statstore.RunPage{}, err
 	}
-	s.loadSummaryIndex()
-	stamps, release := s.newStamper()
 	defer release()
+	s.loadSummaryIndex()
+	names := make(map[string]bool, len(listed))
+	for _, r := range listed {
+		names[r] = true
+	}
 	runs := slices.Collect(maps.Keys(names))
 	all := make([]statstore.RunSummary, len(runs))
 	if err := s.eachRun(ctx, runs, func(i int) (err error) {
@@ -372,6 +369,20 @@ func (s *Store) eachRun(ctx context.Context, runs []string, f func(i int) error)
 	}
 	wg.Wait()
 	return first
+}
+
+// listAndStamp returns Store.stamps and the names of the runs with a data
+// file (listDir), for newStamper.
+func (s *Store) listAndStamp() (func(run string) (runStamps, error), []string, func(), error) {
+	var names []string
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		runs, err := s.listDir(k)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		names = append(names, runs...)
+	}
+	return s.stamps, names, func() {}, nil
 }
 
 // runSummary returns run's current summary (a zero one for a run whose

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
 )
 
@@ -22,22 +23,39 @@ type dirStamper struct {
 	dirs [2]*os.File // training, validation; nil when missing
 }
 
-// newStamper returns the stamper of one listing and a function that
-// releases it.
-func (s *Store) newStamper() (func(run string) (runStamps, error), func()) {
+// newStamper returns the stamps function of one listing, the names of
+// the runs with a data file and a function that releases what it holds.
+func (s *Store) newStamper() (func(run string) (runStamps, error), []string, func(), error) {
 	if _, ok := s.fs.(fsutil.OS); !ok {
-		return s.stamps, func() {}
+		return s.listAndStamp()
 	}
 	d := &dirStamper{s: s}
+	var names []string
 	for i, k := range []fileKind{kindTraining, kindValidation} {
-		f, err := os.Open(filepath.Join(s.dir, k.dirName()))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		dir := filepath.Join(s.dir, k.dirName())
+		f, err := os.Open(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
 			d.close()
-			return s.stamps, func() {}
+			return nil, nil, nil, fmt.Errorf("filestore: list runs: %w", err)
 		}
 		d.dirs[i] = f
+		// Readdirnames: no sort and no DirEntry per file, unlike ReadDir
+		// (listNames); the same names are kept.
+		all, err := f.Readdirnames(-1)
+		if err != nil {
+			d.close()
+			return nil, nil, nil, fmt.Errorf("filestore: list runs: %w", pathError("list", dir, err))
+		}
+		for _, n := range all {
+			if statstore.ValidateRunName(n) == nil {
+				names = append(names, n)
+			}
+		}
 	}
-	return d.stamps, d.close
+	return d.stamps, names, d.close, nil
 }
 
 // close closes the directories.

@@ -2,7 +2,8 @@
 
 package filestore
 
-// newStamper returns Store.stamps: fstatat is used on Linux only.
-func (s *Store) newStamper() (func(run string) (runStamps, error), func()) {
-	return s.stamps, func() {}
+// newStamper returns Store.stamps and the runs' names from listDir:
+// fstatat is used on Linux only.
+func (s *Store) newStamper() (func(run string) (runStamps, error), []string, func(), error) {
+	return s.listAndStamp()
 }
