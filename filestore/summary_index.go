@@ -139,16 +139,19 @@ func (s *Store) loadSummaryIndex() {
 
 // saveSummaryIndex rewrites the summary index from the Store's cache
 // when the runs listed (whose summaries are all cached, current when
-// taken) differ from what the index holds: a run not in it or in another
-// state, or a run in it no longer listed. Errors are only logged: the
-// index is a cache.
+// taken) differ from what the index holds (a run not in it or in another
+// state, or a run in it no longer listed) in at least one run of 64: a
+// few runs in training change at every write, and a fresh Store reads
+// their summary files (a small cost) rather than this Store rewriting
+// the whole index at every listing. Errors are only logged: the index is
+// a cache.
 func (s *Store) saveSummaryIndex(runs []string) {
 	if s.opts.ReadOnly {
 		return
 	}
 	listed := make(map[string]bool, len(runs))
 	entries := make([]indexEntry, 0, len(runs))
-	dirty := false
+	changed := 0
 	s.mu.Lock()
 	for _, run := range runs {
 		c, ok := s.sums[run]
@@ -156,19 +159,23 @@ func (s *Store) saveSummaryIndex(runs []string) {
 			continue
 		}
 		listed[run] = true
-		dirty = dirty || !c.indexed
+		if !c.indexed {
+			changed++
+		}
 		sum := c.sum
 		sum.Run, sum.LastWrite, sum.Tags, sum.MetaDigest = run, time.Time{}, nil, ""
 		entries = append(entries, indexEntry{Run: run, Training: c.stamps.Training, Validation: c.stamps.Validation, Summary: sum})
 	}
 	for run, c := range s.sums {
-		if !listed[run] && c.indexed {
-			dirty = true
+		if !listed[run] {
+			if c.indexed {
+				changed++
+			}
 			delete(s.sums, run)
 		}
 	}
 	s.mu.Unlock()
-	if !dirty {
+	if changed == 0 || changed*64 < len(runs) {
 		return
 	}
 	data, err := encodeSummaryIndex(entries)
