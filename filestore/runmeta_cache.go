@@ -30,6 +30,13 @@ func (s *Store) attachMeta(ctx context.Context, sums []statstore.RunSummary) err
 	for _, n := range names {
 		has[n] = true
 	}
+	s.mu.Lock()
+	for run := range s.metas {
+		if !has[run] {
+			delete(s.metas, run) // its file is gone
+		}
+	}
+	s.mu.Unlock()
 	for i := range sums {
 		if !has[sums[i].Run] {
 			sums[i].Tags, sums[i].MetaDigest = nil, ""
