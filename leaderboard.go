@@ -101,9 +101,9 @@ func BuildLeaderboard(sums []RunSummary, opts LeaderboardOptions) (Leaderboard, 
 	if opts.Criterion != "" && !criteria[opts.Criterion] {
 		return Leaderboard{}, notFound("leaderboard: no run has criterion %q (criteria: %s)", opts.Criterion, strings.Join(lb.Criteria, ", "))
 	}
-	byRun := map[string]RunSummary{}
+	groupOfRun := make(map[string]string, len(sums)) // each run's group, found once for all boards
 	for _, s := range sums {
-		byRun[s.Run] = s
+		groupOfRun[s.Run] = groupOf(s, opts)
 	}
 	for _, d := range lb.Datasets {
 		for _, c := range lb.Criteria {
@@ -114,7 +114,7 @@ func BuildLeaderboard(sums []RunSummary, opts LeaderboardOptions) (Leaderboard, 
 			crit := Criterion{HigherIsBetter: dir[c] == "higher"}
 			groups := map[string][]entry{}
 			for _, e := range es {
-				g := groupOf(byRun[e.run], opts)
+				g := groupOfRun[e.run]
 				groups[g] = append(groups[g], e)
 			}
 			board := Board{Dataset: d, Criterion: c, Direction: dir[c]}

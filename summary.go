@@ -159,8 +159,10 @@ func MetaDigest(m RunMeta) string {
 }
 
 // AttachRunMeta sets the Tags and MetaDigest of sums from s's run metadata
-// when s implements RunMetaStore (and leaves them as they are otherwise).
-// It is the one place stores take metadata into their summaries.
+// when s implements RunMetaStore (and leaves them as they are otherwise),
+// one RetrieveRunMeta per run. It is what a store's summaries must equal;
+// a store may get the same faster (the file store lists its metadata
+// files once and caches them by file stamp).
 func AttachRunMeta(ctx context.Context, s any, sums []RunSummary) error {
 	ms, ok := s.(RunMetaStore)
 	if !ok {

@@ -73,6 +73,11 @@ type Store struct {
 	tfiles map[string]*trainFile    // training files' block indexes and maps
 	val    map[string]*valSnap      // cached validation file states
 	sums   map[string]cachedSummary // run summaries read or written (summary.go)
+	// sumIndexed is set once the summary index was read into sums
+	// (summary_index.go); metas caches run metadata by file stamp
+	// (runmeta_cache.go).
+	sumIndexed bool
+	metas      map[string]cachedMeta
 	// tornWarned remembers, per file, the size at which a torn tail was
 	// last warned about, so that a reader polling a file warns once.
 	tornWarned map[string]int64

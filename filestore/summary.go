@@ -7,8 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/statstore/statstore"
@@ -74,8 +79,9 @@ type summaryFile struct {
 
 // cachedSummary is a summary this Store read or wrote, with its stamps.
 type cachedSummary struct {
-	stamps runStamps
-	sum    statstore.RunSummary
+	stamps  runStamps
+	sum     statstore.RunSummary
+	indexed bool // as the summary index holds it (summary_index.go)
 }
 
 // summaryPath returns run's summary file.
@@ -156,7 +162,7 @@ func (s *Store) cacheSummary(run string, stamps runStamps, sum statstore.RunSumm
 	if s.sums == nil {
 		s.sums = map[string]cachedSummary{}
 	}
-	s.sums[run] = cachedSummary{stamps, sum}
+	s.sums[run] = cachedSummary{stamps: stamps, sum: sum}
 }
 
 // writeSummary writes run's summary file for the files' stamps now; the
@@ -288,10 +294,11 @@ func (s *Store) validationUpdate(ctx context.Context, run string) summaryUpdate 
 var _ statstore.Summarizer = (*Store)(nil)
 
 // RunSummaries answers q from the kept summaries: two directory listings
-// and two stats per run; the summary file is read only when this Store
-// has not seen the run's files in that state yet, and the history only
-// when the summary is stale (see summariesDir). Tags and MetaDigest come
-// from statstore.AttachRunMeta.
+// and two stats per run (spread over a few goroutines); a run's summary
+// is taken from this Store's cache, filled on first use from the summary
+// index (summary_index.go), else from the run's summary file, and from
+// the history only when both are stale (see summariesDir). Tags and
+// MetaDigest come from the metadata files (attachMeta).
 func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statstore.RunPage, error) {
 	if err := s.checkOpen(ctx); err != nil {
 		return statstore.RunPage{}, err
@@ -299,36 +306,90 @@ func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statsto
 	if err := q.Validate(); err != nil {
 		return statstore.RunPage{}, fmt.Errorf("filestore: run summaries: %w", err)
 	}
-	names := map[string]bool{}
-	for _, k := range []fileKind{kindTraining, kindValidation} {
-		runs, err := s.listDir(k)
-		if err != nil {
-			return statstore.RunPage{}, err
-		}
-		for _, r := range runs {
-			names[r] = true
-		}
+	stamps, listed, release, err := s.newStamper()
+	if err != nil {
+		return statstore.RunPage{}, err
 	}
-	sums := make([]statstore.RunSummary, 0, len(names))
-	for run := range names {
-		sum, err := s.runSummary(ctx, run)
-		if err != nil {
-			return statstore.RunPage{}, err
-		}
+	defer release()
+	s.loadSummaryIndex()
+	names := make(map[string]bool, len(listed))
+	for _, r := range listed {
+		names[r] = true
+	}
+	runs := slices.Collect(maps.Keys(names))
+	all := make([]statstore.RunSummary, len(runs))
+	if err := s.eachRun(ctx, runs, func(i int) (err error) {
+		all[i], err = s.runSummary(ctx, runs[i], stamps)
+		return err
+	}); err != nil {
+		return statstore.RunPage{}, err
+	}
+	sums := all[:0]
+	for _, sum := range all {
 		if sum.Run != "" {
 			sums = append(sums, sum)
 		}
 	}
-	if err := statstore.AttachRunMeta(ctx, s, sums); err != nil {
+	s.saveSummaryIndex(runs)
+	if err := s.attachMeta(ctx, sums); err != nil {
 		return statstore.RunPage{}, fmt.Errorf("filestore: run summaries: %w", err)
 	}
 	return q.Apply(sums)
 }
 
+// eachRun calls f(i) for every index of runs, on a few goroutines (the
+// calls are mostly stats, which wait in the kernel); the first error
+// stops it.
+func (s *Store) eachRun(ctx context.Context, runs []string, f func(i int) error) error {
+	workers := min(4*runtime.GOMAXPROCS(0), 16, len(runs)/64+1)
+	var (
+		next    atomic.Int64
+		errOnce sync.Once
+		first   error
+		wg      sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(runs) {
+					return
+				}
+				err := ctx.Err()
+				if err == nil {
+					err = f(i)
+				}
+				if err != nil {
+					errOnce.Do(func() { first = err })
+					next.Store(int64(len(runs)))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+// listAndStamp returns Store.stamps and the names of the runs with a data
+// file (listDir), for newStamper.
+func (s *Store) listAndStamp() (func(run string) (runStamps, error), []string, func(), error) {
+	var names []string
+	for _, k := range []fileKind{kindTraining, kindValidation} {
+		runs, err := s.listDir(k)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		names = append(names, runs...)
+	}
+	return s.stamps, names, func() {}, nil
+}
+
 // runSummary returns run's current summary (a zero one for a run whose
-// files went meanwhile), recomputing and rewriting a stale one.
-func (s *Store) runSummary(ctx context.Context, run string) (statstore.RunSummary, error) {
-	stamps, err := s.stamps(run)
+// files went meanwhile), recomputing and rewriting a stale one; stamp is
+// Store.stamps or a faster equivalent (newStamper).
+func (s *Store) runSummary(ctx context.Context, run string, stamp func(string) (runStamps, error)) (statstore.RunSummary, error) {
+	stamps, err := stamp(run)
 	if err != nil {
 		return statstore.RunSummary{}, err
 	}
