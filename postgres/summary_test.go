@@ -75,7 +75,9 @@ func TestSummaryAbortedWrites(t *testing.T) {
 			return s.StoreValidationIterationScores(ctx, "run", storetest.ScoresVersion(m, rng.IntN(5), rng.IntN(until+1), rng.IntN(until+1)))
 		},
 		func(ctx context.Context) error { return s.DeleteValidationAfter(ctx, "run", rng.IntN(until+1)) },
-		func(ctx context.Context) error { return s.SetRunTags(ctx, "run", map[string]string{"k": fmt.Sprint(rng.IntN(9))}, nil) },
+		func(ctx context.Context) error {
+			return s.SetRunTags(ctx, "run", map[string]string{"k": fmt.Sprint(rng.IntN(9))}, nil)
+		},
 	}
 	for i := range 150 {
 		k := rng.IntN(len(writes))
