@@ -153,7 +153,7 @@ func (s *Store) sendGuarded(ctx context.Context, what, run string, guess runRow,
 	b.Queue(`WITH kept AS (UPDATE statstore_run_summaries SET summary = $13, crc32c = $14
 			WHERE run_id = $1 AND EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`) RETURNING run_id)
 		UPDATE statstore_runs SET training_count = $10, trained_until = $11, counters_crc32c = $12, last_write = now()
-		WHERE `+rowGuard, append(args, next.TrainingCount, next.TrainedUntil, sum, kept.Doc, crc32c([]byte(kept.Doc)))...)
+		WHERE `+rowGuard, append(args, next.TrainingCount, next.TrainedUntil, sum, kept.Doc, crc32c(kept.Doc))...)
 	b.Queue("COMMIT")
 
 	err = s.do(ctx, what, func(c *pgxConn) error {

@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -26,50 +26,172 @@ import (
 // guard, which also requires the stored summary to be the remembered one.
 // RunSummaries reads every run's row, summary and tags in one query.
 
-// summaryDoc is the document in statstore_run_summaries.summary: floats
-// as their IEEE 754 bits, so that NaN and ±Inf round-trip.
-type summaryDoc struct {
-	LastLoss         uint64           `json:"last_loss_bits"`
-	MinLoss          uint64           `json:"min_loss_bits"`
-	MinLossIteration int              `json:"min_loss_iteration"`
-	LastValidated    int              `json:"last_validated"`
-	ValidationEvery  int              `json:"validation_every"`
-	Best             []statstore.Best `json:"best"`
-	Health           []string         `json:"health"`
-}
+// The summary document (statstore_run_summaries.summary) is binary, read
+// 10,000 at a time by RunSummaries:
+//
+//	version (1 byte, 1)
+//	last_loss, min_loss         IEEE 754 bits, 8 bytes big-endian each
+//	min_loss_iteration, last_validated, validation_every   varints
+//	health: count (uvarint), each flag a string
+//	best: count (uvarint), each line: dataset, criterion (strings),
+//	      flags (1 byte: 1 higher is better, 2 direction unknown, 4 found),
+//	      iteration, parameter id (varints), parameters (string),
+//	      value (IEEE 754 bits, 8 bytes big-endian)
+//
+// A string is its length (uvarint) and its bytes.
+const summaryVersion = 1
+
+// Best line flags in the summary document.
+const (
+	bestHigher  = 1
+	bestUnknown = 2
+	bestFound   = 4
+)
 
 // encodeSummary returns the document of sum's history part.
-func encodeSummary(sum statstore.RunSummary) (string, error) {
-	b, err := json.Marshal(summaryDoc{
-		LastLoss: math.Float64bits(sum.LastLoss), MinLoss: math.Float64bits(sum.MinLoss), MinLossIteration: sum.MinLossIteration,
-		LastValidated: sum.LastValidated, ValidationEvery: sum.ValidationEvery, Best: sum.Best, Health: sum.Health,
-	})
-	return string(b), err
+func encodeSummary(sum statstore.RunSummary) []byte {
+	b := []byte{summaryVersion}
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(sum.LastLoss))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(sum.MinLoss))
+	for _, v := range []int{sum.MinLossIteration, sum.LastValidated, sum.ValidationEvery} {
+		b = binary.AppendVarint(b, int64(v))
+	}
+	str := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	b = binary.AppendUvarint(b, uint64(len(sum.Health)))
+	for _, h := range sum.Health {
+		str(h)
+	}
+	b = binary.AppendUvarint(b, uint64(len(sum.Best)))
+	for _, l := range sum.Best {
+		str(l.Dataset)
+		str(l.Criterion)
+		var f byte
+		if l.HigherIsBetter {
+			f |= bestHigher
+		}
+		if l.DirectionUnknown {
+			f |= bestUnknown
+		}
+		if l.Found {
+			f |= bestFound
+		}
+		b = append(b, f)
+		b = binary.AppendVarint(b, int64(l.Iteration))
+		b = binary.AppendVarint(b, int64(l.ParameterID))
+		str(l.Parameters)
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(l.Value))
+	}
+	return b
+}
+
+// summaryReader decodes a summary document; strings seen before (the
+// datasets, criteria and flags every run repeats) are shared.
+type summaryReader struct {
+	b      []byte
+	err    error
+	intern map[string]string
+}
+
+func (r *summaryReader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("truncated or malformed at %s", what)
+	}
+}
+
+func (r *summaryReader) u64(what string) uint64 {
+	if r.err != nil || len(r.b) < 8 {
+		r.fail(what)
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *summaryReader) varint(what string) int {
+	v, n := binary.Varint(r.b)
+	if r.err != nil || n <= 0 || v < math.MinInt32*int64(1<<31) || v > math.MaxInt64/2 {
+		r.fail(what)
+		return 0
+	}
+	r.b = r.b[n:]
+	return int(v)
+}
+
+// count reads a count of items of at least min bytes each.
+func (r *summaryReader) count(what string, min int) int {
+	v, n := binary.Uvarint(r.b)
+	if r.err != nil || n <= 0 || v > uint64(len(r.b)/min) {
+		r.fail(what)
+		return 0
+	}
+	r.b = r.b[n:]
+	return int(v)
+}
+
+func (r *summaryReader) str(what string) string {
+	v, n := binary.Uvarint(r.b)
+	if r.err != nil || n <= 0 || v > uint64(len(r.b)-n) {
+		r.fail(what)
+		return ""
+	}
+	raw := r.b[n : n+int(v)]
+	r.b = r.b[n+int(v):]
+	if s, ok := r.intern[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if r.intern != nil && len(r.intern) < 4096 {
+		r.intern[s] = s
+	}
+	return s
 }
 
 // decodeSummary checks a stored summary document against its checksum and
 // decodes it into the history part of a RunSummary (RunInfo, Tags and
 // MetaDigest left zero); damage is a *statstore.CorruptError naming the
-// run.
-func decodeSummary(run, doc string, crc int64) (statstore.RunSummary, error) {
-	if got := crc32c([]byte(doc)); got != crc {
+// run. intern (may be nil) shares repeated strings across calls.
+func decodeSummary(run string, doc []byte, crc int64, intern map[string]string) (statstore.RunSummary, error) {
+	if got := crc32c(doc); got != crc {
 		return statstore.RunSummary{}, corruptSummary(run, fmt.Sprintf("the summary (%d bytes) does not match its checksum: CRC-32C %08x, stored %08x", len(doc), got, crc), nil)
 	}
-	var d summaryDoc
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return statstore.RunSummary{}, corruptSummary(run, "the summary is not a summary document", err)
+	if len(doc) == 0 || doc[0] != summaryVersion {
+		return statstore.RunSummary{}, corruptSummary(run, "the summary is not a version 1 summary document", nil)
 	}
-	if d.MinLossIteration < -1 || d.LastValidated < -1 || d.ValidationEvery < 0 {
-		return statstore.RunSummary{}, corruptSummary(run, fmt.Sprintf("the summary holds min_loss_iteration %d, last_validated %d, validation_every %d",
-			d.MinLossIteration, d.LastValidated, d.ValidationEvery), nil)
+	r := &summaryReader{b: doc[1:], intern: intern}
+	sum := statstore.RunSummary{LastLoss: math.Float64frombits(r.u64("last_loss")), MinLoss: math.Float64frombits(r.u64("min_loss"))}
+	sum.MinLossIteration, sum.LastValidated, sum.ValidationEvery = r.varint("min_loss_iteration"), r.varint("last_validated"), r.varint("validation_every")
+	if n := r.count("health", 1); n > 0 {
+		sum.Health = make([]string, n)
+		for i := range sum.Health {
+			sum.Health[i] = r.str("health")
+		}
 	}
-	sum := statstore.RunSummary{LastLoss: math.Float64frombits(d.LastLoss), MinLoss: math.Float64frombits(d.MinLoss),
-		MinLossIteration: d.MinLossIteration, LastValidated: d.LastValidated, ValidationEvery: d.ValidationEvery, Best: d.Best, Health: d.Health}
-	if len(sum.Best) == 0 {
-		sum.Best = nil
+	if n := r.count("best", 14); n > 0 {
+		sum.Best = make([]statstore.Best, n)
+		for i := range sum.Best {
+			l := &sum.Best[i]
+			l.Dataset, l.Criterion = r.str("best dataset"), r.str("best criterion")
+			if len(r.b) == 0 {
+				r.fail("best flags")
+				break
+			}
+			f := r.b[0]
+			r.b = r.b[1:]
+			l.HigherIsBetter, l.DirectionUnknown, l.Found = f&bestHigher != 0, f&bestUnknown != 0, f&bestFound != 0
+			l.Iteration, l.ParameterID = r.varint("best iteration"), r.varint("best parameter id")
+			l.Parameters = r.str("best parameters")
+			l.Value = math.Float64frombits(r.u64("best value"))
+		}
 	}
-	if len(sum.Health) == 0 {
-		sum.Health = nil
+	if r.err == nil && len(r.b) > 0 {
+		r.err = fmt.Errorf("%d bytes after the document", len(r.b))
+	}
+	if r.err == nil && (sum.MinLossIteration < -1 || sum.LastValidated < -1 || sum.ValidationEvery < 0) {
+		r.err = fmt.Errorf("min_loss_iteration %d, last_validated %d, validation_every %d", sum.MinLossIteration, sum.LastValidated, sum.ValidationEvery)
+	}
+	if r.err != nil {
+		return statstore.RunSummary{}, corruptSummary(run, "the summary does not decode", r.err)
 	}
 	return sum, nil
 }
@@ -94,16 +216,12 @@ const putSummarySQL = `INSERT INTO statstore_run_summaries (run_id, summary, crc
 // document.
 type keptSummary struct {
 	Sum statstore.RunSummary
-	Doc string
+	Doc []byte
 }
 
 // newKept encodes sum.
 func newKept(sum statstore.RunSummary) (*keptSummary, error) {
-	doc, err := encodeSummary(sum)
-	if err != nil {
-		return nil, fmt.Errorf("encode the run summary: %w", err)
-	}
-	return &keptSummary{Sum: sum, Doc: doc}, nil
+	return &keptSummary{Sum: sum, Doc: encodeSummary(sum)}, nil
 }
 
 // queueSummary queues the write of sum for the run r in b and returns it
@@ -113,7 +231,7 @@ func queueSummary(b *pgx.Batch, r runRow, sum statstore.RunSummary) (*keptSummar
 	if err != nil {
 		return nil, err
 	}
-	b.Queue(putSummarySQL, r.ID, k.Doc, crc32c([]byte(k.Doc)))
+	b.Queue(putSummarySQL, r.ID, k.Doc, crc32c(k.Doc))
 	return k, nil
 }
 
@@ -123,7 +241,7 @@ func putSummary(ctx context.Context, tx pgx.Tx, r runRow, sum statstore.RunSumma
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, putSummarySQL, r.ID, k.Doc, crc32c([]byte(k.Doc))); err != nil {
+	if _, err := tx.Exec(ctx, putSummarySQL, r.ID, k.Doc, crc32c(k.Doc)); err != nil {
 		return fmt.Errorf("write the run summary: %w", err)
 	}
 	return nil
@@ -134,7 +252,7 @@ func putSummary(ctx context.Context, tx pgx.Tx, r runRow, sum statstore.RunSumma
 // row written by nothing that keeps summaries) is summarised from its
 // history.
 func readSummary(ctx context.Context, tx pgx.Tx, run string, r runRow) (statstore.RunSummary, error) {
-	var doc string
+	var doc []byte
 	var crc int64
 	err := tx.QueryRow(ctx, "SELECT summary, crc32c FROM statstore_run_summaries WHERE run_id = $1", r.ID).Scan(&doc, &crc)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -143,7 +261,7 @@ func readSummary(ctx context.Context, tx pgx.Tx, run string, r runRow) (statstor
 	if err != nil {
 		return statstore.RunSummary{}, fmt.Errorf("read the run summary: %w", err)
 	}
-	sum, err := decodeSummary(run, doc, crc)
+	sum, err := decodeSummary(run, doc, crc, nil)
 	return withCounters(sum, run, r), err
 }
 

@@ -35,7 +35,9 @@ func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statsto
 		var name string
 		var r runRow
 		var last *time.Time
-		var meta, doc *string
+		var meta *string
+		var doc []byte
+		intern := map[string]string{}
 		var metaCRC, crc *int64
 		_, err = pgx.ForEachRow(rows, []any{&name, &r.TrainingCount, &r.TrainedUntil, &r.ValidationCount, &r.ValidatedUntil,
 			&r.SupersededCount, &r.CountersCRC, &last, &meta, &metaCRC, &doc, &crc}, func() error {
@@ -46,7 +48,7 @@ func (s *Store) RunSummaries(ctx context.Context, q statstore.RunQuery) (statsto
 				missing = append(missing, name)
 				return nil
 			}
-			sum, err := decodeSummary(name, *doc, *crc)
+			sum, err := decodeSummary(name, doc, *crc, intern)
 			if err != nil {
 				return err
 			}

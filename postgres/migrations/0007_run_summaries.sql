@@ -1,8 +1,8 @@
 -- Run summaries (issue 15, statstore.Summarizer): one row per run holding
 -- what listing the run shows without reading its history, the part of
 -- statstore.RunSummary that depends on the history (losses, best values,
--- health flags; see summary.go), as the JSON document
--- statstore.RunSummary.MarshalJSON writes, and its CRC-32C. The counters
+-- health flags) as a small binary document (see summary.go for its
+-- layout), and the CRC-32C of its bytes. The counters
 -- and last_write come from statstore_runs (checked by counters_crc32c),
 -- the tags and metadata digest from run_meta. Every transaction that
 -- writes a run's entries writes its summary too; deleting the run's row
@@ -15,6 +15,6 @@
 -- database at 0006 or at 0008 gets them alike, from the chunked history).
 CREATE TABLE statstore_run_summaries (
     run_id  bigint PRIMARY KEY REFERENCES statstore_runs (id) ON DELETE CASCADE,
-    summary text   NOT NULL,
+    summary bytea  NOT NULL,
     crc32c  bigint NOT NULL CHECK (crc32c BETWEEN 0 AND 4294967295)
 );
