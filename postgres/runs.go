@@ -169,12 +169,11 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE run_id = $1", r.ID); err != nil {
 			return err
 		}
-		before := r
 		reset(&r)
 		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err
 		}
-		if err := updatePartSummary(ctx, tx, run, part, before, r); err != nil {
+		if err := updatePartSummary(ctx, tx, run, part, r); err != nil {
 			return err
 		}
 		if deleted > 0 {

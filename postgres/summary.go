@@ -335,9 +335,10 @@ func scanValidation(ctx context.Context, tx pgx.Tx, run string, id int64, shape 
 
 // updateValidationSummary takes the validation part of the run's summary
 // again from its validation entries, after a transaction wrote them and
-// its row r (updated: updateRun ran).
-func updateValidationSummary(ctx context.Context, tx pgx.Tx, run string, before, r runRow) error {
-	sum, err := readSummary(ctx, tx, run, before)
+// its row r (updated: updateRun ran, so a run without a summary row is
+// summarised from what the transaction wrote).
+func updateValidationSummary(ctx context.Context, tx pgx.Tx, run string, r runRow) error {
+	sum, err := readSummary(ctx, tx, run, r)
 	if err != nil {
 		return err
 	}
@@ -390,11 +391,11 @@ func fillSummaries(ctx context.Context, tx pgx.Tx) (int, error) {
 }
 
 // updatePartSummary brings the run's summary up to date after a delete of
-// one part (part "training" or "validation") changed its row from before
-// to r (updated: updateRun ran).
-func updatePartSummary(ctx context.Context, tx pgx.Tx, run, part string, before, r runRow) error {
+// one part (part "training" or "validation") left its row r (updated:
+// updateRun ran).
+func updatePartSummary(ctx context.Context, tx pgx.Tx, run, part string, r runRow) error {
 	if part == "validation" {
-		return updateValidationSummary(ctx, tx, run, before, r)
+		return updateValidationSummary(ctx, tx, run, r)
 	}
 	v, err := validationOf(ctx, tx, run, r)
 	if err != nil {

@@ -87,7 +87,7 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err
 		}
-		if err := updateValidationSummary(ctx, tx, run, was, r); err != nil {
+		if err := updateValidationSummary(ctx, tx, run, r); err != nil {
 			return err
 		}
 		return notify(ctx, tx, mergeEvents(run, was, plan.Result)...)
@@ -413,7 +413,6 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 				"but table statstore_validation holds %d entries from iteration %d on, %d of them marked superseded",
 				r.ValidationCount, r.SupersededCount, r.ValidatedUntil, deleted, iteration, marked), nil)
 		}
-		before := r
 		r.ValidationCount -= deleted
 		r.SupersededCount -= marked
 		var last *int64
@@ -432,7 +431,7 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err
 		}
-		if err := updateValidationSummary(ctx, tx, run, before, r); err != nil {
+		if err := updateValidationSummary(ctx, tx, run, r); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, append([]statstore.Event{{Kind: statstore.EventValidationMerged, Run: run, From: iteration}}, gone(run, r)...)...); err != nil {
