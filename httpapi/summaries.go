@@ -36,8 +36,8 @@ type runPageWire struct {
 	Limit  int                    `json:"limit"`
 }
 
-// parseRunQuery reads filter, sort, limit, offset and columns (checked,
-// not applied: every summary is whole) from q.
+// parseRunQuery reads filter, sort, limit, offset and columns (checked;
+// handleRunSummaries trims the answer to them) from q.
 func parseRunQuery(q url.Values) (statstore.RunQuery, error) {
 	var rq statstore.RunQuery
 	var err error
@@ -77,6 +77,15 @@ func (s *Server) handleRunSummaries(w http.ResponseWriter, r *http.Request) {
 	page, err := statstore.ListRunSummaries(r.Context(), s.store, rq)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if cols := parseColumns(r.URL.Query().Get("columns")); len(cols) > 0 {
+		trimmed, err := trimPage(page, cols)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.writeJSON(w, r, trimmed)
 		return
 	}
 	out := runPageWire{Runs: page.Runs, Total: page.Total, Offset: page.Offset, Limit: page.Limit}

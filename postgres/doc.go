@@ -35,6 +35,12 @@
 //	                      data (bytea: iteration, loss, time as 8 bytes
 //	                      big-endian each), crc32c; before migration 0008,
 //	                      statstore_training held one row per entry
+//	statstore_run_summaries
+//	                      (migration 0007, see summary.go) one row per run:
+//	                      run_id, summary (bytea: the history part of its
+//	                      statstore.RunSummary), crc32c; written by every
+//	                      transaction that writes the run's entries, filled
+//	                      in from the histories by Open for runs without one
 //	statstore_validation  (run_id, iteration) primary key, scores float8[]
 //	                      (the [dataset][parameter set][criterion] array,
 //	                      flattened; its shape is the metadata's)

@@ -45,6 +45,9 @@ func (c *rowCache) put(run string, r runRow) {
 		c.rows = map[string]runRow{}
 	}
 	r.Metadata, r.MetadataCRC = nil, nil // not used by training writes
+	if r.Summary == nil {
+		return // no fast append without the summary it updates
+	}
 	c.rows[run] = r
 }
 
@@ -55,12 +58,15 @@ func (c *rowCache) forget(run string) {
 }
 
 // rowGuard is the SQL condition that the run's row is exactly the
-// remembered one: $1 to $8 are the values guardArgs gives.
+// remembered one, and its summary (migration 0007) the remembered
+// document: $1 to $9 are the values guardArgs gives. (A re-validation
+// that changes scores but no counter changes the summary.)
 const rowGuard = `id = $1 AND name = $2 AND training_count = $3 AND trained_until = $4 AND validation_count = $5
-	AND validated_until = $6 AND superseded_count = $7 AND counters_crc32c = $8`
+	AND validated_until = $6 AND superseded_count = $7 AND counters_crc32c = $8
+	AND EXISTS (SELECT FROM statstore_run_summaries WHERE run_id = $1 AND summary = $9)`
 
 func guardArgs(run string, r runRow) []any {
-	return []any{r.ID, run, r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, r.SupersededCount, *r.CountersCRC}
+	return []any{r.ID, run, r.TrainingCount, r.TrainedUntil, r.ValidationCount, r.ValidatedUntil, r.SupersededCount, *r.CountersCRC, r.Summary.Doc}
 }
 
 // fastAppend tries the one-round-trip append of stats to the run (see
@@ -72,7 +78,7 @@ func guardArgs(run string, r runRow) []any {
 // two round trips, as on the ordinary path, not three.
 func (s *Store) fastAppend(ctx context.Context, what, run string, stats *statstore.TrainingStats) (plan statstore.TrainingPlan, cached runRow, done bool, err error) {
 	cached, ok := s.rows.get(run)
-	for attempt := 0; ok && cached.CountersCRC != nil && attempt < 2; attempt++ {
+	for attempt := 0; ok && cached.CountersCRC != nil && cached.Summary != nil && attempt < 2; attempt++ {
 		plan, err = statstore.PlanTraining(int(cached.TrainedUntil), stats)
 		if err != nil || plan.Action != statstore.WriteAppend || len(plan.Entries) < mergeBelow {
 			// An append of a few entries may rewrite the last block,
@@ -114,6 +120,13 @@ func (s *Store) sendGuarded(ctx context.Context, what, run string, guess runRow,
 	next.TrainedUntil = int64(entries[len(entries)-1].Iteration) + 1
 	sum := countersCRC(run, next)
 	next.CountersCRC = &sum
+	summary := withCounters(guess.Summary.Sum, run, guess)
+	summary.AppendTraining(entries)
+	kept, err := newKept(summary)
+	if err != nil {
+		return next, err
+	}
+	next.Summary = kept
 
 	args := guardArgs(run, guess)
 	var b pgx.Batch
@@ -125,7 +138,7 @@ func (s *Store) sendGuarded(ctx context.Context, what, run string, guess runRow,
 	chunks := splitChunks(entries)
 	for _, c := range chunks {
 		b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c)
-			SELECT $1, $9, $10, $11, $12, $13, $14 WHERE EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`)`,
+			SELECT $1, $10, $11, $12, $13, $14, $15 WHERE EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`)`,
 			append(args, c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC)...)
 	}
 	// The change feed's notification, under the same guard (sent at
@@ -134,9 +147,13 @@ func (s *Store) sendGuarded(ctx context.Context, what, run string, guess runRow,
 	if err != nil {
 		return next, err
 	}
-	b.Queue(strings.Replace(notifySQL, "$1", "$9", 1)+" WHERE EXISTS (SELECT FROM statstore_runs WHERE "+rowGuard+")", append(args, payload)...)
-	b.Queue(`UPDATE statstore_runs SET training_count = $9, trained_until = $10, counters_crc32c = $11, last_write = now()
-		WHERE `+rowGuard, append(args, next.TrainingCount, next.TrainedUntil, sum)...)
+	b.Queue(strings.Replace(notifySQL, "$1", "$10", 1)+" WHERE EXISTS (SELECT FROM statstore_runs WHERE "+rowGuard+")", append(args, payload)...)
+	// The summary and the counters in one statement: both guards see the
+	// row as it was before either update.
+	b.Queue(`WITH kept AS (UPDATE statstore_run_summaries SET summary = $13, crc32c = $14
+			WHERE run_id = $1 AND EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`) RETURNING run_id)
+		UPDATE statstore_runs SET training_count = $10, trained_until = $11, counters_crc32c = $12, last_write = now()
+		WHERE `+rowGuard, append(args, next.TrainingCount, next.TrainedUntil, sum, kept.Doc, crc32c(kept.Doc))...)
 	b.Queue("COMMIT")
 
 	err = s.do(ctx, what, func(c *pgxConn) error {

@@ -136,6 +136,9 @@ func (s *Store) updateRunMeta(ctx context.Context, what, run string, change func
 		if err != nil {
 			return err
 		}
+		if err := ensureSummary(ctx, tx, run, r); err != nil {
+			return err
+		}
 		var doc *string
 		var crc *int64
 		if err := tx.QueryRow(ctx, "SELECT run_meta, run_meta_crc32c FROM statstore_runs WHERE id = $1", r.ID).Scan(&doc, &crc); err != nil {

@@ -24,6 +24,9 @@ type runRow struct {
 	// The row's checksums (see checksum.go); nil in rows written before
 	// they existed.
 	CountersCRC, MetadataCRC *int64
+	// Summary is the run's summary as a training write left it (kept
+	// with the row in rowCache, see fastappend.go); nil when not read.
+	Summary *keptSummary
 }
 
 const runColumns = "id, training_count, trained_until, validation_count, validated_until, superseded_count, validation_metadata, " +
@@ -168,6 +171,9 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 		}
 		reset(&r)
 		if err := updateRun(ctx, tx, run, r); err != nil {
+			return err
+		}
+		if err := updatePartSummary(ctx, tx, run, part, r); err != nil {
 			return err
 		}
 		if deleted > 0 {

@@ -73,7 +73,13 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	var version int
 	err = s.tx(ctx, "open: migrate the schema", pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var err error
-		version, err = migrate(ctx, tx, migrations)
+		if version, err = migrate(ctx, tx, migrations); err != nil {
+			return err
+		}
+		filled, err := fillSummaries(ctx, tx)
+		if filled > 0 {
+			logger.Info("run summaries filled in from the histories", "runs", filled)
+		}
 		return err
 	})
 	if err != nil {

@@ -43,6 +43,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	var storedUntil int64
 	var written runRow
 	rewind, marked := statstore.NoRewind, []int(nil)
+	var summary statstore.RunSummary
 	err = s.lockedWrite(ctx, what, run, func(tx pgx.Tx, r *runRow, b *pgx.Batch) error {
 		written = *r
 		was := *r
@@ -59,12 +60,28 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 				return err
 			}
 		default:
+			if summary, err = readSummary(ctx, tx, run, *r); err != nil {
+				return err
+			}
+			summary.AppendTraining(plan.Entries)
 			if err := queueAppend(ctx, tx, b, run, *r, plan.Entries); err != nil {
 				return err
 			}
 			r.TrainingCount += int64(len(plan.Entries))
 		}
 		r.TrainedUntil = int64(plan.Entries[len(plan.Entries)-1].Iteration) + 1
+		if plan.Action == statstore.WriteReplace {
+			// The new history is all in plan.Entries; the validation
+			// part follows the superseded marks just set.
+			v, err := validationOf(ctx, tx, run, *r)
+			if err != nil {
+				return err
+			}
+			summary = statstore.Summarize(run, &statstore.TrainingStats{IterationStats: plan.Entries}, v)
+		}
+		if r.Summary, err = queueSummary(b, *r, withCounters(summary, run, *r)); err != nil {
+			return err
+		}
 		sum := countersCRC(run, *r)
 		r.CountersCRC = &sum
 		written = *r

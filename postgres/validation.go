@@ -87,6 +87,9 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err
 		}
+		if err := updateValidationSummary(ctx, tx, run, r); err != nil {
+			return err
+		}
 		return notify(ctx, tx, mergeEvents(run, was, plan.Result)...)
 	})
 	if err != nil {
@@ -340,23 +343,7 @@ func (s *Store) RetrieveValidationScores(ctx context.Context, run string) (*stat
 		if out.Metadata, err = storedMetadata(run, r); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT iteration, scores, superseded FROM statstore_validation WHERE run_id = $1 ORDER BY iteration", r.ID)
-		if err != nil {
-			return err
-		}
-		var it int64
-		var arr pgtype.Array[pgtype.Float8]
-		var marked bool
-		_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked}, func() error {
-			scores, err := scoresArray(arr, out.Shape())
-			if err != nil {
-				return corruptScores(run, it, err)
-			}
-			out.Scores = append(out.Scores, statstore.ValidationIterationScores{Iteration: int(it), Scores: scores, Superseded: marked})
-			arr = pgtype.Array[pgtype.Float8]{}
-			return nil
-		})
-		if err != nil {
+		if out.Scores, err = scanValidation(ctx, tx, run, r.ID, out.Shape()); err != nil {
 			return err
 		}
 		n, until := int64(len(out.Scores)), int64(0)
@@ -442,6 +429,9 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 				r.ValidationCount+deleted, deleted, iteration, fmtIteration(last)), nil)
 		}
 		if err := updateRun(ctx, tx, run, r); err != nil {
+			return err
+		}
+		if err := updateValidationSummary(ctx, tx, run, r); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, append([]statstore.Event{{Kind: statstore.EventValidationMerged, Run: run, From: iteration}}, gone(run, r)...)...); err != nil {
