@@ -206,7 +206,9 @@ func (m chunkM4) bucket(run string, c chunk, fst, lst, mn, mx []byte) (statstore
 		b.Min, b.Max = decodeEntry(mn), decodeEntry(mx)
 	}
 	finite := func(e statstore.TrainingIterationStats) bool { return !math.IsNaN(e.Loss) && !math.IsInf(e.Loss, 0) }
-	in := func(e statstore.TrainingIterationStats) bool { return int64(e.Iteration) >= c.First && int64(e.Iteration) <= c.Last }
+	in := func(e statstore.TrainingIterationStats) bool {
+		return int64(e.Iteration) >= c.First && int64(e.Iteration) <= c.Last
+	}
 	switch {
 	case int64(b.First.Iteration) != c.First || int64(b.Last.Iteration) != c.Last:
 		return bad("first or last entry not at the block's bounds")

@@ -61,8 +61,8 @@ type chunk struct {
 	First, Last int64
 	Entries     int64
 	Step        int64
-	Data        []byte // nil when not read
-	CRC         *int64 // nil for a block made by migration 0008
+	Data        []byte  // nil when not read
+	CRC         *int64  // nil for a block made by migration 0008
 	M4          chunkM4 // its M4 summary (migration 0009, buckets.go)
 }
 
