@@ -3,6 +3,8 @@ package filestore
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,6 +21,40 @@ func BenchmarkTrainingBuckets(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000, 10_000_000} {
 		dirs[n] = bucketBenchStore(b, n)
 	}
+	// The baseline: what RetrieveTrainingBuckets does for a store without
+	// summaries (read the range, reduce it), warm.
+	for _, n := range []int{10_000, 10_000_000} {
+		b.Run(fmt.Sprintf("direct/%.0e", float64(n)), func(b *testing.B) {
+			s := mustOpenBench(b, dirs[n])
+			for b.Loop() {
+				st, err := s.RetrieveTrainingRange(context.Background(), "r", statstore.IterationRange{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := statstore.BucketTraining(st.IterationStats, statstore.BucketOptions{Buckets: 1000}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	// The first query of a run without a sidecar builds it (a whole read).
+	b.Run("build/1e+07", func(b *testing.B) {
+		s, err := Open(dirs[10_000_000], Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() { _ = s.Close() }()
+		for b.Loop() {
+			b.StopTimer()
+			if err := os.RemoveAll(filepath.Join(dirs[10_000_000], bucketsDir)); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, _, err := s.TrainingBuckets(context.Background(), "r", statstore.BucketOptions{Buckets: 1000}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, temp := range []string{"cold", "warm"} {
 		for _, pair := range [][2]int{{10_000, 1_000_000}, {10_000, 10_000_000}} {
 			b.Run(fmt.Sprintf("%s/%.0e-%.0e", temp, float64(pair[0]), float64(pair[1])), func(b *testing.B) {
