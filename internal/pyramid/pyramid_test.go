@@ -80,21 +80,19 @@ func TestQueryEqualsDirect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var in []statstore.TrainingIterationStats
-			src2, _ := src.Entries(opts.Range.From, func() int {
+			in, _ := src.Entries(opts.Range.From, func() int {
 				if opts.Range.To == 0 {
 					return math.MaxInt
 				}
 				return opts.Range.To
 			}())
-			in = src2
 			if len(in) == 0 {
 				if len(want) != 0 {
 					t.Fatalf("trial %d: no entries, direct answer has %d buckets", trial, len(want))
 				}
 				continue
 			}
-			x, y, w := Range(in[0].Iteration, in[len(in)-1].Iteration, opts)
+			x, y, w := in[0].Iteration, in[len(in)-1].Iteration+1, statstore.BucketWidth(in[0].Iteration, in[len(in)-1].Iteration, opts.Buckets)
 			got, err := Query(src, x, y, w)
 			if err != nil {
 				t.Fatal(err)

@@ -71,11 +71,3 @@ func BlocksIn(closed []statstore.TrainingBucket, open statstore.TrainingBucket, 
 	}
 	return out
 }
-
-// Range returns the iterations [x, y) and the width of the buckets that
-// answer opts over entries whose first and last iterations in opts.Range
-// are first and last; ok is false when the range holds no entry (first >
-// last).
-func Range(first, last int, opts statstore.BucketOptions) (x, y, w int) {
-	return first, last + 1, statstore.BucketWidth(first, last, opts.Buckets)
-}
