@@ -179,3 +179,65 @@ func flipByte(t *testing.T, path string, off int64) {
 		t.Fatal(err)
 	}
 }
+
+// TestBucketSidecarConcurrent: readers of two Stores (two processes, as far
+// as the sidecar is concerned) ask for buckets while a writer appends;
+// every answer is that of a prefix of the history.
+func TestBucketSidecarConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	dir := t.TempDir()
+	ctx := context.Background()
+	var stores []*Store
+	for range 3 {
+		s, err := Open(dir, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		stores = append(stores, s)
+	}
+	h := spikyEntries(r, 0, 40_000)
+	if err := stores[0].StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: h[:5000]}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 2)
+	for _, s := range stores[1:] {
+		go func() {
+			for k := 0; ; k++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				o := statstore.BucketOptions{Buckets: 1 + k%300}
+				got, _, err := s.TrainingBuckets(ctx, "r", o)
+				if err != nil {
+					errs <- err
+					return
+				}
+				n := 0
+				for _, b := range got {
+					n += b.Count
+				}
+				want, _, _ := statstore.BucketTraining(h[:n], o)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					errs <- fmt.Errorf("%+v: the buckets of %d entries differ from the direct answer for the first %d", o, n, n)
+					return
+				}
+			}
+		}()
+	}
+	for end := 5000; end < len(h); end += 1000 {
+		if err := stores[0].StoreTrainingStats(ctx, "r", &statstore.TrainingStats{IterationStats: h[end:min(len(h), end+1000)]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
