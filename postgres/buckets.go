@@ -73,7 +73,11 @@ func summarizeChunk(entries []statstore.TrainingIterationStats) chunkM4 {
 // three 24-byte slices of its data; the others (at most one or two per
 // bucket, and at the range's edges) whole, checksum verified. The cost
 // grows with the blocks in the range (about one per 320 entries), not
-// with their entries.
+// with their entries. The summary columns and the slices are not covered
+// by the block's checksum: a summary that disagrees with itself or with
+// the block's bounds is a *statstore.CorruptError, but one damaged into
+// another consistent summary (an extreme's index moved to another finite
+// entry) is read as it is, as the stride subsample reads its 24 bytes.
 func (s *Store) TrainingBuckets(ctx context.Context, run string, opts statstore.BucketOptions) ([]statstore.TrainingBucket, int, error) {
 	what := fmt.Sprintf("training buckets of run %q", run)
 	opts, err := opts.Normalize()
@@ -147,8 +151,8 @@ func chunkBuckets(ctx context.Context, tx pgx.Tx, run string, id int64, first, l
 	rows, err := tx.Query(ctx, `SELECT first_iteration, last_iteration, entries, step, crc32c, `+m4Columns+`,
 			CASE WHEN inner_block THEN substring(data FROM 1 FOR 24) END,
 			CASE WHEN inner_block THEN substring(data FROM entries * 24 - 23 FOR 24) END,
-			CASE WHEN inner_block THEN substring(data FROM greatest(min_index, 0) * 24 + 1 FOR 24) END,
-			CASE WHEN inner_block THEN substring(data FROM greatest(max_index, 0) * 24 + 1 FOR 24) END,
+			CASE WHEN inner_block AND min_index BETWEEN 0 AND entries - 1 THEN substring(data FROM min_index * 24 + 1 FOR 24) END,
+			CASE WHEN inner_block AND max_index BETWEEN 0 AND entries - 1 THEN substring(data FROM max_index * 24 + 1 FOR 24) END,
 			CASE WHEN inner_block THEN NULL ELSE data END
 		FROM (SELECT *, first_iteration >= $2 AND last_iteration <= $3 AND first_iteration / $4 = last_iteration / $4 AS inner_block
 			FROM statstore_training_chunks WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration <= $3) c
@@ -196,8 +200,11 @@ func (m chunkM4) bucket(run string, c chunk, fst, lst, mn, mx []byte) (statstore
 	bad := func(why string) (statstore.TrainingBucket, error) {
 		return statstore.TrainingBucket{}, corruptChunk(run, fmt.Sprintf("block from iteration %d: summary: %s", c.First, why))
 	}
-	if len(fst) != chunkEntrySize || len(lst) != chunkEntrySize || len(mn) != chunkEntrySize || len(mx) != chunkEntrySize {
-		return bad("entries of the wrong size")
+	if len(fst) != chunkEntrySize || len(lst) != chunkEntrySize {
+		return bad("first or last entry of the wrong size")
+	}
+	if m.Finite > 0 && (len(mn) != chunkEntrySize || len(mx) != chunkEntrySize) || m.Finite == 0 && (m.MinIndex != -1 || m.MaxIndex != -1) {
+		return bad(fmt.Sprintf("%d finite losses, the lowest at index %d, the highest at %d", m.Finite, m.MinIndex, m.MaxIndex))
 	}
 	b := statstore.TrainingBucket{From: int(c.First), To: int(c.Last) + 1, Count: int(c.Entries),
 		First: decodeEntry(fst), Last: decodeEntry(lst), Finite: int(m.Finite), NaN: int(m.NaN), PosInf: int(m.PosInf), NegInf: int(m.NegInf),

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -91,5 +92,34 @@ func TestUpgradeToChunkBuckets(t *testing.T) {
 		if gw != ww || fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("%+v: got width %d, %d buckets, want width %d, %d buckets\n got %v\nwant %v", o, gw, len(got), ww, len(want), got, want)
 		}
+	}
+}
+
+// TestChunkBucketsDamage: a block summary that disagrees with itself is
+// a corruption error, never wrong buckets. (A summary damaged into another
+// consistent one is not detected: the columns have no checksum.)
+func TestChunkBucketsDamage(t *testing.T) {
+	ctx := context.Background()
+	s, url := openStore(t, Options{})
+	conn := connect(t, url)
+	h := m4History(rand.New(rand.NewPCG(1, 2)), 3000)
+	for _, d := range []string{"finite = finite + 1", "nan = nan - 1", "min_index = -1", "first_non_finite = -1, nan = 0, pos_inf = 0, neg_inf = 0"} {
+		t.Run(d, func(t *testing.T) {
+			if err := s.DeleteRun(ctx, "run"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: h}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec(ctx, "UPDATE statstore_training_chunks SET "+d+` WHERE run_id = (SELECT id FROM statstore_runs WHERE name = 'run')`); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := s.TrainingBuckets(ctx, "run", statstore.BucketOptions{Buckets: 2})
+			want, _, _ := statstore.BucketTraining(h, statstore.BucketOptions{Buckets: 2})
+			var ce *statstore.CorruptError
+			if !errors.As(err, &ce) && fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("got %v, %v; want a corruption error or the right buckets", got, err)
+			}
+		})
 	}
 }
