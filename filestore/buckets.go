@@ -51,14 +51,14 @@ func (s *Store) TrainingBuckets(ctx context.Context, run string, opts statstore.
 	if pyramid.LevelFor(w) < 0 {
 		es, err := src.entries(first, last+1)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("filestore: training buckets of run %q: %w", run, err)
 		}
 		return statstore.BucketsOfWidth(es, w), w, nil
 	}
 	for attempt := 0; ; attempt++ {
 		lv, err := s.bucketLevels(ctx, run, src, attempt > 0)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("filestore: training buckets of run %q: %w", run, err)
 		}
 		out, err := pyramid.Query(lv, first, last+1, w)
 		lv.close()

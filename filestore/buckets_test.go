@@ -2,6 +2,7 @@ package filestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -239,5 +240,23 @@ func TestBucketSidecarConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestBucketsCanceled: a canceled context stops a sidecar build with an
+// error wrapping context.Canceled.
+func TestBucketsCanceled(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if err := s.StoreTrainingStats(context.Background(), "r", &statstore.TrainingStats{IterationStats: history(0, 1, 20_000)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := s.TrainingBuckets(ctx, "r", statstore.BucketOptions{Buckets: 10}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want an error wrapping context.Canceled", err)
 	}
 }
