@@ -11,6 +11,9 @@
 //	DIR/.locks/<run>              the run's writer lock (gofrs/flock)
 //	DIR/.tmp/                     new files before they are renamed into place
 //	DIR/.summaries/<run>          the run's summary (a cache, see summary.go)
+//	DIR/.buckets/<run>/           the run's training history summarised in
+//	                              blocks for TrainingBuckets (a cache, see
+//	                              buckets_format.go and docs/format.md)
 //	                              (leftovers of killed writes are removed by a
 //	                              writable Open once older than StaleTempAge)
 //	DIR/.backup/                  copies kept before every destructive step:

@@ -40,7 +40,7 @@ func (s *Server) handleTrainingBuckets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts.Range = sub.Range
-	buckets, width, err := statstore.RetrieveTrainingBuckets(r.Context(), s.store, run, opts)
+	buckets, width, err := statstore.RetrieveTrainingBuckets(r.Context(), s.store.StatsStore, run, opts) // the store itself: the publishing wrapper hides its TrainingBucketer
 	if err != nil {
 		s.writeError(w, r, err)
 		return

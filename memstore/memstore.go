@@ -11,6 +11,7 @@ import (
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/eventhub"
+	"github.com/statstore/statstore/internal/pyramid"
 )
 
 var _ statstore.StatsStore = (*Store)(nil)
@@ -38,6 +39,7 @@ type runData struct {
 	written  time.Time                             // the last write, by the store's clock
 	runMeta  statstore.RunMeta                     // configuration and tags (runmeta.go)
 	sum      *statstore.RunSummary                 // kept by every write (see summary.go); Run unset
+	pyr      *pyramid.Mem                          // training's block summaries (buckets.go); nil: build on demand
 }
 
 func (r *runData) empty() bool {

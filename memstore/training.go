@@ -32,6 +32,9 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case statstore.WriteAppend:
 		r := s.run(run, true)
 		r.training = append(r.training, plan.Entries...)
+		if r.pyr != nil {
+			r.pyr.Add(plan.Entries)
+		}
 		s.touchAppended(r, plan.Entries)
 		s.publish(created, statstore.Event{Kind: statstore.EventTrainingAppended, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
 		s.logger.Info("training stats: appended", "run", run,
@@ -40,6 +43,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		r := s.run(run, true)
 		rewind := statstore.RewindPoint(r.training, plan.Entries)
 		r.training = append([]statstore.TrainingIterationStats(nil), plan.Entries...)
+		r.pyr = nil
 		s.publish(created, statstore.Event{Kind: statstore.EventTrainingReplaced, Run: run, From: plan.Entries[0].Iteration, To: stats.TrainedUntil()})
 		s.logger.Warn("training stats: overwriting stored stats (training resumed from an earlier checkpoint?)",
 			"run", run, "stored_until", storedUntil, "new_until", stats.TrainedUntil(), "entries", len(plan.Entries))
@@ -108,7 +112,7 @@ func (s *Store) DeleteTrainingStats(ctx context.Context, run string) error {
 		return err
 	}
 	if r := s.run(run, false); r != nil && len(r.training) > 0 {
-		r.training = nil
+		r.training, r.pyr = nil, nil
 		s.touch(r)
 		s.dropIfEmpty(run)
 		s.publish(false, statstore.Event{Kind: statstore.EventTrainingReplaced, Run: run})

@@ -61,8 +61,9 @@ type chunk struct {
 	First, Last int64
 	Entries     int64
 	Step        int64
-	Data        []byte // nil when not read
-	CRC         *int64 // nil for a block made by migration 0008
+	Data        []byte  // nil when not read
+	CRC         *int64  // nil for a block made by migration 0008
+	M4          chunkM4 // its M4 summary (migration 0009, buckets.go)
 }
 
 // chunkColumns are a chunk's columns in scanChunk's order.
@@ -90,6 +91,7 @@ func makeChunk(entries []statstore.TrainingIterationStats) chunk {
 	}
 	sum := chunkCRC(c)
 	c.CRC = &sum
+	c.M4 = summarizeChunk(entries)
 	return c
 }
 
@@ -256,8 +258,9 @@ func rawChunk(vals [][]byte) (chunk, error) {
 // be packed by the client and unpacked by the server).
 func queueInsertChunks(b *pgx.Batch, runID int64, chunks []chunk) {
 	for _, c := range chunks {
-		b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, runID, c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC)
+		b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c, `+m4Columns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			append([]any{runID, c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC}, c.M4.args()...)...)
 	}
 }
 
@@ -290,7 +293,8 @@ func queueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r run
 	}
 	// Fewer than 2 × mergeBelow = maxChunkEntries entries: one block.
 	head := makeChunk(append(merged, entries...))
-	b.Queue(`UPDATE statstore_training_chunks SET last_iteration = $3, entries = $4, step = $5, data = $6, crc32c = $7
-		WHERE run_id = $1 AND first_iteration = $2`, r.ID, head.First, head.Last, int32(head.Entries), head.Step, head.Data, *head.CRC)
+	b.Queue(`UPDATE statstore_training_chunks SET last_iteration = $3, entries = $4, step = $5, data = $6, crc32c = $7,
+		`+m4Set+` WHERE run_id = $1 AND first_iteration = $2`,
+		append([]any{r.ID, head.First, head.Last, int32(head.Entries), head.Step, head.Data, *head.CRC}, head.M4.args()...)...)
 	return nil
 }

@@ -34,7 +34,12 @@
 //	                      last_iteration (unique per run), entries, step,
 //	                      data (bytea: iteration, loss, time as 8 bytes
 //	                      big-endian each), crc32c; before migration 0008,
-//	                      statstore_training held one row per entry
+//	                      statstore_training held one row per entry; and
+//	                      (migration 0009, see buckets.go) the block's M4
+//	                      summary: finite, nan, pos_inf, neg_inf,
+//	                      first_non_finite, min_index, max_index, from
+//	                      which TrainingBuckets reads a block inside one
+//	                      bucket without its data
 //	statstore_run_summaries
 //	                      (migration 0007, see summary.go) one row per run:
 //	                      run_id, summary (bytea: the history part of its

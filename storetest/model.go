@@ -204,6 +204,7 @@ func (m *modelRun) compareRun(run string) {
 		m.t.Fatalf("run %q: validation metadata: got %s, want %s", run, fmtMeta(gotV.Metadata), fmtMeta(wantV.Metadata))
 	}
 	m.wantSummaries(fmt.Sprintf("operation %d", len(m.log)))
+	m.wantBuckets(run, wantT.IterationStats, fmt.Sprintf("operation %d", len(m.log)))
 }
 
 // compareList compares ListRuns.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"Closed", closedTests},
 		{"Concurrent", concurrentTests},
 		{"Summaries", summaryTests},
+		{"Buckets", bucketTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
