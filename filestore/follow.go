@@ -2,13 +2,9 @@ package filestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/dirwatch"
@@ -28,25 +24,10 @@ type follower struct {
 	runs   map[string]runEnds // what the follower last saw of each run
 }
 
-// statStamp is what a stat tells of a data file; a file whose stamp is
-// unchanged is not read.
-type statStamp struct {
-	fi   fs.FileInfo // nil: no file
-	size int64
-	mod  time.Time
-}
-
-func (a statStamp) same(b statStamp) bool {
-	if a.fi == nil || b.fi == nil {
-		return a.fi == nil && b.fi == nil
-	}
-	return a.size == b.size && a.mod.Equal(b.mod) && os.SameFile(a.fi, b.fi)
-}
-
 // runEnds is a run's committed log ends as the follower last read them.
 type runEnds struct {
-	tstat, vstat statStamp
-	mstat        statStamp  // of DIR/run_meta/<run>
+	tstat, vstat *fileStamp // of the run's logs (follow them by their stamps: log_follow.go)
+	mstat        *fileStamp // of DIR/run_meta/<run>
 	train        *trainEnds // nil: no training file
 	val          *valEnds   // nil: no validation file
 }
@@ -190,7 +171,7 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 			s.log.Warn("watch: cannot read the run's ends", "run", run, "err", err)
 			continue
 		}
-		if cur.train == nil && cur.val == nil && cur.mstat.fi == nil {
+		if cur.train == nil && cur.val == nil && cur.mstat == nil {
 			delete(f.runs, run)
 		} else {
 			f.runs[run] = cur
@@ -203,45 +184,28 @@ func (s *Store) look(ctx context.Context, t dirwatch.Trigger, publish bool) {
 	}
 }
 
-// stamp stats the run's file of kind k.
-func (s *Store) stamp(k fileKind, run string) (statStamp, error) {
-	return s.statPath(s.path(k, run))
-}
-
-// statPath stats path; a missing file is the zero stamp.
-func (s *Store) statPath(path string) (statStamp, error) {
-	fi, err := s.fs.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return statStamp{}, nil
-	}
-	if err != nil {
-		return statStamp{}, err
-	}
-	return statStamp{fi: fi, size: fi.Size(), mod: fi.ModTime()}, nil
-}
-
 // readEnds returns the run's ends, reading a file's committed end only
 // when its stamp changed since old (through the Store's caches, which read
 // only the records added since the last look).
 func (s *Store) readEnds(ctx context.Context, run string, old runEnds) (runEnds, error) {
 	cur := old
 	var err error
-	if cur.tstat, err = s.stamp(kindTraining, run); err != nil {
+	if cur.tstat, err = s.stampLog(kindTraining, run); err != nil {
 		return old, err
 	}
-	if cur.vstat, err = s.stamp(kindValidation, run); err != nil {
+	if cur.vstat, err = s.stampLog(kindValidation, run); err != nil {
 		return old, err
 	}
-	if cur.mstat, err = s.statPath(filepath.Join(s.dir, metaDir, run)); err != nil {
+	if cur.mstat, err = s.stampPath(filepath.Join(s.dir, metaDir, run)); err != nil {
 		return old, err
 	}
-	if !cur.tstat.same(old.tstat) {
+	if !sameStamp(cur.tstat, old.tstat) {
 		cur.train, err = s.trainEnds(run)
 		if err != nil {
 			return old, err
 		}
 	}
-	if !cur.vstat.same(old.vstat) {
+	if !sameStamp(cur.vstat, old.vstat) {
 		v, err := s.readVal(ctx, run)
 		if err != nil {
 			return old, err
@@ -257,12 +221,12 @@ func (s *Store) readEnds(ctx context.Context, run string, old runEnds) (runEnds,
 // trainEnds reads the committed end of the run's training file; nil when
 // there is none.
 func (s *Store) trainEnds(run string) (_ *trainEnds, err error) {
-	f, err := s.openFile(kindTraining, run, false)
-	if err != nil || f == nil {
+	lg, err := s.openLog(kindTraining, run, false)
+	if err != nil || lg == nil {
 		return nil, err
 	}
-	defer closeFile(f, &err)
-	snap, err := s.loadTrain(f, run)
+	defer lg.close(&err)
+	snap, err := s.loadTrain(lg)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +260,7 @@ func diffEnds(run string, old, cur runEnds) []statstore.Event {
 	if o, c := old.val, cur.val; (o == nil) != (c == nil) || o != nil && *o != *c {
 		add(statstore.EventValidationMerged, 0, 0)
 	}
-	if !old.mstat.same(cur.mstat) {
+	if !sameStamp(old.mstat, cur.mstat) {
 		add(statstore.EventMetaChanged, 0, 0)
 	}
 	if existed && !exists {

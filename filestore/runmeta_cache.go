@@ -65,7 +65,7 @@ func (s *Store) cachedRunMeta(run string) (statstore.RunMeta, error) {
 	if err != nil {
 		return statstore.RunMeta{}, pathError("read run metadata", path, err)
 	}
-	st := fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Inode: inodeOf(fi)}
+	st := *stampOf(fi)
 	s.mu.Lock()
 	c, ok := s.metas[run]
 	s.mu.Unlock()

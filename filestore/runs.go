@@ -123,12 +123,12 @@ func (s *Store) listNames(sub string) ([]string, error) {
 
 // trainInfo fills in the training part of info.
 func (s *Store) trainInfo(run string, info *statstore.RunInfo) (err error) {
-	f, err := s.openFile(kindTraining, run, false)
-	if err != nil || f == nil {
+	lg, err := s.openLog(kindTraining, run, false)
+	if err != nil || lg == nil {
 		return err
 	}
-	defer closeFile(f, &err)
-	snap, err := s.loadTrain(f, run)
+	defer lg.close(&err)
+	snap, err := s.loadTrain(lg)
 	if err != nil {
 		return err
 	}

@@ -203,7 +203,7 @@ func salvageTraining(h header, data []byte) salvaged {
 	}
 	sv := salvaged{kept: len(kept), lost: ll.ranges}
 	if len(kept) > 0 {
-		sv.file, _, _ = encodeTrainingFile(h, kept)
+		sv.file, _ = encodeLog(h, encodeTraining(0, kept))
 	}
 	return sv
 }

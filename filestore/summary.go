@@ -36,13 +36,6 @@ const summariesDir = ".summaries"
 // summaryVersion is the version of the summary file's format.
 const summaryVersion = 1
 
-// fileStamp identifies one state of a data file.
-type fileStamp struct {
-	Size  int64  `json:"size"`
-	MTime int64  `json:"mtime_ns"`
-	Inode uint64 `json:"inode"`
-}
-
 // runStamps are the stamps of a run's two data files; nil for a missing
 // file.
 type runStamps struct {
@@ -52,8 +45,7 @@ type runStamps struct {
 
 // equal reports whether a and b stamp the same files.
 func (a runStamps) equal(b runStamps) bool {
-	same := func(x, y *fileStamp) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
-	return same(a.Training, b.Training) && same(a.Validation, b.Validation)
+	return sameStamp(a.Training, b.Training) && sameStamp(a.Validation, b.Validation)
 }
 
 // lastWrite returns the later modification time of the stamped files.
@@ -91,14 +83,10 @@ func (s *Store) summaryPath(run string) string { return filepath.Join(s.dir, sum
 func (s *Store) stamps(run string) (runStamps, error) {
 	var out runStamps
 	for _, k := range []fileKind{kindTraining, kindValidation} {
-		fi, err := s.fs.Stat(s.path(k, run))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		st, err := s.stampLog(k, run)
 		if err != nil {
 			return runStamps{}, fmt.Errorf("filestore: the state of run %q's %s file: %w", run, k, err)
 		}
-		st := &fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Inode: inodeOf(fi)}
 		if k == kindTraining {
 			out.Training = st
 		} else {

@@ -3,7 +3,6 @@ package filestore
 import (
 	"fmt"
 
-	"github.com/statstore/statstore/internal/fsutil"
 	"github.com/statstore/statstore/internal/record"
 )
 
@@ -26,7 +25,8 @@ type trainChecked struct {
 // the file per Store and run, then nothing for the Store's own appends.
 //
 // It returns snap, or a copy of it that remembers the check (also cached).
-func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSnap, error) {
+func (s *Store) checkTrain(lg *recordLog, snap *trainSnap) (*trainSnap, error) {
+	f, run := lg.f, lg.run
 	c := snap.checked
 	if c.end == snap.end && c.end != 0 {
 		return snap, nil
@@ -44,7 +44,7 @@ func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSn
 	if c.end == 0 {
 		c = trainChecked{end: headerSize, last: -1}
 	}
-	err := snap.l.Scan(f, c.end, snap.end, func(rec record.Record) error {
+	err := lg.scan(snap.l, c.end, snap.end, func(rec record.Record) error {
 		entries, err := decodeTrainingRecord(rec.Payload, c.count, c.last)
 		if err != nil {
 			return &record.Error{Offset: rec.Off, Reason: err.Error()}
@@ -55,7 +55,7 @@ func (s *Store) checkTrain(f fsutil.File, run string, snap *trainSnap) (*trainSn
 		return nil
 	})
 	if err != nil {
-		return nil, refuseDamaged(run, frameErr(f.Name(), err))
+		return nil, refuseDamaged(run, err)
 	}
 	if c.count != snap.count || (c.count > 0 && c.last != snap.last.Iteration) {
 		return nil, corrupt(f.Name(), snap.end, fmt.Errorf("the records hold %d entries up to iteration %d, the last record says %d up to %d",

@@ -2,12 +2,9 @@ package filestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/fsutil"
 	"github.com/statstore/statstore/internal/record"
 )
 
@@ -32,24 +29,11 @@ func (t *trainSnap) trainedUntil() int {
 	return t.last.Iteration + 1
 }
 
-// frameErr turns an error of the record layer into a *statstore.CorruptError
-// naming path, and wraps any other error.
-func frameErr(path string, err error) error {
-	var re *record.Error
-	if errors.As(err, &re) {
-		return corrupt(path, re.Offset, errors.New(re.Reason))
-	}
-	var ce *statstore.CorruptError
-	if errors.As(err, &ce) {
-		return err
-	}
-	return pathError("read", path, err)
-}
-
-// loadTrain returns the state of the open training file f of run, from the
-// cache when the file has neither been replaced nor grown since, otherwise
-// by reading its tail (the last record) and its first block.
-func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
+// loadTrain returns the state of the open training log lg, from the cache
+// when the file has neither been replaced nor grown since, otherwise by
+// reading its tail (the last record) and its first block.
+func (s *Store) loadTrain(lg *recordLog) (*trainSnap, error) {
+	f, run := lg.f, lg.run
 	s.mu.Lock()
 	c := s.train[run]
 	s.mu.Unlock()
@@ -57,7 +41,7 @@ func (s *Store) loadTrain(f fsutil.File, run string) (*trainSnap, error) {
 	if c != nil {
 		cached = &c.fileState
 	}
-	lk, current, err := s.probe(f, kindTraining, cached)
+	lk, current, err := lg.look(cached)
 	if err != nil {
 		return nil, err
 	}
@@ -124,28 +108,24 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	defer unlock()
 	sum := s.beginSummary(run)
 	defer func() { s.endSummary(ctx, run, sum, err, trainingUpdate(stats)) }()
-	f, err := s.openFile(kindTraining, run, true)
+	lg, err := s.openLog(kindTraining, run, true)
 	if err != nil {
 		return err
 	}
 	var snap *trainSnap
-	if f != nil {
-		defer closeFile(f, &err)
-		if snap, err = s.loadTrain(f, run); err != nil {
+	if lg != nil {
+		defer lg.close(&err)
+		if snap, err = s.loadTrain(lg); err != nil {
 			return err
 		}
-		if snap.size > snap.end {
-			if err := s.truncateTorn(f, kindTraining, run, snap.size, snap.end); err != nil {
-				return err
-			}
-			next := *snap
-			next.size = snap.end
+		next := *snap
+		if repaired, err := lg.repairTail(&next.fileState); err != nil {
+			return err
+		} else if repaired {
 			snap = &next
 			s.cacheTrain(run, snap)
 		}
-	}
-	if snap != nil {
-		if snap, err = s.checkTrain(f, run, snap); err != nil {
+		if snap, err = s.checkTrain(lg, snap); err != nil {
 			return err
 		}
 	}
@@ -156,14 +136,14 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	switch {
 	case plan.Action == statstore.WriteNothing:
 		return nil
-	case plan.Action == statstore.WriteAppend && f != nil:
-		return s.appendTraining(f, run, snap, plan.Entries)
+	case plan.Action == statstore.WriteAppend && lg != nil:
+		return s.appendTraining(lg, snap, plan.Entries)
 	}
 	h, err := newHeader(kindTraining)
 	if err != nil {
 		return err
 	}
-	if f == nil {
+	if lg == nil {
 		return s.writeTraining(run, snap, plan, h)
 	}
 	if !plan.Overwrite {
@@ -175,7 +155,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 		}
 		return s.writeTraining(run, snap, plan, h)
 	}
-	stored, err := s.storedHistory(f, run, snap)
+	stored, err := s.storedHistory(lg, snap)
 	if err != nil {
 		return err
 	}
@@ -218,27 +198,26 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	return nil
 }
 
-// storedHistory returns the whole history the training file f holds.
-func (s *Store) storedHistory(f fsutil.File, run string, snap *trainSnap) (_ []statstore.TrainingIterationStats, err error) {
-	defer catchFault(f.Name(), &err)()
-	tr, unmap := s.trainReaderFor(f, run, snap)
+// storedHistory returns the whole history the training log lg holds.
+func (s *Store) storedHistory(lg *recordLog, snap *trainSnap) (_ []statstore.TrainingIterationStats, err error) {
+	defer catchFault(lg.name(), &err)()
+	tr, unmap := s.trainReaderFor(lg.f, lg.run, snap)
 	defer unmap()
 	return tr.all(snap.count)
 }
 
-// appendTraining appends one record with entries to the file f.
-func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entries []statstore.TrainingIterationStats) error {
-	payload := encodeTraining(snap.count, entries)
-	buf, end, last := snap.l.Append(recordBuf(snap.l, nil, len(payload)), snap.end, payload)
-	if err := s.writeRecord(f, snap.end, buf); err != nil {
+// appendTraining appends one record with entries to the training log lg.
+func (s *Store) appendTraining(lg *recordLog, snap *trainSnap, entries []statstore.TrainingIterationStats) error {
+	run := lg.run
+	st, err := lg.append(snap.fileState, encodeTraining(snap.count, entries))
+	if err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: append training stats of run %q: %w", run, err)
 	}
 	next := *snap
-	next.size, next.end, next.count = end, end, snap.count+len(entries)
-	next.mark = markOf(buf, snap.end, last)
+	next.fileState, next.count = st, snap.count+len(entries)
 	if snap.checked.end == snap.end {
-		next.checked = trainChecked{end: end, count: next.count, last: entries[len(entries)-1].Iteration}
+		next.checked = trainChecked{end: st.end, count: next.count, last: entries[len(entries)-1].Iteration}
 	}
 	if snap.count == 0 {
 		next.first = entries[0]
@@ -250,59 +229,23 @@ func (s *Store) appendTraining(f fsutil.File, run string, snap *trainSnap, entri
 	return nil
 }
 
-// recordBuf returns prefix with room after it for a record of n payload
-// bytes as l.Append encodes it (chunk headers and block padding included),
-// so that the encoding does not grow its slice chunk by chunk.
-func recordBuf(l record.Layout, prefix []byte, n int) []byte {
-	bs := int(l.BlockLen())
-	chunk := bs - record.HeaderSize // the largest payload of one chunk
-	if l.MaxPayload > 0 {
-		chunk = min(chunk, l.MaxPayload)
-	}
-	chunk = max(chunk-l.Unit, 1)   // less what splitting at units may leave out
-	blocks := n/bs + 2             // blocks the record can touch
-	chunks := n/chunk + blocks + 1 // each block boundary may cut one more
-	room := n + chunks*record.HeaderSize + blocks*(record.HeaderSize+l.Head+l.Unit)
-	return append(make([]byte, 0, len(prefix)+room), prefix...)
-}
-
-// writeRecord writes the encoded record buf at off and fsyncs it (unless
-// NoSync). On failure it tries to cut the file back to off, so that a
-// failed call leaves nothing behind.
-func (s *Store) writeRecord(f fsutil.File, off int64, buf []byte) error {
-	_, err := f.WriteAt(buf, off)
-	if err == nil && !s.opts.NoSync {
-		err = f.Sync()
-	}
-	if err != nil {
-		if terr := f.Truncate(off); terr == nil && !s.opts.NoSync {
-			_ = f.Sync() // best effort: the write error is what the caller must see
-		}
-		return err
-	}
-	return nil
-}
-
 // writeTraining writes a new training file with header h holding plan's
 // entries and renames it over the run's file: the first store of a run,
 // or an overwrite.
 func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.TrainingPlan, h header) (err error) {
-	l := h.layout()
-	buf, end, last := encodeTrainingFile(h, plan.Entries)
-	var backup string
+	buf, st := encodeLog(h, encodeTraining(0, plan.Entries))
+	suffix := ""
 	if plan.Overwrite && old != nil {
-		if backup, err = s.backupFile(kindTraining, run, ".replaced"); err != nil {
-			return fmt.Errorf("filestore: not overwriting the training stats of run %q without a backup: %w", run, err)
-		}
+		suffix = ".replaced"
 	}
-	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindTraining, run), buf, filePerm, s.opts.NoSync); err != nil {
+	backup, err := s.replaceLog(kindTraining, run, buf, suffix)
+	if err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
 	}
 	// The new file's inode is not known: the next look reads its tail.
-	snap := &trainSnap{fileState: fileState{id: h.id, version: h.version, l: l, size: end, end: end, mark: markOf(buf, 0, last)}, count: len(plan.Entries),
-		first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
-	snap.checked = trainChecked{end: end, count: snap.count, last: snap.last.Iteration}
+	snap := &trainSnap{fileState: st, count: len(plan.Entries), first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
+	snap.checked = trainChecked{end: st.end, count: snap.count, last: snap.last.Iteration}
 	s.cacheTrain(run, snap)
 	if plan.Overwrite {
 		s.log.Warn("overwriting training stats: training was resumed from an earlier iteration",
@@ -310,40 +253,6 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 			"new_until", snap.trainedUntil(), "entries", snap.count)
 	} else {
 		s.log.Info("storing training stats", "run", run, "entries", snap.count, "trained_until", snap.trainedUntil())
-	}
-	return nil
-}
-
-// encodeTrainingFile returns a training file with header h holding
-// entries as one record, its size and the offset of its last chunk.
-func encodeTrainingFile(h header, entries []statstore.TrainingIterationStats) (buf []byte, end, last int64) {
-	l := h.layout()
-	payload := encodeTraining(0, entries)
-	return l.Append(recordBuf(l, h.encode(), len(payload)), headerSize, payload)
-}
-
-// truncateTorn backs up and truncates, with a warning, the torn tail in
-// [end, size) after the last committed record of f. The caller holds the
-// run's lock and loaded the file's state under it: that load (probe)
-// classified the bytes as a torn tail, or failed on damage.
-func (s *Store) truncateTorn(f fsutil.File, k fileKind, run string, size, end int64) error {
-	torn := make([]byte, size-end)
-	if _, err := f.ReadAt(torn, end); err != nil {
-		return fmt.Errorf("filestore: read the torn tail of %s: %w", f.Name(), err)
-	}
-	backup, err := s.backup(k, run, ".torn", torn)
-	if err != nil {
-		return err
-	}
-	s.log.Warn("truncating the torn tail an interrupted write left", "run", run, "kind", k.String(),
-		"path", f.Name(), "valid_bytes", end, "torn_bytes", size-end, "backup", backup)
-	if err := f.Truncate(end); err != nil {
-		return fmt.Errorf("filestore: truncate torn tail of %s: %w", f.Name(), err)
-	}
-	if !s.opts.NoSync {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("filestore: fsync %s: %w", f.Name(), err)
-		}
 	}
 	return nil
 }

@@ -18,19 +18,19 @@ func (s *Store) openTrainingForRead(ctx context.Context, run string) (_ *trainRe
 	if err := s.check(ctx, run); err != nil {
 		return nil, nil, nil, err
 	}
-	f, err := s.openFile(kindTraining, run, false)
-	if err != nil || f == nil {
+	lg, err := s.openLog(kindTraining, run, false)
+	if err != nil || lg == nil {
 		return nil, nil, nil, err
 	}
-	snap, err := s.loadTrain(f, run)
+	snap, err := s.loadTrain(lg)
 	if err != nil {
-		closeFile(f, &err)
+		lg.close(&err)
 		return nil, nil, nil, err
 	}
-	tr, unmap := s.trainReaderFor(f, run, snap)
+	tr, unmap := s.trainReaderFor(lg.f, run, snap)
 	return tr, snap, func(err *error) {
 		unmap()
-		closeFile(f, err)
+		lg.close(err)
 	}, nil
 }
 

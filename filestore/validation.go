@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 
 	"github.com/statstore/statstore"
@@ -145,10 +144,11 @@ func cloneScores(entries []statstore.ValidationIterationScores) []statstore.Vali
 	return out
 }
 
-// loadVal returns the content of the open validation file f of run: the
-// cached content when the file has not been replaced, extended with the
-// records committed since.
-func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
+// loadVal returns the content of the open validation log lg: the cached
+// content when the file has not been replaced, extended with the records
+// committed since.
+func (s *Store) loadVal(lg *recordLog) (*valSnap, error) {
+	run := lg.run
 	s.mu.Lock()
 	c := s.val[run]
 	s.mu.Unlock()
@@ -156,7 +156,7 @@ func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
 	if c != nil {
 		cached = &c.fileState
 	}
-	lk, current, err := s.probe(f, kindValidation, cached)
+	lk, current, err := lg.look(cached)
 	if err != nil {
 		return nil, err
 	}
@@ -171,8 +171,8 @@ func (s *Store) loadVal(f fsutil.File, run string) (*valSnap, error) {
 		snap = newValSnap(fileState{id: lk.cur.id, version: lk.cur.version, l: l, end: headerSize})
 	}
 	snap.fi, snap.size, snap.mark = lk.cur.fi, lk.cur.size, lk.cur.mark
-	if err := l.Scan(f, snap.end, tail.End, snap.add); err != nil {
-		return nil, frameErr(f.Name(), err)
+	if err := lg.scan(l, snap.end, tail.End, snap.add); err != nil {
+		return nil, err
 	}
 	snap.end = tail.End
 	s.cacheVal(run, snap)
@@ -301,24 +301,24 @@ func (s *Store) readVal(ctx context.Context, run string) (*valSnap, error) {
 // readValFile loads the run's validation file as it is, nil for an
 // unknown run.
 func (s *Store) readValFile(run string) (_ *valSnap, err error) {
-	f, err := s.openFile(kindValidation, run, false)
-	if err != nil || f == nil {
+	lg, err := s.openLog(kindValidation, run, false)
+	if err != nil || lg == nil {
 		return nil, err
 	}
-	defer closeFile(f, &err)
-	return s.loadVal(f, run)
+	defer lg.close(&err)
+	return s.loadVal(lg)
 }
 
 // pendingOutcome returns the outcome of the pending supersede record p of
 // run as the run's training file says now: applied when it is the file p
 // names, void otherwise (the replace did not rename its file into place).
 func (s *Store) pendingOutcome(run string, p pendingMark) (_ byte, err error) {
-	f, err := s.openFile(kindTraining, run, false)
-	if err != nil || f == nil {
+	lg, err := s.openLog(kindTraining, run, false)
+	if err != nil || lg == nil {
 		return outcomeVoid, err
 	}
-	defer closeFile(f, &err)
-	h, _, err := readHeader(f, kindTraining)
+	defer lg.close(&err)
+	h, _, err := lg.header()
 	if err != nil {
 		return 0, fmt.Errorf("filestore: the validation scores of run %q end with the marks of a training replace, which count only if its training file is in place, and that file cannot be read: %w", run, err)
 	}
@@ -404,12 +404,12 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 
 // mergeValidation plans and writes a merge; the caller holds the run's lock.
 func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) (_ statstore.ValidationPlan, err error) {
-	f, snap, err := s.openValForWrite(run, 0)
+	lg, snap, err := s.openValForWrite(run, 0)
 	if err != nil {
 		return statstore.ValidationPlan{}, err
 	}
-	if f != nil {
-		defer closeFile(f, &err)
+	if lg != nil {
+		defer lg.close(&err)
 	}
 	var stored statstore.Metadata
 	if snap != nil {
@@ -440,7 +440,7 @@ func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) 
 		if upgrade {
 			return plan, s.upgradeVal(run, snap, next, "re-validated iterations")
 		}
-		err = s.appendValRecord(f, run, snap, next, encodeScores(snap.meta.Shape(), plan.Entries))
+		err = s.appendValRecord(lg, snap, next, encodeScores(snap.meta.Shape(), plan.Entries))
 		if err != nil {
 			return plan, fmt.Errorf("filestore: append validation scores of run %q: %w", run, err)
 		}
@@ -462,44 +462,45 @@ func (s *Store) mergeValidation(run string, scores *statstore.ValidationScores) 
 // none. The caller holds the run's lock and closes the file. own is the
 // training file id of the caller's own training replace, whose pending
 // record it resolves after renaming the file into place (0: none).
-func (s *Store) openValForWrite(run string, own uint64) (fsutil.File, *valSnap, error) {
-	f, err := s.openFile(kindValidation, run, true)
-	if err != nil || f == nil {
+func (s *Store) openValForWrite(run string, own uint64) (*recordLog, *valSnap, error) {
+	lg, err := s.openLog(kindValidation, run, true)
+	if err != nil || lg == nil {
 		return nil, nil, err
 	}
-	snap, err := s.loadVal(f, run)
-	if err == nil && snap.size > snap.end {
-		if err = s.truncateTorn(f, kindValidation, run, snap.size, snap.end); err == nil {
-			next := *snap
-			next.size = snap.end
+	snap, err := s.loadVal(lg)
+	if err == nil {
+		next := *snap
+		var repaired bool
+		if repaired, err = lg.repairTail(&next.fileState); repaired {
 			snap = &next
 			s.cacheVal(run, snap)
 		}
 	}
 	if err == nil && snap.pending != nil {
-		snap, err = s.resolvePending(f, run, snap, own)
+		snap, err = s.resolvePending(lg, snap, own)
 	}
 	if err != nil {
-		_ = f.Close() // the error is what matters
+		_ = lg.f.Close() // the error is what matters
 		return nil, nil, err
 	}
-	return f, snap, nil
+	return lg, snap, nil
 }
 
 // resolvePending appends the resolve record of the pending supersede
-// record that ends the validation file f (state snap): applied when the
+// record that ends the validation log lg (state snap): applied when the
 // run's training file is the one the record names, void otherwise. The
 // caller holds the run's lock, so the training file cannot change
 // meanwhile. A writer resolves before it writes anything else, so that
 // the outcome is in the file before the training file can change again.
-func (s *Store) resolvePending(f fsutil.File, run string, snap *valSnap, own uint64) (*valSnap, error) {
+func (s *Store) resolvePending(lg *recordLog, snap *valSnap, own uint64) (*valSnap, error) {
+	run := lg.run
 	p := *snap.pending
 	outcome, err := s.pendingOutcome(run, p)
 	if err != nil {
 		return nil, err
 	}
 	next := snap.resolved(outcome)
-	if err := s.appendValRecord(f, run, snap, next, encodeResolve(outcome, p.train)); err != nil {
+	if err := s.appendValRecord(lg, snap, next, encodeResolve(outcome, p.train)); err != nil {
 		return nil, fmt.Errorf("filestore: resolve the superseded marks of a training replace of run %q: %w", run, err)
 	}
 	level, what := slog.LevelWarn, "validation scores: resolved the superseded marks of a training replace that did not finish"
@@ -511,16 +512,16 @@ func (s *Store) resolvePending(f fsutil.File, run string, snap *valSnap, own uin
 	return next, nil
 }
 
-// appendValRecord appends one record with payload to the validation file
-// f, whose state is snap, and caches next, the state after it.
-func (s *Store) appendValRecord(f fsutil.File, run string, snap, next *valSnap, payload []byte) error {
-	buf, end, last := snap.l.Append(nil, snap.end, payload)
-	if err := s.writeRecord(f, snap.end, buf); err != nil {
-		s.cacheVal(run, nil)
+// appendValRecord appends one record with payload to the validation log
+// lg, whose state is snap, and caches next, the state after it.
+func (s *Store) appendValRecord(lg *recordLog, snap, next *valSnap, payload []byte) error {
+	st, err := lg.append(snap.fileState, payload)
+	if err != nil {
+		s.cacheVal(lg.run, nil)
 		return err
 	}
-	next.size, next.end, next.mark = end, end, markOf(buf, snap.end, last)
-	s.cacheVal(run, next)
+	next.size, next.end, next.mark = st.size, st.end, st.mark
+	s.cacheVal(lg.run, next)
 	return nil
 }
 
@@ -553,12 +554,7 @@ func (s *Store) writeValFile(run string, meta []byte, entries []statstore.Valida
 	if err != nil {
 		return "", err
 	}
-	if backupSuffix != "" {
-		if backup, err = s.backupFile(kindValidation, run, backupSuffix); err != nil {
-			return "", fmt.Errorf("not rewriting the file without a backup: %w", err)
-		}
-	}
-	if err := fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.path(kindValidation, run), buf, filePerm, s.opts.NoSync); err != nil {
+	if backup, err = s.replaceLog(kindValidation, run, buf, backupSuffix); err != nil {
 		s.cacheVal(run, nil)
 		return "", err
 	}
@@ -577,8 +573,6 @@ func encodeValFile(h header, meta []byte, entries []statstore.ValidationIteratio
 	if err != nil {
 		return nil, nil, fmt.Errorf("metadata does not read back after encoding: %v: %w", err, statstore.ErrInvalidArgument)
 	}
-	l := h.layout()
-	buf, end, last := l.Append(h.encode(), headerSize, meta)
 	var superseded, current []statstore.ValidationIterationScores
 	for _, e := range cloneScores(entries) { // the caller keeps its arrays
 		if e.Superseded {
@@ -590,6 +584,7 @@ func encodeValFile(h header, meta []byte, entries []statstore.ValidationIteratio
 	byIteration := func(a, b statstore.ValidationIterationScores) int { return cmp.Compare(a.Iteration, b.Iteration) }
 	slices.SortFunc(superseded, byIteration)
 	slices.SortFunc(current, byIteration)
+	payloads := [][]byte{meta}
 	if len(superseded) > 0 {
 		// A plain scores record (valid from version 1 on), marked by the
 		// supersede record after it (version 3 on).
@@ -597,13 +592,13 @@ func encodeValFile(h header, meta []byte, entries []statstore.ValidationIteratio
 		for i := range plain {
 			plain[i].Superseded = false
 		}
-		buf, end, _ = l.Append(buf, end, encodeScores(m.Shape(), plain))
-		buf, end, last = l.Append(buf, end, encodeMark(valRecordSupersede, -1))
+		payloads = append(payloads, encodeScores(m.Shape(), plain), encodeMark(valRecordSupersede, -1))
 	}
 	if len(current) > 0 {
-		buf, end, last = l.Append(buf, end, encodeScores(m.Shape(), current))
+		payloads = append(payloads, encodeScores(m.Shape(), current))
 	}
-	snap := newValSnap(fileState{id: h.id, version: h.version, l: l, mark: markOf(buf, 0, last), size: end, end: end})
+	buf, st := encodeLog(h, payloads...)
+	snap := newValSnap(st)
 	snap.hasMeta, snap.meta, snap.metaRec = true, m, meta
 	for _, e := range append(superseded, current...) {
 		snap.pos[e.Iteration] = len(snap.entries)
@@ -626,17 +621,17 @@ func (s *Store) supersedeVal(run string, p pendingMark) (_ []int, err error) {
 	if err != nil || len(marked) == 0 {
 		return nil, err
 	}
-	f, snap, err := s.openValForWrite(run, 0)
-	if err == nil && f == nil {
+	lg, snap, err := s.openValForWrite(run, 0)
+	if err == nil && lg == nil {
 		err = errors.New("the file vanished under the run's lock")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("filestore: mark the validation scores of run %q superseded: %w", run, err)
 	}
-	defer closeFile(f, &err)
+	defer lg.close(&err)
 	next := snap.clone()
 	next.pending = &p
-	if err := s.appendValRecord(f, run, snap, next, encodePending(p)); err != nil {
+	if err := s.appendValRecord(lg, snap, next, encodePending(p)); err != nil {
 		return nil, fmt.Errorf("filestore: mark the validation scores of run %q superseded: %w", run, err)
 	}
 	return marked, nil
@@ -646,11 +641,11 @@ func (s *Store) supersedeVal(run string, p pendingMark) (_ []int, err error) {
 // rewind point marks superseded and, when there are some in a file of a
 // format version before 4, rewrites the file in version 4 unchanged.
 func (s *Store) prepareSupersede(run string, rewind int) (_ []int, err error) {
-	f, snap, err := s.openValForWrite(run, 0)
-	if err != nil || f == nil {
+	lg, snap, err := s.openValForWrite(run, 0)
+	if err != nil || lg == nil {
 		return nil, err
 	}
-	defer closeFile(f, &err)
+	defer lg.close(&err)
 	marked := snap.clone().supersede(rewind)
 	if len(marked) > 0 && snap.version < formatV4 {
 		up := snap.clone()
@@ -666,11 +661,12 @@ func (s *Store) prepareSupersede(run string, rewind int) (_ []int, err error) {
 // validation file, if there is one; own is the training file id of the
 // caller's own replace (0: none). The caller holds the run's lock.
 func (s *Store) settleVal(run string, own uint64) (err error) {
-	f, _, err := s.openValForWrite(run, own)
-	if err != nil || f == nil {
+	lg, _, err := s.openValForWrite(run, own)
+	if err != nil || lg == nil {
 		return err
 	}
-	return f.Close()
+	lg.close(&err)
+	return err
 }
 
 // DeleteValidationAfter removes the run's validation entries with
@@ -695,11 +691,11 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 	defer unlock()
 	sum := s.beginSummary(run)
 	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run)) }()
-	f, snap, err := s.openValForWrite(run, 0)
-	if err != nil || f == nil {
+	lg, snap, err := s.openValForWrite(run, 0)
+	if err != nil || lg == nil {
 		return err
 	}
-	defer closeFile(f, &err)
+	defer lg.close(&err)
 	next := snap.clone()
 	removed := next.deleteFrom(iteration)
 	switch {
@@ -719,7 +715,7 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 			return err
 		}
 	default:
-		if err := s.appendValRecord(f, run, snap, next, encodeMark(valRecordDelete, iteration)); err != nil {
+		if err := s.appendValRecord(lg, snap, next, encodeMark(valRecordDelete, iteration)); err != nil {
 			return fmt.Errorf("filestore: delete validation scores of run %q from iteration %d: %w", run, iteration, err)
 		}
 	}
