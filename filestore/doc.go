@@ -30,6 +30,12 @@
 // in docs/format.md). One Store call that writes is one record, committed
 // when its last chunk is on disk with a valid checksum. Files of format
 // version 1 (32 KiB blocks) are read, and appended to in their own layout.
+// Both kinds of data file go through one log type (recordLog, log.go):
+// opening, finding the committed end and classifying the bytes after it,
+// repairing a torn tail after a backup, appending a record, replacing the
+// file atomically after a backup, scanning records and stamping the file
+// for Watch. The training file's memory map and seek index and the
+// validation file's decoded entries are layered on it.
 //
 // Validation files are written in format version 4, whose records merge by
 // iteration as statstore.PlanValidation decides: a scores record's entry
