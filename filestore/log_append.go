@@ -16,11 +16,11 @@ func (lg *recordLog) append(st fileState, payload []byte) (fileState, error) {
 	buf, end, last := st.l.Append(recordBuf(st.l, nil, len(payload)), st.end, payload)
 	_, err := lg.f.WriteAt(buf, st.end)
 	if err == nil && !lg.s.opts.NoSync {
-		err = lg.f.Sync()
+		err = fsutil.Datasync(lg.f)
 	}
 	if err != nil {
 		if terr := lg.f.Truncate(st.end); terr == nil && !lg.s.opts.NoSync {
-			_ = lg.f.Sync() // best effort: the write error is what the caller must see
+			_ = fsutil.Datasync(lg.f) // best effort: the write error is what the caller must see
 		}
 		return st, err
 	}

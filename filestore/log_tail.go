@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/statstore/statstore/internal/fsutil"
 	"github.com/statstore/statstore/internal/record"
 )
 
@@ -63,7 +64,7 @@ func (lg *recordLog) repairTail(st *fileState) (bool, error) {
 		return false, fmt.Errorf("filestore: truncate torn tail of %s: %w", lg.name(), err)
 	}
 	if !s.opts.NoSync {
-		if err := lg.f.Sync(); err != nil {
+		if err := fsutil.Datasync(lg.f); err != nil {
 			return false, fmt.Errorf("filestore: fsync %s: %w", lg.name(), err)
 		}
 	}
