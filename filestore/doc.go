@@ -79,9 +79,10 @@
 //
 // # Durability
 //
-// When a Store call returns nil its record has been fsynced (Options.NoSync
-// skips the fsyncs: data then survives a killed process but maybe not a
-// machine crash). The first store of a run and every overwrite write a new
+// When a Store call returns nil its record has been fsynced (an append
+// with fdatasync on Linux, which commits the data and the file's size but
+// not its timestamps; Options.NoSync skips the syncs: data then survives a
+// killed process but maybe not a machine crash). The first store of a run and every overwrite write a new
 // file in DIR/.tmp, fsync it, rename it over the old one and fsync the
 // directory. A process killed at any instant therefore leaves each file
 // reading as before or after the interrupted call: an interrupted append
