@@ -15,3 +15,12 @@ func inodeOf(fi fs.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// linksOf returns the file's number of hard links (1 when the file system
+// does not say).
+func linksOf(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink) //nolint:unconvert // uint16 or uint32 on some systems
+	}
+	return 1
+}

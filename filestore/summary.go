@@ -2,7 +2,6 @@ package filestore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,24 +16,23 @@ import (
 	"time"
 
 	"github.com/statstore/statstore"
-	"github.com/statstore/statstore/internal/fsutil"
 )
 
 // summariesDir holds one summary file per run: DIR/.summaries/<run>, a
-// JSON document {"version": 1, "training": stamp, "validation": stamp,
-// "summary": statstore.RunSummary}. A stamp (size, modification time in
-// nanoseconds, inode; null for a missing file) says which state of the
-// run's training and validation files the summary summarises. Writers
-// write it, under the run's lock, after each write of the run (atomically,
-// by rename, without fsync: it is a cache). A reader uses it only when the
-// stamps match the files as they are now; otherwise (a crash between a
-// log write and the summary's, a file copied in, a summary that is
-// missing or unreadable) it recomputes the summary from the history and,
-// unless the store is read-only, rewrites it under the run's lock.
+// JSON document {"version": 2, "training": stamp, "validation": stamp,
+// "summary": statstore.RunSummary} followed by a checksum line
+// (summary_file.go). A stamp (size, modification time in nanoseconds,
+// inode; null for a missing file) says which state of the run's training
+// and validation files the summary summarises. Writers rewrite it in
+// place, under the run's lock, after each write of the run (without fsync:
+// it is a cache; a reader that meets a write in progress or a crash's
+// leftover fails the checksum). A reader uses it only when the checksum
+// holds and the stamps match the files as they are now; otherwise (a
+// crash between a log write and the summary's, a file copied in, a summary
+// that is missing or unreadable) it recomputes the summary from the
+// history and, unless the store is read-only, rewrites it under the run's
+// lock.
 const summariesDir = ".summaries"
-
-// summaryVersion is the version of the summary file's format.
-const summaryVersion = 1
 
 // runStamps are the stamps of a run's two data files; nil for a missing
 // file.
@@ -62,13 +60,6 @@ func (a runStamps) lastWrite() time.Time {
 	return time.Unix(0, ns)
 }
 
-// summaryFile is the summary file's document.
-type summaryFile struct {
-	Version int `json:"version"`
-	runStamps
-	Summary statstore.RunSummary `json:"summary"`
-}
-
 // cachedSummary is a summary this Store read or wrote, with its stamps.
 type cachedSummary struct {
 	stamps  runStamps
@@ -94,27 +85,6 @@ func (s *Store) stamps(run string) (runStamps, error) {
 		}
 	}
 	return out, nil
-}
-
-// decodeSummaryFile reads a summary file of run; any error means the file
-// cannot be used (the summary is then recomputed).
-func decodeSummaryFile(data []byte, run string) (summaryFile, error) {
-	var f summaryFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return summaryFile{}, fmt.Errorf("summary file: %w", err)
-	}
-	if f.Version != summaryVersion {
-		return summaryFile{}, fmt.Errorf("summary file: version %d, want %d: %w", f.Version, summaryVersion, statstore.ErrInvalidArgument)
-	}
-	if f.Summary.Run != run {
-		return summaryFile{}, fmt.Errorf("summary file: it summarises run %q, not %q: %w", f.Summary.Run, run, statstore.ErrInvalidArgument)
-	}
-	for _, st := range []*fileStamp{f.Training, f.Validation} {
-		if st != nil && st.Size < 0 {
-			return summaryFile{}, fmt.Errorf("summary file: negative file size %d: %w", st.Size, statstore.ErrInvalidArgument)
-		}
-	}
-	return f, nil
 }
 
 // readSummary returns run's kept summary when it matches stamps: from the
@@ -171,17 +141,11 @@ func (s *Store) writeSummary(run string, sum statstore.RunSummary) error {
 		return nil
 	}
 	sum.Run, sum.LastWrite = run, time.Time{}
-	data, err := json.Marshal(summaryFile{Version: summaryVersion, runStamps: stamps, Summary: sum})
+	data, err := encodeSummaryFile(summaryFile{Version: summaryVersion, runStamps: stamps, Summary: sum})
 	if err != nil {
 		return err
 	}
-	err = fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.summaryPath(run), data, filePerm, true)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = s.fs.MkdirAll(filepath.Join(s.dir, summariesDir), dirPerm); err == nil {
-			err = fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), s.summaryPath(run), data, filePerm, true)
-		}
-	}
-	if err != nil {
+	if err := s.writeSummaryFile(s.summaryPath(run), data); err != nil {
 		return err
 	}
 	s.cacheSummary(run, stamps, sum)
