@@ -39,7 +39,7 @@ run() {
 	fi
 }
 
-run "go test -race" go test -race -count=1 -timeout 20m "$@" ./...
+run "go test -race" go test -race -count=1 -timeout 25m "$@" ./...
 
 # The Python client's tests start the real server (built once here).
 python_suite() {
