@@ -72,7 +72,7 @@ func TestTestShRunsEverySuite(t *testing.T) {
 				t.Errorf("test.sh: err %v, want success %t\n%s", err, c.wantOK, out)
 			}
 			log, _ := os.ReadFile(calls)
-			if !strings.Contains(string(log), "go test -race -count=1 -timeout 30m -short ./...") {
+			if !strings.Contains(string(log), "go test -race -count=1 -timeout 25m -short ./...") {
 				t.Errorf("test.sh did not run the Go tests with -race and the given flags; calls:\n%s", log)
 			}
 			if !strings.Contains(string(log), "python3 -m unittest -v STATSTORE_BIN=/") {
