@@ -27,12 +27,8 @@ type chunkM4 struct {
 	MinIndex, MaxIndex          int16
 }
 
-// m4Columns are chunkM4's columns in args' order; m4Set assigns them from
-// parameters $8 to $14.
-const (
-	m4Columns = "finite, nan, pos_inf, neg_inf, first_non_finite, min_index, max_index"
-	m4Set     = "finite = $8, nan = $9, pos_inf = $10, neg_inf = $11, first_non_finite = $12, min_index = $13, max_index = $14"
-)
+// m4Columns are chunkM4's columns in args' order.
+const m4Columns = "finite, nan, pos_inf, neg_inf, first_non_finite, min_index, max_index"
 
 func (m chunkM4) args() []any {
 	return []any{m.Finite, m.NaN, m.PosInf, m.NegInf, m.FirstNonFinite, m.MinIndex, m.MaxIndex}
@@ -72,12 +68,14 @@ func summarizeChunk(entries []statstore.TrainingIterationStats) chunkM4 {
 // one bucket and inside the range is read as its summary columns and
 // three 24-byte slices of its data; the others (at most one or two per
 // bucket, and at the range's edges) whole, checksum verified. The cost
-// grows with the blocks in the range (about one per 320 entries), not
-// with their entries. The summary columns and the slices are not covered
-// by the block's checksum: a summary that disagrees with itself or with
-// the block's bounds is a *statstore.CorruptError, but one damaged into
-// another consistent summary (an extreme's index moved to another finite
-// entry) is read as it is, as the stride subsample reads its 24 bytes.
+// grows with the blocks in the range (about one per 280 entries), not
+// with their entries. The summary columns and the slices are checked
+// against their own checksums (migration 0010: m4_crc32c, entry_crcs), so
+// damage to them is a *statstore.CorruptError, never a wrong bucket. A
+// block written before migration 0010 has none: its summary is checked
+// for consistency only (one that disagrees with itself or with the
+// block's bounds is a *statstore.CorruptError, one damaged into another
+// consistent summary would be read as it is) until it is next rewritten.
 func (s *Store) TrainingBuckets(ctx context.Context, run string, opts statstore.BucketOptions) ([]statstore.TrainingBucket, int, error) {
 	what := fmt.Sprintf("training buckets of run %q", run)
 	opts, err := opts.Normalize()
@@ -148,11 +146,15 @@ func bucketBounds(ctx context.Context, tx pgx.Tx, run string, id int64, r statst
 // block inside one bucket and inside [first, last] as its summary, any
 // other whole.
 func chunkBuckets(ctx context.Context, tx pgx.Tx, run string, id int64, first, last int, acc *pyramid.Acc) error {
-	rows, err := tx.Query(ctx, `SELECT first_iteration, last_iteration, entries, step, crc32c, `+m4Columns+`,
+	rows, err := tx.Query(ctx, `SELECT first_iteration, last_iteration, entries, step, crc32c, `+m4Columns+`, m4_crc32c,
 			CASE WHEN inner_block THEN substring(data FROM 1 FOR 24) END,
 			CASE WHEN inner_block THEN substring(data FROM entries * 24 - 23 FOR 24) END,
 			CASE WHEN inner_block AND min_index BETWEEN 0 AND entries - 1 THEN substring(data FROM min_index * 24 + 1 FOR 24) END,
 			CASE WHEN inner_block AND max_index BETWEEN 0 AND entries - 1 THEN substring(data FROM max_index * 24 + 1 FOR 24) END,
+			CASE WHEN inner_block THEN substring(entry_crcs FROM 1 FOR 4) END,
+			CASE WHEN inner_block THEN substring(entry_crcs FROM entries * 4 - 3 FOR 4) END,
+			CASE WHEN inner_block AND min_index BETWEEN 0 AND entries - 1 THEN substring(entry_crcs FROM min_index * 4 + 1 FOR 4) END,
+			CASE WHEN inner_block AND max_index BETWEEN 0 AND entries - 1 THEN substring(entry_crcs FROM max_index * 4 + 1 FOR 4) END,
 			CASE WHEN inner_block THEN NULL ELSE data END
 		FROM (SELECT *, first_iteration >= $2 AND last_iteration <= $3 AND first_iteration / $4 = last_iteration / $4 AS inner_block
 			FROM statstore_training_chunks WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration <= $3) c
@@ -167,8 +169,10 @@ func chunkBuckets(ctx context.Context, tx pgx.Tx, run string, id int64, first, l
 		var c chunk
 		var n int32
 		var fst, lst, mn, mx []byte
+		var crcs [4][]byte // of fst, lst, mn, mx (NULL for a block written before migration 0010)
 		if err := rows.Scan(&c.First, &c.Last, &n, &c.Step, &c.CRC, &c.M4.Finite, &c.M4.NaN, &c.M4.PosInf, &c.M4.NegInf,
-			&c.M4.FirstNonFinite, &c.M4.MinIndex, &c.M4.MaxIndex, &fst, &lst, &mn, &mx, &c.Data); err != nil {
+			&c.M4.FirstNonFinite, &c.M4.MinIndex, &c.M4.MaxIndex, &c.M4CRC, &fst, &lst, &mn, &mx,
+			&crcs[0], &crcs[1], &crcs[2], &crcs[3], &c.Data); err != nil {
 			return err
 		}
 		c.Entries = int64(n)
@@ -185,6 +189,9 @@ func chunkBuckets(ctx context.Context, tx pgx.Tx, run string, id int64, first, l
 			acc.AddEntries(entries[i:j])
 			continue
 		}
+		if err := c.checkSummaryReads(run, [4][]byte{fst, lst, mn, mx}, crcs); err != nil {
+			return err
+		}
 		b, err := c.M4.bucket(run, c, fst, lst, mn, mx)
 		if err != nil {
 			return err
@@ -192,6 +199,34 @@ func chunkBuckets(ctx context.Context, tx pgx.Tx, run string, id int64, first, l
 		acc.Add(b)
 	}
 	return rows.Err()
+}
+
+// checkSummaryReads checks what a bucket read takes of block c without
+// reading it whole against the checksums of migration 0010: its header
+// and M4 columns against m4_crc32c, and its first, last, lowest and
+// highest entries (slices, nil when not read) against their entry_crcs
+// bytes. A block written before migration 0010 has neither: its summary
+// is checked for consistency only (bucket).
+func (c chunk) checkSummaryReads(run string, reads, crcs [4][]byte) error {
+	if c.M4CRC != nil {
+		if got := m4CRC(c); got != *c.M4CRC {
+			return corruptChunk(run, fmt.Sprintf("block from iteration %d: its header and summary columns do not match their checksum: CRC-32C %08x, stored %08x",
+				c.First, got, *c.M4CRC))
+		}
+	}
+	index := [4]int64{0, c.Entries - 1, int64(c.M4.MinIndex), int64(c.M4.MaxIndex)}
+	for k := range reads {
+		if reads[k] == nil && crcs[k] == nil {
+			continue
+		}
+		if c.M4CRC != nil && crcs[k] == nil {
+			return corruptChunk(run, fmt.Sprintf("block from iteration %d: entry %d has no checksum, but the block's summary has one", c.First, index[k]))
+		}
+		if err := checkEntrySlice(run, c, index[k], reads[k], crcs[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // bucket returns the block's bucket from its summary and its first, last,

@@ -97,7 +97,8 @@ func TestUpgradeToChunkBuckets(t *testing.T) {
 
 // TestChunkBucketsDamage: a block summary that disagrees with itself is
 // a corruption error, never wrong buckets. (A summary damaged into another
-// consistent one is not detected: the columns have no checksum.)
+// consistent one is caught by its checksum, migration 0010:
+// TestChunkReadChecksums.)
 func TestChunkBucketsDamage(t *testing.T) {
 	ctx := context.Background()
 	s, url := openStore(t, Options{})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -39,12 +41,18 @@ import (
 // chunkEntrySize is the size of one packed entry.
 const chunkEntrySize = 24
 
-// maxChunkEntries bounds the entries of a block: 320 entries (7,680 bytes)
-// keep a row within one 8 KiB page, and the table's toast_tuple_target
-// (8160, migration 0008) keeps such rows whole in the table, so reading a
-// block reads one page, not a dozen 2 KiB TOAST slices through their
-// index.
-const maxChunkEntries = 320
+// entryCRCSize is the size of one entry's checksum in entry_crcs
+// (migration 0010): the CRC-32C of its 24 bytes, big-endian.
+const entryCRCSize = 4
+
+// maxChunkEntries bounds the entries of a block: 280 entries (6,720 bytes
+// of data and 1,120 of entry checksums) keep a row within one 8 KiB page,
+// and the table's toast_tuple_target (8160, migration 0008) keeps such
+// rows whole in the table, so reading a block reads one page, not a dozen
+// 2 KiB TOAST slices through their index. (Blocks written before
+// migration 0010 hold up to 320 entries and no entry checksums; they are
+// read as they are.)
+const maxChunkEntries = 280
 
 // mergeBelow: an append of fewer entries than this to a run whose last
 // block also holds fewer rewrites that block with the new entries instead
@@ -64,6 +72,32 @@ type chunk struct {
 	Data        []byte  // nil when not read
 	CRC         *int64  // nil for a block made by migration 0008
 	M4          chunkM4 // its M4 summary (migration 0009, buckets.go)
+	// EntryCRCs and M4CRC (migration 0010; nil for a block written before
+	// it) check what reads take out of a block without reading it whole:
+	// each entry's CRC-32C (entryCRCSize bytes each), and the CRC-32C of
+	// the header and M4 columns (m4CRC). Set when the block is made;
+	// whole-block reads do not read them (crc32c covers the data).
+	EntryCRCs []byte
+	M4CRC     *int64
+}
+
+// chunkWriteColumns are the columns a block is written with, in
+// writeArgs' order after run_id.
+const chunkWriteColumns = "run_id, first_iteration, last_iteration, entries, step, data, crc32c, entry_crcs, m4_crc32c, " + m4Columns
+
+// chunkWriteParams returns the placeholders of chunkWriteColumns' values
+// from $from on (run_id's included).
+func chunkWriteParams(from int) string {
+	ps := make([]string, 16)
+	for i := range ps {
+		ps[i] = "$" + strconv.Itoa(from+i)
+	}
+	return strings.Join(ps, ", ")
+}
+
+// writeArgs returns the values of chunkWriteColumns after run_id.
+func (c chunk) writeArgs() []any {
+	return append([]any{c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC, c.EntryCRCs, *c.M4CRC}, c.M4.args()...)
 }
 
 // chunkColumns are a chunk's columns in scanChunk's order.
@@ -92,7 +126,48 @@ func makeChunk(entries []statstore.TrainingIterationStats) chunk {
 	sum := chunkCRC(c)
 	c.CRC = &sum
 	c.M4 = summarizeChunk(entries)
+	c.EntryCRCs = make([]byte, 0, len(entries)*entryCRCSize)
+	for off := 0; off < len(c.Data); off += chunkEntrySize {
+		c.EntryCRCs = binary.BigEndian.AppendUint32(c.EntryCRCs, crc32.Checksum(c.Data[off:off+chunkEntrySize], castagnoli))
+	}
+	m4 := m4CRC(c)
+	c.M4CRC = &m4
 	return c
+}
+
+// m4CRC returns the checksum of c's header and M4 summary (migration 0010):
+// the CRC-32C of first_iteration, last_iteration, entries and step (8
+// bytes big-endian each), then finite, nan, pos_inf and neg_inf (4 bytes
+// each), first_non_finite (8) and min_index and max_index (2 each).
+func m4CRC(c chunk) int64 {
+	b := make([]byte, 0, 60)
+	for _, v := range []int64{c.First, c.Last, c.Entries, c.Step} {
+		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	}
+	for _, v := range []int32{c.M4.Finite, c.M4.NaN, c.M4.PosInf, c.M4.NegInf} {
+		b = binary.BigEndian.AppendUint32(b, uint32(v))
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(c.M4.FirstNonFinite))
+	b = binary.BigEndian.AppendUint16(b, uint16(c.M4.MinIndex))
+	b = binary.BigEndian.AppendUint16(b, uint16(c.M4.MaxIndex))
+	return int64(crc32.Checksum(b, castagnoli))
+}
+
+// checkEntrySlice checks entry, a 24-byte slice of a block's data read
+// without the rest, against crc, the matching 4 bytes of the block's
+// entry_crcs: nil when they match, or when the block has no entry
+// checksums (crc nil: written before migration 0010).
+func checkEntrySlice(run string, c chunk, index int64, entry, crc []byte) error {
+	if crc == nil {
+		return nil
+	}
+	if len(crc) != entryCRCSize || len(entry) != chunkEntrySize {
+		return corruptChunk(run, fmt.Sprintf("block from iteration %d: entry %d read as %d bytes with a %d-byte checksum", c.First, index, len(entry), len(crc)))
+	}
+	if got, want := crc32.Checksum(entry, castagnoli), binary.BigEndian.Uint32(crc); got != want {
+		return corruptChunk(run, fmt.Sprintf("block from iteration %d: entry %d does not match its checksum: CRC-32C %08x, stored %08x", c.First, index, got, want))
+	}
+	return nil
 }
 
 // entriesStep returns the common difference of the entries' iterations
@@ -258,9 +333,8 @@ func rawChunk(vals [][]byte) (chunk, error) {
 // be packed by the client and unpacked by the server).
 func queueInsertChunks(b *pgx.Batch, runID int64, chunks []chunk) {
 	for _, c := range chunks {
-		b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c, `+m4Columns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			append([]any{runID, c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC}, c.M4.args()...)...)
+		b.Queue(`INSERT INTO statstore_training_chunks (`+chunkWriteColumns+`) VALUES (`+chunkWriteParams(1)+`)`,
+			append([]any{runID}, c.writeArgs()...)...)
 	}
 }
 
@@ -293,8 +367,7 @@ func queueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r run
 	}
 	// Fewer than 2 × mergeBelow = maxChunkEntries entries: one block.
 	head := makeChunk(append(merged, entries...))
-	b.Queue(`UPDATE statstore_training_chunks SET last_iteration = $3, entries = $4, step = $5, data = $6, crc32c = $7,
-		`+m4Set+` WHERE run_id = $1 AND first_iteration = $2`,
-		append([]any{r.ID, head.First, head.Last, int32(head.Entries), head.Step, head.Data, *head.CRC}, head.M4.args()...)...)
+	b.Queue(`UPDATE statstore_training_chunks SET (`+chunkWriteColumns+`) = (`+chunkWriteParams(1)+`)
+		WHERE run_id = $1 AND first_iteration = $2`, append([]any{r.ID}, head.writeArgs()...)...)
 	return nil
 }

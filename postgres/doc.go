@@ -29,7 +29,8 @@
 //	                      last writing transaction, NULL before it
 //	statstore_training_chunks
 //	                      (migration 0008, see chunks.go) the training
-//	                      history in blocks of at most 320 consecutive
+//	                      history in blocks of at most 280 (320 before
+//	                      migration 0010) consecutive
 //	                      entries: (run_id, first_iteration) primary key,
 //	                      last_iteration (unique per run), entries, step,
 //	                      data (bytea: iteration, loss, time as 8 bytes
@@ -39,7 +40,11 @@
 //	                      summary: finite, nan, pos_inf, neg_inf,
 //	                      first_non_finite, min_index, max_index, from
 //	                      which TrainingBuckets reads a block inside one
-//	                      bucket without its data
+//	                      bucket without its data; and (migration 0010)
+//	                      entry_crcs (each entry's CRC-32C) and m4_crc32c
+//	                      (of the header and M4 columns), which check what
+//	                      the stride subsample and TrainingBuckets read
+//	                      of a block without reading it whole
 //	statstore_run_summaries
 //	                      (migration 0007, see summary.go) one row per run:
 //	                      run_id, summary (bytea: the history part of its
@@ -71,7 +76,7 @@
 // several queries (validation scores with metadata, the stride subsample)
 // run in one read-only repeatable-read transaction.
 //
-// Appends cost O(new entries): a training append writes one row per 320
+// Appends cost O(new entries): a training append writes one row per 280
 // entries (one foreign-key check each), or rewrites a small last block,
 // and never reads the history. It takes two round trips (BEGIN with the
 // lock, then the blocks and counters with COMMIT; see lockedWrite), or one

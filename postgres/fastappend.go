@@ -137,9 +137,10 @@ func (s *Store) sendGuarded(ctx context.Context, what, run string, guess runRow,
 	b.Queue("SELECT "+runColumns+" FROM statstore_runs WHERE id = $1 FOR UPDATE", guess.ID)
 	chunks := splitChunks(entries)
 	for _, c := range chunks {
-		b.Queue(`INSERT INTO statstore_training_chunks (run_id, first_iteration, last_iteration, entries, step, data, crc32c, `+m4Columns+`)
-			SELECT $1, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22 WHERE EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`)`,
-			append(append(args, c.First, c.Last, int32(c.Entries), c.Step, c.Data, *c.CRC), c.M4.args()...)...)
+		// run_id is $1, the guard's; the block's values follow the guard's.
+		b.Queue(`INSERT INTO statstore_training_chunks (`+chunkWriteColumns+`)
+			SELECT $1, `+strings.TrimPrefix(chunkWriteParams(9), "$9, ")+` WHERE EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`)`,
+			append(args, c.writeArgs()...)...)
 	}
 	// The change feed's notification, under the same guard (sent at
 	// COMMIT, so only when the append is).

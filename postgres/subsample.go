@@ -56,14 +56,15 @@ func (s *Store) SubsampleTraining(ctx context.Context, run string, opts statstor
 // or after the target. When that entry's offset in the block follows from
 // the header (the target is at or before the block's first entry, or its
 // iterations have a common step), the query returns the entry's 24 bytes,
-// a slice of the block (data is
-// stored uncompressed); otherwise off is NULL and the caller reads the
-// block whole.
+// a slice of the block (data is stored uncompressed), with its 4 bytes of
+// entry_crcs (migration 0010; NULL for an older block); otherwise off is
+// NULL and the caller reads the block whole.
 const strideQuery = `SELECT x.first_iteration, x.last_iteration, x.entries, x.step, x.off,
-		substring(x.data FROM (x.off * 24 + 1)::integer FOR 24)
+		substring(x.data FROM (x.off * 24 + 1)::integer FOR 24),
+		substring(x.entry_crcs FROM (x.off * 4 + 1)::integer FOR 4), x.m4_crc32c IS NOT NULL
 	FROM unnest($2::bigint[]) WITH ORDINALITY AS g(target, ord)
 	CROSS JOIN LATERAL (
-		SELECT c.first_iteration, c.last_iteration, c.entries, c.step, c.data,
+		SELECT c.first_iteration, c.last_iteration, c.entries, c.step, c.data, c.entry_crcs, c.m4_crc32c,
 			CASE WHEN g.target <= c.first_iteration THEN 0
 			     WHEN c.step > 0 AND (g.target - c.first_iteration + c.step - 1) / c.step < c.entries
 			     THEN (g.target - c.first_iteration + c.step - 1) / c.step END AS off
@@ -160,8 +161,8 @@ func strideBounds(ctx context.Context, tx pgx.Tx, run string, runID int64, rng s
 // pickTargets returns, for each target (ascending, each at most the last
 // stored iteration), the first entry at or after it: one probe per target
 // (strideQuery), then one read of the blocks whose entries' offsets do not
-// follow from their headers. Each entry read as a slice must have the
-// iteration its offset says.
+// follow from their headers. Each entry read as a slice must match its
+// checksum (migration 0010) and have the iteration its offset says.
 func pickTargets(ctx context.Context, tx pgx.Tx, run string, runID int64, targets []int) ([]statstore.TrainingIterationStats, error) {
 	t64 := make([]int64, len(targets))
 	for i, t := range targets {
@@ -178,8 +179,9 @@ func pickTargets(ctx context.Context, tx pgx.Tx, run string, runID int64, target
 		var c chunk
 		var entries int32
 		var off *int64
-		var slice []byte
-		if err := rows.Scan(&c.First, &c.Last, &entries, &c.Step, &off, &slice); err != nil {
+		var slice, crc []byte
+		var checked bool // the block was written with checksums for its reads (migration 0010)
+		if err := rows.Scan(&c.First, &c.Last, &entries, &c.Step, &off, &slice, &crc, &checked); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -191,6 +193,14 @@ func pickTargets(ctx context.Context, tx pgx.Tx, run string, runID int64, target
 			}
 			out = append(out, statstore.TrainingIterationStats{})
 			continue
+		}
+		if checked && crc == nil {
+			rows.Close()
+			return nil, corruptChunk(run, fmt.Sprintf("block from iteration %d: entry %d has no checksum, but the block's summary has one", c.First, *off))
+		}
+		if err := checkEntrySlice(run, c, *off, slice, crc); err != nil {
+			rows.Close()
+			return nil, err
 		}
 		want := c.First + *off*c.Step
 		var e statstore.TrainingIterationStats
