@@ -39,7 +39,7 @@ func TestChunkReadChecksums(t *testing.T) {
 		bucketsBad   bool // the buckets must fail
 		bucketsRight bool // ... or, when not bad, equal the direct answer
 	}{
-		{"data = overlay(data PLACING '\\xc0'::bytea FROM 24 * 7 + 9)", false, true, false, false},      // entry 7's loss, its sign flipped
+		{"data = overlay(data PLACING '\\xc0'::bytea FROM 24 * 7 + 9)", false, true, false, false}, // entry 7's loss, its sign flipped
 		{"entry_crcs = overlay(entry_crcs PLACING '\\x0000'::bytea FROM 4 * 7 + 1)", true, true, false, true},
 		{"entry_crcs = NULL", true, true, true, false},
 		{"min_index = CASE WHEN min_index = 3 THEN 4 ELSE 3 END", true, false, true, false}, // another finite entry: consistent, but not the lowest
