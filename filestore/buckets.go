@@ -219,6 +219,16 @@ func (lv *sidecarLevels) Blocks(l, from, to int) ([]statstore.TrainingBucket, er
 // bucketDir returns run's sidecar directory.
 func (s *Store) bucketDir(run string) string { return filepath.Join(s.dir, bucketsDir, run) }
 
+// dropBuckets removes run's sidecar, a cache of its training file, when
+// that file goes (deleted or trashed): a later file of the run has another
+// id and would rebuild it anyway, and nothing else would ever remove it.
+// A failure is only logged. The caller holds the run's lock.
+func (s *Store) dropBuckets(run string) {
+	if err := os.RemoveAll(s.bucketDir(run)); err != nil {
+		s.log.Warn("the training file is gone, its bucket sidecar (a cache) is left behind", "run", run, "path", s.bucketDir(run), "error", err)
+	}
+}
+
 // levelPath returns the file of level l of generation gen.
 func levelPath(dir string, gen uint64, l int) string {
 	return filepath.Join(dir, strconv.FormatUint(gen, 16)+"."+strconv.Itoa(l))

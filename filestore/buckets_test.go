@@ -260,3 +260,54 @@ func TestBucketsCanceled(t *testing.T) {
 		t.Fatalf("got %v, want an error wrapping context.Canceled", err)
 	}
 }
+
+// TestBucketSidecarGoesWithTheRun: deleting a run's training stats, the
+// run, or trashing it removes its bucket sidecar (nothing else would); a
+// run written again under the name, and a restored one, answer right.
+func TestBucketSidecarGoesWithTheRun(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	sidecar := filepath.Join(dir, bucketsDir, "run")
+	build := func(what string) {
+		t.Helper()
+		if err := s.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: spikyEntries(r, 0, 5000)}); err != nil {
+			t.Fatal(err)
+		}
+		checkBuckets(t, s, "run", r, what)
+		if _, err := os.Stat(sidecar); err != nil {
+			t.Fatalf("%s: no sidecar after a buckets read: %v", what, err)
+		}
+	}
+	gone := func(what string) {
+		t.Helper()
+		if _, err := os.Stat(sidecar); !os.IsNotExist(err) {
+			t.Fatalf("%s: the sidecar is still there (stat: %v)", what, err)
+		}
+	}
+	build("first")
+	if err := s.DeleteTrainingStats(ctx, "run"); err != nil {
+		t.Fatal(err)
+	}
+	gone("after DeleteTrainingStats")
+	build("written again")
+	if err := s.DeleteRun(ctx, "run"); err != nil {
+		t.Fatal(err)
+	}
+	gone("after DeleteRun")
+	build("written again")
+	e, err := s.TrashRun(ctx, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone("after TrashRun")
+	if _, err := s.RestoreRun(ctx, e.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	checkBuckets(t, s, "run", r, "restored")
+}

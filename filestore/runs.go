@@ -186,6 +186,9 @@ func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) (err 
 		if err := fsutil.RemoveDurably(s.fs, s.path(k, run), s.opts.NoSync); err != nil {
 			return fmt.Errorf("filestore: delete %s stats of run %q: %w", k, run, err)
 		}
+		if k == kindTraining {
+			s.dropBuckets(run)
+		}
 		s.log.Info("deleted stats", "run", run, "kind", k.String())
 	}
 	if wholeRun(kinds) {

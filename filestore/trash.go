@@ -228,6 +228,7 @@ func (s *Store) TrashRun(ctx context.Context, run string) (statstore.TrashEntry,
 	if err := s.syncDirs(s.trashPath(movingDir), s.trashPath()); err != nil {
 		return statstore.TrashEntry{}, err
 	}
+	s.dropBuckets(run) // a restore rebuilds it when asked
 	s.log.Info("trashed run", "run", run, "trash_id", e.ID, "restore", "statstore trash restore "+e.ID)
 	return e, s.removeLock(run)
 }
