@@ -22,12 +22,13 @@ import (
 // superseded. It enters the checksum only when it is not zero, so the
 // checksums written before it existed (all with no marks) stay valid; a
 // damaged count is caught like any other counter. The marks themselves
-// (statstore_validation.superseded) are not checksummed row by row, as no
-// validation row is (a score's float8 bits are PostgreSQL's to protect, see
-// doc.go): whole validation reads count the marks they read and compare
-// the count with superseded_count, and a write compares the marks of the
-// rows it reads, so a flipped mark is an error rather than a checkpoint
-// silently back in (or out of) the best report. Two flips that cancel out
+// (statstore_validation.superseded) are not in the rows' checksums
+// (scores_crc32c, migration 0011, covers the iteration and scores: a
+// training rewind sets marks in SQL): whole validation reads count the
+// marks they read and compare the count with superseded_count, and a
+// write compares the marks of the rows it reads, so a flipped mark is an
+// error rather than a checkpoint silently back in (or out of) the best
+// report. Two flips that cancel out
 // (one mark set, another cleared) are not detected.
 //
 // and validation_metadata_crc32c the CRC-32C of the metadata document's

@@ -203,6 +203,12 @@ func TestScoresArrayChecks(t *testing.T) {
 		{"empty", "scores = '{}'"},
 		{"NULL element", "scores[3] = NULL"},
 		{"two dimensions", "scores = ARRAY[scores[1:9], scores[10:18]]"},
+		// Migration 0011: a score changed into another float, or the
+		// row's checksum damaged, no longer reads as it is.
+		{"one score changed", "scores[2] = scores[2] + 1"},
+		{"one score's sign flipped", "scores[5] = -scores[5]"},
+		{"scores swapped", "scores[1] = scores[2], scores[2] = scores[1]"},
+		{"checksum damaged", "scores_crc32c = scores_crc32c # 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,6 +230,40 @@ func TestScoresArrayChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestScoresChecksumLegacy: a validation row written before migration 0011
+// has no checksum: it reads as it did, and a write that replaces it stores
+// one.
+func TestScoresChecksumLegacy(t *testing.T) {
+	ctx := context.Background()
+	s, url := openStore(t, Options{})
+	storeBoth(t, s)
+	want, err := s.RetrieveValidationScores(ctx, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, url, "UPDATE statstore_validation SET scores_crc32c = NULL")
+	got, err := s.RetrieveValidationScores(ctx, "run")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows without checksums: %v, %v; want them read as before", got, err)
+	}
+	execSQL(t, url, "UPDATE statstore_validation SET scores[1] = scores[1] + 1 WHERE iteration = 10")
+	if _, err := s.RetrieveValidationScores(ctx, "run"); err != nil {
+		t.Fatalf("a changed score of a row without a checksum: %v (read as it is: left to PostgreSQL's page checksums)", err)
+	}
+	// A merge that replaces iteration 20 writes its checksum.
+	if err := s.StoreValidationIterationScores(ctx, "run", storetest.ScoresVersion(storetest.Metadata(), 1, 20)); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	conn := connect(t, url)
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM statstore_validation WHERE iteration = 20 AND scores_crc32c IS NOT NULL").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows of iteration 20 with a checksum after the merge: %d (%v), want 1", n, err)
+	}
+	execSQL(t, url, "UPDATE statstore_validation SET scores[1] = scores[1] + 1 WHERE iteration = 20")
+	_, err = s.RetrieveValidationScores(ctx, "run")
+	wantCorrupt(t, "RetrieveValidationScores", err, "statstore_validation", "run")
 }
 
 // TestLegacyRows: rows written before migration 0002 have no checksums.

@@ -53,7 +53,9 @@
 //	                      in from the histories by Open for runs without one
 //	statstore_validation  (run_id, iteration) primary key, scores float8[]
 //	                      (the [dataset][parameter set][criterion] array,
-//	                      flattened; its shape is the metadata's)
+//	                      flattened; its shape is the metadata's),
+//	                      superseded (migration 0003), scores_crc32c
+//	                      (migration 0011, validation.go: scoresCRC)
 //
 // Training floats are packed as their IEEE 754 bits and validation scores
 // are float8 sent in pgx's binary format, so every float64 — NaN with its
@@ -129,11 +131,15 @@
 // its counters against its rows (one count, once) and then stores the
 // counters' checksum (the document's with the next validation write).
 // Each training block carries the CRC-32C of its header and entries,
-// checked whenever it is read whole (every read but the stride subsample,
-// which checks the iteration of each entry it picks against the block's
-// header); blocks made by migration 0008 have none until rewritten and are
-// checked for their shape. A flipped bit inside a stored score float8 is
-// PostgreSQL's to detect: run the cluster with page checksums (initdb
+// checked whenever it is read whole, and (migration 0010) each entry's
+// CRC-32C and one of its header and M4 columns, checked by the reads that
+// take a slice or the summary of a block without reading it whole (the
+// stride subsample, TrainingBuckets); blocks made by migration 0008 have
+// none until rewritten and are checked for their shape. Each validation
+// row carries (migration 0011) the CRC-32C of its iteration and scores,
+// checked by every read of the row. Rows and blocks written before those
+// migrations have NULL there and read as before, their floats left to
+// PostgreSQL: run the cluster with page checksums (initdb
 // --data-checksums, as internal/pgtest does), and a damaged page is an
 // error of the server.
 package postgres

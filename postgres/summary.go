@@ -313,7 +313,7 @@ func validationOf(ctx context.Context, tx pgx.Tx, run string, r runRow) (*statst
 // scanValidation reads the validation entries of the run's row id in
 // iteration order, each scores array reshaped to shape.
 func scanValidation(ctx context.Context, tx pgx.Tx, run string, id int64, shape [3]int) ([]statstore.ValidationIterationScores, error) {
-	rows, err := tx.Query(ctx, "SELECT iteration, scores, superseded FROM statstore_validation WHERE run_id = $1 ORDER BY iteration", id)
+	rows, err := tx.Query(ctx, "SELECT iteration, scores, superseded, scores_crc32c FROM statstore_validation WHERE run_id = $1 ORDER BY iteration", id)
 	if err != nil {
 		return nil, err
 	}
@@ -321,8 +321,9 @@ func scanValidation(ctx context.Context, tx pgx.Tx, run string, id int64, shape 
 	var it int64
 	var arr pgtype.Array[pgtype.Float8]
 	var marked bool
-	_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked}, func() error {
-		scores, err := scoresArray(arr, shape)
+	var crc *int64
+	_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked, &crc}, func() error {
+		scores, err := scoresArray(arr, shape, it, crc)
 		if err != nil {
 			return corruptScores(run, it, err)
 		}

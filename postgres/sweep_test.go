@@ -30,9 +30,9 @@ import (
 // By default one bit of every byte of the metadata document is flipped
 // (the bit rotates with the offset); STATSTORE_SWEEP=full flips every bit.
 // A flip that PostgreSQL refuses to store (invalid UTF-8, a NUL, invalid
-// JSON) is counted as refused by the database. A flipped bit inside a
-// stored float8 is PostgreSQL's to detect (page checksums, see doc.go) and
-// is not swept.
+// JSON) is counted as refused by the database. Flipped bits inside stored
+// float8s are not swept here: the rows' and blocks' checksums catch them
+// (TestScoresArrayChecks, TestChunkDamage, TestChunkReadChecksums).
 
 const sweepRunName = "run"
 

@@ -2,15 +2,18 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/statstore/statstore"
 )
 
-var validationColumns = []string{"run_id", "iteration", "scores", "superseded"}
+var validationColumns = []string{"run_id", "iteration", "scores", "superseded", "scores_crc32c"}
 
 // StoreValidationIterationScores merges scores into the run's validation
 // scores (MergeValidationScores without its report).
@@ -134,16 +137,19 @@ func writeMerge(ctx context.Context, tx pgx.Tx, run string, r *runRow, plan stat
 	}
 	its := make([]int64, len(replaced))
 	marks := make([]bool, len(replaced))
+	crcs := make([]int64, len(replaced))
 	flat := make([]float64, 0, len(replaced)*len(flatten(replaced[0].Scores)))
 	for i, e := range replaced {
 		its[i], marks[i] = int64(e.Iteration), e.Superseded
-		flat = append(flat, flatten(e.Scores)...)
+		one := flatten(e.Scores)
+		crcs[i] = scoresCRC(its[i], one)
+		flat = append(flat, one...)
 	}
 	per := len(flat) / len(replaced)
 	tag, err := tx.Exec(ctx, `UPDATE statstore_validation v
-		SET scores = ($3::float8[])[(u.ord - 1) * $4 + 1 : u.ord * $4], superseded = u.marked
-		FROM unnest($2::bigint[], $5::boolean[]) WITH ORDINALITY AS u(it, marked, ord)
-		WHERE v.run_id = $1 AND v.iteration = u.it`, r.ID, its, flat, per, marks)
+		SET scores = ($3::float8[])[(u.ord - 1) * $4 + 1 : u.ord * $4], superseded = u.marked, scores_crc32c = u.crc
+		FROM unnest($2::bigint[], $5::boolean[], $6::bigint[]) WITH ORDINALITY AS u(it, marked, crc, ord)
+		WHERE v.run_id = $1 AND v.iteration = u.it`, r.ID, its, flat, per, marks, crcs)
 	if err != nil {
 		return fmt.Errorf("replace %d validation entries: %w", len(replaced), err)
 	}
@@ -223,7 +229,7 @@ func storedEntries(ctx context.Context, tx pgx.Tx, run string, r runRow, shape [
 	for i, it := range iterations {
 		its[i] = int64(it)
 	}
-	rows, err := tx.Query(ctx, `SELECT iteration, scores, superseded FROM statstore_validation
+	rows, err := tx.Query(ctx, `SELECT iteration, scores, superseded, scores_crc32c FROM statstore_validation
 		WHERE run_id = $1 AND (iteration = ANY($2) OR iteration = $3) ORDER BY iteration`, r.ID, its, r.ValidatedUntil-1)
 	if err != nil {
 		return nil, fmt.Errorf("read stored validation entries: %w", err)
@@ -232,9 +238,10 @@ func storedEntries(ctx context.Context, tx pgx.Tx, run string, r runRow, shape [
 	var it int64
 	var arr pgtype.Array[pgtype.Float8]
 	var marked bool
+	var crc *int64
 	var nMarked int64
-	_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked}, func() error {
-		scores, err := scoresArray(arr, shape)
+	_, err = pgx.ForEachRow(rows, []any{&it, &arr, &marked, &crc}, func() error {
+		scores, err := scoresArray(arr, shape, it, crc)
 		if err != nil {
 			return corruptScores(run, it, err)
 		}
@@ -278,7 +285,8 @@ func corruptScores(run string, iteration int64, err error) error {
 // with its superseded mark.
 func copyValidation(ctx context.Context, tx pgx.Tx, runID int64, entries []statstore.ValidationIterationScores) error {
 	return copyEntries(ctx, tx, "validation", validationColumns, runID, entries, func(e statstore.ValidationIterationScores) []any {
-		return []any{runID, int64(e.Iteration), flatten(e.Scores), e.Superseded}
+		flat := flatten(e.Scores)
+		return []any{runID, int64(e.Iteration), flat, e.Superseded, scoresCRC(int64(e.Iteration), flat)}
 	})
 }
 
@@ -309,9 +317,10 @@ func unflatten(flat []float64, shape [3]int) ([][][]float64, error) {
 	return out, nil
 }
 
-// scoresArray checks a stored scores array (one dimension, no NULL) and
-// reshapes it to shape.
-func scoresArray(arr pgtype.Array[pgtype.Float8], shape [3]int) ([][][]float64, error) {
+// scoresArray checks a stored scores array (one dimension, no NULL, and
+// against crc, the row's checksum, unless the row predates migration 0011)
+// and reshapes it to shape.
+func scoresArray(arr pgtype.Array[pgtype.Float8], shape [3]int, iteration int64, crc *int64) ([][][]float64, error) {
 	if len(arr.Dims) > 1 {
 		return nil, fmt.Errorf("scores array of %d dimensions, want 1", len(arr.Dims))
 	}
@@ -322,7 +331,24 @@ func scoresArray(arr pgtype.Array[pgtype.Float8], shape [3]int) ([][][]float64, 
 		}
 		flat[i] = e.Float64
 	}
+	if crc != nil {
+		if got := scoresCRC(iteration, flat); got != *crc {
+			return nil, fmt.Errorf("the iteration and %d scores do not match the row's checksum: CRC-32C %08x, stored %08x", len(flat), got, *crc)
+		}
+	}
 	return unflatten(flat, shape)
+}
+
+// scoresCRC returns a validation row's checksum (migration 0011): the
+// CRC-32C of its iteration and then each score's float64 bits, 8 bytes
+// big-endian each.
+func scoresCRC(iteration int64, flat []float64) int64 {
+	b := make([]byte, 0, 8*(len(flat)+1))
+	b = binary.BigEndian.AppendUint64(b, uint64(iteration))
+	for _, f := range flat {
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(f))
+	}
+	return int64(crc32.Checksum(b, castagnoli))
 }
 
 // RetrieveValidationScores returns the run's validation scores with their
