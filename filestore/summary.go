@@ -131,6 +131,12 @@ func (s *Store) writeSummary(run string, sum statstore.RunSummary) error {
 	if err != nil {
 		return err
 	}
+	return s.writeSummaryAt(run, sum, stamps)
+}
+
+// writeSummaryAt is writeSummary with the stamps of run's files already
+// taken, under the run's lock, after its last write.
+func (s *Store) writeSummaryAt(run string, sum statstore.RunSummary, stamps runStamps) error {
 	if stamps.Training == nil && stamps.Validation == nil {
 		s.mu.Lock()
 		delete(s.sums, run)
@@ -185,10 +191,11 @@ func (s *Store) beginSummary(run string) summaryBegin {
 // write failed. The caller holds the run's lock. A summary that cannot be
 // written is only logged: readers find the old one stale and recompute.
 func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr error, update summaryUpdate) {
-	if b.ok && b.sum != nil {
-		if now, err := s.stamps(run); err == nil && now.equal(b.stamps) {
-			return
-		}
+	// One look at the files serves both the check and the write: under the
+	// run's lock nothing changes them after this call's write.
+	now, nowErr := s.stamps(run)
+	if nowErr == nil && b.ok && b.sum != nil && now.equal(b.stamps) {
+		return
 	}
 	var sum statstore.RunSummary
 	if b.sum != nil && werr == nil && update != nil && update(b.sum) {
@@ -200,7 +207,11 @@ func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr
 			return
 		}
 	}
-	if err := s.writeSummary(run, sum); err != nil {
+	err := nowErr
+	if err == nil {
+		err = s.writeSummaryAt(run, sum, now)
+	}
+	if err != nil {
 		s.log.Warn("run summary not written after a write; readers recompute it", "run", run, "error", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/fsutil"
@@ -83,12 +85,12 @@ func splitSummaryTrailer(data []byte) (doc []byte, checked bool, err error) {
 		return data, false, nil
 	}
 	doc = data[:n-summaryTrailerLen]
-	var want uint32
-	hex := data[n-summaryTrailerLen+len(summaryTrailerPrefix) : n-1]
-	if _, err := fmt.Sscanf(string(hex), "%08x", &want); err != nil || fmt.Sprintf("%08x", want) != string(hex) {
+	hex := string(data[n-summaryTrailerLen+len(summaryTrailerPrefix) : n-1])
+	want, err := strconv.ParseUint(hex, 16, 32)
+	if err != nil || hex != strings.ToLower(hex) {
 		return nil, false, fmt.Errorf("summary file: checksum line %q: %w", hex, statstore.ErrInvalidArgument)
 	}
-	if got := crc32c(doc); got != want {
+	if got := crc32c(doc); uint64(got) != want {
 		return nil, false, fmt.Errorf("summary file: checksum %08x, the line says %08x (a write in progress, or damage): %w", got, want, statstore.ErrInvalidArgument)
 	}
 	return doc, true, nil

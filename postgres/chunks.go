@@ -85,10 +85,10 @@ type chunk struct {
 // writeArgs' order after run_id.
 const chunkWriteColumns = "run_id, first_iteration, last_iteration, entries, step, data, crc32c, entry_crcs, m4_crc32c, " + m4Columns
 
-// chunkWriteParams returns the placeholders of chunkWriteColumns' values
-// from $from on (run_id's included).
-func chunkWriteParams(from int) string {
-	ps := make([]string, 16)
+// chunkValueParams returns the placeholders of writeArgs' values (the
+// columns of chunkWriteColumns after run_id) from $from on.
+func chunkValueParams(from int) string {
+	ps := make([]string, 15)
 	for i := range ps {
 		ps[i] = "$" + strconv.Itoa(from+i)
 	}
@@ -155,10 +155,14 @@ func m4CRC(c chunk) int64 {
 
 // checkEntrySlice checks entry, a 24-byte slice of a block's data read
 // without the rest, against crc, the matching 4 bytes of the block's
-// entry_crcs: nil when they match, or when the block has no entry
-// checksums (crc nil: written before migration 0010).
-func checkEntrySlice(run string, c chunk, index int64, entry, crc []byte) error {
+// entry_crcs: nil when they match, or when the block was written before
+// migration 0010 (checked false: it has no checksums). A block written
+// with them (checked: its m4_crc32c is not NULL) must have the entry's.
+func checkEntrySlice(run string, c chunk, index int64, entry, crc []byte, checked bool) error {
 	if crc == nil {
+		if checked {
+			return corruptChunk(run, fmt.Sprintf("block from iteration %d: entry %d has no checksum, but the block's summary has one", c.First, index))
+		}
 		return nil
 	}
 	if len(crc) != entryCRCSize || len(entry) != chunkEntrySize {
@@ -333,7 +337,7 @@ func rawChunk(vals [][]byte) (chunk, error) {
 // be packed by the client and unpacked by the server).
 func queueInsertChunks(b *pgx.Batch, runID int64, chunks []chunk) {
 	for _, c := range chunks {
-		b.Queue(`INSERT INTO statstore_training_chunks (`+chunkWriteColumns+`) VALUES (`+chunkWriteParams(1)+`)`,
+		b.Queue(`INSERT INTO statstore_training_chunks (`+chunkWriteColumns+`) VALUES ($1, `+chunkValueParams(2)+`)`,
 			append([]any{runID}, c.writeArgs()...)...)
 	}
 }
@@ -367,7 +371,7 @@ func queueAppend(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r run
 	}
 	// Fewer than 2 × mergeBelow = maxChunkEntries entries: one block.
 	head := makeChunk(append(merged, entries...))
-	b.Queue(`UPDATE statstore_training_chunks SET (`+chunkWriteColumns+`) = (`+chunkWriteParams(1)+`)
+	b.Queue(`UPDATE statstore_training_chunks SET (`+chunkWriteColumns+`) = ($1, `+chunkValueParams(2)+`)
 		WHERE run_id = $1 AND first_iteration = $2`, append([]any{r.ID}, head.writeArgs()...)...)
 	return nil
 }

@@ -139,7 +139,7 @@ func (s *Store) sendGuarded(ctx context.Context, what, run string, guess runRow,
 	for _, c := range chunks {
 		// run_id is $1, the guard's; the block's values follow the guard's.
 		b.Queue(`INSERT INTO statstore_training_chunks (`+chunkWriteColumns+`)
-			SELECT $1, `+strings.TrimPrefix(chunkWriteParams(9), "$9, ")+` WHERE EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`)`,
+			SELECT $1, `+chunkValueParams(len(args)+1)+` WHERE EXISTS (SELECT FROM statstore_runs WHERE `+rowGuard+`)`,
 			append(args, c.writeArgs()...)...)
 	}
 	// The change feed's notification, under the same guard (sent at

@@ -194,11 +194,7 @@ func pickTargets(ctx context.Context, tx pgx.Tx, run string, runID int64, target
 			out = append(out, statstore.TrainingIterationStats{})
 			continue
 		}
-		if checked && crc == nil {
-			rows.Close()
-			return nil, corruptChunk(run, fmt.Sprintf("block from iteration %d: entry %d has no checksum, but the block's summary has one", c.First, *off))
-		}
-		if err := checkEntrySlice(run, c, *off, slice, crc); err != nil {
+		if err := checkEntrySlice(run, c, *off, slice, crc, checked); err != nil {
 			rows.Close()
 			return nil, err
 		}
