@@ -29,6 +29,13 @@ func (s *Store) lockPath(run string) string { return filepath.Join(s.dir, locksD
 // so after locking, lockRun checks that the path still names the file it
 // locked, and starts over when it does not.
 func (s *Store) lockRun(ctx context.Context, run string) (unlock func(), err error) {
+	_, unlock, err = s.lockRunFiles(ctx, run)
+	return unlock, err
+}
+
+// lockRunFiles is lockRun that also returns the files the Store keeps
+// open for run (runfiles.go), the caller's until it unlocks.
+func (s *Store) lockRunFiles(ctx context.Context, run string) (rf *runFiles, unlock func(), err error) {
 	s.mu.Lock()
 	ch, ok := s.locks[run]
 	if !ok {
@@ -39,39 +46,32 @@ func (s *Store) lockRun(ctx context.Context, run string) (unlock func(), err err
 	select {
 	case ch <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("filestore: wait for the write lock of run %q: %w", run, ctx.Err())
+		return nil, nil, fmt.Errorf("filestore: wait for the write lock of run %q: %w", run, ctx.Err())
 	}
+	rf = s.takeFiles(run)
 	for {
-		fl := flock.New(s.lockPath(run))
-		locked, err := fl.TryLockContext(ctx, lockRetry)
-		if err != nil || !locked {
+		same, err := rf.lock(ctx, s.lockPath(run))
+		if err != nil {
+			s.releaseFiles(run, rf)
 			<-ch
-			if err == nil {
-				err = ctx.Err()
-			}
-			return nil, fmt.Errorf("filestore: lock run %q: %w", run, err)
+			return nil, nil, fmt.Errorf("filestore: lock run %q: %w", run, err)
 		}
-		held, herr := fl.Stat()
-		now, nerr := os.Stat(s.lockPath(run))
-		if herr == nil && nerr == nil && os.SameFile(held, now) {
-			unlock := func() {
-				_ = fl.Close() // releases the flock; nothing was written through it
-				<-ch
-			}
-			// A move of the run to or from the trash that a crash cut is
-			// finished before anyone writes the run (see trash.go).
-			if err := s.finishMove(run); err != nil {
-				unlock()
-				return nil, fmt.Errorf("filestore: finish the interrupted trash move of run %q: %w", run, err)
-			}
-			return unlock, nil
-		}
-		_ = fl.Close()
-		if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {
-			<-ch
-			return nil, fmt.Errorf("filestore: lock run %q: %w", run, nerr)
+		if same {
+			break
 		}
 	}
+	unlock = func() {
+		rf.unlock()
+		s.releaseFiles(run, rf)
+		<-ch
+	}
+	// A move of the run to or from the trash that a crash cut is finished
+	// before anyone writes the run (see trash.go).
+	if err := s.finishMove(run); err != nil {
+		unlock()
+		return nil, nil, fmt.Errorf("filestore: finish the interrupted trash move of run %q: %w", run, err)
+	}
+	return rf, unlock, nil
 }
 
 // removeLock removes run's lock file, which the caller holds, once the run

@@ -10,10 +10,12 @@ import (
 
 // append writes one record holding payload at the committed end of st,
 // the log's state (its torn tail repaired), fsyncs it (unless NoSync) and
-// returns the state after it. On failure it tries to cut the file back to
-// st.end, so that a failed call leaves nothing behind.
-func (lg *recordLog) append(st fileState, payload []byte) (fileState, error) {
-	buf, end, last := st.l.Append(recordBuf(st.l, nil, len(payload)), st.end, payload)
+// returns the state after it, and the record's encoding, made in
+// scratch's storage when it is large enough (scratch may be nil). On
+// failure it tries to cut the file back to st.end, so that a failed call
+// leaves nothing behind.
+func (lg *recordLog) append(st fileState, payload, scratch []byte) (fileState, []byte, error) {
+	buf, end, last := st.l.Append(recordBufIn(scratch, st.l, nil, len(payload)), st.end, payload)
 	_, err := lg.f.WriteAt(buf, st.end)
 	if err == nil && !lg.s.opts.NoSync {
 		err = fsutil.Datasync(lg.f)
@@ -22,17 +24,23 @@ func (lg *recordLog) append(st fileState, payload []byte) (fileState, error) {
 		if terr := lg.f.Truncate(st.end); terr == nil && !lg.s.opts.NoSync {
 			_ = fsutil.Datasync(lg.f) // best effort: the write error is what the caller must see
 		}
-		return st, err
+		return st, buf, err
 	}
 	next := st
 	next.size, next.end, next.mark = end, end, markOf(buf, st.end, last)
-	return next, nil
+	return next, buf, nil
 }
 
 // recordBuf returns prefix with room after it for a record of n payload
 // bytes as l.Append encodes it (chunk headers and block padding included),
 // so that the encoding does not grow its slice chunk by chunk.
 func recordBuf(l record.Layout, prefix []byte, n int) []byte {
+	return recordBufIn(nil, l, prefix, n)
+}
+
+// recordBufIn is recordBuf in dst's storage when it has the room (a new
+// slice otherwise).
+func recordBufIn(dst []byte, l record.Layout, prefix []byte, n int) []byte {
 	bs := int(l.BlockLen())
 	chunk := bs - record.HeaderSize // the largest payload of one chunk
 	if l.MaxPayload > 0 {
@@ -42,7 +50,10 @@ func recordBuf(l record.Layout, prefix []byte, n int) []byte {
 	blocks := n/bs + 2             // blocks the record can touch
 	chunks := n/chunk + blocks + 1 // each block boundary may cut one more
 	room := n + chunks*record.HeaderSize + blocks*(record.HeaderSize+l.Head+l.Unit)
-	return append(make([]byte, 0, len(prefix)+room), prefix...)
+	if cap(dst) < len(prefix)+room {
+		dst = make([]byte, 0, len(prefix)+room)
+	}
+	return append(dst[:0], prefix...)
 }
 
 // encodeLog returns a whole new log with header h whose records hold

@@ -73,6 +73,10 @@ type Store struct {
 	tfiles map[string]*trainFile    // training files' block indexes and maps
 	val    map[string]*valSnap      // cached validation file states
 	sums   map[string]cachedSummary // run summaries read or written (summary.go)
+	// files are the runs' files kept open between write calls
+	// (runfiles.go); filesClock orders their last uses.
+	files      map[string]*runFiles
+	filesClock uint64
 	// sumIndexed is set once the summary index was read into sums
 	// (summary_index.go); metas caches run metadata by file stamp
 	// (runmeta_cache.go).
@@ -134,6 +138,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		locks:  map[string]chan struct{}{},
 		train:  map[string]*trainSnap{},
 		tfiles: map[string]*trainFile{},
+		files:  map[string]*runFiles{},
 		val:    map[string]*valSnap{},
 
 		tornWarned: map[string]int64{},
@@ -160,6 +165,7 @@ func (s *Store) Close() error {
 	for _, tf := range s.tfiles {
 		s.dropMap(tf) // unmapped now, or when the last reader is done
 	}
+	s.closeFilesLocked()
 	s.train, s.val, s.tfiles = nil, nil, nil
 	return nil
 }

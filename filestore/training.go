@@ -101,20 +101,20 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	if err := s.checkWrite(ctx, run); err != nil {
 		return err
 	}
-	unlock, err := s.lockRun(ctx, run)
+	rf, unlock, err := s.lockRunFiles(ctx, run)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	sum := s.beginSummary(run)
 	defer func() { s.endSummary(ctx, run, sum, err, trainingUpdate(stats)) }()
-	lg, err := s.openLog(kindTraining, run, true)
+	lg, err := s.trainWriteLog(rf, run)
 	if err != nil {
 		return err
 	}
 	var snap *trainSnap
 	if lg != nil {
-		defer lg.close(&err)
+		defer rf.doneTrainLog(lg, &err)
 		if snap, err = s.loadTrain(lg); err != nil {
 			return err
 		}
@@ -137,7 +137,7 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case plan.Action == statstore.WriteNothing:
 		return nil
 	case plan.Action == statstore.WriteAppend && lg != nil:
-		return s.appendTraining(lg, snap, plan.Entries)
+		return s.appendTraining(lg, snap, plan.Entries, rf)
 	}
 	h, err := newHeader(kindTraining)
 	if err != nil {
@@ -206,10 +206,13 @@ func (s *Store) storedHistory(lg *recordLog, snap *trainSnap) (_ []statstore.Tra
 	return tr.all(snap.count)
 }
 
-// appendTraining appends one record with entries to the training log lg.
-func (s *Store) appendTraining(lg *recordLog, snap *trainSnap, entries []statstore.TrainingIterationStats) error {
+// appendTraining appends one record with entries to the training log lg,
+// encoding it in the buffers rf keeps for the run's appends.
+func (s *Store) appendTraining(lg *recordLog, snap *trainSnap, entries []statstore.TrainingIterationStats, rf *runFiles) error {
 	run := lg.run
-	st, err := lg.append(snap.fileState, encodeTraining(snap.count, entries))
+	rf.payload = encodeTrainingTo(rf.payload, snap.count, entries)
+	st, rec, err := lg.append(snap.fileState, rf.payload, rf.rec)
+	rf.payload, rf.rec = keep(rf.payload), keep(rec)
 	if err != nil {
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: append training stats of run %q: %w", run, err)

@@ -20,7 +20,18 @@ const (
 // encodeTraining returns the payload of a training record: the count of
 // entries before it, then the entries.
 func encodeTraining(before int, entries []statstore.TrainingIterationStats) []byte {
-	b := make([]byte, trainingHeadSize+trainingEntrySize*len(entries))
+	return encodeTrainingTo(nil, before, entries)
+}
+
+// encodeTrainingTo is encodeTraining into dst's storage when it is large
+// enough (a new slice otherwise).
+func encodeTrainingTo(dst []byte, before int, entries []statstore.TrainingIterationStats) []byte {
+	n := trainingHeadSize + trainingEntrySize*len(entries)
+	b := dst[:0]
+	if cap(b) < n {
+		b = make([]byte, n)
+	}
+	b = b[:n]
 	binary.LittleEndian.PutUint64(b, uint64(before))
 	p := b[trainingHeadSize:]
 	for i, e := range entries {

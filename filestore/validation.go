@@ -515,7 +515,7 @@ func (s *Store) resolvePending(lg *recordLog, snap *valSnap, own uint64) (*valSn
 // appendValRecord appends one record with payload to the validation log
 // lg, whose state is snap, and caches next, the state after it.
 func (s *Store) appendValRecord(lg *recordLog, snap, next *valSnap, payload []byte) error {
-	st, err := lg.append(snap.fileState, payload)
+	st, _, err := lg.append(snap.fileState, payload, nil)
 	if err != nil {
 		s.cacheVal(lg.run, nil)
 		return err
