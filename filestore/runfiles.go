@@ -20,13 +20,14 @@ const maxKeptBuf = 1 << 20
 // runFiles are what a Store keeps open between the write calls of one run,
 // so that storing a checkpoint costs its write and fsync rather than
 // opening files: the descriptor of the run's lock file, which its flock is
-// taken on (lock_unix.go), its training file opened for writing, and the
-// buffers an append encodes into.
+// taken on (lock_unix.go), its training and summary files opened for
+// writing, and the buffers an append encodes into.
 //
 // Nothing kept is trusted without a check at each use: lockRun checks that
 // the lock file's path still names the file it locked, trainWriteLog that
-// the training file's path still names the open file, and the recordLog's
-// look reads the header and last chunk as before. A file another process
+// the training file's path still names the open file (and the recordLog's
+// look reads the header and last chunk as before), writeSummaryFile that
+// the summary's path names the open file, unlinked elsewhere. A file another process
 // (or this one) replaced, renamed or removed is closed and opened again.
 //
 // Only the goroutine holding the run's lock uses a runFiles; Store.mu
@@ -35,6 +36,8 @@ type runFiles struct {
 	runLock
 	train   fsutil.File // nil when not open
 	trainFI fs.FileInfo // train's identity (inode)
+	sum     fsutil.File // the run's summary file, nil when not open
+	sumFI   fs.FileInfo // sum's identity
 	payload []byte      // the last append's payload encoding, reused
 	rec     []byte      // the last append's record encoding, reused
 	busy    bool        // a call holds the run's lock
@@ -44,7 +47,16 @@ type runFiles struct {
 // close closes the kept files (releasing the lock file's flock).
 func (rf *runFiles) close() {
 	rf.closeTrain()
+	rf.closeSum()
 	rf.runLock.close()
+}
+
+// closeSum closes the kept summary file.
+func (rf *runFiles) closeSum() {
+	if rf.sum != nil {
+		_ = rf.sum.Close() // a summary is a cache: its reader checks it
+		rf.sum, rf.sumFI = nil, nil
+	}
 }
 
 // closeTrain closes the kept training file.
@@ -137,11 +149,17 @@ func (s *Store) closeFilesLocked() {
 // trainWriteLog returns run's training log opened for writing (nil when
 // the run has none): through the descriptor rf keeps when the path still
 // names that file, else opened, and kept when keepFilesOpen. The caller
-// holds the run's lock and ends with doneTrainLog.
-func (s *Store) trainWriteLog(rf *runFiles, run string) (*recordLog, error) {
+// holds the run's lock and ends with doneTrainLog. now is the training
+// file's stamp the caller took under the lock (nil: not taken, or no
+// file), which saves a look at the path.
+func (s *Store) trainWriteLog(rf *runFiles, run string, now *fileStamp) (*recordLog, error) {
 	if rf.train != nil {
-		fi, err := s.fs.Stat(s.path(kindTraining, run))
-		if err == nil && os.SameFile(fi, rf.trainFI) {
+		same := now != nil && now.Inode == inodeOf(rf.trainFI) && now.Inode != 0
+		if now == nil {
+			fi, err := s.fs.Stat(s.path(kindTraining, run))
+			same = err == nil && os.SameFile(fi, rf.trainFI)
+		}
+		if same {
 			return &recordLog{s: s, kind: kindTraining, run: run, f: rf.train}, nil
 		}
 		rf.closeTrain() // replaced, removed or unreadable: openLog says which

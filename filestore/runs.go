@@ -169,7 +169,7 @@ func (s *Store) delete(ctx context.Context, run string, kinds ...fileKind) (err 
 	}
 	defer unlock()
 	sum := s.beginSummary(run)
-	defer func() { s.endSummary(ctx, run, sum, err, deleteUpdate(kinds)) }()
+	defer func() { s.endSummary(ctx, run, sum, err, deleteUpdate(kinds), nil) }()
 	if len(kinds) == 1 && kinds[0] == kindTraining {
 		// The marks of an interrupted training replace are resolved
 		// against the training file before it goes.

@@ -131,12 +131,13 @@ func (s *Store) writeSummary(run string, sum statstore.RunSummary) error {
 	if err != nil {
 		return err
 	}
-	return s.writeSummaryAt(run, sum, stamps)
+	return s.writeSummaryAt(run, sum, stamps, nil)
 }
 
 // writeSummaryAt is writeSummary with the stamps of run's files already
-// taken, under the run's lock, after its last write.
-func (s *Store) writeSummaryAt(run string, sum statstore.RunSummary, stamps runStamps) error {
+// taken, under the run's lock, after its last write; rf is the run's kept
+// files (nil: none), for writeSummaryFile.
+func (s *Store) writeSummaryAt(run string, sum statstore.RunSummary, stamps runStamps, rf *runFiles) error {
 	if stamps.Training == nil && stamps.Validation == nil {
 		s.mu.Lock()
 		delete(s.sums, run)
@@ -151,7 +152,7 @@ func (s *Store) writeSummaryAt(run string, sum statstore.RunSummary, stamps runS
 	if err != nil {
 		return err
 	}
-	if err := s.writeSummaryFile(s.summaryPath(run), data); err != nil {
+	if err := s.writeSummaryFile(s.summaryPath(run), data, rf); err != nil {
 		return err
 	}
 	s.cacheSummary(run, stamps, sum)
@@ -188,9 +189,10 @@ func (s *Store) beginSummary(run string) summaryBegin {
 // nothing to do when the files did not change and the summary was
 // current; else the summary before (b.sum) updated by update, or
 // recomputed from the history when there is none, update cannot, or the
-// write failed. The caller holds the run's lock. A summary that cannot be
-// written is only logged: readers find the old one stale and recompute.
-func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr error, update summaryUpdate) {
+// write failed. The caller holds the run's lock, and rf (nil: none) the
+// run's kept files. A summary that cannot be written is only logged:
+// readers find the old one stale and recompute.
+func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr error, update summaryUpdate, rf *runFiles) {
 	// One look at the files serves both the check and the write: under the
 	// run's lock nothing changes them after this call's write.
 	now, nowErr := s.stamps(run)
@@ -209,7 +211,7 @@ func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr
 	}
 	err := nowErr
 	if err == nil {
-		err = s.writeSummaryAt(run, sum, now)
+		err = s.writeSummaryAt(run, sum, now, rf)
 	}
 	if err != nil {
 		s.log.Warn("run summary not written after a write; readers recompute it", "run", run, "error", err)

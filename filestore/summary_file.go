@@ -102,15 +102,28 @@ func splitSummaryTrailer(data []byte) (doc []byte, checked bool, err error) {
 // a regular file with one name; otherwise (missing, a symbolic link, a
 // hard link, anything else) by a new file renamed over it. The caller
 // holds the run's lock, so writers never interleave; a reader that meets
-// a write in progress fails the checksum and recomputes.
-func (s *Store) writeSummaryFile(path string, data []byte) error {
+// a write in progress fails the checksum and recomputes. rf, the run's
+// kept files (nil: none), saves the open: the summary file it keeps is
+// written when path still names it, a regular file with one link (one
+// lstat), and a file opened here is kept in it.
+func (s *Store) writeSummaryFile(path string, data []byte, rf *runFiles) error {
+	if rf != nil && rf.sum != nil {
+		fi, err := s.fs.Lstat(path)
+		if err == nil && fi.Mode().IsRegular() && linksOf(fi) == 1 && os.SameFile(fi, rf.sumFI) {
+			if err = writeSummaryIn(rf.sum, data, fi.Size()); err == nil {
+				return nil
+			}
+		}
+		rf.closeSum() // replaced, linked, removed or failed: opened afresh
+	}
 	f, err := s.fs.OpenFile(path, os.O_RDWR|fsutil.NonBlock|fsutil.NoFollow, 0)
 	if err == nil {
 		fi, serr := f.Stat()
 		if serr == nil && fi.Mode().IsRegular() && linksOf(fi) == 1 {
-			_, err = f.WriteAt(data, 0)
-			if err == nil && fi.Size() > int64(len(data)) {
-				err = f.Truncate(int64(len(data)))
+			err = writeSummaryIn(f, data, fi.Size())
+			if err == nil && rf != nil && keepFilesOpen {
+				rf.sum, rf.sumFI = f, fi
+				return nil
 			}
 			if cerr := f.Close(); err == nil {
 				err = cerr
@@ -124,6 +137,16 @@ func (s *Store) writeSummaryFile(path string, data []byte) error {
 		if err = s.fs.MkdirAll(filepath.Dir(path), dirPerm); err == nil {
 			err = fsutil.WriteAtomic(s.fs, filepath.Join(s.dir, tmpDir), path, data, filePerm, true)
 		}
+	}
+	return err
+}
+
+// writeSummaryIn rewrites the summary file f, of size bytes, in place to
+// hold data.
+func writeSummaryIn(f fsutil.File, data []byte, size int64) error {
+	_, err := f.WriteAt(data, 0)
+	if err == nil && size > int64(len(data)) {
+		err = f.Truncate(int64(len(data)))
 	}
 	return err
 }

@@ -116,8 +116,11 @@ func TestSummaryFileWrittenInPlace(t *testing.T) {
 		t.Fatalf("the summary path after a write: %v, %v; want a regular file", fi, err)
 	}
 	checkKeptSummary(t, s, "run", 30)
+	write(35) // the Store keeps the new file open for the next write
+	checkKeptSummary(t, s, "run", 35)
 
-	// A second name: the other name keeps its bytes.
+	// A second name, made while the Store keeps the file open: the other
+	// name keeps its bytes.
 	other := filepath.Join(t.TempDir(), "second-name")
 	if err := os.Link(path, other); err != nil {
 		t.Fatal(err)

@@ -107,8 +107,8 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	}
 	defer unlock()
 	sum := s.beginSummary(run)
-	defer func() { s.endSummary(ctx, run, sum, err, trainingUpdate(stats)) }()
-	lg, err := s.trainWriteLog(rf, run)
+	defer func() { s.endSummary(ctx, run, sum, err, trainingUpdate(stats), rf) }()
+	lg, err := s.trainWriteLog(rf, run, sum.stamps.Training)
 	if err != nil {
 		return err
 	}

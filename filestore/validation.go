@@ -387,13 +387,13 @@ func (s *Store) MergeValidationScores(ctx context.Context, run string, scores *s
 	if err := s.checkWrite(ctx, run); err != nil {
 		return statstore.ValidationMerge{}, err
 	}
-	unlock, err := s.lockRun(ctx, run)
+	rf, unlock, err := s.lockRunFiles(ctx, run)
 	if err != nil {
 		return statstore.ValidationMerge{}, err
 	}
 	defer unlock()
 	sum := s.beginSummary(run)
-	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run)) }()
+	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run), rf) }()
 	plan, err := s.mergeValidation(run, scores)
 	if err != nil {
 		return statstore.ValidationMerge{}, err
@@ -684,13 +684,13 @@ func (s *Store) DeleteValidationAfter(ctx context.Context, run string, iteration
 		return fmt.Errorf("filestore: delete validation scores of run %q from iteration %d: iteration must be >= 0: %w",
 			run, iteration, statstore.ErrInvalidArgument)
 	}
-	unlock, err := s.lockRun(ctx, run)
+	rf, unlock, err := s.lockRunFiles(ctx, run)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	sum := s.beginSummary(run)
-	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run)) }()
+	defer func() { s.endSummary(ctx, run, sum, err, s.validationUpdate(ctx, run), rf) }()
 	lg, snap, err := s.openValForWrite(run, 0)
 	if err != nil || lg == nil {
 		return err

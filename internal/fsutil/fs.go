@@ -35,6 +35,9 @@ type FS interface {
 	MkdirAll(path string, perm fs.FileMode) error
 	// Stat returns a file's information like os.Stat.
 	Stat(name string) (fs.FileInfo, error)
+	// Lstat returns a file's information like os.Lstat, not following a
+	// symbolic link.
+	Lstat(name string) (fs.FileInfo, error)
 	// ReadDir lists a directory like os.ReadDir.
 	ReadDir(name string) ([]fs.DirEntry, error)
 	// SyncDir commits a directory's entries (creations, renames, removals)
@@ -70,6 +73,9 @@ func (OS) MkdirAll(path string, perm fs.FileMode) error { return os.MkdirAll(pat
 
 // Stat implements FS.
 func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+// Lstat implements FS.
+func (OS) Lstat(name string) (fs.FileInfo, error) { return os.Lstat(name) }
 
 // ReadDir implements FS.
 func (OS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
