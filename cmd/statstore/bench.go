@@ -58,6 +58,8 @@ type benchTarget struct {
 	sync     bool
 	progress bool
 	run      string
+	// cpuProfile, when set, is where the command writes a CPU profile.
+	cpuProfile string
 }
 
 func (t *benchTarget) register(cmd *cobra.Command) {
@@ -66,6 +68,7 @@ func (t *benchTarget) register(cmd *cobra.Command) {
 	f.BoolVar(&t.sync, "sync", true, "fsync every Store call (file store only; false measures the code without the disk)")
 	f.BoolVar(&t.progress, "progress", false, `print "stored <until>" on stderr after every Store call returns`)
 	f.StringVar(&t.run, "run", "", "the run to write (default bench_<workload>); it must not exist yet")
+	f.StringVar(&t.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark to this file (go tool pprof)")
 	_ = cmd.MarkPersistentFlagDirname("dir")
 }
 
@@ -101,6 +104,7 @@ with DaCapo's algorithm and the disk's limit (docs/benchmarks.md).`,
 	}
 	t.register(cmd)
 	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t), newBenchDaCapoCmd(app, &t), newBenchServeCmd(app, &t))
+	profileRuns(cmd, &t.cpuProfile)
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +56,29 @@ func TestBenchServe(t *testing.T) {
 	// Sizes below one are a usage error.
 	if r := invoke(t, invocation{args: []string{"bench", "serve", "--iterations", "0"}}); r.code != exitUsage || !strings.Contains(r.stderr, "positive") {
 		t.Errorf("--iterations 0: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestBenchCPUProfile: bench --cpuprofile FILE writes a CPU profile that
+// go tool pprof reads (gzipped protocol buffers), and a bad path is an
+// error naming the flag.
+func TestBenchCPUProfile(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	r := invoke(t, invocation{args: []string{"bench", "train", "--dir", filepath.Join(t.TempDir(), "s"),
+		"--iterations", "2000", "--cpuprofile", prof}})
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Fatalf("the profile (%d bytes) is not gzipped as pprof writes it", len(data))
+	}
+	r = invoke(t, invocation{args: []string{"bench", "train", "--dir", filepath.Join(t.TempDir(), "s"),
+		"--iterations", "2000", "--cpuprofile", filepath.Join(t.TempDir(), "missing", "cpu.prof")}})
+	if r.code == 0 || !strings.Contains(r.stderr, "--cpuprofile") {
+		t.Fatalf("a profile in a missing directory: exit %d, stderr %q; want an error naming --cpuprofile", r.code, r.stderr)
 	}
 }
