@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -46,18 +45,18 @@ func decodeTrainingColumnsFrom(rd io.Reader) (*statstore.TrainingStats, error) {
 	var losses, times []float64
 	var seen [3]bool
 	floats := func(name string, dst *[]float64) error {
-		return readArray(d, name, trainingColumnsShape, func(i int) error {
-			f, err := readFloat(d, fmt.Sprintf("%s[%d]", name, i))
+		return readArray(d, named(name), trainingColumnsShape, func(i int) error {
+			f, err := readFloat(d, element(name, i))
 			*dst = append(*dst, f)
 			return err
 		})
 	}
-	err := readObject(d, "the body", trainingColumnsShape, func(name string) error {
+	err := readObject(d, named("the body"), trainingColumnsShape, func(name string) error {
 		switch name {
 		case "iteration":
 			seen[0] = true
-			return readArray(d, name, trainingColumnsShape, func(i int) error {
-				it, err := readIteration(d, fmt.Sprintf("iteration[%d]", i))
+			return readArray(d, named(name), trainingColumnsShape, func(i int) error {
+				it, err := readIteration(d, element("iteration", i))
 				its = append(its, it)
 				return err
 			})

@@ -30,8 +30,12 @@ const (
 )
 
 // decodeTraining decodes a training body into the stats of one
-// StoreTrainingStats call.
+// StoreTrainingStats call: decodeTrainingFast when the body has its shape,
+// else decodeTrainingFrom.
 func decodeTraining(data []byte) (*statstore.TrainingStats, error) {
+	if stats, ok := decodeTrainingFast(data); ok {
+		return stats, nil
+	}
 	return decodeTrainingFrom(bytes.NewReader(data))
 }
 
@@ -74,10 +78,10 @@ func decodeSubsample(data []byte) (*statstore.TrainingSubsample, error) {
 func decodeTrainingFrom(rd io.Reader) (*statstore.TrainingStats, error) {
 	d := jsontext.NewDecoder(jsonnan.NewReader(rd))
 	stats := &statstore.TrainingStats{}
-	err := readObject(d, "the body", trainingShape, func(name string) error {
+	err := readObject(d, named("the body"), trainingShape, func(name string) error {
 		switch name {
 		case "iteration_stats":
-			return readArray(d, "iteration_stats", trainingShape, func(i int) error {
+			return readArray(d, named("iteration_stats"), trainingShape, func(i int) error {
 				e, err := readTrainingEntry(d, i)
 				if err == nil {
 					stats.IterationStats = append(stats.IterationStats, e)
@@ -85,7 +89,7 @@ func decodeTrainingFrom(rd io.Reader) (*statstore.TrainingStats, error) {
 				return err
 			})
 		case "run": // in the server's answers, which the client decodes
-			_, err := readString(d, "run")
+			_, err := readString(d, named("run"))
 			return err
 		}
 		return unknownKey(name, "the body", `"iteration_stats"`)
@@ -103,23 +107,23 @@ func decodeTrainingFrom(rd io.Reader) (*statstore.TrainingStats, error) {
 func readTrainingEntry(d *jsontext.Decoder, i int) (statstore.TrainingIterationStats, error) {
 	var e statstore.TrainingIterationStats
 	var hasIter, hasLoss, hasTime bool
-	where := fmt.Sprintf("iteration_stats[%d]", i)
+	where := element("iteration_stats", i)
 	err := readObject(d, where, `{"iteration": 0, "loss": 0.5, "time": 0.1}`, func(name string) error {
 		var err error
 		switch name {
 		case "iteration":
-			e.Iteration, err = readIteration(d, where+".iteration")
+			e.Iteration, err = readIteration(d, where.key("iteration"))
 			hasIter = true
 		case "loss":
-			e.Loss, err = readFloat(d, where+".loss")
+			e.Loss, err = readFloat(d, where.key("loss"))
 			hasLoss = true
 		case "time":
-			e.Time, err = readFloat(d, where+".time")
+			e.Time, err = readFloat(d, where.key("time"))
 			hasTime = true
 		case "run_name": // DaCapo's document shape
-			_, err = readString(d, where+".run_name")
+			_, err = readString(d, where.key("run_name"))
 		default:
-			err = unknownKey(name, where, `"iteration", "loss", "time" (and "run_name")`)
+			err = unknownKey(name, where.String(), `"iteration", "loss", "time" (and "run_name")`)
 		}
 		return err
 	})
@@ -290,7 +294,7 @@ func unknownKey(name, where, want string) error {
 
 // readObject reads an object, calling member for each key with the decoder
 // before the key's value; member must read the value.
-func readObject(d *jsontext.Decoder, where, shape string, member func(name string) error) error {
+func readObject(d *jsontext.Decoder, where where, shape string, member func(name string) error) error {
 	tok, err := d.ReadToken()
 	if err != nil {
 		if err == io.EOF {
@@ -321,7 +325,7 @@ func readObject(d *jsontext.Decoder, where, shape string, member func(name strin
 }
 
 // readArray reads a list, calling elem for each element.
-func readArray(d *jsontext.Decoder, where, shape string, elem func(i int) error) error {
+func readArray(d *jsontext.Decoder, where where, shape string, elem func(i int) error) error {
 	tok, err := d.ReadToken()
 	if err != nil {
 		return err
@@ -360,7 +364,7 @@ func readEnd(d *jsontext.Decoder) error {
 
 // readIteration reads a non-negative integer (negative ones are left to the
 // store, which names them).
-func readIteration(d *jsontext.Decoder, where string) (int, error) {
+func readIteration(d *jsontext.Decoder, where where) (int, error) {
 	v, err := d.ReadValue()
 	if err != nil {
 		return 0, err
@@ -376,7 +380,7 @@ func readIteration(d *jsontext.Decoder, where string) (int, error) {
 }
 
 // readFloat reads a number or one of the non-finite strings.
-func readFloat(d *jsontext.Decoder, where string) (float64, error) {
+func readFloat(d *jsontext.Decoder, where where) (float64, error) {
 	v, err := d.ReadValue()
 	if err != nil {
 		return 0, err
@@ -392,7 +396,7 @@ func readFloat(d *jsontext.Decoder, where string) (float64, error) {
 }
 
 // readString reads a string.
-func readString(d *jsontext.Decoder, where string) (string, error) {
+func readString(d *jsontext.Decoder, where where) (string, error) {
 	tok, err := d.ReadToken()
 	if err != nil {
 		return "", err

@@ -139,11 +139,13 @@ func (s *Server) writeTraining(w http.ResponseWriter, run string, entries []stat
 // handlePostTraining applies the body as one StoreTrainingStats.
 func (s *Server) handlePostTraining(w http.ResponseWriter, r *http.Request) {
 	s.handleChange(w, r, func(ctx context.Context, run string) error {
-		decode := decodeTrainingFrom
+		var stats *statstore.TrainingStats
+		var err error
 		if mediaType(r) == TrainingColumnsMediaType {
-			decode = decodeTrainingColumnsFrom
+			stats, err = decodeTrainingColumnsFrom(r.Body)
+		} else {
+			stats, err = decodeTrainingBody(r.Body, r.ContentLength)
 		}
-		stats, err := decode(r.Body)
 		if err != nil {
 			return err
 		}
