@@ -127,7 +127,7 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("filestore: open %s: not a directory: %w", dir, statstore.ErrInvalidArgument)
 		}
 	} else {
-		for _, d := range []string{kindTraining.dirName(), kindValidation.dirName(), locksDir, tmpDir} {
+		for _, d := range []string{kindTraining.dirName(), kindValidation.dirName(), locksDir, tmpDir, summariesDir} {
 			if err := fsys.MkdirAll(filepath.Join(dir, d), dirPerm); err != nil {
 				return nil, pathError("open", dir, err)
 			}

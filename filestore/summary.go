@@ -199,9 +199,17 @@ func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr
 	if nowErr == nil && b.ok && b.sum != nil && now.equal(b.stamps) {
 		return
 	}
+	base := b.sum
+	if base == nil && b.ok && b.stamps.Training == nil && b.stamps.Validation == nil {
+		// The run had no data files: its summary was the empty run's,
+		// which the update brings up to date without reading back what
+		// the call wrote.
+		empty := statstore.Summarize(run, nil, nil)
+		base = &empty
+	}
 	var sum statstore.RunSummary
-	if b.sum != nil && werr == nil && update != nil && update(b.sum) {
-		sum = *b.sum
+	if base != nil && werr == nil && update != nil && update(base) {
+		sum = *base
 	} else {
 		var err error
 		if sum, err = s.recompute(ctx, run); err != nil {
@@ -225,7 +233,8 @@ func (s *Store) recompute(ctx context.Context, run string) (statstore.RunSummary
 
 // trainingUpdate is the summaryUpdate of StoreTrainingStats(stats): an
 // append adds its new entries (statstore.PlanTraining of the summary's
-// TrainedUntil says which); a replace recomputes.
+// TrainedUntil says which), also to an empty run's summary; a replace
+// recomputes.
 func trainingUpdate(stats *statstore.TrainingStats) summaryUpdate {
 	return func(sum *statstore.RunSummary) bool {
 		plan, err := statstore.PlanTraining(sum.TrainedUntil, stats)
@@ -234,7 +243,7 @@ func trainingUpdate(stats *statstore.TrainingStats) summaryUpdate {
 			return false
 		case plan.Action == statstore.WriteNothing:
 			return true
-		case plan.Action == statstore.WriteAppend && sum.TrainingIterations > 0:
+		case plan.Action == statstore.WriteAppend && (sum.TrainingIterations > 0 || sum.ValidationIterations == 0):
 			sum.AppendTraining(plan.Entries)
 			return true
 		}

@@ -117,6 +117,9 @@ func (s *Store) writeSummaryFile(path string, data []byte, rf *runFiles) error {
 		rf.closeSum() // replaced, linked, removed or failed: opened afresh
 	}
 	f, err := s.fs.OpenFile(path, os.O_RDWR|fsutil.NonBlock|fsutil.NoFollow, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = s.createSummary(path)
+	}
 	if err == nil {
 		fi, serr := f.Stat()
 		if serr == nil && fi.Mode().IsRegular() && linksOf(fi) == 1 {
@@ -139,6 +142,22 @@ func (s *Store) writeSummaryFile(path string, data []byte, rf *runFiles) error {
 		}
 	}
 	return err
+}
+
+// createSummary creates the summary file at path, which does not exist,
+// in place: no temporary file and rename, which cost a new run's first
+// write more than its data's fsync. A crash that cuts the write leaves a
+// file whose checksum fails, which readers recompute and the next writer
+// rewrites.
+func (s *Store) createSummary(path string) (fsutil.File, error) {
+	const flag = os.O_RDWR | os.O_CREATE | os.O_EXCL | fsutil.NonBlock | fsutil.NoFollow
+	f, err := s.fs.OpenFile(path, flag, filePerm)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = s.fs.MkdirAll(filepath.Dir(path), dirPerm); err == nil {
+			f, err = s.fs.OpenFile(path, flag, filePerm)
+		}
+	}
+	return f, err
 }
 
 // writeSummaryIn rewrites the summary file f, of size bytes, in place to
