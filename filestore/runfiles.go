@@ -24,11 +24,12 @@ const maxKeptBuf = 1 << 20
 // writing, and the buffers an append encodes into.
 //
 // Nothing kept is trusted without a check at each use: lockRun checks that
-// the lock file's path still names the file it locked, trainWriteLog that
+// the lock file's path still names the file it locked; trainWriteLog that
 // the training file's path still names the open file (and the recordLog's
-// look reads the header and last chunk as before), writeSummaryFile that
-// the summary's path names the open file, unlinked elsewhere. A file another process
-// (or this one) replaced, renamed or removed is closed and opened again.
+// look then reads its header and last chunk, as for a file just opened);
+// writeSummaryFile that the summary's path still names the open file, with
+// no other link. A file another process (or this one) replaced, renamed,
+// linked or removed is closed and opened again.
 //
 // Only the goroutine holding the run's lock uses a runFiles; Store.mu
 // guards the Store's map of them and busy.
