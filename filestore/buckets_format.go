@@ -37,7 +37,7 @@ const bucketsDir = ".buckets"
 
 const (
 	bucketMagic     = "STBKT\x00\x00\x01"
-	bucketRecSize   = 8 + 5*4 + 8 + 4*24 + 4
+	bucketRecSize   = pyramid.RecordSize
 	bucketStampSize = 8 * 8
 	bucketMetaSize  = len(bucketMagic) + 8 + bucketStampSize + pyramid.Levels*8 + pyramid.Levels*bucketRecSize + 4
 )
@@ -75,77 +75,20 @@ type bucketMeta struct {
 	open   [pyramid.Levels]statstore.TrainingBucket
 }
 
-func putEntry(b []byte, e statstore.TrainingIterationStats) {
-	binary.LittleEndian.PutUint64(b, uint64(e.Iteration))
-	binary.LittleEndian.PutUint64(b[8:], math.Float64bits(e.Loss))
-	binary.LittleEndian.PutUint64(b[16:], math.Float64bits(e.Time))
-}
+func putEntry(b []byte, e statstore.TrainingIterationStats) { pyramid.PutEntry(b, e) }
 
-func getEntry(b []byte) statstore.TrainingIterationStats {
-	return statstore.TrainingIterationStats{Iteration: int(int64(binary.LittleEndian.Uint64(b))),
-		Loss: math.Float64frombits(binary.LittleEndian.Uint64(b[8:])), Time: math.Float64frombits(binary.LittleEndian.Uint64(b[16:]))}
-}
+func getEntry(b []byte) statstore.TrainingIterationStats { return pyramid.GetEntry(b) }
 
-// appendBucketRecord appends b's record (all zero for an empty bucket).
-func appendBucketRecord(dst []byte, b statstore.TrainingBucket) []byte {
-	var r [bucketRecSize]byte
-	if b.Count > 0 {
-		binary.LittleEndian.PutUint64(r[0:], uint64(b.From))
-		for i, v := range []int{b.Count, b.Finite, b.NaN, b.PosInf, b.NegInf} {
-			binary.LittleEndian.PutUint32(r[8+4*i:], uint32(v))
-		}
-		binary.LittleEndian.PutUint64(r[28:], uint64(int64(b.FirstNonFinite)))
-		for i, e := range []statstore.TrainingIterationStats{b.First, b.Last, b.Min, b.Max} {
-			putEntry(r[36+24*i:], e)
-		}
-	}
-	binary.LittleEndian.PutUint32(r[bucketRecSize-4:], crc32.Checksum(r[:bucketRecSize-4], bucketCRC))
-	return append(dst, r[:]...)
-}
+// appendBucketRecord appends b's record (pyramid.AppendRecord; all zero
+// for an empty bucket).
+func appendBucketRecord(dst []byte, b statstore.TrainingBucket) []byte { return pyramid.AppendRecord(dst, b) }
 
-// decodeBucketRecord decodes a record of a block of level l; an all-zero
-// record with a valid checksum is the empty bucket when empty is allowed.
+// decodeBucketRecord decodes a record of a block of level l
+// (pyramid.DecodeRecord), wrapping errBadSidecar.
 func decodeBucketRecord(r []byte, l int, empty bool) (statstore.TrainingBucket, error) {
-	var b statstore.TrainingBucket
-	if len(r) != bucketRecSize {
-		return b, fmt.Errorf("%w: record of %d bytes, want %d", errBadSidecar, len(r), bucketRecSize)
-	}
-	if crc32.Checksum(r[:bucketRecSize-4], bucketCRC) != binary.LittleEndian.Uint32(r[bucketRecSize-4:]) {
-		return b, fmt.Errorf("%w: record checksum mismatch", errBadSidecar)
-	}
-	b.From = int(int64(binary.LittleEndian.Uint64(r)))
-	var c [5]int
-	for i := range c {
-		c[i] = int(binary.LittleEndian.Uint32(r[8+4*i:]))
-	}
-	b.Count, b.Finite, b.NaN, b.PosInf, b.NegInf = c[0], c[1], c[2], c[3], c[4]
-	b.FirstNonFinite = int(int64(binary.LittleEndian.Uint64(r[28:])))
-	b.First, b.Last, b.Min, b.Max = getEntry(r[36:]), getEntry(r[60:]), getEntry(r[84:]), getEntry(r[108:])
-	if b.Count == 0 && empty {
-		if b != (statstore.TrainingBucket{}) {
-			return b, fmt.Errorf("%w: empty record with content", errBadSidecar)
-		}
-		return b, nil
-	}
-	w := pyramid.Width(l)
-	b.To = b.From + w
-	in := func(e statstore.TrainingIterationStats) bool { return e.Iteration >= b.From && e.Iteration < b.To }
-	finite := func(e statstore.TrainingIterationStats) bool {
-		return !math.IsNaN(e.Loss) && !math.IsInf(e.Loss, 0)
-	}
-	switch {
-	case b.From < 0 || b.From%w != 0 || b.From > math.MaxInt-w:
-		return b, fmt.Errorf("%w: block at iteration %d not aligned to %d", errBadSidecar, b.From, w)
-	case b.Count < 1 || b.Count > w || b.Finite+b.NaN+b.PosInf+b.NegInf != b.Count:
-		return b, fmt.Errorf("%w: block counts %d entries: %d finite, %d NaN, %d +Inf, %d -Inf", errBadSidecar, b.Count, b.Finite, b.NaN, b.PosInf, b.NegInf)
-	case !in(b.First) || !in(b.Last) || b.First.Iteration > b.Last.Iteration || (b.Count == 1) != (b.First.Iteration == b.Last.Iteration):
-		return b, fmt.Errorf("%w: block's first and last entries outside it", errBadSidecar)
-	case b.Finite > 0 && (!in(b.Min) || !in(b.Max) || !finite(b.Min) || !finite(b.Max) || b.Min.Loss > b.Max.Loss):
-		return b, fmt.Errorf("%w: block's extremes wrong", errBadSidecar)
-	case b.Finite == 0 && (b.Min != statstore.TrainingIterationStats{} || b.Max != statstore.TrainingIterationStats{}):
-		return b, fmt.Errorf("%w: block without finite loss has extremes", errBadSidecar)
-	case (b.NonFinite() == 0) != (b.FirstNonFinite == -1) || (b.FirstNonFinite != -1 && (b.FirstNonFinite < b.From || b.FirstNonFinite >= b.To)):
-		return b, fmt.Errorf("%w: block's first non-finite iteration %d wrong", errBadSidecar, b.FirstNonFinite)
+	b, err := pyramid.DecodeRecord(r, l, empty)
+	if err != nil {
+		return b, fmt.Errorf("%w: %w", errBadSidecar, err)
 	}
 	return b, nil
 }
