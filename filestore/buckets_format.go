@@ -81,7 +81,9 @@ func getEntry(b []byte) statstore.TrainingIterationStats { return pyramid.GetEnt
 
 // appendBucketRecord appends b's record (pyramid.AppendRecord; all zero
 // for an empty bucket).
-func appendBucketRecord(dst []byte, b statstore.TrainingBucket) []byte { return pyramid.AppendRecord(dst, b) }
+func appendBucketRecord(dst []byte, b statstore.TrainingBucket) []byte {
+	return pyramid.AppendRecord(dst, b)
+}
 
 // decodeBucketRecord decodes a record of a block of level l
 // (pyramid.DecodeRecord), wrapping errBadSidecar.
