@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"math"
 
 	"github.com/statstore/statstore"
 	"github.com/statstore/statstore/internal/pyramid"
@@ -58,10 +57,7 @@ type bucketStamp struct {
 }
 
 // sameEntry reports whether a and b are bit for bit the same entry.
-func sameEntry(a, b statstore.TrainingIterationStats) bool {
-	return a.Iteration == b.Iteration && math.Float64bits(a.Loss) == math.Float64bits(b.Loss) &&
-		math.Float64bits(a.Time) == math.Float64bits(b.Time)
-}
+func sameEntry(a, b statstore.TrainingIterationStats) bool { return pyramid.SameEntry(a, b) }
 
 func (a bucketStamp) equal(b bucketStamp) bool {
 	return a.id == b.id && a.inode == b.inode && a.end == b.end && a.count == b.count && sameEntry(a.last, b.last)

@@ -64,15 +64,18 @@ func summarizeChunk(entries []statstore.TrainingIterationStats) chunkM4 {
 }
 
 // TrainingBuckets answers as statstore.BucketTraining does on the run's
-// history, from the blocks' summaries (migration 0009): a block inside
-// one bucket and inside the range is read as its summary columns and
-// three 24-byte slices of its data; the others (at most one or two per
-// bucket, and at the range's edges) whole, checksum verified. The cost
-// grows with the blocks in the range (about one per 280 entries), not
-// with their entries. The summary columns and the slices are checked
-// against their own checksums (migration 0010: m4_crc32c, entry_crcs), so
-// damage to them is a *statstore.CorruptError, never a wrong bucket. A
-// block written before migration 0010 has none: its summary is checked
+// history. Buckets of 256 iterations or wider are read from the levels
+// (migration 0012, levels.go): about one row per bucket and a few hundred
+// entries at each end, however long the history; the first such query of
+// a run, or one finding many entries not yet summarised, summarises them
+// into the levels first. Narrower buckets are read from the blocks'
+// summaries (migration 0009): a block inside one bucket and inside the
+// range is read as its summary columns and three 24-byte slices of its
+// data; the others (at most one or two per bucket, and at the range's
+// edges) whole, checksum verified. Every row read is checked against its
+// checksum (migration 0010: m4_crc32c, entry_crcs; 0012: the levels'
+// crc32c), so damage is a *statstore.CorruptError, never a wrong bucket.
+// A block written before migration 0010 has none: its summary is checked
 // for consistency only (one that disagrees with itself or with the
 // block's bounds is a *statstore.CorruptError, one damaged into another
 // consistent summary would be read as it is) until it is next rewritten.
@@ -85,8 +88,38 @@ func (s *Store) TrainingBuckets(ctx context.Context, run string, opts statstore.
 	if err := checkRun(what, run); err != nil {
 		return nil, 0, err
 	}
+	var out []statstore.TrainingBucket
+	var w int
+	for attempt := 0; ; attempt++ {
+		out, w, err = s.readBuckets(ctx, what, run, opts, attempt == 0)
+		if !errors.Is(err, errExtendFirst) {
+			break
+		}
+		// The levels are far behind the history: summarise the rest
+		// into them, then ask again (answering from the entries past
+		// them, should a writer have added more meanwhile).
+		if err := s.extendLevels(ctx, what, run); err != nil {
+			var ce *statstore.CorruptError
+			if errors.As(err, &ce) || ctx.Err() != nil {
+				return nil, 0, err
+			}
+			s.log.Warn("training summaries not stored; answering from the entries", "run", run, "err", err)
+		}
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, w, nil
+}
+
+// readBuckets answers TrainingBuckets in one read-only transaction: from
+// the blocks of entries for widths below level minLevel's (chunkBuckets),
+// else from the levels (levelBuckets; mayExtend: errExtendFirst when they
+// are far behind). The buckets of the whole history must hold
+// training_count entries, those of a range its first and last entries.
+func (s *Store) readBuckets(ctx context.Context, what, run string, opts statstore.BucketOptions, mayExtend bool) ([]statstore.TrainingBucket, int, error) {
 	out, w := []statstore.TrainingBucket{}, 1
-	err = s.readTx(ctx, what, func(tx pgx.Tx) error {
+	err := s.readTx(ctx, what, func(tx pgx.Tx) error {
 		out, w = []statstore.TrainingBucket{}, 1
 		row, ok, err := readRun(ctx, tx, run)
 		if err != nil || !ok || row.TrainingCount == 0 {
@@ -101,16 +134,40 @@ func (s *Store) TrainingBuckets(ctx context.Context, run string, opts statstore.
 		}
 		w = statstore.BucketWidth(first, last, opts.Buckets)
 		acc := pyramid.Acc{W: w, Out: out}
-		if err := chunkBuckets(ctx, tx, run, row.ID, first, last, &acc); err != nil {
+		corrupt := corruptChunk
+		if pyramid.LevelFor(w) < minLevel {
+			err = chunkBuckets(ctx, tx, run, row.ID, first, last, &acc)
+		} else {
+			err, corrupt = levelBuckets(ctx, tx, run, row, first, last, &acc, mayExtend), corruptLevels
+		}
+		if err != nil {
 			return err
 		}
 		out = acc.Out
-		return nil
+		return checkBuckets(run, row, opts.Range, first, last, out, corrupt)
 	})
-	if err != nil {
-		return nil, 0, err
+	return out, w, err
+}
+
+// checkBuckets checks buckets read of range r, whose first and last
+// entries are at iterations first and last, against what else is known
+// of the history: the first and last entries, and for the whole history
+// training_count entries in all. (A block's summary missing from the
+// blocks or levels would otherwise be a bucket missing, or a lower count,
+// with success.)
+func checkBuckets(run string, row runRow, r statstore.IterationRange, first, last int, out []statstore.TrainingBucket,
+	corrupt func(run, reason string) error) error {
+	n := 0
+	for _, b := range out {
+		n += b.Count
 	}
-	return out, w, nil
+	switch {
+	case len(out) == 0 || out[0].First.Iteration != first || out[len(out)-1].Last.Iteration != last:
+		return corrupt(run, fmt.Sprintf("the buckets of iterations %d to %d do not begin and end with them (%d buckets)", first, last, len(out)))
+	case r == (statstore.IterationRange{}) && int64(n) != row.TrainingCount:
+		return corrupt(run, fmt.Sprintf("training_count is %d, but the summaries of the whole history count %d entries", row.TrainingCount, n))
+	}
+	return nil
 }
 
 // bucketBounds returns the first and last iterations of the run's entries

@@ -169,6 +169,12 @@ func (s *Store) deletePart(ctx context.Context, run, part string, reset func(*ru
 		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE run_id = $1", r.ID); err != nil {
 			return err
 		}
+		if part == "training" {
+			// Their summaries (migration 0012, levels.go).
+			if _, err := tx.Exec(ctx, "DELETE FROM "+levelsTable+" WHERE run_id = $1", r.ID); err != nil {
+				return err
+			}
+		}
 		reset(&r)
 		if err := updateRun(ctx, tx, run, r); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/statstore/statstore"
@@ -141,6 +140,9 @@ func replaceTraining(ctx context.Context, tx pgx.Tx, b *pgx.Batch, run string, r
 	if left := r.TrainingCount - deleted; left != int64(keep) {
 		return 0, nil, corruptRun(run, fmt.Sprintf("training_count is %d, but table %s holds %d entries in blocks before iteration %d and %d in blocks from it on",
 			r.TrainingCount, chunkTable, keep, rewind, deleted), nil)
+	}
+	if err := truncateLevels(ctx, tx, run, r.ID, rewind); err != nil {
+		return 0, nil, err
 	}
 	queueInsertChunks(b, r.ID, splitChunks(entries[keep:]))
 	r.TrainingCount = int64(len(entries))
@@ -285,21 +287,10 @@ func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.I
 	if _, err := tx.Exec(ctx, indexOrder); err != nil {
 		return nil, err
 	}
-	// The blocks that overlap r, trimmed to it: at most To-From entries
-	// and two blocks' more.
-	size := row.TrainingCount
-	if r.To > 0 {
-		size = min(size, int64(r.To-r.From)+2*maxChunkEntries)
-	}
-	out, _, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+` FROM statstore_training_chunks
-		WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration < $3
-		ORDER BY first_iteration`, row.ID, int64(r.From), rangeEnd(r))
+	out, err := readTrainingEntries(ctx, tx, run, row, r)
 	if err != nil {
 		return nil, err
 	}
-	lo := sort.Search(len(out), func(i int) bool { return out[i].Iteration >= r.From })
-	hi := sort.Search(len(out), func(i int) bool { return int64(out[i].Iteration) >= rangeEnd(r) })
-	out = out[lo:hi]
 	if err := checkTrainingRead(run, row, r, out); err != nil {
 		return nil, err
 	}

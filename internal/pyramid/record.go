@@ -105,3 +105,10 @@ func DecodeRecord(r []byte, l int, empty bool) (statstore.TrainingBucket, error)
 	}
 	return b, nil
 }
+
+// SameEntry reports whether a and b are bit for bit the same entry (NaN
+// payloads and the sign of zero included).
+func SameEntry(a, b statstore.TrainingIterationStats) bool {
+	return a.Iteration == b.Iteration && math.Float64bits(a.Loss) == math.Float64bits(b.Loss) &&
+		math.Float64bits(a.Time) == math.Float64bits(b.Time)
+}
