@@ -252,6 +252,9 @@ func (s *Store) extendLevels(ctx context.Context, what, run string) error {
 				out.add(l, bd.Open[l])
 			}
 			more = next
+			if s.beforeLevelsWrite != nil {
+				s.beforeLevelsWrite()
+			}
 			return out.upsert(ctx, tx, r.ID)
 		})
 		if err != nil || !more {

@@ -41,6 +41,9 @@ type Store struct {
 	closed atomic.Bool
 	listen listener // Watch's LISTEN connection
 	rows   rowCache // the row each training write left, see fastappend.go
+	// beforeLevelsWrite, when set (by tests), runs in extendLevels after
+	// the entries are read and before their summaries are written.
+	beforeLevelsWrite func()
 }
 
 var _ statstore.StatsStore = (*Store)(nil)
