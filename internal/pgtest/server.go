@@ -233,10 +233,67 @@ func (s *Server) waitReady(ctx context.Context, p *process) error {
 	}
 }
 
-// signal sends sig to the server's whole process group (postmaster and
-// backends).
-func (s *Server) signal(p *process, sig syscall.Signal) {
-	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+// signal sends sig to the server's process group and, for SIGKILL, to
+// every child of the postmaster: PostgreSQL makes each backend the leader
+// of a group of its own (setsid), so a signal to the postmaster's group
+// does not reach them, and a backend left alive after the postmaster dies
+// can still answer a query on its connection until it notices. The
+// postmaster is stopped first so that it forks none meanwhile.
+// It returns the children it killed.
+func (s *Server) signal(p *process, sig syscall.Signal) []int {
+	pid := p.cmd.Process.Pid
+	var killed []int
+	if sig == syscall.SIGKILL {
+		_ = syscall.Kill(pid, syscall.SIGSTOP)
+		killed = children(pid)
+		for _, child := range killed {
+			_ = syscall.Kill(child, syscall.SIGKILL)
+		}
+	}
+	_ = syscall.Kill(-pid, sig)
+	return killed
+}
+
+// exited reports whether process pid has exited (gone, or a zombie
+// nobody reaped: its sockets are closed either way).
+func exited(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return syscall.Kill(pid, 0) != nil
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	fields := strings.Fields(string(stat[i+1:]))
+	return i < 0 || len(fields) == 0 || fields[0] == "Z" || fields[0] == "X"
+}
+
+// children returns the pids of the processes whose parent is pid (from
+// /proc; none where there is no /proc).
+func children(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(stat[i+1:]))
+		if len(fields) >= 2 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 // Stop shuts the server down (fast shutdown: open sessions are
@@ -260,10 +317,11 @@ func (s *Server) stop(ctx context.Context, sig syscall.Signal) error {
 		return nil
 	}
 	s.proc = nil
+	var killed []int
 	if sig != syscall.SIGKILL {
 		_ = p.cmd.Process.Signal(sig) // the postmaster stops its backends
 	} else {
-		s.signal(p, sig)
+		killed = s.signal(p, sig)
 	}
 	select {
 	case <-p.done:
@@ -273,10 +331,10 @@ func (s *Server) stop(ctx context.Context, sig syscall.Signal) error {
 		return fmt.Errorf("pgtest: postgres did not stop in time, killed it: %w", ctx.Err())
 	}
 	if sig == syscall.SIGKILL {
-		// Backends are in the same process group and died with the
-		// postmaster; wait until none holds the shared memory, so that a
-		// restart does not find it in use.
-		return s.waitGroupGone(p.cmd.Process.Pid)
+		// Wait until no process of the server holds its shared memory
+		// or a connection, so that a restart does not find it in use
+		// and no call is answered by a dying backend.
+		return s.waitGone(p.cmd.Process.Pid, killed)
 	}
 	var exitErr *exec.ExitError
 	if p.waitErr != nil && !errors.As(p.waitErr, &exitErr) {
@@ -285,10 +343,19 @@ func (s *Server) stop(ctx context.Context, sig syscall.Signal) error {
 	return nil
 }
 
-// waitGroupGone waits until no process of group pgid is left.
-func (s *Server) waitGroupGone(pgid int) error {
+// waitGone waits until no process of group pgid is left and each of
+// pids has exited.
+func (s *Server) waitGone(pgid int, pids []int) error {
 	deadline := time.Now().Add(readyTimeout)
-	for syscall.Kill(-pgid, 0) == nil {
+	gone := func() bool {
+		for _, pid := range pids {
+			if !exited(pid) {
+				return false
+			}
+		}
+		return syscall.Kill(-pgid, 0) != nil
+	}
+	for !gone() {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("pgtest: processes of killed postgres group %d still alive after %v", pgid, readyTimeout)
 		}
