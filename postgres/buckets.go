@@ -214,7 +214,7 @@ func chunkBuckets(ctx context.Context, tx pgx.Tx, run string, id int64, first, l
 			CASE WHEN inner_block AND max_index BETWEEN 0 AND entries - 1 THEN substring(entry_crcs FROM max_index * 4 + 1 FOR 4) END,
 			CASE WHEN inner_block THEN NULL ELSE data END
 		FROM (SELECT *, first_iteration >= $2 AND last_iteration <= $3 AND first_iteration / $4 = last_iteration / $4 AS inner_block
-			FROM statstore_training_chunks WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration <= $3) c
+			FROM statstore_training_chunks WHERE run_id = $1 AND `+fromOverlap+` AND last_iteration >= $2 AND first_iteration <= $3) c
 		ORDER BY first_iteration`, id, int64(first), int64(last), int64(acc.W))
 	if err != nil {
 		return err

@@ -61,6 +61,17 @@ const maxChunkEntries = 280
 // maxChunkEntries entries: bounded, whatever the history.
 const mergeBelow = maxChunkEntries / 2
 
+// fromOverlap is the SQL condition, for $1 a run's id and $2 an
+// iteration, that a block starts no earlier than the first block reaching
+// $2 (the one with the least last_iteration at or after it). Blocks are
+// disjoint and ordered, so the blocks that overlap a range from $2 on
+// are among those; and the condition lets a scan in first_iteration order
+// start at that block (found through the last_iteration index) instead
+// of at the run's first block, filtering every block before it: a read
+// of the history's end then costs what it reads, not the history.
+const fromOverlap = `first_iteration >= coalesce((SELECT f.first_iteration FROM statstore_training_chunks f
+	WHERE f.run_id = $1 AND f.last_iteration >= $2 ORDER BY f.last_iteration LIMIT 1), 9223372036854775807)`
+
 // chunkTable names the table in errors.
 const chunkTable = "statstore_training_chunks"
 

@@ -45,6 +45,17 @@
 //	                      (of the header and M4 columns), which check what
 //	                      the stride subsample and TrainingBuckets read
 //	                      of a block without reading it whole
+//	statstore_training_levels
+//	                      (migration 0012, see levels.go) the training
+//	                      history summarised at coarser and coarser
+//	                      scales: (run_id, level, start) primary key, one
+//	                      row per aligned block of 2^8 ... 2^24 iterations
+//	                      (levels 1 to 9 of package internal/pyramid),
+//	                      record (the block's M4 summary) and crc32c (of
+//	                      run_id, level and record); derived from the
+//	                      blocks of entries by bucket queries and kept in
+//	                      step by overwrites, so that TrainingBuckets reads
+//	                      about one row per bucket
 //	statstore_run_summaries
 //	                      (migration 0007, see summary.go) one row per run:
 //	                      run_id, summary (bytea: the history part of its

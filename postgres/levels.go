@@ -196,7 +196,8 @@ func entriesFrom(ctx context.Context, tx pgx.Tx, run string, r runRow, from, lim
 		lim = r.TrainingCount + 1 // every block (at least one entry each)
 	}
 	entries, blocks, err := queryChunks(ctx, tx, run, min(lim*maxChunkEntries, r.TrainingCount), `SELECT `+chunkColumns+`
-		FROM statstore_training_chunks WHERE run_id = $1 AND last_iteration >= $2 ORDER BY first_iteration LIMIT $3`, r.ID, int64(from), lim)
+		FROM statstore_training_chunks WHERE run_id = $1 AND `+fromOverlap+` AND last_iteration >= $2
+		ORDER BY first_iteration LIMIT $3`, r.ID, int64(from), lim)
 	if err != nil {
 		return nil, false, err
 	}
@@ -449,7 +450,7 @@ func readTrainingEntries(ctx context.Context, tx pgx.Tx, run string, row runRow,
 		size = min(size, int64(r.To-r.From)+2*maxChunkEntries)
 	}
 	out, _, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+` FROM statstore_training_chunks
-		WHERE run_id = $1 AND last_iteration >= $2 AND first_iteration < $3
+		WHERE run_id = $1 AND `+fromOverlap+` AND last_iteration >= $2 AND first_iteration < $3
 		ORDER BY first_iteration`, row.ID, int64(r.From), rangeEnd(r))
 	if err != nil {
 		return nil, err

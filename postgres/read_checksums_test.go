@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/statstore/statstore"
 )
 
@@ -31,7 +33,16 @@ func TestChunkReadChecksums(t *testing.T) {
 	// points reads the blocks holding its first and last points whole and
 	// every entry of the middle block as a 24-byte slice.
 	stride := statstore.SubsampleOptions{MaxPoints: 700}
-	buckets := statstore.BucketOptions{Buckets: 1} // one bucket: every block is read as its summary
+	// Buckets of 256 iterations or more are read from the levels
+	// (migration 0012), built from whole blocks: one bucket of the run is
+	// right whenever its data is. Narrower ones read a block inside one
+	// bucket as its summary: run "small" has blocks of iterations 0-99,
+	// 100-299 and 300-349 (three appends), and 3 buckets of 128
+	// iterations read the first and the last as summaries; its block
+	// from iteration 300 is damaged as the other run's from 233.
+	level := statstore.BucketOptions{Buckets: 1}
+	buckets := statstore.BucketOptions{Buckets: 3}
+	small := h[:350]
 	cases := []struct {
 		damage       string
 		dataIntact   bool // the block's data is unchanged: whole reads answer right
@@ -60,14 +71,34 @@ func TestChunkReadChecksums(t *testing.T) {
 				AND run_id = (SELECT id FROM statstore_runs WHERE name = 'run')`).Scan(&checked); err != nil || checked != 3 {
 				t.Fatalf("%d of 3 blocks written with read checksums (%v)", checked, err)
 			}
-			if _, err := conn.Exec(ctx, "UPDATE statstore_training_chunks SET "+c.damage+` WHERE first_iteration = 233
-				AND run_id = (SELECT id FROM statstore_runs WHERE name = 'run')`); err != nil {
+			if err := s.DeleteRun(ctx, "small"); err != nil {
 				t.Fatal(err)
+			}
+			for _, n := range []int{100, 300, 350} {
+				if err := s.StoreTrainingStats(ctx, "small", &statstore.TrainingStats{IterationStats: small[:n]}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, _ := conn.Query(ctx, `SELECT first_iteration FROM statstore_training_chunks
+				WHERE run_id = (SELECT id FROM statstore_runs WHERE name = 'small') ORDER BY first_iteration`)
+			blocks, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil || fmt.Sprint(blocks) != "[0 100 300]" {
+				t.Fatalf("run small's blocks start at %v (%v), want [0 100 300]", blocks, err)
+			}
+			for run, first := range map[string]int{"run": 233, "small": 300} {
+				if _, err := conn.Exec(ctx, "UPDATE statstore_training_chunks SET "+c.damage+` WHERE first_iteration = $1
+					AND run_id = (SELECT id FROM statstore_runs WHERE name = $2)`, first, run); err != nil {
+					t.Fatal(err)
+				}
 			}
 			wantCorrupt := func(what string, err error) {
 				t.Helper()
+				run := "run"
+				if strings.HasSuffix(what, "of run small") {
+					run = "small"
+				}
 				var ce *statstore.CorruptError
-				if !errors.As(err, &ce) || !strings.Contains(ce.Path, "table statstore_training_chunks") || !strings.Contains(ce.Path, `run "run"`) {
+				if !errors.As(err, &ce) || !strings.Contains(ce.Path, "table statstore_training_chunks") || !strings.Contains(ce.Path, fmt.Sprintf("run %q", run)) {
 					t.Errorf("%s: got %v, want a corruption error naming the table and run", what, err)
 				}
 			}
@@ -77,16 +108,27 @@ func TestChunkReadChecksums(t *testing.T) {
 			} else if err != nil || !(&statstore.TrainingStats{IterationStats: got}).Equal(whole) {
 				t.Errorf("stride subsample: %d points, %v; want the %d stored", len(got), err, len(h))
 			}
-			b, _, err := s.TrainingBuckets(ctx, "run", buckets)
-			want, _, _ := statstore.BucketTraining(h, buckets)
+			b, _, err := s.TrainingBuckets(ctx, "run", level)
+			want, _, _ := statstore.BucketTraining(h, level)
+			switch {
+			case !c.dataIntact:
+				wantCorrupt("buckets from the levels", err)
+			case err != nil || fmt.Sprint(b) != fmt.Sprint(want):
+				t.Errorf("buckets from the levels: %v, %v; want %v", b, err, want)
+			}
+			b, w, err := s.TrainingBuckets(ctx, "small", buckets)
+			want, _, _ = statstore.BucketTraining(small, buckets)
+			if err == nil && w != 128 {
+				t.Fatalf("run small's 3 buckets are %d iterations wide, want 128", w)
+			}
 			switch {
 			case c.bucketsBad:
-				wantCorrupt("buckets", err)
+				wantCorrupt("buckets of run small", err)
 			case err != nil || fmt.Sprint(b) != fmt.Sprint(want):
 				if c.bucketsRight || err == nil {
-					t.Errorf("buckets: %v, %v; want %v", b, err, want)
+					t.Errorf("buckets of run small: %v, %v; want %v", b, err, want)
 				} else {
-					wantCorrupt("buckets", err)
+					wantCorrupt("buckets of run small", err)
 				}
 			}
 			all, err := s.RetrieveTrainingStats(ctx, "run")
