@@ -133,7 +133,7 @@ func (s *Store) readBuckets(ctx context.Context, what, run string, opts statstor
 			return err
 		}
 		w = statstore.BucketWidth(first, last, opts.Buckets)
-		acc := pyramid.Acc{W: w, Out: out}
+		acc := pyramid.Acc{W: w, Out: make([]statstore.TrainingBucket, 0, (last-first)/w+2)}
 		corrupt := corruptChunk
 		if pyramid.LevelFor(w) < minLevel {
 			err = chunkBuckets(ctx, tx, run, row.ID, first, last, &acc)

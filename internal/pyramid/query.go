@@ -19,7 +19,7 @@ type Source interface {
 // iteration in [x, y), from the pieces Plan gives: what
 // statstore.BucketsOfWidth returns for those entries.
 func Query(src Source, x, y, w int) ([]statstore.TrainingBucket, error) {
-	acc := Acc{W: w, Out: []statstore.TrainingBucket{}}
+	acc := Acc{W: w, Out: make([]statstore.TrainingBucket, 0, max(y-x, 0)/w+2)}
 	for _, p := range Plan(x, y, w) {
 		if p.Level < 0 {
 			es, err := src.Entries(p.From, p.To)
