@@ -78,13 +78,14 @@ func wantLevelBuckets(t *testing.T, s *Store, run string, h []statstore.Training
 }
 
 // wantLevelRows fails unless the run's rows of statstore_training_levels
-// are exactly the blocks pyramid.Builder makes of the entries of h they
+// hold exactly the blocks pyramid.Builder makes of the entries of h they
 // cover (those up to level 1's newest block's last entry), record for
-// record; it returns how many entries they cover.
+// record, each row the blocks of its range; it returns how many entries
+// they cover.
 func wantLevelRows(t *testing.T, conn *pgx.Conn, run string, h []statstore.TrainingIterationStats, after string) int {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := conn.Query(ctx, `SELECT l.level, l.start, l.record FROM statstore_training_levels l JOIN statstore_runs r ON r.id = l.run_id
+	rows, err := conn.Query(ctx, `SELECT l.level, l.start, l.records FROM statstore_training_levels l JOIN statstore_runs r ON r.id = l.run_id
 		WHERE r.name = $1 ORDER BY l.level, l.start`, run)
 	if err != nil {
 		t.Fatal(err)
@@ -94,17 +95,27 @@ func wantLevelRows(t *testing.T, conn *pgx.Conn, run string, h []statstore.Train
 	for rows.Next() {
 		var level int16
 		var start int64
-		var rec []byte
-		if err := rows.Scan(&level, &start, &rec); err != nil {
+		var records []byte
+		if err := rows.Scan(&level, &start, &records); err != nil {
 			t.Fatal(err)
 		}
-		got[int(level)] = append(got[int(level)], rec)
-		if level == minLevel {
-			b, err := pyramid.DecodeRecord(rec, minLevel, false)
+		l := int(level)
+		if start%packWidth(l) != 0 || len(records)%pyramid.RecordSize != 0 || len(records) == 0 || len(records) > packBlocks*pyramid.RecordSize {
+			t.Fatalf("after %s: level %d row at %d holds %d bytes", after, l, start, len(records))
+		}
+		for off := 0; off < len(records); off += pyramid.RecordSize {
+			rec := records[off : off+pyramid.RecordSize]
+			b, err := pyramid.DecodeRecord(rec, l, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			covered = b.Last
+			if int64(b.From) < start || int64(b.From) >= start+packWidth(l) {
+				t.Fatalf("after %s: level %d row at %d holds a block at %d", after, l, start, b.From)
+			}
+			got[l] = append(got[l], rec)
+			if l == minLevel {
+				covered = b.Last
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -129,13 +140,13 @@ func wantLevelRows(t *testing.T, conn *pgx.Conn, run string, h []statstore.Train
 			}
 		}
 		if len(got[l]) != len(want) {
-			t.Fatalf("after %s: level %d has %d rows, want %d (the blocks of the %d entries covered)", after, l, len(got[l]), len(want), n)
+			t.Fatalf("after %s: level %d has %d blocks, want %d (the blocks of the %d entries covered)", after, l, len(got[l]), len(want), n)
 		}
 		for i := range want {
 			if !bytes.Equal(got[l][i], want[i]) {
 				g, _ := pyramid.DecodeRecord(got[l][i], l, false)
 				w, _ := pyramid.DecodeRecord(want[i], l, false)
-				t.Fatalf("after %s: level %d row %d is %+v, want %+v", after, l, i, g, w)
+				t.Fatalf("after %s: level %d block %d is %+v, want %+v", after, l, i, g, w)
 			}
 		}
 	}
@@ -206,7 +217,8 @@ func TestLevelsFollowTheHistory(t *testing.T) {
 }
 
 // TestLevelsDamage damages the levels' rows: a flipped bit in a record
-// or a checksum, a row moved to another level, a row deleted; each is a
+// or a checksum, a row moved to another level or iteration, a row
+// deleted, a record cut off; each is a
 // *statstore.CorruptError naming the table, never another answer. Deleting
 // the run's rows rebuilds them.
 func TestLevelsDamage(t *testing.T) {
@@ -237,7 +249,7 @@ func TestLevelsDamage(t *testing.T) {
 			t.Fatalf("%s: TrainingBuckets(%+v): got %v, want a *statstore.CorruptError naming %s", what, o, err, levelsTable)
 		}
 	}
-	// A middle block of the level that serves 60 buckets (one that would
+	// A middle row of the level that serves 60 buckets (one that would
 	// not be aligned one level up).
 	o := statstore.BucketOptions{Buckets: 60}
 	level := pyramid.LevelFor(statstore.BucketWidth(h[0].Iteration, h[len(h)-1].Iteration, o.Buckets))
@@ -247,13 +259,13 @@ func TestLevelsDamage(t *testing.T) {
 	var start int64
 	if err := conn.QueryRow(ctx, `SELECT start FROM statstore_training_levels WHERE level = $1 AND start % $2 <> 0 ORDER BY start
 		OFFSET (SELECT count(*) / 2 FROM statstore_training_levels WHERE level = $1 AND start % $2 <> 0) LIMIT 1`,
-		level, pyramid.Width(level+1)).Scan(&start); err != nil {
+		level, packWidth(level+1)).Scan(&start); err != nil {
 		t.Fatal(err)
 	}
 	mid := fmt.Sprintf("level = %d AND start = %d", level, start)
-	exec(`UPDATE statstore_training_levels SET record = set_byte(record, 50, get_byte(record, 50) # 16) WHERE ` + mid)
+	exec(`UPDATE statstore_training_levels SET records = set_byte(records, 50, get_byte(records, 50) # 16) WHERE ` + mid)
 	wantCorrupt("a flipped bit in a record", o)
-	exec(`UPDATE statstore_training_levels SET record = set_byte(record, 50, get_byte(record, 50) # 16), crc32c = crc32c # 1 WHERE ` + mid)
+	exec(`UPDATE statstore_training_levels SET records = set_byte(records, 50, get_byte(records, 50) # 16), crc32c = crc32c # 1 WHERE ` + mid)
 	wantCorrupt("a flipped bit in a checksum", o)
 	exec(`UPDATE statstore_training_levels SET crc32c = crc32c # 1 WHERE ` + mid)
 	wantLevelBuckets(t, s, run, h, "the damage undone")
@@ -263,7 +275,21 @@ func TestLevelsDamage(t *testing.T) {
 	wantCorrupt("a row missing", o)
 	exec(`UPDATE statstore_training_levels SET start = start + 256
 		WHERE level = 1 AND start = (SELECT max(start) FROM statstore_training_levels WHERE level = 1)`)
-	wantCorrupt("the newest block of level 1 moved", o)
+	wantCorrupt("the newest row of level 1 moved", o)
+	exec(`UPDATE statstore_training_levels SET start = start - 256
+		WHERE level = 1 AND start = (SELECT max(start) FROM statstore_training_levels WHERE level = 1)`)
+	wantLevelBuckets(t, s, run, h, "the row moved back")
+	// The newest row of level 1 without its last block, with a checksum
+	// that matches: the levels disagree on their last entry.
+	var id, newest int64
+	var records []byte
+	if err := conn.QueryRow(ctx, `SELECT run_id, start, records FROM statstore_training_levels
+		WHERE level = 1 ORDER BY start DESC LIMIT 1`).Scan(&id, &newest, &records); err != nil || len(records) < 2*pyramid.RecordSize {
+		t.Fatalf("level 1's newest row: %d bytes (%v), want 2 blocks or more", len(records), err)
+	}
+	cut := records[:len(records)-pyramid.RecordSize]
+	exec(`UPDATE statstore_training_levels SET records = $1, crc32c = $2 WHERE level = 1 AND start = $3`, cut, levelCRC(id, 1, cut), newest)
+	wantCorrupt("the newest block of level 1 cut off", o)
 	if _, err := conn.Exec(ctx, `DELETE FROM statstore_training_levels`); err != nil {
 		t.Fatal(err)
 	}
