@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -18,6 +19,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(runChild())
 	}
+	flag.Parse()
+	if fuzzingOnly() {
+		os.Exit(m.Run())
+	}
 	srv, err := pgtest.NewServer(context.Background(), pgtest.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -32,6 +37,20 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// fuzzingOnly reports whether this process only runs fuzz targets (go
+// test -fuzz with -run '^$', and the engine's worker processes). This
+// package's targets are decoders that need no server; started anyway, one
+// per worker, the servers of workers the engine kills are left running.
+func fuzzingOnly() bool {
+	value := func(name string) string {
+		if f := flag.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	return value("test.fuzzworker") == "true" || value("test.fuzz") != "" && value("test.run") == "^$"
 }
 
 // openStore opens a store on a fresh database of the shared server and
