@@ -149,3 +149,31 @@ func TestSchema(t *testing.T) {
 		t.Errorf("schema b: got %d rows, want 0 (schemas must be separate)", got)
 	}
 }
+
+// TestKillKillsBackends holds a connection open across Kill: its backend
+// (a group leader of its own, out of reach of a signal to the
+// postmaster's group) is dead when Kill returns, so the connection cannot
+// answer another query, as after a crash of the whole server.
+func TestKillKillsBackends(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := StartServer(t)
+	conn, err := pgx.Connect(ctx, srv.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if !exited(pid) {
+		t.Fatalf("backend %d still running after Kill returned", pid)
+	}
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&pid); err == nil {
+		t.Fatal("a connection held across Kill answered a query")
+	}
+}
