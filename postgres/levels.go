@@ -224,27 +224,6 @@ func (r *levelRows) upsert(ctx context.Context, tx pgx.Tx, runID int64) error {
 	return nil
 }
 
-// entriesFrom reads the run's entries from iteration from on, at most
-// limit blocks of them (0: all); more reports that there may be others
-// after them.
-func entriesFrom(ctx context.Context, tx pgx.Tx, run string, r runRow, from, limit int) (entries []statstore.TrainingIterationStats, more bool, err error) {
-	lim := int64(limit)
-	if limit == 0 {
-		lim = r.TrainingCount + 1 // every block (at least one entry each)
-	}
-	// At most one entry per iteration from `from` on: the gap, not the
-	// history, sizes the buffer.
-	size := min(lim*maxChunkEntries, r.TrainingCount, max(r.TrainedUntil-int64(from), 0)+maxChunkEntries)
-	entries, blocks, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+`
-		FROM statstore_training_chunks WHERE run_id = $1 AND `+fromOverlap+` AND last_iteration >= $2
-		ORDER BY first_iteration LIMIT $3`, r.ID, int64(from), lim)
-	if err != nil {
-		return nil, false, err
-	}
-	i := sort.Search(len(entries), func(i int) bool { return entries[i].Iteration >= from })
-	return entries[i:], int64(len(blocks)) == lim, nil
-}
-
 // extendLevels summarises into the run's levels the entries written after
 // the ones they cover, extendBlocks blocks of entries per transaction.
 // Each transaction locks the run's row (FOR NO KEY UPDATE: writers, and
@@ -275,7 +254,7 @@ func (s *Store) extendLevels(ctx context.Context, what, run string) error {
 			if _, err := tx.Exec(ctx, indexOrder); err != nil {
 				return err
 			}
-			entries, next, err := entriesFrom(ctx, tx, run, r, covered, extendBlocks)
+			entries, next, err := readTrainingEntries(ctx, tx, run, r, statstore.IterationRange{From: covered}, extendBlocks)
 			if err != nil {
 				return err
 			}
@@ -454,7 +433,7 @@ func levelBuckets(ctx context.Context, tx pgx.Tx, run string, r runRow, first, l
 		}
 	}
 	if int64(covered) < r.TrainedUntil {
-		entries, _, err := entriesFrom(ctx, tx, run, r, covered, 0)
+		entries, _, err := readTrainingEntries(ctx, tx, run, r, statstore.IterationRange{From: covered}, 0)
 		if err != nil {
 			return err
 		}
@@ -465,10 +444,12 @@ func levelBuckets(ctx context.Context, tx pgx.Tx, run string, r runRow, first, l
 	// in [lo, hi), lo the start of the row holding the piece's first block.
 	var levels []int16
 	var los, his []int64
+	var stored [][]statstore.TrainingBucket // per level piece, its stored blocks
 	for _, p := range pieces {
 		if p.Level >= minLevel {
-			pw := packWidth(p.Level)
-			levels, los, his = append(levels, int16(p.Level)), append(los, int64(p.From)/pw*pw), append(his, int64(min(p.To, memFrom[p.Level])))
+			pw, hi := packWidth(p.Level), min(p.To, memFrom[p.Level])
+			levels, los, his = append(levels, int16(p.Level)), append(los, int64(p.From)/pw*pw), append(his, int64(hi))
+			stored = append(stored, make([]statstore.TrainingBucket, 0, max(hi-p.From, 0)/pyramid.Width(p.Level)+1))
 		}
 	}
 	rows, err := tx.Query(ctx, `SELECT p.n, l.start, l.records, l.crc32c
@@ -478,14 +459,6 @@ func levelBuckets(ctx context.Context, tx pgx.Tx, run string, r runRow, first, l
 		ORDER BY p.n, l.start`, r.ID, levels, los, his)
 	if err != nil {
 		return err
-	}
-	stored := make([][]statstore.TrainingBucket, len(levels))
-	k := 0
-	for _, p := range pieces {
-		if p.Level >= minLevel {
-			stored[k] = make([]statstore.TrainingBucket, 0, max(min(p.To, memFrom[p.Level])-p.From, 0)/pyramid.Width(p.Level)+1)
-			k++
-		}
 	}
 	for rows.Next() {
 		var n, start, crc int64
@@ -502,7 +475,7 @@ func levelBuckets(ctx context.Context, tx pgx.Tx, run string, r runRow, first, l
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	k = 0
+	k := 0
 	for i := 0; i < len(pieces); i++ {
 		p := pieces[i]
 		if p.Level >= minLevel {
@@ -524,7 +497,7 @@ func levelBuckets(ctx context.Context, tx pgx.Tx, run string, r runRow, first, l
 			j++
 		}
 		rg := statstore.IterationRange{From: p.From, To: pieces[j].To}
-		entries, err := readTrainingEntries(ctx, tx, run, r, rg)
+		entries, _, err := readTrainingEntries(ctx, tx, run, r, rg, 0)
 		if err != nil {
 			return err
 		}
@@ -535,19 +508,25 @@ func levelBuckets(ctx context.Context, tx pgx.Tx, run string, r runRow, first, l
 }
 
 // readTrainingEntries reads the run's entries of r in iteration order:
-// the blocks that overlap it, trimmed to it.
-func readTrainingEntries(ctx context.Context, tx pgx.Tx, run string, row runRow, r statstore.IterationRange) ([]statstore.TrainingIterationStats, error) {
-	size := row.TrainingCount
-	if r.To > 0 {
-		size = min(size, int64(r.To-r.From)+2*maxChunkEntries)
+// the blocks that overlap it, trimmed to it, at most limit blocks of them
+// (0: all); more reports that the limit may have cut the read short.
+func readTrainingEntries(ctx context.Context, tx pgx.Tx, run string, row runRow, r statstore.IterationRange, limit int) (
+	entries []statstore.TrainingIterationStats, more bool, err error) {
+	// At most one entry per iteration of r before the history's end, and
+	// two blocks' more: the range, not the history, sizes the buffer.
+	size := min(row.TrainingCount, min(rangeEnd(r), row.TrainedUntil)-int64(r.From)+2*maxChunkEntries)
+	var lim *int64 // nil: LIMIT NULL, no limit
+	if limit > 0 {
+		n := int64(limit)
+		lim, size = &n, min(size, n*maxChunkEntries)
 	}
-	out, _, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+` FROM statstore_training_chunks
+	out, blocks, err := queryChunks(ctx, tx, run, size, `SELECT `+chunkColumns+` FROM statstore_training_chunks
 		WHERE run_id = $1 AND `+fromOverlap+` AND last_iteration >= $2 AND first_iteration < $3
-		ORDER BY first_iteration`, row.ID, int64(r.From), rangeEnd(r))
+		ORDER BY first_iteration LIMIT $4`, row.ID, int64(r.From), rangeEnd(r), lim)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	lo := sort.Search(len(out), func(i int) bool { return out[i].Iteration >= r.From })
 	hi := sort.Search(len(out), func(i int) bool { return int64(out[i].Iteration) >= rangeEnd(r) })
-	return out[lo:hi], nil
+	return out[lo:hi], lim != nil && int64(len(blocks)) == *lim, nil
 }

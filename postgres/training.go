@@ -287,7 +287,7 @@ func readTrainingRange(ctx context.Context, tx pgx.Tx, run string, r statstore.I
 	if _, err := tx.Exec(ctx, indexOrder); err != nil {
 		return nil, err
 	}
-	out, err := readTrainingEntries(ctx, tx, run, row, r)
+	out, _, err := readTrainingEntries(ctx, tx, run, row, r, 0)
 	if err != nil {
 		return nil, err
 	}
