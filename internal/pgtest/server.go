@@ -257,13 +257,31 @@ func (s *Server) signal(p *process, sig syscall.Signal) []int {
 // exited reports whether process pid has exited (gone, or a zombie
 // nobody reaped: its sockets are closed either way).
 func exited(pid int) bool {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
+	state, _, ok := procStat(pid)
+	if !ok {
 		return syscall.Kill(pid, 0) != nil
 	}
+	return state == "Z" || state == "X"
+}
+
+// procStat returns the state and parent of process pid from
+// /proc/<pid>/stat (ok false when it cannot be read).
+func procStat(pid int) (state string, ppid int, ok bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return "", 0, false
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
 	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return "", 0, false
+	}
 	fields := strings.Fields(string(stat[i+1:]))
-	return i < 0 || len(fields) == 0 || fields[0] == "Z" || fields[0] == "X"
+	if len(fields) < 2 {
+		return "", 0, false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return fields[0], ppid, err == nil
 }
 
 // children returns the pids of the processes whose parent is pid (from
@@ -279,17 +297,7 @@ func children(pid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // gone meanwhile
-		}
-		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) >= 2 && fields[1] == strconv.Itoa(pid) {
+		if _, ppid, ok := procStat(child); ok && ppid == pid {
 			out = append(out, child)
 		}
 	}
