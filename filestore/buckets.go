@@ -270,7 +270,7 @@ func (s *Store) bucketLevels(ctx context.Context, run string, src *trainingSourc
 			lv.close()
 			return nil, err
 		}
-		if len(es) != 1 || !sameEntry(es[0], m.stamp.last) {
+		if len(es) != 1 || !pyramid.SameEntry(es[0], m.stamp.last) {
 			lv.close()
 			return s.bucketLevels(ctx, run, src, true)
 		}
@@ -288,7 +288,7 @@ func (s *Store) bucketLevels(ctx context.Context, run string, src *trainingSourc
 	if m != nil {
 		covered += m.stamp.count
 	}
-	if covered != src.stamp.count || !sameEntry(lv.mem.Open[0].Last, src.stamp.last) {
+	if covered != src.stamp.count || !pyramid.SameEntry(lv.mem.Open[0].Last, src.stamp.last) {
 		lv.close()
 		if m != nil {
 			return s.bucketLevels(ctx, run, src, true)
@@ -388,7 +388,7 @@ func (s *Store) saveBuckets(dir string, lv *sidecarLevels, m *bucketMeta, st buc
 		}
 		buf := make([]byte, 0, len(blocks)*bucketRecSize)
 		for _, b := range blocks {
-			buf = appendBucketRecord(buf, b)
+			buf = pyramid.AppendRecord(buf, b)
 		}
 		off := nm.closed[l] * bucketRecSize
 		_, werr := f.WriteAt(buf, off)

@@ -56,11 +56,8 @@ type bucketStamp struct {
 	last  statstore.TrainingIterationStats
 }
 
-// sameEntry reports whether a and b are bit for bit the same entry.
-func sameEntry(a, b statstore.TrainingIterationStats) bool { return pyramid.SameEntry(a, b) }
-
 func (a bucketStamp) equal(b bucketStamp) bool {
-	return a.id == b.id && a.inode == b.inode && a.end == b.end && a.count == b.count && sameEntry(a.last, b.last)
+	return a.id == b.id && a.inode == b.inode && a.end == b.end && a.count == b.count && pyramid.SameEntry(a.last, b.last)
 }
 
 // bucketMeta is the decoded meta file.
@@ -69,16 +66,6 @@ type bucketMeta struct {
 	stamp  bucketStamp
 	closed [pyramid.Levels]int64
 	open   [pyramid.Levels]statstore.TrainingBucket
-}
-
-func putEntry(b []byte, e statstore.TrainingIterationStats) { pyramid.PutEntry(b, e) }
-
-func getEntry(b []byte) statstore.TrainingIterationStats { return pyramid.GetEntry(b) }
-
-// appendBucketRecord appends b's record (pyramid.AppendRecord; all zero
-// for an empty bucket).
-func appendBucketRecord(dst []byte, b statstore.TrainingBucket) []byte {
-	return pyramid.AppendRecord(dst, b)
 }
 
 // decodeBucketRecord decodes a record of a block of level l
@@ -100,14 +87,14 @@ func encodeBucketMeta(m *bucketMeta) []byte {
 		out = binary.LittleEndian.AppendUint64(out, v)
 	}
 	var e [24]byte
-	putEntry(e[:], m.stamp.last)
+	pyramid.PutEntry(e[:], m.stamp.last)
 	out = append(out, e[:]...)
 	out = binary.LittleEndian.AppendUint64(out, 0) // reserved
 	for _, n := range m.closed {
 		out = binary.LittleEndian.AppendUint64(out, uint64(n))
 	}
 	for _, b := range m.open {
-		out = appendBucketRecord(out, b)
+		out = pyramid.AppendRecord(out, b)
 	}
 	return binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, bucketCRC))
 }
@@ -127,7 +114,7 @@ func decodeBucketMeta(data []byte) (*bucketMeta, error) {
 	u := func() uint64 { v := binary.LittleEndian.Uint64(p); p = p[8:]; return v }
 	m := &bucketMeta{gen: u()}
 	m.stamp.id, m.stamp.inode, m.stamp.end, m.stamp.count = u(), u(), int64(u()), int64(u())
-	m.stamp.last = getEntry(p)
+	m.stamp.last = pyramid.GetEntry(p)
 	p = p[24:]
 	if u() != 0 {
 		return nil, fmt.Errorf("%w: reserved field set", errBadSidecar)
@@ -145,7 +132,7 @@ func decodeBucketMeta(data []byte) (*bucketMeta, error) {
 		if err != nil {
 			return nil, fmt.Errorf("level %d's open block: %w", l, err)
 		}
-		if !sameEntry(b.Last, m.stamp.last) {
+		if !pyramid.SameEntry(b.Last, m.stamp.last) {
 			return nil, fmt.Errorf("%w: level %d's open block ends at iteration %d, the stamp at %d", errBadSidecar, l, b.Last.Iteration, m.stamp.last.Iteration)
 		}
 		m.open[l] = b

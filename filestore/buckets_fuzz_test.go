@@ -19,9 +19,9 @@ func FuzzDecodeBucketSidecar(f *testing.F) {
 	meta := &bucketMeta{gen: 9, stamp: bucketStamp{id: 1, inode: 2, end: 4096, count: 3, last: m.Open[0].Last}, open: m.Open}
 	meta.closed[0] = 2
 	f.Add(encodeBucketMeta(meta), uint8(0))
-	f.Add(appendBucketRecord(nil, m.Done[0][0]), uint8(0))
-	f.Add(appendBucketRecord(nil, m.Open[1]), uint8(1))
-	f.Add(appendBucketRecord(nil, statstore.TrainingBucket{}), uint8(2))
+	f.Add(pyramid.AppendRecord(nil, m.Done[0][0]), uint8(0))
+	f.Add(pyramid.AppendRecord(nil, m.Open[1]), uint8(1))
+	f.Add(pyramid.AppendRecord(nil, statstore.TrainingBucket{}), uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, level uint8) {
 		if m, err := decodeBucketMeta(data); err == nil {
 			if again := encodeBucketMeta(m); !bytes.Equal(again, data) {
@@ -38,7 +38,7 @@ func FuzzDecodeBucketSidecar(f *testing.F) {
 			}
 			return
 		}
-		if again := appendBucketRecord(nil, b); !bytes.Equal(again, data) {
+		if again := pyramid.AppendRecord(nil, b); !bytes.Equal(again, data) {
 			t.Fatalf("record round trip: got %x, want %x", again, data)
 		}
 	})
