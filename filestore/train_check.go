@@ -34,7 +34,7 @@ func (s *Store) checkTrain(lg *recordLog, snap *trainSnap) (*trainSnap, error) {
 	if c.end == 0 && snap.count > 0 {
 		// The whole file: the whole-history read checks all of it, fastest.
 		tr, unmap := s.trainReaderFor(f, run, snap)
-		_, err := tr.all(snap.count)
+		_, err := tr.all(nil, snap.count)
 		unmap()
 		if err != nil {
 			return nil, refuseDamaged(run, err)

@@ -70,9 +70,17 @@ const maxGuesses = 3
 // errStop stops a scan early; it never leaves this file.
 var errStop = errors.New("stop scan")
 
-// all decodes every committed entry: there must be count of them.
-func (tr *trainReader) all(count int) ([]statstore.TrainingIterationStats, error) {
-	d := trainDecoder{out: make([]statstore.TrainingIterationStats, 0, count), prev: -1, counted: true}
+// all decodes every committed entry, appending them to dst: there must be
+// count of them. A nil dst gets a new slice of exactly count entries.
+func (tr *trainReader) all(dst []statstore.TrainingIterationStats, count int) ([]statstore.TrainingIterationStats, error) {
+	if dst == nil {
+		dst = make([]statstore.TrainingIterationStats, 0, count)
+	}
+	base := len(dst)
+	grown := slices.Grow(dst, count)
+	// The decoder's capacity is exactly the count, so that a record
+	// holding more entries than counted is caught before it is decoded.
+	d := trainDecoder{out: grown[:base:base+count], base: base, prev: -1, counted: true}
 	sc := tr.l.NewScanner(tr.l.Base, tr.end)
 	if err := tr.feed(&sc, d.chunk); err != nil {
 		return nil, err
@@ -80,10 +88,10 @@ func (tr *trainReader) all(count int) ([]statstore.TrainingIterationStats, error
 	if err := sc.Finish(); err != nil {
 		return nil, frameErr(tr.path, err)
 	}
-	if len(d.out) != count {
-		return nil, corrupt(tr.path, tr.end, fmt.Errorf("the records hold %d entries, the last one counts %d", len(d.out), count))
+	if got := len(d.out) - base; got != count {
+		return nil, corrupt(tr.path, tr.end, fmt.Errorf("the records hold %d entries, the last one counts %d", got, count))
 	}
-	return d.out, nil
+	return grown[:len(d.out)], nil
 }
 
 // scanFrom decodes the entries in r from block b on, which holds the first
@@ -123,8 +131,9 @@ type trainDecoder struct {
 	prev int // the last iteration decoded, -1 for none
 	// counted: the scan starts at the file's first record, so each record's
 	// head (the entries before it) is checked, and out has room for exactly
-	// the entries there are.
+	// the entries there are after its first base entries (the caller's).
 	counted bool
+	base    int
 	// from, to: keep only the iterations in [from, to) (to 0: no bound).
 	from, to int
 }
@@ -135,8 +144,8 @@ func (d *trainDecoder) chunk(c record.Chunk) error {
 		if len(p) < trainingHeadSize {
 			return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("%s chunk of %d bytes has no room for its %d-byte head", c.Type, len(p), trainingHeadSize)}
 		}
-		if before := int64(binary.LittleEndian.Uint64(p)); d.counted && before != int64(len(d.out)) {
-			return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("record says %d entries precede it, found %d", before, len(d.out))}
+		if before, found := int64(binary.LittleEndian.Uint64(p)), int64(len(d.out)-d.base); d.counted && before != found {
+			return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("record says %d entries precede it, found %d", before, found)}
 		}
 		p = p[trainingHeadSize:]
 	}
@@ -150,7 +159,7 @@ func (d *trainDecoder) chunk(c record.Chunk) error {
 	k := len(d.out)
 	if k+n > cap(d.out) {
 		if d.counted {
-			return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("more than the %d entries the last record counts", cap(d.out))}
+			return &record.Error{Offset: c.Off, Reason: fmt.Sprintf("more than the %d entries the last record counts", cap(d.out)-d.base)}
 		}
 		d.out = slices.Grow(d.out, n)
 	}

@@ -203,7 +203,7 @@ func (s *Store) storedHistory(lg *recordLog, snap *trainSnap) (_ []statstore.Tra
 	defer catchFault(lg.name(), &err)()
 	tr, unmap := s.trainReaderFor(lg.f, lg.run, snap)
 	defer unmap()
-	return tr.all(snap.count)
+	return tr.all(nil, snap.count)
 }
 
 // appendTraining appends one record with entries to the training log lg,

@@ -44,11 +44,30 @@ func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (_ *stats
 		return &statstore.TrainingStats{}, err
 	}
 	defer release(&err)
-	out, err := tr.all(snap.count)
+	out, err := tr.all(nil, snap.count)
 	if err != nil {
 		return &statstore.TrainingStats{}, err
 	}
 	return &statstore.TrainingStats{IterationStats: out}, nil
+}
+
+// AppendTrainingStats appends the run's whole training history to dst
+// (statstore.TrainingAppender): what RetrieveTrainingStats reads and
+// checks, decoded into dst's spare capacity, which grows only when it is
+// too small for the history. dst unchanged for an unknown run, and on
+// error.
+func (s *Store) AppendTrainingStats(ctx context.Context, run string, dst []statstore.TrainingIterationStats) (_ []statstore.TrainingIterationStats, err error) {
+	defer catchFault(s.path(kindTraining, run), &err)()
+	tr, snap, release, err := s.openTrainingForRead(ctx, run)
+	if err != nil || tr == nil {
+		return dst, err
+	}
+	defer release(&err)
+	out, err := tr.all(dst, snap.count)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
 }
 
 // RetrieveTrainingRange returns the entries with iteration in r, seeking to

@@ -59,6 +59,20 @@ func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statsto
 	return s.RetrieveTrainingRange(ctx, run, statstore.IterationRange{})
 }
 
+// AppendTrainingStats appends a copy of the run's training history to dst
+// (statstore.TrainingAppender); dst unchanged for an unknown run.
+func (s *Store) AppendTrainingStats(ctx context.Context, run string, dst []statstore.TrainingIterationStats) ([]statstore.TrainingIterationStats, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx, "retrieve training stats", run); err != nil {
+		return dst, err
+	}
+	if rd := s.run(run, false); rd != nil {
+		dst = append(dst, rd.training...)
+	}
+	return dst, nil
+}
+
 // RetrieveTrainingRange returns a copy of the run's training entries with
 // iteration in r; empty for an unknown run. An invalid range wraps
 // statstore.ErrInvalidArgument.

@@ -80,7 +80,32 @@ func (e *env) training(run string) []statstore.TrainingIterationStats {
 	if err := got.Validate(); err != nil {
 		e.t.Errorf("RetrieveTrainingStats(%q): got invalid stats (%v), want strictly increasing iterations", run, err)
 	}
+	e.wantAppended(run, got.IterationStats)
 	return got.IterationStats
+}
+
+// wantAppended fails unless statstore.AppendTrainingStats (the store's own
+// when it is a statstore.TrainingAppender) appends want, bit-exactly, to a
+// slice holding entries of the caller's, keeping them: once into spare
+// capacity that holds stale entries, once into a slice too small.
+func (e *env) wantAppended(run string, want []statstore.TrainingIterationStats) {
+	e.t.Helper()
+	mine := []statstore.TrainingIterationStats{{Iteration: -7, Loss: 7, Time: 7}, {Iteration: -3, Loss: math.NaN(), Time: 3}}
+	roomy := make([]statstore.TrainingIterationStats, len(mine), len(mine)+len(want)+5)
+	copy(roomy, mine)
+	for i := len(mine); i < cap(roomy); i++ {
+		roomy[:cap(roomy)][i] = statstore.TrainingIterationStats{Iteration: 1 << 40, Loss: -1, Time: -1} // stale
+	}
+	for _, dst := range [][]statstore.TrainingIterationStats{roomy, slices.Clip(slices.Clone(mine))} {
+		got, err := statstore.AppendTrainingStats(e.ctx, e.s, run, dst)
+		e.ok(fmt.Sprintf("AppendTrainingStats(%q) to %d entries with room for %d more", run, len(dst), cap(dst)-len(dst)), err)
+		if len(got) < len(mine) || diffTraining(got[:len(mine)], mine) != "" {
+			e.t.Fatalf("AppendTrainingStats(%q): the caller's %d entries were changed: got %v", run, len(mine), got[:min(len(got), len(mine))])
+		}
+		if d := diffTraining(got[len(mine):], want); d != "" {
+			e.t.Fatalf("AppendTrainingStats(%q) and RetrieveTrainingStats disagree: %s", run, d)
+		}
+	}
 }
 
 // validation retrieves the run's validation scores with both retrieve

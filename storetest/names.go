@@ -113,6 +113,10 @@ func runCalls() []runCall {
 			_, err := e.s.RetrieveTrainingStats(e.ctx, run)
 			return err
 		}},
+		{"AppendTrainingStats", func(e *env, run string) error {
+			_, err := statstore.AppendTrainingStats(e.ctx, e.s, run, nil)
+			return err
+		}},
 		{"StoreValidationIterationScores", func(e *env, run string) error {
 			return e.s.StoreValidationIterationScores(e.ctx, run, Scores(Metadata(), 0))
 		}},
