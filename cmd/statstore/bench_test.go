@@ -99,7 +99,7 @@ func TestBenchTrain(t *testing.T) {
 				t.Errorf("got %+v, want %+v", res, wantRes)
 			}
 			wr, rd := res.WriteS, res.ReadS
-			checkTimes(t, map[string]*float64{"write_s": &wr, "read_s": &rd, "subsample_s": res.SubsampleS, "subsample_warm_s": res.SubsampleWarmS})
+			checkTimes(t, map[string]*float64{"write_s": &wr, "read_s": &rd, "read_warm_s": res.ReadWarmS, "subsample_s": res.SubsampleS, "subsample_warm_s": res.SubsampleWarmS})
 			if res.BestS != nil {
 				t.Errorf("best_s = %v, want none for train", *res.BestS)
 			}
@@ -153,6 +153,9 @@ func TestBenchValidation(t *testing.T) {
 			checkTimes(t, map[string]*float64{"write_s": &wr, "read_s": &rd, "best_s": res.BestS})
 			if res.SubsampleS != nil {
 				t.Errorf("subsample_s = %v, want null for validation", *res.SubsampleS)
+			}
+			if res.ReadWarmS != nil {
+				t.Errorf("read_warm_s = %v, want none for validation", *res.ReadWarmS)
 			}
 			if res.Bytes == nil || *res.Bytes != dirBytes(t, dir) {
 				t.Errorf("bytes = %v, want the store's size %d", res.Bytes, dirBytes(t, dir))
