@@ -80,7 +80,7 @@ func (tr *trainReader) all(dst []statstore.TrainingIterationStats, count int) ([
 	grown := slices.Grow(dst, count)
 	// The decoder's capacity is exactly the count, so that a record
 	// holding more entries than counted is caught before it is decoded.
-	d := trainDecoder{out: grown[:base:base+count], base: base, prev: -1, counted: true}
+	d := trainDecoder{out: grown[: base : base+count], base: base, prev: -1, counted: true}
 	sc := tr.l.NewScanner(tr.l.Base, tr.end)
 	if err := tr.feed(&sc, d.chunk); err != nil {
 		return nil, err
