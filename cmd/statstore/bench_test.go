@@ -319,7 +319,7 @@ func TestBenchTrainSubsample(t *testing.T) {
 var benchSizes = []struct {
 	name string
 	n    int
-}{{"n=1e4", 10_000}, {"n=1e5", 100_000}, {"n=1e6", 1_000_000}}
+}{{"n=1e4", 10_000}, {"n=1e5", 100_000}, {"n=3e5", 300_000}, {"n=1e6", 1_000_000}}
 
 // writeBenchStore writes the training workload of n iterations into a new
 // file store dir (without fsync).
