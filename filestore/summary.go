@@ -169,6 +169,23 @@ type summaryBegin struct {
 	stamps runStamps
 	ok     bool                  // stamps were taken
 	sum    *statstore.RunSummary // nil when none is kept for stamps
+	// after, when not nil, are the files' stamps after the write, known
+	// without a look at their paths (see afterAppend).
+	after *runStamps
+}
+
+// afterAppend records in b the stamps of run's files after an append
+// through lg, the training file whose stamp b.stamps holds (the caller
+// checked lg's file against it, under the run's lock): the training
+// file's from an fstat of lg's descriptor, the validation file's as they
+// were, since an append does not write it. Two stats of paths fewer per
+// call; when the fstat fails, endSummary looks at the paths.
+func (b *summaryBegin) afterAppend(lg *recordLog) {
+	fi, err := lg.f.Stat()
+	if err != nil || !b.ok {
+		return
+	}
+	b.after = &runStamps{Training: stampOf(fi), Validation: b.stamps.Validation}
 }
 
 // beginSummary returns run's summary as it is before a write. The caller
@@ -195,7 +212,13 @@ func (s *Store) beginSummary(run string) summaryBegin {
 func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr error, update summaryUpdate, rf *runFiles) {
 	// One look at the files serves both the check and the write: under the
 	// run's lock nothing changes them after this call's write.
-	now, nowErr := s.stamps(run)
+	var now runStamps
+	var nowErr error
+	if b.after != nil && werr == nil {
+		now = *b.after
+	} else {
+		now, nowErr = s.stamps(run)
+	}
 	if nowErr == nil && b.ok && b.sum != nil && now.equal(b.stamps) {
 		return
 	}

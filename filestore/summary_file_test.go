@@ -3,11 +3,13 @@ package filestore
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/storetest"
 )
 
 // TestSummaryFileChecksum: a version 2 summary file is used only whole.
@@ -151,4 +153,54 @@ func checkKeptSummary(t *testing.T, s *Store, run string, until int) {
 	if sf.Summary.TrainedUntil != until {
 		t.Fatalf("summary file says trained until %d, want %d", sf.Summary.TrainedUntil, until)
 	}
+}
+
+// TestSummaryStampsAfterWrites checks that after every kind of write the
+// summary file is stamped with the run's files as they are (what a reader
+// compares it with): appends through the kept training file, which take
+// the training file's stamp from its descriptor and keep the validation
+// file's, a validation write, an overwrite, a new Store's first append.
+func TestSummaryStampsAfterWrites(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpenDir(t, dir, Options{NoSync: true})
+	check := func(after string) {
+		t.Helper()
+		data, err := os.ReadFile(s.summaryPath("run"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sf, err := decodeSummaryFile(data, "run")
+		if err != nil {
+			t.Fatalf("after %s: %v", after, err)
+		}
+		now, err := s.stamps("run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sf.runStamps.equal(now) {
+			t.Fatalf("after %s: the summary file is stamped training %+v, validation %+v; the files are %+v, %+v",
+				after, sf.Training, sf.Validation, now.Training, now.Validation)
+		}
+	}
+	train := func(n int) {
+		t.Helper()
+		if err := s.StoreTrainingStats(ctx, "run", &statstore.TrainingStats{IterationStats: history(0, 1, n)}); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("storing %d entries", n))
+	}
+	train(10)
+	train(20)
+	if err := s.StoreValidationIterationScores(ctx, "run", storetest.Scores(storetest.Metadata(), 5)); err != nil {
+		t.Fatal(err)
+	}
+	check("a validation write")
+	train(30)
+	train(40)
+	train(15) // an overwrite: a new training file, validations superseded
+	check("an overwrite")
+	train(50)
+	s = mustOpenDir(t, dir, Options{NoSync: true})
+	train(60)
 }

@@ -137,7 +137,11 @@ func (s *Store) StoreTrainingStats(ctx context.Context, run string, stats *stats
 	case plan.Action == statstore.WriteNothing:
 		return nil
 	case plan.Action == statstore.WriteAppend && lg != nil:
-		return s.appendTraining(lg, snap, plan.Entries, rf)
+		if err := s.appendTraining(lg, snap, plan.Entries, rf); err != nil {
+			return err
+		}
+		sum.afterAppend(lg)
+		return nil
 	}
 	h, err := newHeader(kindTraining)
 	if err != nil {
