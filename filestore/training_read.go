@@ -56,18 +56,19 @@ func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (_ *stats
 // checks, decoded into dst's spare capacity, which grows only when it is
 // too small for the history. dst unchanged for an unknown run, and on
 // error.
-func (s *Store) AppendTrainingStats(ctx context.Context, run string, dst []statstore.TrainingIterationStats) (_ []statstore.TrainingIterationStats, err error) {
+func (s *Store) AppendTrainingStats(ctx context.Context, run string, dst []statstore.TrainingIterationStats) (out []statstore.TrainingIterationStats, err error) {
+	out = dst // what a memory fault (caught below) returns with its error
 	defer catchFault(s.path(kindTraining, run), &err)()
 	tr, snap, release, err := s.openTrainingForRead(ctx, run)
 	if err != nil || tr == nil {
 		return dst, err
 	}
 	defer release(&err)
-	out, err := tr.all(dst, snap.count)
+	got, err := tr.all(dst, snap.count)
 	if err != nil {
 		return dst, err
 	}
-	return out, nil
+	return got, nil
 }
 
 // RetrieveTrainingRange returns the entries with iteration in r, seeking to

@@ -108,3 +108,32 @@ func TestReadAheadTruncated(t *testing.T) {
 		t.Fatalf("at past a truncation: got %v, want a CorruptError at offset 100000 of %s", err, f.Name())
 	}
 }
+
+// TestAppendTrainingStatsOnDamage checks that AppendTrainingStats of a
+// damaged history fails with a CorruptError and returns the caller's
+// slice as it was, its entries untouched.
+func TestAppendTrainingStatsOnDamage(t *testing.T) {
+	dir := t.TempDir()
+	open := func(opts Options) *Store { // not mustOpenDir: its Verify would fail on the damage
+		t.Helper()
+		s, err := Open(dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	storeHistory(t, open(Options{NoSync: true}), "r", history(0, 1, 5000), 1000)
+	flipByte(t, trainingFile(dir, "r"), fileSize(t, trainingFile(dir, "r"))/2)
+	mine := make([]statstore.TrainingIterationStats, 1, 10_000)
+	mine[0] = statstore.TrainingIterationStats{Iteration: -1, Loss: 3, Time: 4}
+	for _, s := range []*Store{open(Options{ReadOnly: true}), open(Options{ReadOnly: true, fs: &countingFS{}})} {
+		got, err := s.AppendTrainingStats(t.Context(), "r", mine)
+		if !errors.Is(err, statstore.ErrCorrupt) {
+			t.Fatalf("AppendTrainingStats of a damaged file: %v, want a CorruptError", err)
+		}
+		if len(got) != 1 || got[0] != mine[0] || &got[0] != &mine[0] {
+			t.Fatalf("AppendTrainingStats failed and returned %d entries %v, want the caller's slice as it was", len(got), got[:min(len(got), 3)])
+		}
+	}
+}
