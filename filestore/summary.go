@@ -181,8 +181,11 @@ type summaryBegin struct {
 // were, since an append does not write it. Two stats of paths fewer per
 // call; when the fstat fails, endSummary looks at the paths.
 func (b *summaryBegin) afterAppend(lg *recordLog) {
+	if !b.ok {
+		return // no stamps before the write: endSummary looks at the paths
+	}
 	fi, err := lg.f.Stat()
-	if err != nil || !b.ok {
+	if err != nil {
 		return
 	}
 	b.after = &runStamps{Training: stampOf(fi), Validation: b.stamps.Validation}

@@ -36,15 +36,10 @@ func (s *Store) openTrainingForRead(ctx context.Context, run string) (_ *trainRe
 
 // RetrieveTrainingStats returns the run's whole training history (empty for
 // an unknown run): one sequential pass over the committed records, every
-// chunk's checksum verified, decoded in place into one preallocated slice.
-func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (_ *statstore.TrainingStats, err error) {
-	defer catchFault(s.path(kindTraining, run), &err)()
-	tr, snap, release, err := s.openTrainingForRead(ctx, run)
-	if err != nil || tr == nil {
-		return &statstore.TrainingStats{}, err
-	}
-	defer release(&err)
-	out, err := tr.all(nil, snap.count)
+// chunk's checksum verified, decoded in place into one preallocated slice
+// (AppendTrainingStats into a new one).
+func (s *Store) RetrieveTrainingStats(ctx context.Context, run string) (*statstore.TrainingStats, error) {
+	out, err := s.AppendTrainingStats(ctx, run, nil)
 	if err != nil {
 		return &statstore.TrainingStats{}, err
 	}
