@@ -73,6 +73,9 @@ type Store struct {
 	tfiles map[string]*trainFile    // training files' block indexes and maps
 	val    map[string]*valSnap      // cached validation file states
 	sums   map[string]cachedSummary // run summaries read or written (summary.go)
+	// sumLag is how many bytes of appended records a run's summary file
+	// may lag behind (summaryLag; 0 in tests that want every write).
+	sumLag int64
 	// files are the runs' files kept open between write calls
 	// (runfiles.go); filesClock orders their last uses.
 	files      map[string]*runFiles
@@ -142,6 +145,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		val:    map[string]*valSnap{},
 
 		tornWarned: map[string]int64{},
+		sumLag:     summaryLag,
 	}
 	if !opts.ReadOnly {
 		s.removeStaleTemps()
@@ -153,9 +157,17 @@ func Open(dir string, opts Options) (*Store, error) {
 // Dir returns the store's root directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close releases the store; later calls fail with statstore.ErrClosed.
+// Close writes the run summary files this Store let fall behind (see
+// summariesDir) and releases the store; later calls fail with
+// statstore.ErrClosed.
 func (s *Store) Close() error {
 	s.stopFollow()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if !closed {
+		s.flushSummaries()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -20,18 +20,23 @@ import (
 
 // summariesDir holds one summary file per run: DIR/.summaries/<run>, a
 // JSON document {"version": 2, "training": stamp, "validation": stamp,
-// "summary": statstore.RunSummary} followed by a checksum line
-// (summary_file.go). A stamp (size, modification time in nanoseconds,
-// inode; null for a missing file) says which state of the run's training
-// and validation files the summary summarises. Writers rewrite it in
-// place, under the run's lock, after each write of the run (without fsync:
-// it is a cache; a reader that meets a write in progress or a crash's
-// leftover fails the checksum). A reader uses it only when the checksum
-// holds and the stamps match the files as they are now; otherwise (a
-// crash between a log write and the summary's, a file copied in, a summary
-// that is missing or unreadable) it recomputes the summary from the
-// history and, unless the store is read-only, rewrites it under the run's
-// lock.
+// "training_cover": cover, "summary": statstore.RunSummary} followed by a
+// checksum line (summary_file.go). A stamp (size, modification time in
+// nanoseconds, inode; null for a missing file) says which state of the
+// run's training and validation files the summary summarises; the cover
+// (summary_cover.go), which committed records of the training file.
+// Writers rewrite it in place, under the run's lock (without fsync: it is
+// a cache; a reader that meets a write in progress or a crash's leftover
+// fails the checksum): after each write of the run, except an append that
+// leaves fewer than summaryLag bytes of records after the file's cover,
+// whose summary the writing Store keeps in memory (and writes at Close).
+// A reader uses the file when the checksum holds and the stamps match the
+// files as they are now, or when the training file has only grown by
+// appends since, adding the records after the cover (catchUp); otherwise
+// (a crash between a log write and the summary's, a file copied in, a
+// summary that is missing or unreadable) it recomputes the summary from
+// the history and, unless the store is read-only, rewrites it under the
+// run's lock.
 const summariesDir = ".summaries"
 
 // runStamps are the stamps of a run's two data files; nil for a missing
@@ -65,6 +70,19 @@ type cachedSummary struct {
 	stamps  runStamps
 	sum     statstore.RunSummary
 	indexed bool // as the summary index holds it (summary_index.go)
+	// file is what the run's summary file holds as this Store last wrote
+	// or read it; nil when not known.
+	file *keptSummary
+}
+
+// keptSummary is what a run's summary file holds, as far as a writer
+// deciding whether to rewrite it needs to know.
+type keptSummary struct {
+	cover      *trainCover // nil: none (readers need the stamps to match)
+	validation *fileStamp  // the validation file's stamp
+	// behind: the file summarises an earlier state than the cached
+	// summary's stamps (readers catch up from the cover).
+	behind bool
 }
 
 // summaryPath returns run's summary file.
@@ -106,21 +124,30 @@ func (s *Store) readSummary(run string, stamps runStamps) (statstore.RunSummary,
 		return statstore.RunSummary{}, false
 	}
 	sf, err := decodeSummaryFile(data, run)
-	if err != nil || !sf.runStamps.equal(stamps) {
+	if err != nil {
 		return statstore.RunSummary{}, false
 	}
-	s.cacheSummary(run, stamps, sf.Summary)
-	return sf.Summary, true
+	file := &keptSummary{cover: sf.Cover, validation: sf.Validation}
+	sum := sf.Summary
+	if !sf.runStamps.equal(stamps) {
+		if sum, ok = s.catchUp(run, sf, stamps); !ok {
+			return statstore.RunSummary{}, false
+		}
+		file.behind = true
+	}
+	s.cacheSummary(run, stamps, sum, file)
+	return sum, true
 }
 
-// cacheSummary remembers run's summary for stamps.
-func (s *Store) cacheSummary(run string, stamps runStamps, sum statstore.RunSummary) {
+// cacheSummary remembers run's summary for stamps, and what its summary
+// file holds (nil: not known).
+func (s *Store) cacheSummary(run string, stamps runStamps, sum statstore.RunSummary, file *keptSummary) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sums == nil {
 		s.sums = map[string]cachedSummary{}
 	}
-	s.sums[run] = cachedSummary{stamps: stamps, sum: sum}
+	s.sums[run] = cachedSummary{stamps: stamps, sum: sum, file: file}
 }
 
 // writeSummary writes run's summary file for the files' stamps now; the
@@ -148,15 +175,91 @@ func (s *Store) writeSummaryAt(run string, sum statstore.RunSummary, stamps runS
 		return nil
 	}
 	sum.Run, sum.LastWrite = run, time.Time{}
-	data, err := encodeSummaryFile(summaryFile{Version: summaryVersion, runStamps: stamps, Summary: sum})
+	cover := s.coverFor(run, stamps.Training, sum)
+	data, err := encodeSummaryFile(summaryFile{Version: summaryVersion, runStamps: stamps, Cover: cover, Summary: sum})
 	if err != nil {
 		return err
 	}
 	if err := s.writeSummaryFile(s.summaryPath(run), data, rf); err != nil {
 		return err
 	}
-	s.cacheSummary(run, stamps, sum)
+	s.cacheSummary(run, stamps, sum, &keptSummary{cover: cover, validation: stamps.Validation})
 	return nil
+}
+
+// lagSummary keeps sum, run's summary after an append that left its files
+// stamped now, in the Store's memory only, when the run's summary file
+// (as this Store last wrote or read it) has a cover of the same training
+// file, the validation file's stamp and fewer than summaryLag bytes of
+// records after its cover: readers of the file catch up from there
+// (catchUp). false asks for the file to be written. The caller holds the
+// run's lock.
+func (s *Store) lagSummary(run string, now runStamps, sum statstore.RunSummary) bool {
+	if s.sumLag <= 0 {
+		return false
+	}
+	cur := s.coverFor(run, now.Training, sum)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.sums[run]
+	if !ok || c.file == nil || c.file.cover == nil || cur == nil || c.file.cover.ID != cur.ID ||
+		cur.End < c.file.cover.End || cur.End-c.file.cover.End >= s.sumLag || !sameStamp(c.file.validation, now.Validation) {
+		return false
+	}
+	file := *c.file
+	file.behind = true
+	s.sums[run] = cachedSummary{stamps: now, sum: sum, file: &file}
+	return true
+}
+
+// flushSummaries writes the summary files that this Store let fall behind
+// (lagSummary) and that are still current, each under its run's lock:
+// what Close does, so that a run's summary file is up to date after its
+// writer closes the Store. Errors are only logged: readers catch up.
+func (s *Store) flushSummaries() {
+	if s.opts.ReadOnly {
+		return
+	}
+	s.mu.Lock()
+	var runs []string
+	for run, c := range s.sums {
+		if c.file != nil && c.file.behind {
+			runs = append(runs, run)
+		}
+	}
+	s.mu.Unlock()
+	for _, run := range runs {
+		if err := s.flushSummary(run); err != nil {
+			s.log.Warn("run summary not written at close; readers bring it up to date", "run", run, "error", err)
+		}
+	}
+}
+
+// flushLockWait bounds how long Close waits for a run's lock (held by
+// another process's write) to write its summary file.
+const flushLockWait = 5 * time.Second
+
+// flushSummary writes run's summary file from the Store's cache when the
+// file is behind it and the cache is current.
+func (s *Store) flushSummary(run string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), flushLockWait)
+	defer cancel()
+	rf, unlock, err := s.lockRunFiles(ctx, run)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	now, err := s.stamps(run)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	c, ok := s.sums[run]
+	s.mu.Unlock()
+	if !ok || c.file == nil || !c.file.behind || !c.stamps.equal(now) {
+		return nil // written meanwhile, or stale: readers look at the files
+	}
+	return s.writeSummaryAt(run, c.sum, now, rf)
 }
 
 // summaryUpdate brings a summary that was current before a write up to
@@ -236,6 +339,9 @@ func (s *Store) endSummary(ctx context.Context, run string, b summaryBegin, werr
 	var sum statstore.RunSummary
 	if base != nil && werr == nil && update != nil && update(base) {
 		sum = *base
+		if b.after != nil && s.lagSummary(run, now, sum) {
+			return
+		}
 	} else {
 		var err error
 		if sum, err = s.recompute(ctx, run); err != nil {

@@ -24,6 +24,11 @@ const summaryVersion = 2
 type summaryFile struct {
 	Version int `json:"version"`
 	runStamps
+	// Cover, when set, is the training file's committed prefix the
+	// summary summarises (summary_cover.go): a reader whose training file
+	// has grown since by appends alone catches up from the records after
+	// it. Files without it are used only when their stamps match.
+	Cover   *trainCover          `json:"training_cover,omitempty"`
 	Summary statstore.RunSummary `json:"summary"`
 }
 
@@ -71,6 +76,14 @@ func decodeSummaryFile(data []byte, run string) (summaryFile, error) {
 	for _, st := range []*fileStamp{f.Training, f.Validation} {
 		if st != nil && st.Size < 0 {
 			return summaryFile{}, fmt.Errorf("summary file: negative file size %d: %w", st.Size, statstore.ErrInvalidArgument)
+		}
+	}
+	if f.Cover != nil {
+		if f.Training == nil || f.Training.Size < f.Cover.End {
+			return summaryFile{}, fmt.Errorf("summary file: a cover up to %d of a training file stamped %+v: %w", f.Cover.End, f.Training, statstore.ErrInvalidArgument)
+		}
+		if err := f.Cover.check(f.Summary); err != nil {
+			return summaryFile{}, fmt.Errorf("%w: %w", err, statstore.ErrInvalidArgument)
 		}
 	}
 	return f, nil

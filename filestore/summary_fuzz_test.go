@@ -2,9 +2,12 @@ package filestore
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/statstore/statstore"
+	"github.com/statstore/statstore/internal/record"
 )
 
 // FuzzDecodeSummaryFile checks that any summary file decodes or is
@@ -19,6 +22,13 @@ func FuzzDecodeSummaryFile(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add(good[:len(good)-1])
+	trained := statstore.Summarize("run", &statstore.TrainingStats{IterationStats: history(0, 1, 3)}, nil)
+	covered, err := encodeSummaryFile(summaryFile{Version: summaryVersion, runStamps: runStamps{Training: &fileStamp{Size: 200, MTime: 5, Inode: 7}},
+		Cover: &trainCover{ID: 1 << 63, End: 150, Count: 3, MarkOff: 40, Mark: strings.Repeat("0a", record.HeaderSize)}, Summary: trained})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(covered)
 	v1, err := json.Marshal(summaryFile{Version: 1, runStamps: runStamps{Validation: &fileStamp{Size: 3}}, Summary: sum})
 	if err != nil {
 		f.Fatal(err)
@@ -40,7 +50,7 @@ func FuzzDecodeSummaryFile(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decode of %s (what encodeSummaryFile wrote): %v", again, err)
 		}
-		if !back.runStamps.equal(sf.runStamps) || !statstore.EqualSummaries(back.Summary, sf.Summary) {
+		if !back.runStamps.equal(sf.runStamps) || !statstore.EqualSummaries(back.Summary, sf.Summary) || !reflect.DeepEqual(back.Cover, sf.Cover) {
 			t.Fatalf("round trip: got %+v, want %+v", back, sf)
 		}
 	})
