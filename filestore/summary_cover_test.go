@@ -165,8 +165,10 @@ func TestSummaryCatchUpTornTail(t *testing.T) {
 }
 
 // TestSummaryCatchUpDamageAfterCover: damage in a record after the cover
-// is never summarised: the summary file is not used, and listing the run
-// reports the damage with the file's path.
+// (the first of two, so that only the catch-up's scan meets it, not the
+// look at the file's last record) is never summarised: the summary file
+// is not used, and listing the run reports the damage with the file's
+// path.
 func TestSummaryCatchUpDamageAfterCover(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -176,7 +178,7 @@ func TestSummaryCatchUpDamageAfterCover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteAt([]byte{0xff, 0xfe}, ends[2]+100); err != nil {
+	if _, err := f.WriteAt([]byte{0xff, 0xfe}, ends[1]+100); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
