@@ -251,3 +251,39 @@ func TestSummaryCatchUpRewrittenCover(t *testing.T) {
 		t.Fatalf("RunSummaries after the rewrite: %+v, want the rewritten record's minimum loss 1e-9", page.Runs)
 	}
 }
+
+// TestSummaryCatchUpValidationChanged: a summary file left behind by a
+// crash between a validation write and the summary's rewrite (the file
+// restored to what it was before the write) is not caught up from its
+// cover: the validation file's stamp no longer matches, and the summary
+// is recomputed with the new scores.
+func TestSummaryCatchUpValidationChanged(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old, _ := laggingStore(t, dir, "run", history(0, 1, 4000), 1000)
+	w := mustOpenDir(t, dir, Options{NoSync: true})
+	if err := w.StoreValidationIterationScores(ctx, "run", storetest.Scores(storetest.Metadata(), 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.summaryPath("run"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mustOpenDir(t, dir, Options{ReadOnly: true})
+	stamps, err := r.stamps("run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := r.readSummary("run", stamps); ok {
+		t.Fatalf("caught up over a validation write: %+v", got)
+	}
+	page, err := r.RunSummaries(ctx, statstore.RunQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Runs) != 1 || page.Runs[0].ValidationIterations == 0 {
+		t.Fatalf("RunSummaries after the validation write: %+v, want its validations counted", page.Runs)
+	}
+}
