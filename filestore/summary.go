@@ -76,12 +76,13 @@ type cachedSummary struct {
 }
 
 // keptSummary is what a run's summary file holds, as far as a writer
-// deciding whether to rewrite it needs to know.
+// deciding whether to rewrite it needs to know. Its validation stamp is
+// always the cached summary's: a file is caught up from, or left behind,
+// only while the validation file is unchanged.
 type keptSummary struct {
-	cover      *trainCover // nil: none (readers need the stamps to match)
-	validation *fileStamp  // the validation file's stamp
-	// behind: the file summarises an earlier state than the cached
-	// summary's stamps (readers catch up from the cover).
+	cover *trainCover // nil: none (readers need the stamps to match)
+	// behind: the file summarises an earlier state of the training file
+	// than the cached summary's stamps (readers catch up from the cover).
 	behind bool
 }
 
@@ -127,7 +128,7 @@ func (s *Store) readSummary(run string, stamps runStamps) (statstore.RunSummary,
 	if err != nil {
 		return statstore.RunSummary{}, false
 	}
-	file := &keptSummary{cover: sf.Cover, validation: sf.Validation}
+	file := &keptSummary{cover: sf.Cover}
 	sum := sf.Summary
 	if !sf.runStamps.equal(stamps) {
 		if sum, ok = s.catchUp(run, sf, stamps); !ok {
@@ -183,15 +184,15 @@ func (s *Store) writeSummaryAt(run string, sum statstore.RunSummary, stamps runS
 	if err := s.writeSummaryFile(s.summaryPath(run), data, rf); err != nil {
 		return err
 	}
-	s.cacheSummary(run, stamps, sum, &keptSummary{cover: cover, validation: stamps.Validation})
+	s.cacheSummary(run, stamps, sum, &keptSummary{cover: cover})
 	return nil
 }
 
 // lagSummary keeps sum, run's summary after an append that left its files
 // stamped now, in the Store's memory only, when the run's summary file
 // (as this Store last wrote or read it) has a cover of the same training
-// file, the validation file's stamp and fewer than summaryLag bytes of
-// records after its cover: readers of the file catch up from there
+// file, the validation file is unchanged and fewer than summaryLag bytes
+// of records lie after the cover: readers of the file catch up from there
 // (catchUp). false asks for the file to be written. The caller holds the
 // run's lock.
 func (s *Store) lagSummary(run string, now runStamps, sum statstore.RunSummary) bool {
@@ -203,7 +204,7 @@ func (s *Store) lagSummary(run string, now runStamps, sum statstore.RunSummary) 
 	defer s.mu.Unlock()
 	c, ok := s.sums[run]
 	if !ok || c.file == nil || c.file.cover == nil || cur == nil || c.file.cover.ID != cur.ID ||
-		cur.End < c.file.cover.End || cur.End-c.file.cover.End >= s.sumLag || !sameStamp(c.file.validation, now.Validation) {
+		cur.End < c.file.cover.End || cur.End-c.file.cover.End >= s.sumLag || !sameStamp(c.stamps.Validation, now.Validation) {
 		return false
 	}
 	file := *c.file

@@ -92,7 +92,7 @@ func (s *Store) coverFor(run string, st *fileStamp, sum statstore.RunSummary) *t
 // writer adds an append's entries. false when any of this does not hold,
 // or the file cannot be read: the caller recomputes the summary from the
 // history, which reports damage.
-func (s *Store) catchUp(run string, sf summaryFile, now runStamps) (_ statstore.RunSummary, ok bool) {
+func (s *Store) catchUp(run string, sf summaryFile, now runStamps) (statstore.RunSummary, bool) {
 	c := sf.Cover
 	if c == nil || sf.Training == nil || now.Training == nil || !sameStamp(sf.Validation, now.Validation) ||
 		sf.Training.Inode != now.Training.Inode || now.Training.Inode == 0 || now.Training.Size < c.End {
