@@ -10,7 +10,8 @@ import (
 	"github.com/statstore/statstore/storetest"
 )
 
-// readSummaryFile decodes run's summary file in dir.
+// readSummaryFile reads and decodes run's summary file in s, failing
+// the test when it does not decode; it returns the bytes too.
 func readSummaryFile(t *testing.T, s *Store, run string) (summaryFile, []byte) {
 	t.Helper()
 	data, err := os.ReadFile(s.summaryPath(run))
@@ -58,6 +59,27 @@ func checkCatchUp(t *testing.T, dir, run string) statstore.RunSummary {
 		t.Fatalf("RunSummaries: got %+v, want %+v", page.Runs, want)
 	}
 	return want
+}
+
+// refusedCatchUp fails if a fresh read-only Store of dir takes run's
+// summary from its summary file, which is behind the files in a way that
+// what says; it returns that Store's listing, which recomputes the
+// summary. Not through mustOpenDir: some callers damaged the files.
+func refusedCatchUp(t *testing.T, dir, run, what string) (statstore.RunPage, error) {
+	t.Helper()
+	r, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	stamps, err := r.stamps(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := r.readSummary(run, stamps); ok {
+		t.Fatalf("caught up %s: %+v", what, got)
+	}
+	return r.RunSummaries(context.Background(), statstore.RunQuery{})
 }
 
 // TestSummaryLagsAndCatchesUp: appends of a few records leave the summary
@@ -170,7 +192,6 @@ func TestSummaryCatchUpTornTail(t *testing.T) {
 // is not used, and listing the run reports the damage with the file's
 // path.
 func TestSummaryCatchUpDamageAfterCover(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	_, ends := laggingStore(t, dir, "run", history(0, 1, 4000), 1000)
 	path := trainingFile(dir, "run")
@@ -184,19 +205,7 @@ func TestSummaryCatchUpDamageAfterCover(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(dir, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	stamps, err := r.stamps("run")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, ok := r.readSummary("run", stamps); ok {
-		t.Fatalf("a summary caught up over a damaged record: %+v", got)
-	}
-	_, err = r.RunSummaries(ctx, statstore.RunQuery{})
+	_, err = refusedCatchUp(t, dir, "run", "over a damaged record")
 	var ce *statstore.CorruptError
 	if !errors.As(err, &ce) || ce.Path != path {
 		t.Fatalf("RunSummaries over a damaged record: %v, want a CorruptError naming %s", err, path)
@@ -235,15 +244,7 @@ func TestSummaryCatchUpRewrittenCover(t *testing.T) {
 	if err := os.WriteFile(w.summaryPath("run"), old, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := mustOpenDir(t, dir, Options{ReadOnly: true})
-	stamps, err := r.stamps("run")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, ok := r.readSummary("run", stamps); ok {
-		t.Fatalf("caught up from a cover whose records were rewritten: %+v", got)
-	}
-	page, err := r.RunSummaries(ctx, statstore.RunQuery{})
+	page, err := refusedCatchUp(t, dir, "run", "from a cover whose records were rewritten")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,15 +272,7 @@ func TestSummaryCatchUpValidationChanged(t *testing.T) {
 	if err := os.WriteFile(w.summaryPath("run"), old, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := mustOpenDir(t, dir, Options{ReadOnly: true})
-	stamps, err := r.stamps("run")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, ok := r.readSummary("run", stamps); ok {
-		t.Fatalf("caught up over a validation write: %+v", got)
-	}
-	page, err := r.RunSummaries(ctx, statstore.RunQuery{})
+	page, err := refusedCatchUp(t, dir, "run", "over a validation write")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,15 +143,7 @@ func TestSummaryFileWrittenInPlace(t *testing.T) {
 // run is trained until until.
 func checkKeptSummary(t *testing.T, s *Store, run string, until int) {
 	t.Helper()
-	data, err := os.ReadFile(s.summaryPath(run))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sf, err := decodeSummaryFile(data, run)
-	if err != nil {
-		t.Fatalf("summary file after a write: %v", err)
-	}
-	if sf.Summary.TrainedUntil != until {
+	if sf, _ := readSummaryFile(t, s, run); sf.Summary.TrainedUntil != until {
 		t.Fatalf("summary file says trained until %d, want %d", sf.Summary.TrainedUntil, until)
 	}
 }
@@ -168,14 +160,7 @@ func TestSummaryStampsAfterWrites(t *testing.T) {
 	s.sumLag = 0 // every write rewrites the file
 	check := func(after string) {
 		t.Helper()
-		data, err := os.ReadFile(s.summaryPath("run"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sf, err := decodeSummaryFile(data, "run")
-		if err != nil {
-			t.Fatalf("after %s: %v", after, err)
-		}
+		sf, _ := readSummaryFile(t, s, "run")
 		now, err := s.stamps("run")
 		if err != nil {
 			t.Fatal(err)
