@@ -250,7 +250,14 @@ func (s *Store) writeTraining(run string, old *trainSnap, plan statstore.Trainin
 		s.cacheTrain(run, nil)
 		return fmt.Errorf("filestore: write training stats of run %q: %w", run, err)
 	}
-	// The new file's inode is not known: the next look reads its tail.
+	// Under the run's lock the path names the file just renamed into
+	// place: its identity, taken now, lets the next call trust the cached
+	// state (after the look's checks of the header id and last chunk)
+	// instead of reading the file back, and this call's summary record its
+	// cover. When the stat fails, the next look reads the file's tail.
+	if fi, err := s.fs.Stat(s.path(kindTraining, run)); err == nil && fi.Size() == st.size {
+		st.fi = fi
+	}
 	snap := &trainSnap{fileState: st, count: len(plan.Entries), first: plan.Entries[0], last: plan.Entries[len(plan.Entries)-1]}
 	snap.checked = trainChecked{end: st.end, count: snap.count, last: snap.last.Iteration}
 	s.cacheTrain(run, snap)
