@@ -130,10 +130,14 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("filestore: open %s: not a directory: %w", dir, statstore.ErrInvalidArgument)
 		}
 	} else {
+		// A new store's directories are made durable here, once, rather
+		// than by the first write's fsyncs.
+		var dirs []string
 		for _, d := range []string{kindTraining.dirName(), kindValidation.dirName(), locksDir, tmpDir, summariesDir} {
-			if err := fsys.MkdirAll(filepath.Join(dir, d), dirPerm); err != nil {
-				return nil, pathError("open", dir, err)
-			}
+			dirs = append(dirs, filepath.Join(dir, d))
+		}
+		if err := fsutil.MkdirAllDurably(fsys, dirPerm, opts.NoSync, dirs...); err != nil {
+			return nil, pathError("open", dir, err)
 		}
 	}
 	s := &Store{
