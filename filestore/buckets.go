@@ -155,6 +155,25 @@ type sidecarLevels struct {
 	closed [pyramid.Levels]int64
 	files  [pyramid.Levels]*os.File
 	mem    *pyramid.Mem
+	// lazy, when set, names the sidecar's level files, opened on their
+	// first use (a query reads a few of the levels); files then holds
+	// those opened so far.
+	lazy *bucketMeta
+	dir  string
+}
+
+// file returns the file of level l, which holds closed blocks, opening it
+// on first use when lv is lazy; an error wraps errBadSidecar.
+func (lv *sidecarLevels) file(l int) (*os.File, error) {
+	if lv.files[l] != nil || lv.lazy == nil || lv.closed[l] == 0 {
+		return lv.files[l], nil
+	}
+	f, err := openLevel(lv.dir, lv.lazy, l)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadSidecar, err)
+	}
+	lv.files[l] = f
+	return f, nil
 }
 
 func (lv *sidecarLevels) close() {
@@ -173,8 +192,11 @@ func (lv *sidecarLevels) Entries(from, to int) ([]statstore.TrainingIterationSta
 // Blocks implements pyramid.Source.
 func (lv *sidecarLevels) Blocks(l, from, to int) ([]statstore.TrainingBucket, error) {
 	var out []statstore.TrainingBucket
-	if n := lv.closed[l]; n > 0 && lv.files[l] != nil {
-		f := lv.files[l]
+	f, err := lv.file(l)
+	if err != nil {
+		return nil, err
+	}
+	if n := lv.closed[l]; n > 0 && f != nil {
 		var rec [bucketRecSize]byte
 		var ferr error
 		at := func(i int) statstore.TrainingBucket {
@@ -188,8 +210,30 @@ func (lv *sidecarLevels) Blocks(l, from, to int) ([]statstore.TrainingBucket, er
 			}
 			return b
 		}
-		i := sort.Search(int(n), func(i int) bool { return ferr != nil || at(i).From >= from })
-		j := i + sort.Search(int(n)-i, func(k int) bool { return ferr != nil || at(i+k).From >= to })
+		// The first record at or after it: the records' blocks are aligned
+		// to the level's width and strictly increasing, so record k starts
+		// at or after record 0's start + k widths and the answer is at most
+		// g, that many widths from record 0 to it, and exactly g when no
+		// block before it is missing (a dense history): one probe, at
+		// g-1, tells. Otherwise a binary search below g.
+		w, first := pyramid.Width(l), at(0)
+		search := func(lo int, it int) int {
+			g := int(n)
+			if d := it - first.From; d <= 0 {
+				g = 0
+			} else if k := (d + w - 1) / w; k < g {
+				g = k
+			}
+			if g <= lo || ferr != nil {
+				return lo
+			}
+			if at(g-1).From < it {
+				return g
+			}
+			return lo + sort.Search(g-1-lo, func(k int) bool { return ferr != nil || at(lo+k).From >= it })
+		}
+		i := search(0, from)
+		j := search(i, to)
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -245,14 +289,11 @@ func (s *Store) bucketLevels(ctx context.Context, run string, src *trainingSourc
 	}
 	lv := &sidecarLevels{src: src, mem: pyramid.NewMem()}
 	if m != nil && m.stamp.equal(src.stamp) {
-		lv.closed, lv.mem.Open = m.closed, m.open
-		if err := lv.openFiles(dir, m); err != nil {
-			lv.close()
-			lv = &sidecarLevels{src: src, mem: pyramid.NewMem()}
-			m = nil
-		} else {
-			return lv, nil
-		}
+		// Current: the query opens the levels it reads (a level file
+		// missing or short then fails it with errBadSidecar, and
+		// TrainingBuckets rebuilds).
+		lv.closed, lv.mem.Open, lv.lazy, lv.dir = m.closed, m.open, m, dir
+		return lv, nil
 	}
 	from := 0
 	if m != nil { // the same file, grown: extend
@@ -330,20 +371,31 @@ func (lv *sidecarLevels) openFiles(dir string, m *bucketMeta) error {
 		if n == 0 {
 			continue
 		}
-		f, err := os.Open(levelPath(dir, m.gen, l))
+		f, err := openLevel(dir, m, l)
 		if err != nil {
 			return err
 		}
 		lv.files[l] = f
-		fi, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		if fi.Size() < n*bucketRecSize {
-			return fmt.Errorf("%w: level %d holds %d bytes, want %d", errBadSidecar, l, fi.Size(), n*bucketRecSize)
-		}
 	}
 	return nil
+}
+
+// openLevel opens the file of level l of the sidecar in dir that m
+// describes and checks that it holds m's closed blocks of that level.
+func openLevel(dir string, m *bucketMeta, l int) (*os.File, error) {
+	f, err := os.Open(levelPath(dir, m.gen, l))
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() < m.closed[l]*bucketRecSize {
+		err = fmt.Errorf("%w: level %d holds %d bytes, want %d", errBadSidecar, l, fi.Size(), m.closed[l]*bucketRecSize)
+	}
+	if err != nil {
+		_ = f.Close() // read only
+		return nil, err
+	}
+	return f, nil
 }
 
 // saveBuckets writes what lv built to dir: appends its closed blocks to
