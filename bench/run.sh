@@ -20,7 +20,12 @@
 #        SIZES="10000 100000" bench/run.sh  # a quicker one
 #        SAVE_RESULTS=r.jsonl bench/run.sh  # also keep the raw JSON lines
 #        bench/run.sh --mlflow http://127.0.0.1:5000  # vs FastTrackML
-# Environment: MLFLOW, SERVE, SIZES, EVERY, DACAPO_MAX, REPEATS (runs of statstore and
+# It also runs "statstore bench buckets" at each size in $BUCKET_SIZES
+# (default 1e4 and 1e7; empty skips it) for the plot row: 1,000 M4 buckets
+# of the whole history, cold and warm, the largest size against the
+# smallest. The 1e7 store takes about 270 MB of $BENCH_TMP for a few seconds.
+#
+# Environment: MLFLOW, SERVE, SIZES, BUCKET_SIZES, EVERY, DACAPO_MAX, REPEATS (runs of statstore and
 # the limit per size, alternating; default 3), BENCH_TMP (where stores are
 # written; default $TMPDIR or /tmp), OUT (default docs/benchmarks.md),
 # SAVE_RESULTS (a file to copy the measurements to, one JSON line each,
@@ -39,6 +44,7 @@ SERVE=${SERVE:-1}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIZES=${SIZES:-"10000 100000 300000 1000000"}
+BUCKET_SIZES=${BUCKET_SIZES-"10000 10000000"}
 EVERY=${EVERY:-1000}
 DACAPO_MAX=${DACAPO_MAX:-300000}
 REPEATS=${REPEATS:-3}
@@ -86,6 +92,12 @@ for size in $SIZES; do
 	fi
 done
 
+# The plot goal of issue 13: 1,000 M4 buckets of the whole history, cold
+# and warm, at the largest size within 2× their cost at the smallest.
+for size in $BUCKET_SIZES; do
+	measure statstore "$WORK/bin/statstore" bench buckets --iterations "$size" --every "$EVERY"
+done
+
 if [ "$SERVE" != 0 ]; then
 	measure serve "$WORK/bin/statstore" bench serve
 	if [ -n "$MLFLOW" ]; then
@@ -98,5 +110,5 @@ if [ -n "${SAVE_RESULTS:-}" ]; then
 fi
 "$PYTHON" "$ROOT/bench/report.py" --results "$RESULTS" --out "$OUT" --store-dir "$WORK" \
 	--started "$STARTED" --seconds $(($(date +%s) - START)) --load-start "$LOAD_START" --go-version "$(go version)" \
-	--command "${0#"$ROOT"/} (SIZES=\"$SIZES\" EVERY=$EVERY DACAPO_MAX=$DACAPO_MAX REPEATS=$REPEATS)"
+	--command "${0#"$ROOT"/} (SIZES=\"$SIZES\" BUCKET_SIZES=\"$BUCKET_SIZES\" EVERY=$EVERY DACAPO_MAX=$DACAPO_MAX REPEATS=$REPEATS)"
 echo "wrote $OUT in $(($(date +%s) - START)) s" >&2

@@ -95,9 +95,10 @@ then time a full retrieval from a freshly opened store; train also a
 warm one (the fastest of 5 on a store that has read the run before, each
 into the slice of the read before it) and a 1,000-point subsample, cold (the first call on a freshly opened store) and
 warm (the steady state: the fastest of 5 calls after 2 untimed ones on
-that store), validation a best report. dacapo reads a DaCapo training
-pickle in place side by side with Python's pickle.load (see bench dacapo
---help).
+that store), validation a best report. buckets times a plot's M4 buckets
+of a stored history (see bench buckets --help), dacapo reads a DaCapo
+training pickle in place side by side with Python's pickle.load (see bench
+dacapo --help), serve a tracking server (see bench serve --help).
 
 The benchmark writes to a new file store in --dir, or to the store named by
 --store (a PostgreSQL URL, for example). bench/run.sh compares the results
@@ -109,7 +110,7 @@ with DaCapo's algorithm and the disk's limit (docs/benchmarks.md).`,
 		Args: usageArgs(cobra.NoArgs),
 	}
 	t.register(cmd)
-	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t), newBenchDaCapoCmd(app, &t), newBenchServeCmd(app, &t))
+	cmd.AddCommand(newBenchTrainCmd(app, &t), newBenchValidationCmd(app, &t), newBenchBucketsCmd(app, &t), newBenchDaCapoCmd(app, &t), newBenchServeCmd(app, &t))
 	profileRuns(cmd, &t.cpuProfile)
 	return cmd
 }
