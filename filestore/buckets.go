@@ -156,8 +156,8 @@ type sidecarLevels struct {
 	files  [pyramid.Levels]*os.File
 	mem    *pyramid.Mem
 	// lazy, when set, names the sidecar's level files, opened on their
-	// first use (a query reads a few of the levels); files then holds
-	// those opened so far.
+	// first use (a query reads a few of the levels) or all at once by
+	// openFiles; files holds those opened so far.
 	lazy *bucketMeta
 	dir  string
 }
@@ -297,9 +297,9 @@ func (s *Store) bucketLevels(ctx context.Context, run string, src *trainingSourc
 	}
 	from := 0
 	if m != nil { // the same file, grown: extend
-		lv.closed, lv.mem.Open = m.closed, m.open
+		lv.closed, lv.mem.Open, lv.lazy, lv.dir = m.closed, m.open, m, dir
 		from = m.stamp.last.Iteration + 1
-		if err := lv.openFiles(dir, m); err != nil {
+		if err := lv.openFiles(); err != nil {
 			lv.close()
 			lv, m, from = &sidecarLevels{src: src, mem: pyramid.NewMem()}, nil, 0
 		}
@@ -364,18 +364,13 @@ func (s *Store) readBucketMeta(dir string, st bucketStamp) *bucketMeta {
 	return m
 }
 
-// openFiles opens the level files of m that hold closed blocks and checks
-// their sizes.
-func (lv *sidecarLevels) openFiles(dir string, m *bucketMeta) error {
-	for l, n := range m.closed {
-		if n == 0 {
-			continue
-		}
-		f, err := openLevel(dir, m, l)
-		if err != nil {
+// openFiles opens now every level file that holds closed blocks, each
+// checked as file checks it: before an extension appends to them.
+func (lv *sidecarLevels) openFiles() error {
+	for l := range lv.closed {
+		if _, err := lv.file(l); err != nil {
 			return err
 		}
-		lv.files[l] = f
 	}
 	return nil
 }
